@@ -1,0 +1,257 @@
+"""The catalog: what exists in the lake, indexed for queries, through SQLAlchemy.
+
+SQLite inside the lake by default; PostgreSQL (``postgresql+psycopg://...``) for a catalog shared by many machines.
+A row in ``episodes`` is what makes an episode visible; its metadata JSON in the lake stays the full record, the
+columns here are what queries filter and group on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from robofuel._lazy import require
+from robofuel.standard import Episode
+
+metadata = sa.MetaData()
+
+recordings = sa.Table(
+    "recordings",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("raw", sa.Text, nullable=False, doc="Lake path of the stored raw copy."),
+    sa.Column("status", sa.String(16), nullable=False, doc="ok | partial"),
+    sa.Column("episodes", sa.Integer, nullable=False),
+    sa.Column("report", sa.Text, nullable=False, doc="Per-file ingest report, JSON."),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+episodes = sa.Table(
+    "episodes",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("recording", sa.String(64), sa.ForeignKey("recordings.sha256"), nullable=False, index=True),
+    sa.Column("recording_path", sa.Text, nullable=False),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("idx", sa.Integer, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("embodiment", sa.String(128)),
+    sa.Column("task", sa.String(256)),
+    sa.Column("instruction", sa.Text),
+    sa.Column("scene", sa.String(128)),
+    sa.Column("site", sa.String(128)),
+    sa.Column("station", sa.String(128)),
+    sa.Column("operator", sa.String(128)),
+    sa.Column("device", sa.String(256)),
+    sa.Column("day", sa.String(10), doc="UTC date of the episode start, YYYY-MM-DD."),
+    sa.Column("start_ns", sa.BigInteger, nullable=False),
+    sa.Column("duration_s", sa.Float, nullable=False),
+    sa.Column("streams", sa.Integer, nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+step_runs = sa.Table(
+    "step_runs",
+    metadata,
+    sa.Column("content_hash", sa.String(64), primary_key=True),
+    sa.Column("step", sa.String(64), primary_key=True),
+    sa.Column("version", sa.String(32), primary_key=True),
+    sa.Column("config_hash", sa.String(64), primary_key=True),
+    sa.Column("episode_id", sa.String(64), nullable=False, index=True),
+    sa.Column("report", sa.Text, nullable=False, doc="Step report, JSON."),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True, doc="sha256 of the input, or of its path when unreadable."),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Columns a ``--where`` expression or ``--by`` grouping may name.
+QUERYABLE = (
+    "id", "recording", "recording_path", "format", "idx", "embodiment", "task", "instruction", "scene", "site",
+    "station", "operator", "device", "day", "duration_s", "streams", "verdict", "findings",
+)  # fmt: skip
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StepKey:
+    """What identifies one step's result on one episode: re-running with the same key does nothing."""
+
+    content_hash: str
+    step: str
+    version: str
+    config_hash: str
+
+
+def episode_row(meta: Episode) -> dict[str, Any]:
+    """The catalog columns of an episode's metadata."""
+    return {
+        "id": meta.id,
+        "recording": meta.recording.sha256,
+        "recording_path": meta.recording.path,
+        "format": meta.recording.format,
+        "idx": meta.recording.index,
+        "content_hash": meta.content_hash or "",
+        "embodiment": meta.embodiment,
+        "task": meta.task.id,
+        "instruction": meta.task.instruction,
+        "scene": meta.scene,
+        "site": meta.site,
+        "station": meta.station,
+        "operator": meta.operator,
+        "device": ",".join(meta.devices) or None,
+        "day": meta.start_time.date().isoformat(),
+        "start_ns": meta.start_ns,
+        "duration_s": meta.duration_s,
+        "streams": len(meta.streams),
+        "verdict": meta.verdict,
+        "findings": len(meta.findings),
+        "updated_at": now(),
+    }
+
+
+class Catalog:
+    """The catalog behind a SQLAlchemy URL; tables are created on first use."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("postgresql"):
+            require("psycopg", "postgres")
+        self.url = url
+        self.engine: Engine = sa.create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- recordings and episodes ---------------------------------------------------------------------------------
+
+    def has_recording(self, sha: str) -> bool:
+        with self.engine.connect() as c:
+            return c.execute(sa.select(recordings.c.sha256).where(recordings.c.sha256 == sha)).first() is not None
+
+    def commit_recording(self, row: dict[str, Any], metas: Sequence[Episode]) -> None:
+        """Make a recording and its episodes visible, in one transaction (replacing a previous attempt)."""
+        with self.engine.begin() as c:
+            c.execute(sa.delete(episodes).where(episodes.c.recording == row["sha256"]))
+            c.execute(sa.delete(recordings).where(recordings.c.sha256 == row["sha256"]))
+            c.execute(sa.delete(quarantine).where(quarantine.c.key == row["sha256"]))
+            c.execute(sa.insert(recordings).values(**row, ingested_at=now()))
+            if metas:
+                c.execute(sa.insert(episodes), [episode_row(m) for m in metas])
+
+    def update_episodes(self, metas: Iterable[Episode]) -> None:
+        """Refresh the catalog columns of episodes whose metadata changed."""
+        with self.engine.begin() as c:
+            for meta in metas:
+                values = episode_row(meta)
+                c.execute(sa.update(episodes).where(episodes.c.id == meta.id).values(**values))
+
+    def episode_ids(self, where: sa.ColumnElement[bool] | None = None) -> list[str]:
+        query = sa.select(episodes.c.id).order_by(episodes.c.start_ns, episodes.c.id)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as c:
+            return [r[0] for r in c.execute(query)]
+
+    def episode_rows(self, where: sa.ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+        query = sa.select(episodes).order_by(episodes.c.start_ns, episodes.c.id)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(query)]
+
+    def recording_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(recordings).order_by(recordings.c.path))
+            return [dict(r._mapping) for r in rows]
+
+    def find_episode(self, prefix: str) -> str | None:
+        """The one episode id equal to or starting with ``prefix``; None when none or several match."""
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(episodes.c.id).where(episodes.c.id.startswith(prefix)).limit(2)).all()
+        exact = [r[0] for r in rows if r[0] == prefix]
+        return exact[0] if exact else (rows[0][0] if len(rows) == 1 else None)
+
+    def group_counts(self, by: str, where: sa.ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
+        """Episodes, hours and verdict counts grouped by one queryable column."""
+        col = episodes.c[by]
+        query = sa.select(
+            col.label("key"),
+            sa.func.count().label("episodes"),
+            (sa.func.sum(episodes.c.duration_s) / 3600.0).label("hours"),
+            sa.func.sum(sa.case((episodes.c.verdict == "qualified", 1), else_=0)).label("qualified"),
+        ).group_by(col).order_by(col)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(query)]
+
+    # -- step completion -----------------------------------------------------------------------------------------
+
+    def step_result(self, key: StepKey) -> dict[str, Any] | None:
+        """The stored report of a finished step, or None if it never completed."""
+        t = step_runs.c
+        query = sa.select(t.report).where(
+            t.content_hash == key.content_hash, t.step == key.step,
+            t.version == key.version, t.config_hash == key.config_hash,
+        )  # fmt: skip
+        with self.engine.connect() as c:
+            row = c.execute(query).first()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def record_step(self, key: StepKey, episode_id: str, report: dict[str, Any]) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                sa.delete(step_runs).where(
+                    step_runs.c.content_hash == key.content_hash, step_runs.c.step == key.step,
+                    step_runs.c.version == key.version, step_runs.c.config_hash == key.config_hash,
+                )  # fmt: skip
+            )
+            c.execute(
+                sa.insert(step_runs).values(
+                    content_hash=key.content_hash, step=key.step, version=key.version,
+                    config_hash=key.config_hash, episode_id=episode_id,
+                    report=json.dumps(report, default=str), finished_at=now(),
+                )  # fmt: skip
+            )
+
+    # -- quarantine ----------------------------------------------------------------------------------------------
+
+    def add_quarantine(self, key: str, path: str, code: str, message: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(sa.delete(quarantine).where(quarantine.c.key == key))
+            c.execute(sa.insert(quarantine).values(key=key, path=path, code=code, message=message, at=now()))
+
+    def quarantine_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(sa.select(quarantine).order_by(quarantine.c.path))]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

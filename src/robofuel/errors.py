@@ -1,0 +1,43 @@
+"""The one root exception of robofuel and its few subclasses.
+
+Every error a user can cause (bad input, bad usage) is an :class:`InputError`: the CLI prints its message and exits
+with code 2. Anything else deriving from :class:`RobofuelError` is a failure robofuel detected in itself or its
+environment.
+"""
+
+from __future__ import annotations
+
+
+class RobofuelError(Exception):
+    """Root of every exception raised on purpose by robofuel."""
+
+
+class InputError(RobofuelError):
+    """Bad input or usage: a file that cannot be read, an unknown format, a malformed option.
+
+    The message names the file, what is wrong and what to do; the CLI exits with code 2.
+    """
+
+
+class UnreadableRecording(InputError):
+    """A recording that a reader recognised but could not read at all (or at all usefully)."""
+
+    def __init__(self, path: str, problem: str, hint: str = "") -> None:
+        self.path = path
+        self.problem = problem
+        self.hint = hint
+        message = f"{path}: {problem}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
+class MissingExtra(RobofuelError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(f"this needs the '{module}' package: pip install 'robofuel[{extra}]'")
+
+
+class ValidationFailed(RobofuelError):
+    """An episode or folder does not conform to the robofuel data standard."""

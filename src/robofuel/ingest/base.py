@@ -1,0 +1,142 @@
+"""What every reader implements and what it returns.
+
+A reader turns one recording (a file or a folder) into canonical episodes plus a per-file report. It must never let
+an exception other than :class:`~robofuel.errors.UnreadableRecording` escape for bad input: damage it can work
+around becomes a :class:`~robofuel.standard.Finding` in the report (and on the episodes it affects), damage it
+cannot becomes ``UnreadableRecording`` with the file, the problem and what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from robofuel.errors import InputError
+from robofuel.standard import Episode, EpisodeData, Finding, Payload, RecordingRef, Severity, Stream, Task
+from robofuel.standard.data import episode_span
+
+#: ``--set`` keys and where they land in the episode metadata.
+METADATA_KEYS = (
+    "operator", "station", "scene", "site", "embodiment", "task", "instruction", "device", "license", "consent",
+)  # fmt: skip
+
+
+@dataclass
+class ReadContext:
+    """What a reader knows besides the file: its content hash and metadata given by the user."""
+
+    path: Path
+    sha256: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReadReport:
+    """Per-file ingest report: streams found, counts decoded / skipped / undecodable by reason, findings."""
+
+    path: str
+    format: str
+    episodes: int = 0
+    streams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    decoded: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    undecodable: Counter[str] = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)
+    recovered: str | None = None
+
+    def finding(self, code: str, message: str, severity: Severity = Severity.warning, **kw: Any) -> Finding:
+        """Add a finding to the report and return it (to attach it to episodes too)."""
+        f = Finding(code=code, severity=severity, message=message, step=f"ingest.{self.format}", **kw)
+        self.findings.append(f)
+        return f
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "episodes": self.episodes,
+            "streams": self.streams,
+            "decoded": self.decoded,
+            "skipped": dict(self.skipped),
+            "undecodable": dict(self.undecodable),
+            "findings": [f.model_dump(exclude_none=True) for f in self.findings],
+            "recovered": self.recovered,
+        }
+
+
+@dataclass
+class ReadResult:
+    episodes: list[EpisodeData]
+    report: ReadReport
+
+
+class Reader(ABC):
+    """A format plugin: detects and reads one recording format."""
+
+    name: ClassVar[str]
+    #: One line for ``robofuel formats``.
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def sniff(self, path: Path) -> bool:
+        """Cheaply tell whether ``path`` looks like this format (magic bytes, marker files); never raise."""
+
+    @abstractmethod
+    def read(self, path: Path, ctx: ReadContext) -> ReadResult:
+        """Read every episode of the recording at ``path``."""
+
+
+def episode_id(recording_sha: str, index: int) -> str:
+    """Stable episode id: ``ep_`` + 20 hex digits of sha256(recording hash, index)."""
+    return "ep_" + hashlib.sha256(f"{recording_sha}:{index}".encode()).hexdigest()[:20]
+
+
+def _apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
+    task = dict(fields.get("task") or {})
+    for key, value in given.items():
+        if key.startswith("extra."):
+            fields.setdefault("extra", {})[key[6:]] = value
+        elif key in ("task", "task_id"):
+            task["id"] = value
+        elif key == "instruction":
+            task["instruction"] = value
+        elif key == "device":
+            fields["devices"] = [d for d in value.split(",") if d]
+        elif key == "consent":
+            fields["consent"] = value.lower() in ("1", "true", "yes")
+        elif key in METADATA_KEYS:
+            fields[key] = value
+        else:
+            raise InputError(f"--set {key}=...: unknown key; use one of {', '.join(METADATA_KEYS)} or extra.NAME")
+    fields["task"] = task
+
+
+def make_episode(
+    ctx: ReadContext,
+    fmt: str,
+    index: int,
+    streams: list[tuple[Stream, Payload]],
+    **fields: Any,
+) -> EpisodeData:
+    """Assemble an episode from its streams; metadata given by the user overrides what the file carries."""
+    metas = [s for s, _ in streams]
+    start_ns, duration_s = episode_span(metas)
+    fields = dict(fields)
+    if isinstance(fields.get("task"), Task):
+        fields["task"] = fields["task"].model_dump()
+    _apply_metadata(fields, ctx.metadata)
+    meta = Episode.model_validate(
+        {
+            "id": episode_id(ctx.sha256, index),
+            "recording": RecordingRef(sha256=ctx.sha256, path=str(ctx.path), format=fmt, index=index),
+            "start_ns": fields.pop("start_ns", start_ns),
+            "duration_s": fields.pop("duration_s", duration_s),
+            "streams": metas,
+            **fields,
+        }
+    )
+    return EpisodeData(meta, {s.name: p for s, p in streams})

@@ -1,0 +1,168 @@
+"""Writing canonical episodes into the lake and loading them back.
+
+Stream files inside an episode folder:
+
+- numeric: ``streams/<name>.parquet`` with ``timestamp_ns`` (int64) then one float64 column per channel;
+- video: the original container (``streams/<name>.mp4``) or the concatenated packets (``streams/<name>.h264``,
+  ``.jpeg``...) plus ``streams/<name>.frames.parquet`` (``timestamp_ns`` per frame; ``offset``/``size`` in bytes for
+  packets);
+- audio: ``streams/<name>.wav`` (PCM, lossless).
+
+The episode's ``content_hash`` is the sha256 over every stream's name, storage kind and the sha256 of each of its
+files, so it identifies the samples and not the metadata that steps add.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import wave
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from robofuel.lake.store import Lake
+from robofuel.standard import AudioData, Episode, EpisodeData, NumericData, Payload, Stream, VideoData
+
+
+def frames_path(stream: Stream) -> str:
+    """Path of a video stream's per-frame table, relative to the episode folder."""
+    return f"streams/{stream.name}.frames.parquet"
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def _numeric_table(data: NumericData, columns: list[str]) -> pa.Table:
+    arrays = [pa.array(data.timestamps_ns, pa.int64())]
+    arrays += [pa.array(data.values[:, i], pa.float64()) for i in range(data.values.shape[1])]
+    return pa.Table.from_arrays(arrays, names=["timestamp_ns", *columns])
+
+
+def _video_files(data: VideoData) -> tuple[bytes, pa.Table]:
+    if data.file is not None:
+        blob = data.file.read_bytes()
+        table = pa.table({"timestamp_ns": pa.array(data.timestamps_ns, pa.int64())})
+        return blob, table
+    packets = data.packets or []
+    sizes = np.array([len(p) for p in packets], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if len(sizes) else sizes
+    table = pa.table(
+        {
+            "timestamp_ns": pa.array(data.timestamps_ns, pa.int64()),
+            "offset": pa.array(offsets, pa.int64()),
+            "size": pa.array(sizes, pa.int64()),
+        }
+    )
+    return b"".join(packets), table
+
+
+def _wav_bytes(data: AudioData) -> bytes:
+    if data.file is not None:
+        return data.file.read_bytes()
+    samples = np.asarray(data.samples if data.samples is not None else np.zeros((0, 1)), dtype="<i2")
+    sink = io.BytesIO()
+    with wave.open(sink, "wb") as w:
+        w.setnchannels(data.channels)
+        w.setsampwidth(2)
+        w.setframerate(data.sample_rate)
+        w.writeframes(samples.tobytes())
+    return sink.getvalue()
+
+
+def _stream_files(stream: Stream, payload: Payload) -> dict[str, bytes]:
+    """{episode-relative path: bytes} to write for one stream."""
+    if isinstance(payload, NumericData):
+        return {stream.path: _parquet_bytes(_numeric_table(payload, stream.columns))}
+    if isinstance(payload, VideoData):
+        blob, table = _video_files(payload)
+        return {stream.path: blob, frames_path(stream): _parquet_bytes(table)}
+    return {stream.path: _wav_bytes(payload)}
+
+
+def write_episode(lake: Lake, data: EpisodeData) -> Episode:
+    """Stage every stream and the metadata, then move the folder into place; return the stored metadata.
+
+    The catalog row is not written here: the caller commits it once this returns, which makes the episode visible.
+    """
+    staging = lake.new_staging()
+    try:
+        digest = hashlib.sha256()
+        for stream in sorted(data.meta.streams, key=lambda s: s.name):
+            if stream.name not in data.payloads:
+                raise ValueError(f"episode {data.meta.id}: stream {stream.name!r} has no payload")
+            digest.update(f"{stream.name}\0{stream.storage.value}\0".encode())
+            for rel, blob in _stream_files(stream, data.payloads[stream.name]).items():
+                with lake.open(f"{staging}/{rel}", "wb") as f:
+                    f.write(blob)
+                digest.update(f"{rel}\0{hashlib.sha256(blob).hexdigest()}\0".encode())
+        meta = data.meta.model_copy(update={"content_hash": digest.hexdigest()})
+        lake.write_meta(meta, folder=staging)
+        lake.commit_staging(staging, meta.id)
+    except BaseException:
+        lake.discard_staging(staging)
+        raise
+    return meta
+
+
+def _read_parquet(lake: Lake, rel: str) -> pa.Table:
+    with lake.open(rel) as f:
+        return pq.read_table(f)
+
+
+def load_numeric(lake: Lake, meta: Episode, stream: Stream) -> NumericData:
+    """Load one numeric stream of a stored episode."""
+    table = _read_parquet(lake, f"{lake.episode_dir(meta.id)}/{stream.path}")
+    ts = table.column("timestamp_ns").to_numpy().astype(np.int64)
+    cols = [table.column(c).to_numpy(zero_copy_only=False).astype(np.float64) for c in stream.columns]
+    values = np.stack(cols, axis=1) if cols else np.zeros((len(ts), 0))
+    return NumericData(ts, values)
+
+
+def load_video(lake: Lake, meta: Episode, stream: Stream) -> VideoData:
+    """A stored video stream: the container file (local lakes) or its packets, with frame timestamps."""
+    folder = lake.episode_dir(meta.id)
+    table = _read_parquet(lake, f"{folder}/{frames_path(stream)}")
+    ts = table.column("timestamp_ns").to_numpy().astype(np.int64)
+    common = {"codec": stream.codec or "", "width": stream.width, "height": stream.height}
+    if "offset" not in table.column_names:
+        return VideoData(ts, file=lake.local_path(f"{folder}/{stream.path}"), **common)  # type: ignore[arg-type]
+    blob = lake.read_bytes(f"{folder}/{stream.path}")
+    offsets = table.column("offset").to_numpy()
+    sizes = table.column("size").to_numpy()
+    packets = [blob[int(o) : int(o) + int(n)] for o, n in zip(offsets, sizes, strict=True)]
+    return VideoData(ts, packets=packets, **common)  # type: ignore[arg-type]
+
+
+def load_audio(lake: Lake, meta: Episode, stream: Stream) -> AudioData:
+    """A stored audio stream, decoded from its WAV into int16 samples (N, channels)."""
+    blob = lake.read_bytes(f"{lake.episode_dir(meta.id)}/{stream.path}")
+    with wave.open(io.BytesIO(blob)) as w:
+        frames = w.readframes(w.getnframes())
+        channels, rate = w.getnchannels(), w.getframerate()
+    samples = np.frombuffer(frames, dtype="<i2").reshape(-1, channels)
+    return AudioData(stream.start_ns or meta.start_ns, rate, channels, len(samples), samples=samples)
+
+
+def load_episode(lake: Lake, episode_id: str, kinds: set[str] | None = None) -> EpisodeData:
+    """Load an episode's metadata and the payloads of the stream kinds asked for (default: all)."""
+    meta = lake.read_meta(episode_id)
+    data = EpisodeData(meta)
+    loaders = {"numeric": load_numeric, "video": load_video, "audio": load_audio}
+    for stream in meta.streams:
+        if kinds is None or stream.kind.value in kinds:
+            loader = loaders.get(stream.kind.value)
+            if loader is not None:
+                data.payloads[stream.name] = loader(lake, meta, stream)
+    return data
+
+
+def episode_files(lake: Lake, meta: Episode) -> list[Path]:
+    """Local paths of every file of a stored episode (for validation and export)."""
+    folder = lake.local_path(lake.episode_dir(meta.id))
+    return sorted(p for p in folder.rglob("*") if p.is_file())

@@ -1,0 +1,206 @@
+"""The lake: where robofuel keeps raw recordings, canonical episodes, reports and releases.
+
+Layout (relative to the lake root, a folder or any fsspec URL)::
+
+    robofuel-lake.json                 marker: layout version
+    catalog.sqlite                     default catalog (local lakes only)
+    raw/blobs/ab/<sha256><ext>         raw files, content-addressed, written once, never modified
+    raw/manifests/<sha256>.json        a folder recording: {relative path: blob sha256}, hashed as a whole
+    episodes/<id[3:5]>/<id>/           one canonical episode: episode.json + streams/*
+    staging/<uuid>/                    episodes being written; invisible until moved and committed
+    quarantine/<sha256 or name>.json   inputs that could not be read, with their findings
+    reports/                           QC reports and other outputs
+
+An episode becomes visible in two moves: its staged folder is renamed into ``episodes/`` and then its row is
+committed in the catalog. The catalog is the source of truth for what exists: a folder without a row (left by a
+crash between the two moves) is overwritten by the next write of the same id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from robofuel.errors import InputError
+from robofuel.standard import Episode
+
+LAYOUT_VERSION = 1
+MARKER = "robofuel-lake.json"
+_CHUNK = 1 << 20
+
+
+def default_lake_uri() -> str:
+    """``$ROBOFUEL_LAKE``, else ``./robofuel-lake``."""
+    return os.environ.get("ROBOFUEL_LAKE", "robofuel-lake")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 hex digest of a local file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def folder_manifest(path: Path) -> dict[str, str]:
+    """{relative posix path: sha256} of every regular file under ``path``, sorted."""
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    return {p.relative_to(path).as_posix(): file_sha256(p) for p in files}
+
+
+def manifest_sha256(manifest: dict[str, str]) -> str:
+    """Content hash of a folder: sha256 of its canonical JSON manifest."""
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
+def recording_sha256(path: Path) -> str:
+    """Content hash of a recording: of the file, or of the manifest of a folder."""
+    return manifest_sha256(folder_manifest(path)) if path.is_dir() else file_sha256(path)
+
+
+class Lake:
+    """A lake rooted at a local folder or an fsspec URL."""
+
+    def __init__(self, uri: str | Path, create: bool = True) -> None:
+        self.uri = str(uri)
+        fs, root = fsspec.core.url_to_fs(self.uri)
+        self.fs: fsspec.AbstractFileSystem = fs
+        self.root: str = root.rstrip("/")
+        if not self.fs.exists(self._p(MARKER)):
+            if not create:
+                raise InputError(f"{self.uri}: not a robofuel lake (no {MARKER}); ingest something first")
+            self.fs.makedirs(self.root, exist_ok=True)
+            self._write_bytes(MARKER, json.dumps({"robofuel_lake": LAYOUT_VERSION}).encode())
+
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.fs, LocalFileSystem)
+
+    @property
+    def default_catalog_url(self) -> str:
+        """SQLite inside the lake; only a local lake can hold it."""
+        if not self.is_local:
+            raise InputError(
+                f"{self.uri}: a remote lake needs a catalog URL (--catalog or $ROBOFUEL_CATALOG), "
+                "e.g. postgresql+psycopg://user@host/robofuel"
+            )
+        return f"sqlite:///{self._p('catalog.sqlite')}"
+
+    def _p(self, rel: str) -> str:
+        return f"{self.root}/{rel}" if rel else self.root
+
+    def local_path(self, rel: str) -> Path:
+        """Local filesystem path of ``rel``; only for local lakes."""
+        if not self.is_local:
+            raise InputError(f"{self.uri}: needs a local copy for this operation")
+        return Path(self._p(rel))
+
+    def _write_bytes(self, rel: str, data: bytes) -> None:
+        """Write ``data`` to ``rel`` atomically: a temporary sibling, then a rename."""
+        tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
+        self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
+        with self.fs.open(self._p(tmp), "wb") as f:
+            f.write(data)
+        self.fs.mv(self._p(tmp), self._p(rel))
+
+    def exists(self, rel: str) -> bool:
+        return bool(self.fs.exists(self._p(rel)))
+
+    def read_bytes(self, rel: str) -> bytes:
+        data: bytes = self.fs.cat_file(self._p(rel))
+        return data
+
+    # -- raw recordings ------------------------------------------------------------------------------------------
+
+    def _put_blob(self, src: Path, sha: str) -> str:
+        rel = f"raw/blobs/{sha[:2]}/{sha}{''.join(src.suffixes[-2:])}"
+        if not self.exists(rel):
+            tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
+            self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
+            self.fs.put_file(str(src), self._p(tmp))
+            self.fs.mv(self._p(tmp), self._p(rel))
+        return rel
+
+    def put_raw(self, src: Path, sha: str | None = None) -> str:
+        """Store a raw recording (file or folder) content-addressed; return its lake path. Never overwrites."""
+        if src.is_dir():
+            manifest = folder_manifest(src)
+            sha = manifest_sha256(manifest)
+            for rel, blob_sha in manifest.items():
+                self._put_blob(src / rel, blob_sha)
+            rel = f"raw/manifests/{sha}.json"
+            if not self.exists(rel):
+                self._write_bytes(rel, json.dumps({"name": src.name, "files": manifest}, indent=1).encode())
+            return rel
+        return self._put_blob(src, sha or file_sha256(src))
+
+    # -- episodes ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def episode_dir(episode_id: str) -> str:
+        return f"episodes/{episode_id[3:5]}/{episode_id}"
+
+    def new_staging(self) -> str:
+        """A fresh staging folder (lake-relative path) for writing one episode."""
+        rel = f"staging/{uuid.uuid4().hex}"
+        self.fs.makedirs(self._p(rel + "/streams"), exist_ok=True)
+        return rel
+
+    def commit_staging(self, staging: str, episode_id: str) -> str:
+        """Move a staged episode into place, replacing an uncommitted leftover of the same id."""
+        final = self.episode_dir(episode_id)
+        if self.exists(final):
+            self.fs.rm(self._p(final), recursive=True)
+        self.fs.makedirs(self._p(final).rsplit("/", 1)[0], exist_ok=True)
+        self.fs.mv(self._p(staging), self._p(final), recursive=True)
+        return final
+
+    def discard_staging(self, staging: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm(self._p(staging), recursive=True)
+
+    def clean_staging(self) -> int:
+        """Remove staging folders left by crashed runs; return how many."""
+        if not self.exists("staging"):
+            return 0
+        left = self.fs.ls(self._p("staging"), detail=False)
+        for path in left:
+            self.fs.rm(path, recursive=True)
+        return len(left)
+
+    def read_meta(self, episode_id: str) -> Episode:
+        rel = f"{self.episode_dir(episode_id)}/episode.json"
+        try:
+            return Episode.model_validate_json(self.read_bytes(rel))
+        except FileNotFoundError as exc:
+            raise InputError(f"{self.uri}: episode {episode_id} has no {rel}") from exc
+
+    def write_meta(self, meta: Episode, folder: str | None = None) -> None:
+        """Write episode.json atomically into ``folder`` (default: the episode's committed folder)."""
+        folder = folder or self.episode_dir(meta.id)
+        self._write_bytes(f"{folder}/episode.json", meta.model_dump_json(indent=1, exclude_none=True).encode())
+
+    def open(self, rel: str, mode: str = "rb") -> Any:
+        return self.fs.open(self._p(rel), mode)
+
+    def iter_episode_dirs(self) -> Iterator[str]:
+        """Lake-relative folders under episodes/ (committed or not: the catalog decides)."""
+        for meta_path in self.fs.glob(self._p("episodes/*/*/episode.json")):
+            yield str(meta_path)[len(self.root) + 1 : -len("/episode.json")]
+
+    # -- quarantine ----------------------------------------------------------------------------------------------
+
+    def quarantine(self, key: str, record: dict[str, Any]) -> str:
+        rel = f"quarantine/{key}.json"
+        self._write_bytes(rel, json.dumps(record, indent=1, default=str).encode())
+        return rel

@@ -1,0 +1,53 @@
+"""The robofuel data standard: episode metadata models and in-memory stream payloads."""
+
+from robofuel.standard.data import (
+    AudioData,
+    EpisodeData,
+    NumericData,
+    Payload,
+    VideoData,
+    audio_stream,
+    episode_span,
+    measured_rate,
+    numeric_stream,
+    video_stream,
+)
+from robofuel.standard.models import (
+    SCHEMA_VERSION,
+    Episode,
+    Finding,
+    LineageEntry,
+    RecordingRef,
+    Segment,
+    Severity,
+    Storage,
+    Stream,
+    StreamKind,
+    Task,
+    Verdict,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AudioData",
+    "Episode",
+    "EpisodeData",
+    "Finding",
+    "LineageEntry",
+    "NumericData",
+    "Payload",
+    "RecordingRef",
+    "Segment",
+    "Severity",
+    "Storage",
+    "Stream",
+    "StreamKind",
+    "Task",
+    "Verdict",
+    "VideoData",
+    "audio_stream",
+    "episode_span",
+    "measured_rate",
+    "numeric_stream",
+    "video_stream",
+]
