@@ -197,12 +197,16 @@ class Catalog:
     def group_counts(self, by: str, where: sa.ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
         """Episodes, hours and verdict counts grouped by one queryable column."""
         col = episodes.c[by]
-        query = sa.select(
-            col.label("key"),
-            sa.func.count().label("episodes"),
-            (sa.func.sum(episodes.c.duration_s) / 3600.0).label("hours"),
-            sa.func.sum(sa.case((episodes.c.verdict == "qualified", 1), else_=0)).label("qualified"),
-        ).group_by(col).order_by(col)
+        query = (
+            sa.select(
+                col.label("key"),
+                sa.func.count().label("episodes"),
+                (sa.func.sum(episodes.c.duration_s) / 3600.0).label("hours"),
+                sa.func.sum(sa.case((episodes.c.verdict == "qualified", 1), else_=0)).label("qualified"),
+            )
+            .group_by(col)
+            .order_by(col)
+        )
         if where is not None:
             query = query.where(where)
         with self.engine.connect() as c:
@@ -225,16 +229,22 @@ class Catalog:
         with self.engine.begin() as c:
             c.execute(
                 sa.delete(step_runs).where(
-                    step_runs.c.content_hash == key.content_hash, step_runs.c.step == key.step,
-                    step_runs.c.version == key.version, step_runs.c.config_hash == key.config_hash,
-                )  # fmt: skip
+                    step_runs.c.content_hash == key.content_hash,
+                    step_runs.c.step == key.step,
+                    step_runs.c.version == key.version,
+                    step_runs.c.config_hash == key.config_hash,
+                )
             )
             c.execute(
                 sa.insert(step_runs).values(
-                    content_hash=key.content_hash, step=key.step, version=key.version,
-                    config_hash=key.config_hash, episode_id=episode_id,
-                    report=json.dumps(report, default=str), finished_at=now(),
-                )  # fmt: skip
+                    content_hash=key.content_hash,
+                    step=key.step,
+                    version=key.version,
+                    config_hash=key.config_hash,
+                    episode_id=episode_id,
+                    report=json.dumps(report, default=str),
+                    finished_at=now(),
+                )
             )
 
     # -- quarantine ----------------------------------------------------------------------------------------------

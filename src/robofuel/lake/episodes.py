@@ -17,19 +17,52 @@ from __future__ import annotations
 import hashlib
 import io
 import wave
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from robofuel.lake.store import Lake
-from robofuel.standard import AudioData, Episode, EpisodeData, NumericData, Payload, Stream, VideoData
+from robofuel.standard import (
+    AudioData,
+    Episode,
+    EpisodeData,
+    NumericData,
+    Payload,
+    Stream,
+    StreamKind,
+    VideoData,
+)
 
 
 def frames_path(stream: Stream) -> str:
     """Path of a video stream's per-frame table, relative to the episode folder."""
     return f"streams/{stream.name}.frames.parquet"
+
+
+def stream_paths(stream: Stream) -> list[str]:
+    """Every file of a stream, relative to the episode folder, in the order the content hash covers them."""
+    return [stream.path, frames_path(stream)] if stream.kind is StreamKind.video else [stream.path]
+
+
+def _hash_entry(digest: Any, stream: Stream, files: dict[str, str]) -> None:
+    """Feed one stream (name, storage, and the sha256 of each file) into the episode's content hash."""
+    digest.update(f"{stream.name}\0{stream.storage.value}\0".encode())
+    for rel in stream_paths(stream):
+        digest.update(f"{rel}\0{files[rel]}\0".encode())
+
+
+def stored_content_hash(lake: Lake, meta: Episode) -> str:
+    """Recompute the content hash of a stored episode from its files."""
+    folder = lake.episode_dir(meta.id)
+    digest = hashlib.sha256()
+    for stream in sorted(meta.streams, key=lambda s: s.name):
+        files = {rel: hashlib.sha256(lake.read_bytes(f"{folder}/{rel}")).hexdigest() for rel in stream_paths(stream)}
+        _hash_entry(digest, stream, files)
+    return digest.hexdigest()
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
@@ -96,11 +129,11 @@ def write_episode(lake: Lake, data: EpisodeData) -> Episode:
         for stream in sorted(data.meta.streams, key=lambda s: s.name):
             if stream.name not in data.payloads:
                 raise ValueError(f"episode {data.meta.id}: stream {stream.name!r} has no payload")
-            digest.update(f"{stream.name}\0{stream.storage.value}\0".encode())
-            for rel, blob in _stream_files(stream, data.payloads[stream.name]).items():
+            files = _stream_files(stream, data.payloads[stream.name])
+            for rel, blob in files.items():
                 with lake.open(f"{staging}/{rel}", "wb") as f:
                     f.write(blob)
-                digest.update(f"{rel}\0{hashlib.sha256(blob).hexdigest()}\0".encode())
+            _hash_entry(digest, stream, {rel: hashlib.sha256(blob).hexdigest() for rel, blob in files.items()})
         meta = data.meta.model_copy(update={"content_hash": digest.hexdigest()})
         lake.write_meta(meta, folder=staging)
         lake.commit_staging(staging, meta.id)
@@ -153,7 +186,11 @@ def load_episode(lake: Lake, episode_id: str, kinds: set[str] | None = None) -> 
     """Load an episode's metadata and the payloads of the stream kinds asked for (default: all)."""
     meta = lake.read_meta(episode_id)
     data = EpisodeData(meta)
-    loaders = {"numeric": load_numeric, "video": load_video, "audio": load_audio}
+    loaders: dict[str, Callable[[Lake, Episode, Stream], Payload]] = {
+        "numeric": load_numeric,
+        "video": load_video,
+        "audio": load_audio,
+    }
     for stream in meta.streams:
         if kinds is None or stream.kind.value in kinds:
             loader = loaders.get(stream.kind.value)

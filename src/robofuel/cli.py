@@ -1,0 +1,253 @@
+"""The ``robofuel`` command line. Exit codes: 0 success, 1 failures the user asked to fail on, 2 usage/input error.
+
+Every command takes ``--lake`` (default ``$ROBOFUEL_LAKE``, else ``./robofuel-lake``) and, where it reports,
+``--json`` (machine-readable output on stdout; progress bars go to stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from robofuel.errors import InputError, RobofuelError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="robofuel: a data factory for embodied AI.")
+out = Console()
+err = Console(stderr=True)
+
+Lake_ = Annotated[str | None, typer.Option("--lake", help="Lake folder or URL [$ROBOFUEL_LAKE, ./robofuel-lake]")]
+Catalog_ = Annotated[str | None, typer.Option("--catalog", help="Catalog URL [$ROBOFUEL_CATALOG, SQLite in the lake]")]
+Json_ = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+Where_ = Annotated[str | None, typer.Option("--where", help='Filter, e.g. "verdict = qualified and duration_s > 5"')]
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def parse_sets(pairs: list[str]) -> dict[str, str]:
+    """``key=value`` strings into a dict; a malformed one is a usage error."""
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--set {pair!r}: expected key=value")
+        result[key.strip()] = value
+    return result
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Recording files or folders.")],
+    format: Annotated[str | None, typer.Option("--format", help="Reader to use (default: detected).")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Metadata key=value (operator, station, ...).")] = [],  # noqa: B006
+    session: Annotated[Path | None, typer.Option(help="JSON file of metadata for every recording.")] = None,
+    workers: Annotated[int, typer.Option(help="Reader processes.")] = 1,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Read recordings into canonical episodes; bad files are quarantined with a finding and the batch goes on."""
+    from robofuel.context import open_workspace
+    from robofuel.ingest.runner import Ingester, load_session_file
+
+    metadata = {**load_session_file(session), **parse_sets(set_)} if session else parse_sets(set_)
+    with open_workspace(lake, catalog) as ws:
+        outcomes = Ingester(ws.lake, ws.catalog, workers, progress=not as_json).run(paths, format, metadata)
+    if as_json:
+        emit_json({"files": [o.to_dict() for o in outcomes]})
+    else:
+        for o in outcomes:
+            style = {"ingested": "green", "partial": "yellow", "skipped": "dim", "quarantined": "red"}[o.status]
+            line = f"[{style}]{o.status:<11}[/] {o.path}"
+            line += f"  ({o.format}, {len(o.episodes)} episodes)" if o.episodes else ""
+            out.print(line + (f"\n            {o.message}" if o.message and o.status != "skipped" else ""))
+    if outcomes and all(o.status == "quarantined" for o in outcomes):
+        raise typer.Exit(2)
+
+
+@app.command()
+def process(
+    steps: Annotated[str | None, typer.Option(help="Comma-separated steps (default: all available).")] = None,
+    engine: Annotated[str, typer.Option(help="local (process pool).")] = "local",
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    where: Where_ = None,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Run steps over the episodes; finished (episode, step, version, config) work is never redone."""
+    from robofuel.catalog import parse_where
+    from robofuel.context import open_workspace
+    from robofuel.engine import LocalEngine
+    from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
+
+    if engine != "local":
+        raise InputError(f"--engine {engine}: only 'local' is available in this version")
+    names = [s.strip() for s in steps.split(",") if s.strip()] if steps else list(DEFAULT_PIPELINE)
+    pipeline = build_pipeline(names)
+    with open_workspace(lake, catalog, create=False) as ws:
+        ids = ws.catalog.episode_ids(parse_where(where))
+        stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)
+    if as_json:
+        emit_json(stats.to_dict())
+        return
+    for name, s in stats.to_dict()["steps"].items():
+        flagged = ", ".join(f"{k} {v}" for k, v in s["flagged"].items()) or "nothing flagged"
+        out.print(f"{name}: ran {s['ran']}, cached {s['cached']}, failed {s['failed']}; {flagged}")
+
+
+@app.command("ls")
+def ls_(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
+    """List episodes."""
+    from robofuel.catalog import parse_where
+    from robofuel.context import open_workspace
+
+    with open_workspace(lake, catalog, create=False) as ws:
+        rows = ws.catalog.episode_rows(parse_where(where))
+    keys = ("id", "recording_path", "duration_s", "verdict", "format", "operator", "task", "findings")
+    episodes = [{**{k: r[k] for k in keys}, "recording": r["recording"]} for r in rows]
+    if as_json:
+        emit_json({"episodes": episodes})
+        return
+    table = Table("id", "recording", "format", "duration s", "verdict", "findings", "operator")
+    for e in episodes:
+        table.add_row(e["id"], Path(e["recording_path"]).name, e["format"], f"{e['duration_s']:.1f}",
+                      e["verdict"], str(e["findings"]), e["operator"] or "")  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def show(episode: str, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
+    """Show one episode's metadata (streams, findings, segments); EPISODE may be an id prefix."""
+    from robofuel.context import open_workspace
+
+    with open_workspace(lake, catalog, create=False) as ws:
+        eid = ws.catalog.find_episode(episode)
+        if eid is None:
+            raise InputError(f"no single episode matches {episode!r}; see `robofuel ls`")
+        meta = ws.lake.read_meta(eid)
+    if as_json:
+        sys.stdout.write(meta.model_dump_json(indent=2, exclude_none=True) + "\n")
+        return
+    out.print(f"[bold]{meta.id}[/]  {meta.recording.format}  {meta.recording.path}  #{meta.recording.index}")
+    out.print(f"{meta.duration_s:.2f} s from {meta.start_time.isoformat()}  verdict: {meta.verdict}")
+    out.print(f"task: {meta.task.id} {meta.task.instruction or ''}  operator: {meta.operator}  station: {meta.station}")
+    table = Table("stream", "kind", "role", "count", "rate Hz", "unit", "frame")
+    for s in meta.streams:
+        rate = s.measured_rate_hz or s.rate_hz
+        table.add_row(s.name, s.kind.value, s.role or "", str(s.count), f"{rate:.1f}" if rate else "",
+                      s.unit or "", s.frame or "")  # fmt: skip
+    out.print(table)
+    for f in meta.findings:
+        span = f" [{f.start_s:.2f}-{f.end_s:.2f} s]" if f.start_s is not None and f.end_s is not None else ""
+        out.print(f"  {f.severity.value:<8} {f.code} {f.stream or ''}{span}: {f.message}")
+
+
+@app.command()
+def stats(
+    by: Annotated[
+        str, typer.Option(help="Group by a catalog field (operator, station, scene, task, day...).")
+    ] = "format",
+    where: Where_ = None,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Episodes, hours and qualified counts, grouped by a field."""
+    from robofuel.catalog import parse_where
+    from robofuel.catalog.db import QUERYABLE
+    from robofuel.context import open_workspace
+
+    if by not in QUERYABLE:
+        raise InputError(f"--by {by}: unknown field; fields: {', '.join(QUERYABLE)}")
+    with open_workspace(lake, catalog, create=False) as ws:
+        groups = ws.catalog.group_counts(by, parse_where(where))
+    if as_json:
+        emit_json({"by": by, "groups": groups})
+        return
+    table = Table(by, "episodes", "hours", "qualified")
+    for g in groups:
+        table.add_row(str(g["key"]), str(g["episodes"]), f"{g['hours']:.3f}", str(g["qualified"]))
+    out.print(table)
+
+
+@app.command()
+def validate(path: Path, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
+    """Check an episode folder, a lake, or a recording / exported dataset against the standard (exit 1 if invalid)."""
+    from robofuel.validation import validate_path
+
+    result = validate_path(path, catalog)
+    if as_json:
+        emit_json({"ok": result.ok, "problems": result.problems})
+    else:
+        for item, problems in result.problems.items():
+            out.print(f"[{'red' if problems else 'green'}]{'invalid' if problems else 'valid'}[/] {item}")
+            for p in problems:
+                out.print(f"    {p}")
+        out.print(f"{sum(1 for p in result.problems.values() if not p)}/{len(result.problems)} valid")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def formats(as_json: Json_ = False) -> None:
+    """List the formats robofuel can read."""
+    from robofuel.ingest import formats as names
+    from robofuel.ingest import get_reader
+
+    rows = [{"name": n, "description": get_reader(n).description} for n in names()]
+    if as_json:
+        emit_json({"formats": rows})
+    else:
+        for r in rows:
+            out.print(f"{r['name']:<16} {r['description']}")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where sample recordings and the lake go.")] = Path(
+        "robofuel-demo"
+    ),
+    n: Annotated[int, typer.Option(help="Number of sample recordings.")] = 20,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    as_json: Json_ = False,
+) -> None:
+    """The main job on embedded sample data: generate recordings, ingest, process, summarise."""
+    from robofuel.demo import print_summary, run_demo
+
+    summary = run_demo(out_dir, n=n, seed=seed, workers=workers, progress=not as_json)
+    if as_json:
+        emit_json(summary)
+    else:
+        print_summary(out, summary)
+
+
+def main() -> None:
+    """Console entry point: user errors become a message and exit code 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except InputError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except RobofuelError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and aborts
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise

@@ -1,0 +1,30 @@
+"""Opening the lake and its catalog from command-line options or environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from robofuel.catalog import Catalog
+from robofuel.lake import Lake, default_lake_uri
+
+
+@dataclass
+class Workspace:
+    """A lake and the catalog that indexes it."""
+
+    lake: Lake
+    catalog: Catalog
+
+
+@contextmanager
+def open_workspace(lake_uri: str | None, catalog_url: str | None = None, create: bool = True) -> Iterator[Workspace]:
+    """Open (creating if allowed) the lake at ``lake_uri`` and its catalog; ``$ROBOFUEL_CATALOG`` overrides."""
+    lake = Lake(lake_uri or default_lake_uri(), create=create)
+    catalog = Catalog(catalog_url or os.environ.get("ROBOFUEL_CATALOG") or lake.default_catalog_url)
+    try:
+        yield Workspace(lake, catalog)
+    finally:
+        catalog.close()

@@ -1,0 +1,129 @@
+"""The local engine: runs a pipeline of steps over many episodes in a process pool on one machine.
+
+Planning happens in the parent: for each episode it walks the pipeline, looking up each step's key
+(input content hash, step, version, config hash) in the catalog; finished steps are skipped and the first
+unfinished one starts the work. Workers load the episode once, run the remaining steps, write the results into
+the lake (metadata atomically, changed samples as a new staged episode) and return reports; the parent records
+each finished step in the catalog. A run killed at any point loses at most the episodes in flight.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+from robofuel.catalog import Catalog, StepKey
+from robofuel.engine.stats import RunStats
+from robofuel.lake import Lake, load_episode, write_episode
+from robofuel.progress import progress_bar
+from robofuel.standard import Episode, EpisodeData
+from robofuel.steps import Step, build_pipeline
+
+
+@dataclass
+class StepDone:
+    step: str
+    input_hash: str
+    output_hash: str
+    report: dict[str, Any]
+
+
+@dataclass
+class EpisodeResult:
+    episode_id: str
+    done: list[StepDone] = field(default_factory=list)
+    meta: Episode | None = None
+    error: str | None = None
+    failed_step: str | None = None
+
+
+def _run_steps(lake: Lake, episode_id: str, steps: list[Step]) -> EpisodeResult:
+    needs = set().union(*(s.needs for s in steps))
+    data = load_episode(lake, episode_id, kinds=needs)
+    result = EpisodeResult(episode_id)
+    for step in steps:
+        input_hash = data.meta.content_hash or ""
+        try:
+            out = step.run(data)
+        except Exception as exc:  # a bug or bad data in one episode must not stop the batch
+            result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+            result.failed_step = step.name
+            break
+        if out.payloads:
+            data = EpisodeData(out.meta, {**data.payloads, **out.payloads})
+            data.meta = write_episode(lake, data)
+        else:
+            lake.write_meta(out.meta)
+            data = EpisodeData(out.meta, data.payloads)
+        report = out.report.to_dict()
+        result.done.append(StepDone(step.name, input_hash, data.meta.content_hash or "", report))
+    result.meta = data.meta
+    return result
+
+
+def _work(lake_uri: str, episode_id: str, specs: list[tuple[str, dict[str, Any]]]) -> EpisodeResult:
+    """Process-pool entry point: rebuild lake and steps in the worker, then run them."""
+    steps = [build_pipeline([name], {name: cfg})[0] for name, cfg in specs]
+    return _run_steps(Lake(lake_uri, create=False), episode_id, steps)
+
+
+def _plan(catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str) -> tuple[int, int]:
+    """(index of the first step to run, steps already done); index == len(steps) when all are done."""
+    current = content_hash
+    for i, step in enumerate(steps):
+        stored = catalog.step_result(StepKey(current, step.name, step.version, step.config_hash))
+        if stored is None:
+            return i, i
+        current = stored.get("output_hash", current)
+    return len(steps), len(steps)
+
+
+class LocalEngine:
+    """Runs pipelines with ``workers`` processes (1: in this process, handy for debugging)."""
+
+    def __init__(self, lake: Lake, catalog: Catalog, workers: int = 1, progress: bool = True) -> None:
+        self.lake, self.catalog, self.workers, self.progress = lake, catalog, max(1, workers), progress
+
+    def run(self, steps: Sequence[Step], episode_ids: Sequence[str]) -> RunStats:
+        stats = RunStats([s.name for s in steps], episodes=len(episode_ids))
+        hashes = {r["id"]: r["content_hash"] for r in self.catalog.episode_rows()}
+        todo: list[tuple[str, list[Step]]] = []
+        for eid in episode_ids:
+            first, cached = _plan(self.catalog, steps, eid, hashes[eid])
+            for step in steps[:cached]:
+                stats.step(step.name).cached += 1
+            if first < len(steps):
+                todo.append((eid, list(steps[first:])))
+        with progress_bar("process", len(todo), enabled=self.progress) as advance:
+            for result in self._execute(todo):
+                self._commit(result, steps, stats)
+                advance()
+        return stats
+
+    def _execute(self, todo: list[tuple[str, list[Step]]]) -> Any:
+        if self.workers == 1 or len(todo) <= 1:
+            for eid, steps in todo:
+                yield _run_steps(self.lake, eid, steps)
+            return
+        with ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) as pool:
+            futures: list[Future[EpisodeResult]] = [
+                pool.submit(_work, self.lake.uri, eid, [(s.name, s.config) for s in steps]) for eid, steps in todo
+            ]
+            for fut in as_completed(futures):
+                yield fut.result()
+
+    def _commit(self, result: EpisodeResult, steps: Sequence[Step], stats: RunStats) -> None:
+        by_name = {s.name: s for s in steps}
+        for done in result.done:
+            step = by_name[done.step]
+            key = StepKey(done.input_hash, step.name, step.version, step.config_hash)
+            self.catalog.record_step(key, result.episode_id, {**done.report, "output_hash": done.output_hash})
+            stats.add_report(done.step, done.report)
+        if result.failed_step is not None:
+            stats.fail(result.failed_step, result.episode_id, result.error or "")
+        if result.meta is not None:
+            self.catalog.update_episodes([result.meta])

@@ -1,0 +1,53 @@
+"""Per-step counters of a pipeline run: every processed, cached, failed, flagged or dropped item, by reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class StepStats:
+    ran: int = 0
+    cached: int = 0
+    failed: int = 0
+    flagged: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ran": self.ran,
+            "cached": self.cached,
+            "failed": self.failed,
+            "flagged": dict(self.flagged.most_common()),
+            "dropped": dict(self.dropped.most_common()),
+            "errors": {k: v.splitlines()[0] for k, v in self.errors.items()},
+        }
+
+
+@dataclass
+class RunStats:
+    """Counters for one run of a pipeline over ``episodes`` episodes."""
+
+    step_names: list[str]
+    episodes: int = 0
+    steps: dict[str, StepStats] = field(default_factory=dict)
+
+    def step(self, name: str) -> StepStats:
+        return self.steps.setdefault(name, StepStats())
+
+    def add_report(self, name: str, report: dict[str, Any]) -> None:
+        s = self.step(name)
+        s.ran += 1
+        s.flagged.update(report.get("flagged", {}))
+        s.dropped.update(report.get("dropped", {}))
+
+    def fail(self, name: str, episode_id: str, error: str) -> None:
+        s = self.step(name)
+        s.failed += 1
+        s.errors[episode_id] = error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"episodes": self.episodes, "steps": {n: self.step(n).to_dict() for n in self.step_names}}

@@ -1,0 +1,193 @@
+"""Ingesting a batch of recordings: discover, hash, read, store raw, write episodes, commit, quarantine the bad.
+
+Per recording: its content hash decides whether it is already in the catalog (then nothing is done); otherwise the
+reader runs, the raw recording is stored content-addressed, every episode is written into the lake, and one catalog
+transaction makes the recording and its episodes visible. A recording that cannot be read is quarantined with a
+finding naming the file, the problem and what to do; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import traceback
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from robofuel.catalog import Catalog
+from robofuel.errors import InputError, UnreadableRecording
+from robofuel.ingest.base import ReadContext, Reader
+from robofuel.ingest.registry import detect, get_reader
+from robofuel.lake import Lake, recording_sha256, write_episode
+from robofuel.progress import progress_bar
+from robofuel.standard import Episode, Severity
+
+SIDECAR_SUFFIX = ".session.json"
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one input path."""
+
+    path: str
+    status: str  # ingested | partial | skipped | quarantined
+    format: str | None = None
+    sha256: str | None = None
+    episodes: list[str] = field(default_factory=list)
+    message: str = ""
+    report: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "", [])}
+
+
+@dataclass
+class _Read:
+    outcome: FileOutcome
+    metas: list[Episode] = field(default_factory=list)
+    raw: str = ""
+
+
+def _is_recording_dir(path: Path, fmt: str | None) -> bool:
+    return get_reader(fmt).sniff(path) if fmt else detect(path) is not None
+
+
+def discover(paths: Sequence[Path], fmt: str | None = None) -> Iterator[Path]:
+    """Recordings under ``paths``: files, and folders a reader recognises; other folders are searched inside."""
+    for path in paths:
+        if path.is_dir() and not _is_recording_dir(path, fmt):
+            children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            yield from discover([c for c in children if not c.name.endswith(SIDECAR_SUFFIX)], fmt)
+        else:
+            yield path
+
+
+def load_session_file(path: Path) -> dict[str, str]:
+    """Metadata keys from a JSON object file (``--session FILE`` or a sidecar)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable JSON file ({exc}); fix it or leave it out") from exc
+    if not isinstance(data, dict):
+        raise InputError(f'{path}: must hold a JSON object of metadata keys, e.g. {{"operator": "op-07"}}')
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def load_sidecar(path: Path) -> dict[str, str]:
+    """Metadata from ``<recording>.session.json`` beside the recording, if there is one."""
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    return load_session_file(sidecar) if sidecar.is_file() else {}
+
+
+def _pick_reader(path: Path, fmt: str | None) -> Reader:
+    if not path.exists():
+        raise UnreadableRecording(str(path), "no such file or folder", "check the path")
+    if path.is_file() and path.stat().st_size == 0:
+        raise UnreadableRecording(str(path), "the file is empty (0 bytes)", "re-copy it from the device")
+    if fmt:
+        return get_reader(fmt)
+    reader = detect(path)
+    if reader is None:
+        kind = "folder" if path.is_dir() else "file"
+        raise UnreadableRecording(
+            str(path), f"not a recording robofuel can read: no reader recognises this {kind}",
+            "name the format with --format, or see `robofuel formats`",
+        )  # fmt: skip
+    return reader
+
+
+def read_one(lake: Lake, path: Path, fmt: str | None, metadata: dict[str, str], sha: str) -> _Read:
+    """Read one recording and write its episodes into the lake (not yet visible: the caller commits)."""
+    outcome = FileOutcome(str(path), "ingested", sha256=sha)
+    try:
+        reader = _pick_reader(path, fmt)
+        outcome.format = reader.name
+        given = {**load_sidecar(path), **metadata}
+        result = reader.read(path, ReadContext(path, sha, given))
+        if not result.episodes:
+            raise UnreadableRecording(str(path), "no episode could be read", "see the ingest report")
+    except UnreadableRecording as exc:
+        outcome.status, outcome.message = "quarantined", str(exc)
+        return _Read(outcome)
+    except InputError as exc:
+        outcome.status, outcome.message = "quarantined", f"{path}: {exc}"
+        return _Read(outcome)
+    except Exception as exc:  # a reader bug must cost one file, not the batch
+        outcome.status = "quarantined"
+        outcome.message = f"{path}: the {outcome.format} reader failed ({type(exc).__name__}: {exc})"
+        outcome.report = {"traceback": traceback.format_exc(limit=8)}
+        return _Read(outcome)
+    raw = lake.put_raw(path, None if path.is_dir() else sha)
+    metas = [write_episode(lake, ep) for ep in result.episodes]
+    result.report.episodes = len(metas)
+    outcome.report = result.report.to_dict()
+    outcome.episodes = [m.id for m in metas]
+    if any(f.severity is Severity.blocking for f in result.report.findings):
+        outcome.status = "partial"
+        outcome.message = "; ".join(f.message for f in result.report.findings if f.severity is Severity.blocking)
+    return _Read(outcome, metas, raw)
+
+
+def _read_worker(lake_uri: str, path: str, fmt: str | None, metadata: dict[str, str], sha: str) -> _Read:
+    return read_one(Lake(lake_uri, create=False), Path(path), fmt, metadata, sha)
+
+
+def _hash_or_none(path: Path) -> str | None:
+    try:
+        return recording_sha256(path) if path.exists() else None
+    except OSError:
+        return None
+
+
+class Ingester:
+    """Ingests batches into one lake and catalog."""
+
+    def __init__(self, lake: Lake, catalog: Catalog, workers: int = 1, progress: bool = True) -> None:
+        self.lake, self.catalog, self.workers, self.progress = lake, catalog, max(1, workers), progress
+
+    def run(
+        self, paths: Sequence[Path], fmt: str | None = None, metadata: dict[str, str] | None = None
+    ) -> list[FileOutcome]:
+        metadata = metadata or {}
+        outcomes: list[FileOutcome] = []
+        todo: list[tuple[Path, str]] = []
+        for path in discover(paths, fmt):
+            sha = _hash_or_none(path)
+            if sha is not None and self.catalog.has_recording(sha):
+                outcomes.append(FileOutcome(str(path), "skipped", sha256=sha, message="already ingested"))
+            else:
+                todo.append((path, sha or hashlib.sha256(str(path).encode()).hexdigest()))
+        with progress_bar("ingest", len(todo), enabled=self.progress) as advance:
+            for read in self._execute(todo, fmt, metadata):
+                outcomes.append(self._commit(read))
+                advance()
+        return sorted(outcomes, key=lambda o: o.path)
+
+    def _execute(self, todo: list[tuple[Path, str]], fmt: str | None, metadata: dict[str, str]) -> Iterator[_Read]:
+        if self.workers == 1 or len(todo) <= 1:
+            for path, sha in todo:
+                yield read_one(self.lake, path, fmt, metadata, sha)
+            return
+        with ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(_read_worker, self.lake.uri, str(p), fmt, metadata, sha) for p, sha in todo]
+            for fut in as_completed(futures):
+                yield fut.result()
+
+    def _commit(self, read: _Read) -> FileOutcome:
+        o = read.outcome
+        if o.status == "quarantined":
+            key = o.sha256 or hashlib.sha256(o.path.encode()).hexdigest()
+            self.lake.quarantine(key, {"path": o.path, "format": o.format, "finding": o.message, **(o.report or {})})
+            self.catalog.add_quarantine(key, o.path, "ingest.unreadable", o.message)
+            return o
+        row = {
+            "sha256": o.sha256, "path": o.path, "format": o.format, "raw": read.raw,
+            "status": "partial" if o.status == "partial" else "ok", "episodes": len(read.metas),
+            "report": json.dumps(o.report, default=str),
+        }  # fmt: skip
+        self.catalog.commit_recording(row, read.metas)
+        return o

@@ -1,0 +1,86 @@
+"""Steps: pure, versioned transformations of one episode.
+
+A step takes an episode (metadata and the payloads it asks for) and its config, and returns the new metadata, new
+payloads if it changed samples, and a report. It never touches the lake or the catalog: the engine does, keyed by
+(episode content hash, step name, step version, config hash), so a finished step is never run twice and a killed
+run resumes where it stopped.
+
+A step must be idempotent on its own output: running it on an episode that already carries its findings replaces
+them (see :func:`replace_own`), never appends twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from robofuel import __version__
+from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, Payload
+
+
+@dataclass
+class StepReport:
+    """What a step did to one episode: items flagged and dropped, each counted by reason."""
+
+    flagged: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"flagged": dict(self.flagged), "dropped": dict(self.dropped), "values": self.values}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> StepReport:
+        return cls(Counter(d.get("flagged", {})), Counter(d.get("dropped", {})), dict(d.get("values", {})))
+
+
+@dataclass
+class StepOutput:
+    """A step's result: new metadata, replaced payloads (None when samples are unchanged), and the report."""
+
+    meta: Episode
+    report: StepReport
+    payloads: dict[str, Payload] | None = None
+
+
+class Step(ABC):
+    """Base class of every step. Subclasses set ``name``, ``version``, ``default_config`` and ``run``."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    #: Stream kinds whose payloads the engine loads before ``run`` ("numeric", "video", "audio").
+    needs: ClassVar[frozenset[str]] = frozenset({"numeric"})
+    default_config: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        unknown = set(config or {}) - set(self.default_config)
+        if unknown:
+            raise ValueError(f"step {self.name}: unknown config keys {sorted(unknown)}")
+        self.config: dict[str, Any] = {**self.default_config, **(config or {})}
+
+    @property
+    def config_hash(self) -> str:
+        """sha256 (16 hex digits) of the canonical JSON of the effective config."""
+        blob = json.dumps(self.config, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    @abstractmethod
+    def run(self, data: EpisodeData) -> StepOutput:
+        """Process one episode. Must not mutate ``data``; return new objects."""
+
+    def lineage(self) -> LineageEntry:
+        return LineageEntry(
+            step=self.name, version=self.version, config_hash=self.config_hash, tool=f"robofuel {__version__}"
+        )
+
+
+def replace_own(meta: Episode, step: Step, findings: list[Finding], **update: Any) -> Episode:
+    """Copy of ``meta`` with ``step``'s earlier findings and lineage entry replaced by the new ones."""
+    kept = [f for f in meta.findings if f.step != step.name]
+    lineage = [entry for entry in meta.lineage if entry.step != step.name] + [step.lineage()]
+    return meta.model_copy(update={"findings": kept + findings, "lineage": lineage, **update}, deep=True)

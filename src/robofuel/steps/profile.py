@@ -1,0 +1,79 @@
+"""Step ``profile``: measure every numeric stream and flag broken timing and non-finite values.
+
+It is the integrity floor every episode passes through before the quality rules of the ``qc`` step: per stream it
+counts samples, non-finite values (NaN, inf), timestamps that go backwards or repeat, and gaps longer than
+``gap_factor`` times the median interval. Findings name the stream and the time range (s from episode start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from robofuel.standard import EpisodeData, Finding, NumericData, Severity, StreamKind
+from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
+
+
+def _span(data: NumericData, mask: np.ndarray[Any, np.dtype[np.bool_]], t0: int) -> tuple[float, float]:
+    idx = np.flatnonzero(mask)
+    ts = data.timestamps_ns
+    return (ts[idx[0]] - t0) / 1e9, (ts[min(idx[-1] + 1, len(ts) - 1)] - t0) / 1e9
+
+
+class Profile(Step):
+    name = "profile"
+    version = "1"
+    default_config: ClassVar[Mapping[str, Any]] = {"gap_factor": 5.0}
+
+    def _check_stream(self, name: str, data: NumericData, t0: int) -> tuple[list[Finding], dict[str, Any]]:
+        findings: list[Finding] = []
+        ts, values = data.timestamps_ns, data.values
+
+        def flag(code: str, severity: Severity, message: str, span: tuple[float, float], value: float) -> None:
+            findings.append(
+                Finding(code=code, severity=severity, message=message, stream=name, start_s=span[0],
+                        end_s=span[1], step=self.name, value=value)
+            )  # fmt: skip
+
+        if len(ts) == 0:
+            flag("completeness.empty_stream", Severity.blocking, f"stream {name} has no samples", (0.0, 0.0), 0)
+            return findings, {"count": 0}
+        bad_rows = np.asarray(~np.isfinite(values).all(axis=1), dtype=bool)
+        if bad_rows.any():
+            n = int(bad_rows.sum())
+            flag("signal.non_finite", Severity.blocking, f"{n} samples hold NaN or inf", _span(data, bad_rows, t0), n)
+        dt = np.diff(ts)
+        stats: dict[str, Any] = {"count": len(ts), "non_finite": int(bad_rows.sum())}
+        for code, mask, what in (
+            ("timing.non_monotonic", dt < 0, "timestamps go backwards"),
+            ("timing.duplicate_timestamp", dt == 0, "timestamps repeat"),
+        ):
+            if mask.any():
+                n = int(mask.sum())
+                flag(code, Severity.blocking, f"{n} times {what}", _span(data, np.append(mask, False), t0), n)
+            stats[code.split(".")[1]] = int(mask.sum())
+        positive = dt[dt > 0]
+        if positive.size:
+            median = float(np.median(positive))
+            gaps = dt > self.config["gap_factor"] * median
+            stats["max_gap_s"] = float(dt.max() / 1e9)
+            if gaps.any():
+                worst = float(dt.max() / 1e9)
+                message = f"{int(gaps.sum())} gaps, longest {worst:.3f} s (median interval {median / 1e6:.2f} ms)"
+                flag("timing.gap", Severity.warning, message, _span(data, np.append(gaps, False), t0), worst)
+        return findings, stats
+
+    def run(self, data: EpisodeData) -> StepOutput:
+        report = StepReport()
+        findings: list[Finding] = []
+        for stream in data.meta.streams:
+            if stream.kind is not StreamKind.numeric or stream.name not in data.payloads:
+                continue
+            found, stats = self._check_stream(stream.name, data.numeric(stream.name), data.meta.start_ns)
+            findings += found
+            report.values[stream.name] = stats
+        for f in findings:
+            report.flagged[f.code] += 1
+        return StepOutput(replace_own(data.meta, self, findings), report)

@@ -1,0 +1,79 @@
+"""``robofuel validate PATH``: decide what PATH is (episode, lake, recording or exported folder) and check it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from robofuel.errors import InputError, UnreadableRecording
+from robofuel.ingest.base import ReadContext
+from robofuel.ingest.registry import detect
+from robofuel.lake import Lake, recording_sha256
+from robofuel.lake.episodes import stored_content_hash
+from robofuel.lake.store import MARKER
+from robofuel.standard import Episode
+from robofuel.standard.validate import ValidationResult, check_episode_data, check_episode_folder
+
+
+def _validate_lake(path: Path, catalog_url: str | None) -> ValidationResult:
+    from robofuel.catalog import Catalog  # the catalog is only needed for lakes
+
+    lake = Lake(path, create=False)
+    catalog = Catalog(catalog_url or lake.default_catalog_url)
+    result = ValidationResult()
+    try:
+        for row in catalog.episode_rows():
+            folder = lake.local_path(lake.episode_dir(row["id"]))
+            if not (folder / "episode.json").is_file():
+                result.add(row["id"], [f"in the catalog but {folder} has no episode.json"])
+                continue
+            eid, problems = check_episode_folder(folder)
+            if not problems:
+                problems += _hash_problems(lake, folder, row["content_hash"])
+            result.add(eid, problems)
+    finally:
+        catalog.close()
+    return result
+
+
+def _hash_problems(lake: Lake, folder: Path, expected: str | None) -> list[str]:
+    meta = Episode.model_validate_json((folder / "episode.json").read_bytes())
+    actual = stored_content_hash(lake, meta)
+    if actual != (expected or meta.content_hash):
+        return [f"content hash {actual[:12]}... differs from the recorded {str(expected or meta.content_hash)[:12]}..."]
+    return []
+
+
+def _validate_recording(path: Path) -> ValidationResult:
+    reader = detect(path)
+    if reader is None:
+        raise InputError(
+            f"{path}: neither an episode folder, a lake, nor a recording or dataset robofuel can read; "
+            "pass an episode folder (with episode.json), a lake, or an exported dataset"
+        )
+    sha = recording_sha256(path) if path.exists() else hashlib.sha256(str(path).encode()).hexdigest()
+    try:
+        read = reader.read(path, ReadContext(path, sha))
+    except UnreadableRecording as exc:
+        return ValidationResult({str(path): [str(exc)]})
+    result = ValidationResult()
+    for data in read.episodes:
+        result.add(f"{path} #{data.meta.recording.index}", check_episode_data(data))
+    if not read.episodes:
+        result.add(str(path), ["no episode could be read"])
+    return result
+
+
+def validate_path(path: Path, catalog_url: str | None = None) -> ValidationResult:
+    """Validate an episode folder, a lake, or a recording / exported dataset."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if (path / "episode.json").is_file():
+        lake_root = path.parents[2] if len(path.parents) > 2 else None
+        eid, problems = check_episode_folder(path)
+        if not problems and lake_root is not None and (lake_root / MARKER).is_file():
+            problems += _hash_problems(Lake(lake_root, create=False), path, None)
+        return ValidationResult({eid: problems})
+    if (path / MARKER).is_file():
+        return _validate_lake(path, catalog_url)
+    return _validate_recording(path)
