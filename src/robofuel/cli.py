@@ -211,6 +211,21 @@ def formats(as_json: Json_ = False) -> None:
 
 
 @app.command()
+def schema(
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of the episode metadata standard."""
+    from robofuel.standard import Episode
+
+    text = json.dumps(Episode.model_json_schema(), indent=2) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(text)
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where sample recordings and the lake go.")] = Path(
         "robofuel-demo"

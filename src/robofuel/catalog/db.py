@@ -63,11 +63,11 @@ episodes = sa.Table(
 step_runs = sa.Table(
     "step_runs",
     metadata,
+    sa.Column("episode_id", sa.String(64), primary_key=True),
     sa.Column("content_hash", sa.String(64), primary_key=True),
     sa.Column("step", sa.String(64), primary_key=True),
     sa.Column("version", sa.String(32), primary_key=True),
     sa.Column("config_hash", sa.String(64), primary_key=True),
-    sa.Column("episode_id", sa.String(64), nullable=False, index=True),
     sa.Column("report", sa.Text, nullable=False, doc="Step report, JSON."),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -95,8 +95,13 @@ def now() -> datetime:
 
 @dataclass(frozen=True)
 class StepKey:
-    """What identifies one step's result on one episode: re-running with the same key does nothing."""
+    """What identifies one step's result on one episode: re-running with the same key does nothing.
 
+    The episode id is part of the key because steps write into the episode's own metadata: two episodes with the
+    same samples (a re-upload) are still processed each.
+    """
+
+    episode_id: str
     content_hash: str
     step: str
     version: str
@@ -214,37 +219,29 @@ class Catalog:
 
     # -- step completion -----------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _step_match(key: StepKey) -> sa.ColumnElement[bool]:
+        t = step_runs.c
+        return sa.and_(
+            t.episode_id == key.episode_id,
+            t.content_hash == key.content_hash,
+            t.step == key.step,
+            t.version == key.version,
+            t.config_hash == key.config_hash,
+        )
+
     def step_result(self, key: StepKey) -> dict[str, Any] | None:
         """The stored report of a finished step, or None if it never completed."""
-        t = step_runs.c
-        query = sa.select(t.report).where(
-            t.content_hash == key.content_hash, t.step == key.step,
-            t.version == key.version, t.config_hash == key.config_hash,
-        )  # fmt: skip
         with self.engine.connect() as c:
-            row = c.execute(query).first()
+            row = c.execute(sa.select(step_runs.c.report).where(self._step_match(key))).first()
         return None if row is None else dict(json.loads(row[0]))
 
-    def record_step(self, key: StepKey, episode_id: str, report: dict[str, Any]) -> None:
+    def record_step(self, key: StepKey, report: dict[str, Any]) -> None:
+        """Mark a step finished on an episode, with its report (replacing an earlier record of the same key)."""
         with self.engine.begin() as c:
+            c.execute(sa.delete(step_runs).where(self._step_match(key)))
             c.execute(
-                sa.delete(step_runs).where(
-                    step_runs.c.content_hash == key.content_hash,
-                    step_runs.c.step == key.step,
-                    step_runs.c.version == key.version,
-                    step_runs.c.config_hash == key.config_hash,
-                )
-            )
-            c.execute(
-                sa.insert(step_runs).values(
-                    content_hash=key.content_hash,
-                    step=key.step,
-                    version=key.version,
-                    config_hash=key.config_hash,
-                    episode_id=episode_id,
-                    report=json.dumps(report, default=str),
-                    finished_at=now(),
-                )
+                sa.insert(step_runs).values(**key.__dict__, report=json.dumps(report, default=str), finished_at=now())
             )
 
     # -- quarantine ----------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def _plan(catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash
     """(index of the first step to run, steps already done); index == len(steps) when all are done."""
     current = content_hash
     for i, step in enumerate(steps):
-        stored = catalog.step_result(StepKey(current, step.name, step.version, step.config_hash))
+        stored = catalog.step_result(StepKey(episode_id, current, step.name, step.version, step.config_hash))
         if stored is None:
             return i, i
         current = stored.get("output_hash", current)
@@ -120,8 +120,8 @@ class LocalEngine:
         by_name = {s.name: s for s in steps}
         for done in result.done:
             step = by_name[done.step]
-            key = StepKey(done.input_hash, step.name, step.version, step.config_hash)
-            self.catalog.record_step(key, result.episode_id, {**done.report, "output_hash": done.output_hash})
+            key = StepKey(result.episode_id, done.input_hash, step.name, step.version, step.config_hash)
+            self.catalog.record_step(key, {**done.report, "output_hash": done.output_hash})
             stats.add_report(done.step, done.report)
         if result.failed_step is not None:
             stats.fail(result.failed_step, result.episode_id, result.error or "")

@@ -1,0 +1,44 @@
+"""Builders of small synthetic episodes for tests (no reader involved)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from robofuel.catalog import Catalog
+from robofuel.ingest.base import ReadContext, make_episode
+from robofuel.lake import Lake, write_episode
+from robofuel.standard import Episode, EpisodeData, NumericData, VideoData, numeric_stream, video_stream
+
+T0 = 1_793_000_000_000_000_000  # 2026-10-25, ns since epoch
+
+
+def joint_episode(
+    sha: str = "a" * 64, index: int = 0, n: int = 500, rate_hz: float = 100.0, nan_at: int | None = None
+) -> EpisodeData:
+    """A 7-joint numeric stream and a 3-frame JPEG-packet video stream."""
+    ts = T0 + (np.arange(n) * (1e9 / rate_hz)).astype(np.int64)
+    values = np.sin(np.linspace(0, 3, n))[:, None] * np.arange(1, 8)[None, :]
+    if nan_at is not None:
+        values[nan_at, 2] = np.nan
+    joints = NumericData(ts, values)
+    cols = [f"j{i}.position" for i in range(7)]
+    video = VideoData(ts[:3], codec="mjpeg", width=4, height=4, packets=[b"\xff\xd8a", b"\xff\xd8bb", b"\xff\xd8c"])
+    streams = [
+        (numeric_stream("joints", joints, cols, role="joint_position", unit="rad", rate_hz=rate_hz), joints),
+        (video_stream("cam", video, rate_hz=30.0), video),
+    ]
+    ctx = ReadContext(path=__import__("pathlib").Path(f"/data/rec_{sha[:4]}.mcap"), sha256=sha)
+    return make_episode(ctx, "mcap", index, streams, operator="op-01", station="st-1", task={"id": "pick"})
+
+
+def store(lake: Lake, catalog: Catalog, episodes: list[EpisodeData]) -> list[Episode]:
+    """Write episodes into the lake and commit them under their recordings, as ingest does."""
+    metas = [write_episode(lake, ep) for ep in episodes]
+    by_rec: dict[str, list[Episode]] = {}
+    for m in metas:
+        by_rec.setdefault(m.recording.sha256, []).append(m)
+    for sha, ms in by_rec.items():
+        row = {"sha256": sha, "path": ms[0].recording.path, "format": "mcap", "raw": "", "status": "ok",
+               "episodes": len(ms), "report": "{}"}  # fmt: skip
+        catalog.commit_recording(row, ms)
+    return metas
