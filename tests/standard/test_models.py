@@ -40,3 +40,11 @@ def test_exported_json_schema_is_current() -> None:
     """docs/schema/episode.schema.json is generated from the models; regenerate with `robofuel schema`."""
     path = Path(__file__).resolve().parents[2] / "docs" / "schema" / "episode.schema.json"
     assert json.loads(path.read_text()) == Episode.model_json_schema()
+
+
+def test_the_examples_in_docs_standard_md_are_valid_episodes() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "standard.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```json")[1:]]
+    assert len(blocks) == 2
+    metas = [Episode.model_validate_json(b) for b in blocks]
+    assert {m.recording.format for m in metas} == {"mcap", "wearable"}
