@@ -17,7 +17,12 @@ from rich.table import Table
 
 from robofuel.errors import InputError, RobofuelError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="robofuel: a data factory for embodied AI.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="robofuel: a data factory for embodied AI.",
+)
 out = Console()
 err = Console(stderr=True)
 
@@ -248,21 +253,10 @@ def demo(
 def main() -> None:
     """Console entry point: user errors become a message and exit code 2, never a traceback."""
     try:
-        app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        app()  # standalone: usage errors exit 2 with click's message, normal ends raise SystemExit
     except InputError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(2)
     except RobofuelError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(1)
-    except Exception as exc:  # click usage errors and aborts
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
