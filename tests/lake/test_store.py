@@ -7,6 +7,7 @@ from factories import joint_episode
 from robofuel.errors import InputError
 from robofuel.lake import Lake, file_sha256, recording_sha256
 from robofuel.lake.episodes import load_episode, stored_content_hash, write_episode
+from robofuel.standard import VideoData
 
 
 def test_raw_files_are_content_addressed_and_written_once(tmp_path: Path) -> None:
@@ -52,7 +53,8 @@ def test_episode_round_trip_is_exact(tmp_path: Path) -> None:
     assert (back.numeric("joints").values == ep.numeric("joints").values).all()
     assert (back.numeric("joints").timestamps_ns == ep.numeric("joints").timestamps_ns).all()
     video = back.payloads["cam"]
-    assert getattr(video, "packets") == [b"\xff\xd8a", b"\xff\xd8bb", b"\xff\xd8c"]
+    assert isinstance(video, VideoData)
+    assert video.packets == [b"\xff\xd8a", b"\xff\xd8bb", b"\xff\xd8c"]
     assert stored_content_hash(lake, meta) == meta.content_hash
     assert not list(lake.local_path("staging").iterdir())  # nothing left staged
 
