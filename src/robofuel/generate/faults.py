@@ -19,14 +19,34 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 FAULT_KINDS = (
-    "dropped_frames", "timestamp_jump", "timestamp_reversal", "clock_offset", "frozen_sensor", "nan_inf",
-    "joint_limit", "force_spike", "idle_head_tail", "black_frames", "blurred_frames", "overexposed_frames",
-    "missing_stream", "truncated_file", "wrong_units",
-)  # fmt: skip
+    "dropped_frames",
+    "timestamp_jump",
+    "timestamp_reversal",
+    "clock_offset",
+    "frozen_sensor",
+    "nan_inf",
+    "joint_limit",
+    "force_spike",
+    "idle_head_tail",
+    "black_frames",
+    "blurred_frames",
+    "overexposed_frames",
+    "missing_stream",
+    "truncated_file",
+    "wrong_units",
+)
 
 #: Default duration (s) of each fault's time range.
-_DURATION = {"dropped_frames": 0.3, "frozen_sensor": 1.0, "nan_inf": 0.05, "joint_limit": 0.6, "force_spike": 0.03,
-             "black_frames": 0.5, "blurred_frames": 0.8, "overexposed_frames": 0.6}  # fmt: skip
+_DURATION = {
+    "dropped_frames": 0.3,
+    "frozen_sensor": 1.0,
+    "nan_inf": 0.05,
+    "joint_limit": 0.6,
+    "force_spike": 0.03,
+    "black_frames": 0.5,
+    "blurred_frames": 0.8,
+    "overexposed_frames": 0.6,
+}
 
 
 @dataclass(frozen=True)
@@ -165,14 +185,22 @@ def _nothing(d: Draft, s: FaultSpec) -> None:
 
 
 APPLY: dict[str, Callable[[Draft, FaultSpec], None]] = {
-    "dropped_frames": _dropped, "timestamp_jump": _jump, "timestamp_reversal": _reversal,
-    "clock_offset": _clock_offset, "frozen_sensor": _frozen, "nan_inf": _nan_inf, "joint_limit": _joint_limit,
-    "force_spike": _force_spike, "wrong_units": _wrong_units, "missing_stream": _omit,
+    "dropped_frames": _dropped,
+    "timestamp_jump": _jump,
+    "timestamp_reversal": _reversal,
+    "clock_offset": _clock_offset,
+    "frozen_sensor": _frozen,
+    "nan_inf": _nan_inf,
+    "joint_limit": _joint_limit,
+    "force_spike": _force_spike,
+    "wrong_units": _wrong_units,
+    "missing_stream": _omit,
     "black_frames": _frames(lambda f: np.zeros_like(f)),
     "blurred_frames": _frames(_blur),
     "overexposed_frames": _frames(lambda f: np.clip(f.astype(np.int32) * 3 + 120, 0, 255).astype(np.uint8)),
-    "idle_head_tail": _nothing, "truncated_file": _nothing,
-}  # fmt: skip
+    "idle_head_tail": _nothing,
+    "truncated_file": _nothing,
+}
 
 
 def normalise(faults: Sequence[str | FaultSpec]) -> list[FaultSpec]:
@@ -190,7 +218,9 @@ def place(spec: FaultSpec, d: Draft, active: tuple[float, float], rng: np.random
     if spec.kind not in ("idle_head_tail", "truncated_file") and stream is None:
         raise ValueError(f"fault {spec.kind} does not apply to this kind of recording")
     lo, hi = active
-    start = spec.start_s if spec.start_s is not None else float(rng.uniform(lo + 0.25 * (hi - lo), lo + 0.6 * (hi - lo)))
+    start = (
+        spec.start_s if spec.start_s is not None else float(rng.uniform(lo + 0.25 * (hi - lo), lo + 0.6 * (hi - lo)))
+    )
     duration = spec.duration_s if spec.duration_s is not None else _DURATION.get(spec.kind, 0.0)
     return replace(spec, stream=stream, start_s=round(start, 3), duration_s=duration)
 

@@ -13,17 +13,25 @@ from robofuel.generate.msgdefs import DEFS, stamp
 ARM_JOINTS = [f"panda_joint{i}" for i in range(1, 8)]
 FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
 TOPICS = {
-    "joint_states": "/joint_states", "gripper": "/franka_gripper/joint_states", "wrench": "/ft_sensor/wrench",
-    "camera_front": "/camera/front/video", "camera_wrist": "/camera/wrist/image/compressed",
-}  # fmt: skip
+    "joint_states": "/joint_states",
+    "gripper": "/franka_gripper/joint_states",
+    "wrench": "/ft_sensor/wrench",
+    "camera_front": "/camera/front/video",
+    "camera_wrist": "/camera/wrist/image/compressed",
+}
 
 
 def _joint_messages(w: Writer, d: Draft, name: str, joints: list[str]) -> None:
     schema = w.register_msgdef("sensor_msgs/msg/JointState", DEFS["sensor_msgs/msg/JointState"])
     s, n = d.numeric[name], len(joints)
     for seq, (t, row) in enumerate(zip(s.ts.tolist(), s.values.tolist(), strict=True)):
-        msg = {"header": {"stamp": stamp(t), "frame_id": ""}, "name": joints, "position": row[:n],
-               "velocity": row[n : 2 * n], "effort": row[2 * n : 3 * n]}  # fmt: skip
+        msg = {
+            "header": {"stamp": stamp(t), "frame_id": ""},
+            "name": joints,
+            "position": row[:n],
+            "velocity": row[n : 2 * n],
+            "effort": row[2 * n : 3 * n],
+        }
         w.write_message(TOPICS[name], schema, msg, log_time=t, publish_time=t, sequence=seq)
 
 
@@ -31,8 +39,10 @@ def _wrench_messages(w: Writer, d: Draft) -> None:
     schema = w.register_msgdef("geometry_msgs/msg/WrenchStamped", DEFS["geometry_msgs/msg/WrenchStamped"])
     s = d.numeric["wrench"]
     for seq, (t, v) in enumerate(zip(s.ts.tolist(), s.values.tolist(), strict=True)):
-        msg = {"header": {"stamp": stamp(t), "frame_id": "panda_hand"},
-               "wrench": {"force": dict(zip("xyz", v[:3], strict=True)), "torque": dict(zip("xyz", v[3:], strict=True))}}  # fmt: skip
+        msg = {
+            "header": {"stamp": stamp(t), "frame_id": "panda_hand"},
+            "wrench": {"force": dict(zip("xyz", v[:3], strict=True)), "torque": dict(zip("xyz", v[3:], strict=True))},
+        }
         w.write_message(TOPICS["wrench"], schema, msg, log_time=t, publish_time=t, sequence=seq)
 
 
@@ -63,7 +73,7 @@ def write_mcap(path: Path, d: Draft, session: dict[str, str]) -> None:
         if "wrench" not in d.omitted:
             _wrench_messages(w, d)
         _video_messages(w, d)
-        w.finish()
+        w.finish()  # type: ignore[no-untyped-call]
 
 
 def truncate(path: Path, fraction: float) -> int:

@@ -23,9 +23,7 @@ WRENCH_STAMPED = _with(
     _VECTOR3,
 )
 COMPRESSED_IMAGE = _with("std_msgs/Header header\nstring format\nuint8[] data", _HEADER, _TIME)
-COMPRESSED_VIDEO = _with(
-    "builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\nstring format", _TIME
-)
+COMPRESSED_VIDEO = _with("builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\nstring format", _TIME)
 
 DEFS = {
     "sensor_msgs/msg/JointState": JOINT_STATE,

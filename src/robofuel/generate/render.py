@@ -55,7 +55,7 @@ def disc(img: Frame, center: F64, radius: float, color: Color) -> None:
     """Fill a disc (pixels) in place."""
     h, w = img.shape[:2]
     r = int(np.ceil(radius))
-    cx, cy = int(round(center[0])), int(round(center[1]))
+    cx, cy = round(center[0]), round(center[1])
     x0, x1, y0, y1 = max(cx - r, 0), min(cx + r + 1, w), max(cy - r, 0), min(cy + r + 1, h)
     if x0 >= x1 or y0 >= y1:
         return

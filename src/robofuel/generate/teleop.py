@@ -14,6 +14,7 @@ frame ``panda_hand``, pointing down, in the base frame ``panda_link0``). Topics:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +33,27 @@ FINGER_DEPTH = 0.1034  # m from panda_hand origin to the fingertip centre, along
 OPEN_WIDTH = 0.08
 G = 9.81
 STREAMS = {
-    "joint_states": "joint_states", "gripper": "franka_gripper.joint_states", "wrench": "ft_sensor.wrench",
-    "camera_front": "camera.front.video", "camera_wrist": "camera.wrist.image.compressed",
-}  # fmt: skip
+    "joint_states": "joint_states",
+    "gripper": "franka_gripper.joint_states",
+    "wrench": "ft_sensor.wrench",
+    "camera_front": "camera.front.video",
+    "camera_wrist": "camera.wrist.image.compressed",
+}
 DEFAULTS = {
-    "dropped_frames": "camera_front", "timestamp_jump": "joint_states", "timestamp_reversal": "joint_states",
-    "clock_offset": "wrench", "frozen_sensor": "joint_states", "nan_inf": "wrench", "joint_limit": "joint_states",
-    "force_spike": "wrench", "black_frames": "camera_front", "blurred_frames": "camera_front",
-    "overexposed_frames": "camera_front", "missing_stream": "wrench", "wrong_units": "joint_states",
-}  # fmt: skip
+    "dropped_frames": "camera_front",
+    "timestamp_jump": "joint_states",
+    "timestamp_reversal": "joint_states",
+    "clock_offset": "wrench",
+    "frozen_sensor": "joint_states",
+    "nan_inf": "wrench",
+    "joint_limit": "joint_states",
+    "force_spike": "wrench",
+    "black_frames": "camera_front",
+    "blurred_frames": "camera_front",
+    "overexposed_frames": "camera_front",
+    "missing_stream": "wrench",
+    "wrong_units": "joint_states",
+}
 FRONT = Camera((1.7, 0.45, 1.0), (0.35, 0.0, 0.3), 320, 240, 230.0)
 
 
@@ -76,9 +89,17 @@ def make_plan(chain: Chain, rng: np.random.Generator, idle_s: float | None = Non
     obj = np.array([rng.uniform(0.42, 0.6), rng.uniform(-0.25, -0.05), 0.025])
     goal = np.array([rng.uniform(0.42, 0.6), rng.uniform(0.08, 0.28), 0.025])
     yaw = float(rng.uniform(-0.3, 0.3))
-    lengths = {"idle_head": rng.uniform(0.5, 0.9), "reach": rng.uniform(1.4, 2.2), "grasp": rng.uniform(0.6, 0.9),
-               "lift": rng.uniform(0.8, 1.1), "transport": rng.uniform(1.4, 2.2), "place": rng.uniform(0.8, 1.1),
-               "release": rng.uniform(0.4, 0.6), "retreat": rng.uniform(0.8, 1.1), "idle_tail": rng.uniform(0.5, 0.9)}  # fmt: skip
+    lengths = {
+        "idle_head": rng.uniform(0.5, 0.9),
+        "reach": rng.uniform(1.4, 2.2),
+        "grasp": rng.uniform(0.6, 0.9),
+        "lift": rng.uniform(0.8, 1.1),
+        "transport": rng.uniform(1.4, 2.2),
+        "place": rng.uniform(0.8, 1.1),
+        "release": rng.uniform(0.4, 0.6),
+        "retreat": rng.uniform(0.8, 1.1),
+        "idle_tail": rng.uniform(0.5, 0.9),
+    }
     if idle_s is not None:
         lengths["idle_head"] = lengths["idle_tail"] = idle_s
     phases, t = [], 0.0
@@ -123,7 +144,7 @@ def _bump(t_s: np.ndarray, at: float, sigma: float) -> np.ndarray:  # type: igno
 def wrench(plan: Plan, chain: Chain, q: np.ndarray, t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # type: ignore[type-arg]
     """(N, 6) force (N) and torque (N m) in the hand frame: held weight, contact bumps, sensor noise."""
     g0, g1 = plan.phase("grasp")
-    p0, p1 = plan.phase("place")
+    _p0, p1 = plan.phase("place")
     r0, r1 = plan.phase("release")
     held = ((t_s >= g0 + 0.6 * (g1 - g0)) & (t_s < r0 + 0.5 * (r1 - r0))).astype(np.float64)
     lifted = held * np.clip((t_s - plan.phase("lift")[0]) / 0.2, 0, 1) * np.clip((p1 - t_s) / 0.15, 0, 1)
@@ -158,7 +179,7 @@ def front_frame(plan: Plan, chain: Chain, q: np.ndarray, t: float) -> Frame:  # 
     square(img, goal_px, 14, (70, 160, 80))
     points = np.array([np.zeros(3)] + [f[:3, 3] for f in chain.link_frames(q)])
     uv, _ = FRONT.project(points)
-    for a, b in zip(uv[:-1], uv[1:], strict=True):
+    for a, b in itertools.pairwise(uv):
         segment(img, a, b, 5.0, (235, 235, 235))
     segment(img, uv[-1], uv[-1], 7.0, (60, 60, 60))
     (obj_px,), (depth,) = FRONT.project(_object_position(plan, chain, q, t)[None, :])
@@ -171,8 +192,11 @@ def wrist_frame(plan: Plan, chain: Chain, q: np.ndarray, t: float) -> Frame:  # 
     w, h, f = 160, 120, 120.0
     pose = chain.fk(q)
     img = background(w, h, (120, 110, 100), (120, 110, 100), horizon=0.0)
-    img = (img * np.clip(0.6 + pose[2, 3], 0.5, 1.2)).clip(0, 255).astype(np.uint8)
-    for point, color, size in ((plan.goal, (70, 160, 80), 0.05), (_object_position(plan, chain, q, t), (200, 40, 40), 0.05)):
+    img = np.asarray((img * np.clip(0.6 + pose[2, 3], 0.5, 1.2)).clip(0, 255), dtype=np.uint8)
+    for point, color, size in (
+        (plan.goal, (70, 160, 80), 0.05),
+        (_object_position(plan, chain, q, t), (200, 40, 40), 0.05),
+    ):
         p = pose[:3, :3].T @ (point - pose[:3, 3])
         if p[2] > 0.02:
             square(img, np.array([f * p[0] / p[2] + w / 2, f * p[1] / p[2] + h / 2]), f * size / 2 / p[2], color)
@@ -209,10 +233,15 @@ STATIONS = ("cell-1", "cell-2", "cell-3")
 def session_for(rng: np.random.Generator, device: str) -> dict[str, str]:
     """Seeded session metadata of a teleop recording (what the ``robofuel.session`` MCAP record holds)."""
     return {
-        "operator": str(rng.choice(OPERATORS)), "station": str(rng.choice(STATIONS)), "scene": "tabletop-a",
-        "site": "lab-1", "task_id": "pick_place.cube", "instruction": "Pick up the red cube and place it on the green pad.",
-        "embodiment": "franka_panda", "device_id": device,
-    }  # fmt: skip
+        "operator": str(rng.choice(OPERATORS)),
+        "station": str(rng.choice(STATIONS)),
+        "scene": "tabletop-a",
+        "site": "lab-1",
+        "task_id": "pick_place.cube",
+        "instruction": "Pick up the red cube and place it on the green pad.",
+        "embodiment": "franka_panda",
+        "device_id": device,
+    }
 
 
 def generate_teleop(
@@ -250,7 +279,16 @@ def generate_teleop(
     if any(s.kind == "truncated_file" for s in placed):
         extra["truncated_at_byte"] = truncate(path, 0.7)
     truth = write_truth(
-        out_dir, name, kind="teleop", seed=seed, t0_ns=t0, duration_s=plan.phases[-1][2], phases=plan.phases,
-        faults=placed, streams=STREAMS, session=session, extra=extra,
-    )  # fmt: skip
+        out_dir,
+        name,
+        kind="teleop",
+        seed=seed,
+        t0_ns=t0,
+        duration_s=plan.phases[-1][2],
+        phases=plan.phases,
+        faults=placed,
+        streams=STREAMS,
+        session=session,
+        extra=extra,
+    )
     return GeneratedRecording("teleop", path, truth, tuple(placed))

@@ -36,20 +36,22 @@ class Joint:
 def rpy_matrix(roll: float, pitch: float, yaw: float) -> F64:
     """Rotation matrix of URDF fixed-axis roll-pitch-yaw (R = Rz(yaw) Ry(pitch) Rx(roll))."""
     cr, sr, cp, sp, cy, sy = np.cos(roll), np.sin(roll), np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
-    return np.array(
+    rot: F64 = np.array(
         [
             [cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr],
             [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr],
             [-sp, cp * sr, cp * cr],
         ]
     )
+    return rot
 
 
 def axis_angle_matrix(axis: F64, angle: float) -> F64:
     """Rodrigues rotation of ``angle`` rad about unit ``axis``."""
     x, y, z = axis
     k = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]])
-    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * (k @ k)
+    rot: F64 = np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * (k @ k)
+    return rot
 
 
 def _floats(text: str | None, default: str) -> F64:
