@@ -38,7 +38,14 @@ def store(lake: Lake, catalog: Catalog, episodes: list[EpisodeData]) -> list[Epi
     for m in metas:
         by_rec.setdefault(m.recording.sha256, []).append(m)
     for sha, ms in by_rec.items():
-        row = {"sha256": sha, "path": ms[0].recording.path, "format": "mcap", "raw": "", "status": "ok",
-               "episodes": len(ms), "report": "{}"}  # fmt: skip
+        row = {
+            "sha256": sha,
+            "path": ms[0].recording.path,
+            "format": "mcap",
+            "raw": "",
+            "status": "ok",
+            "episodes": len(ms),
+            "report": "{}",
+        }
         catalog.commit_recording(row, ms)
     return metas

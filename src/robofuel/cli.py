@@ -122,9 +122,17 @@ def ls_(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_j
         emit_json({"episodes": episodes})
         return
     table = Table("id", "recording", "format", "duration s", "verdict", "findings", "operator")
+    table.columns[0].no_wrap = True
     for e in episodes:
-        table.add_row(e["id"], Path(e["recording_path"]).name, e["format"], f"{e['duration_s']:.1f}",
-                      e["verdict"], str(e["findings"]), e["operator"] or "")  # fmt: skip
+        table.add_row(
+            e["id"],
+            Path(e["recording_path"]).name,
+            e["format"],
+            f"{e['duration_s']:.1f}",
+            e["verdict"],
+            str(e["findings"]),
+            e["operator"] or "",
+        )
     out.print(table)
 
 
@@ -147,8 +155,9 @@ def show(episode: str, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Js
     table = Table("stream", "kind", "role", "count", "rate Hz", "unit", "frame")
     for s in meta.streams:
         rate = s.measured_rate_hz or s.rate_hz
-        table.add_row(s.name, s.kind.value, s.role or "", str(s.count), f"{rate:.1f}" if rate else "",
-                      s.unit or "", s.frame or "")  # fmt: skip
+        table.add_row(
+            s.name, s.kind.value, s.role or "", str(s.count), f"{rate:.1f}" if rate else "", s.unit or "", s.frame or ""
+        )
     out.print(table)
     for f in meta.findings:
         span = f" [{f.start_s:.2f}-{f.end_s:.2f} s]" if f.start_s is not None and f.end_s is not None else ""

@@ -68,9 +68,12 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     table = Table("step", "ran", "cached", "failed", "flagged / dropped")
     ingest = s["steps"]["ingest"]
     table.add_row(
-        "ingest", str(ingest["ingested"] + ingest["partial"]), str(ingest["skipped"]), str(ingest["quarantined"]),
+        "ingest",
+        str(ingest["ingested"] + ingest["partial"]),
+        str(ingest["skipped"]),
+        str(ingest["quarantined"]),
         f"{ingest['partial']} partial",
-    )  # fmt: skip
+    )
     for name, st in s["steps"].items():
         if name != "ingest":
             flagged = ", ".join(f"{k} x{v}" for k, v in st["flagged"].items()) or "-"

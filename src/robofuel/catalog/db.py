@@ -84,9 +84,25 @@ quarantine = sa.Table(
 
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
-    "id", "recording", "recording_path", "format", "idx", "embodiment", "task", "instruction", "scene", "site",
-    "station", "operator", "device", "day", "duration_s", "streams", "verdict", "findings",
-)  # fmt: skip
+    "id",
+    "recording",
+    "recording_path",
+    "format",
+    "idx",
+    "embodiment",
+    "task",
+    "instruction",
+    "scene",
+    "site",
+    "station",
+    "operator",
+    "device",
+    "day",
+    "duration_s",
+    "streams",
+    "verdict",
+    "findings",
+)
 
 
 def now() -> datetime:

@@ -53,9 +53,14 @@ def _clause(field: str, op: str, raw: str) -> sa.ColumnElement[bool]:
         return col.in_([_value(v, field) for v in raw.split(",") if v])
     value = _value(raw, field)
     ops: dict[str, Any] = {
-        "=": col.__eq__, "==": col.__eq__, "!=": col.__ne__, "<": col.__lt__, "<=": col.__le__,
-        ">": col.__gt__, ">=": col.__ge__,
-    }  # fmt: skip
+        "=": col.__eq__,
+        "==": col.__eq__,
+        "!=": col.__ne__,
+        "<": col.__lt__,
+        "<=": col.__le__,
+        ">": col.__gt__,
+        ">=": col.__ge__,
+    }
     if op == "~":
         return col.like(str(value).replace("*", "%").replace("?", "_"))
     if op not in ops:

@@ -21,10 +21,20 @@ TOPICS = {
 }
 
 
+def _log_times(stamps: list[int]) -> list[int]:
+    """Receive times: the stamps made monotonic (a recorder logs in arrival order even when stamps go back)."""
+    out, last = [], stamps[0] if stamps else 0
+    for t in stamps:
+        last = max(last, t)
+        out.append(last)
+    return out
+
+
 def _joint_messages(w: Writer, d: Draft, name: str, joints: list[str]) -> None:
     schema = w.register_msgdef("sensor_msgs/msg/JointState", DEFS["sensor_msgs/msg/JointState"])
     s, n = d.numeric[name], len(joints)
-    for seq, (t, row) in enumerate(zip(s.ts.tolist(), s.values.tolist(), strict=True)):
+    stamps = s.ts.tolist()
+    for seq, (t, log, row) in enumerate(zip(stamps, _log_times(stamps), s.values.tolist(), strict=True)):
         msg = {
             "header": {"stamp": stamp(t), "frame_id": ""},
             "name": joints,
@@ -32,33 +42,36 @@ def _joint_messages(w: Writer, d: Draft, name: str, joints: list[str]) -> None:
             "velocity": row[n : 2 * n],
             "effort": row[2 * n : 3 * n],
         }
-        w.write_message(TOPICS[name], schema, msg, log_time=t, publish_time=t, sequence=seq)
+        w.write_message(TOPICS[name], schema, msg, log_time=log, publish_time=log, sequence=seq)
 
 
 def _wrench_messages(w: Writer, d: Draft) -> None:
     schema = w.register_msgdef("geometry_msgs/msg/WrenchStamped", DEFS["geometry_msgs/msg/WrenchStamped"])
     s = d.numeric["wrench"]
-    for seq, (t, v) in enumerate(zip(s.ts.tolist(), s.values.tolist(), strict=True)):
+    stamps = s.ts.tolist()
+    for seq, (t, log, v) in enumerate(zip(stamps, _log_times(stamps), s.values.tolist(), strict=True)):
         msg = {
             "header": {"stamp": stamp(t), "frame_id": "panda_hand"},
             "wrench": {"force": dict(zip("xyz", v[:3], strict=True)), "torque": dict(zip("xyz", v[3:], strict=True))},
         }
-        w.write_message(TOPICS["wrench"], schema, msg, log_time=t, publish_time=t, sequence=seq)
+        w.write_message(TOPICS["wrench"], schema, msg, log_time=log, publish_time=log, sequence=seq)
 
 
 def _video_messages(w: Writer, d: Draft) -> None:
     if "camera_front" in d.video and "camera_front" not in d.omitted:
         ts, frames = d.video["camera_front"]
         schema = w.register_msgdef("foxglove_msgs/msg/CompressedVideo", DEFS["foxglove_msgs/msg/CompressedVideo"])
-        for seq, (t, pkt) in enumerate(zip(ts.tolist(), h264_packets(frames, 30), strict=True)):
+        pairs = zip(ts.tolist(), _log_times(ts.tolist()), h264_packets(frames, 30), strict=True)
+        for seq, (t, log, pkt) in enumerate(pairs):
             msg = {"timestamp": stamp(t), "frame_id": "front_camera", "data": pkt, "format": "h264"}
-            w.write_message(TOPICS["camera_front"], schema, msg, log_time=t, publish_time=t, sequence=seq)
+            w.write_message(TOPICS["camera_front"], schema, msg, log_time=log, publish_time=log, sequence=seq)
     if "camera_wrist" in d.video and "camera_wrist" not in d.omitted:
         ts, frames = d.video["camera_wrist"]
         schema = w.register_msgdef("sensor_msgs/msg/CompressedImage", DEFS["sensor_msgs/msg/CompressedImage"])
-        for seq, (t, jpg) in enumerate(zip(ts.tolist(), jpeg_images(frames), strict=True)):
+        pairs = zip(ts.tolist(), _log_times(ts.tolist()), jpeg_images(frames), strict=True)
+        for seq, (t, log, jpg) in enumerate(pairs):
             msg = {"header": {"stamp": stamp(t), "frame_id": "wrist_camera"}, "format": "jpeg", "data": jpg}
-            w.write_message(TOPICS["camera_wrist"], schema, msg, log_time=t, publish_time=t, sequence=seq)
+            w.write_message(TOPICS["camera_wrist"], schema, msg, log_time=log, publish_time=log, sequence=seq)
 
 
 def write_mcap(path: Path, d: Draft, session: dict[str, str]) -> None:

@@ -21,8 +21,17 @@ from robofuel.standard.data import episode_span
 
 #: ``--set`` keys and where they land in the episode metadata.
 METADATA_KEYS = (
-    "operator", "station", "scene", "site", "embodiment", "task", "instruction", "device", "license", "consent",
-)  # fmt: skip
+    "operator",
+    "station",
+    "scene",
+    "site",
+    "embodiment",
+    "task",
+    "instruction",
+    "device",
+    "license",
+    "consent",
+)
 
 
 @dataclass

@@ -97,9 +97,10 @@ def _pick_reader(path: Path, fmt: str | None) -> Reader:
     if reader is None:
         kind = "folder" if path.is_dir() else "file"
         raise UnreadableRecording(
-            str(path), f"not a recording robofuel can read: no reader recognises this {kind}",
+            str(path),
+            f"not a recording robofuel can read: no reader recognises this {kind}",
             "name the format with --format, or see `robofuel formats`",
-        )  # fmt: skip
+        )
     return reader
 
 
@@ -188,9 +189,13 @@ class Ingester:
             self.catalog.add_quarantine(key, o.path, "ingest.unreadable", o.message)
             return o
         row = {
-            "sha256": o.sha256, "path": o.path, "format": o.format, "raw": read.raw,
-            "status": "partial" if o.status == "partial" else "ok", "episodes": len(read.metas),
+            "sha256": o.sha256,
+            "path": o.path,
+            "format": o.format,
+            "raw": read.raw,
+            "status": "partial" if o.status == "partial" else "ok",
+            "episodes": len(read.metas),
             "report": json.dumps(o.report, default=str),
-        }  # fmt: skip
+        }
         self.catalog.commit_recording(row, read.metas)
         return o

@@ -78,6 +78,7 @@ class Stream(_Model):
     codec: str | None = Field(default=None, description="Video/audio codec name as FFmpeg names it.")
     width: int | None = None
     height: int | None = None
+    pixel_format: str | None = Field(default=None, description="Raw video only: pixel layout, e.g. 'rgb8', 'mono8'.")
     sample_rate: int | None = Field(default=None, description="Audio samples per second.")
     channels: int | None = Field(default=None, description="Audio channel count.")
 

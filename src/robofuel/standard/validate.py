@@ -119,8 +119,10 @@ def check_episode_data(data: EpisodeData) -> list[str]:
             problems.append(f"stream {stream.name}: no samples")
         elif isinstance(payload, NumericData):
             if payload.values.shape != (stream.count, len(stream.columns)):
-                problems.append(f"stream {stream.name}: values {payload.values.shape}, "
-                                f"metadata says ({stream.count}, {len(stream.columns)})")  # fmt: skip
+                problems.append(
+                    f"stream {stream.name}: values {payload.values.shape}, "
+                    f"metadata says ({stream.count}, {len(stream.columns)})"
+                )
         elif isinstance(payload, VideoData):
             if len(payload.timestamps_ns) != stream.count:
                 problems.append(f"stream {stream.name}: {len(payload.timestamps_ns)} frames, count={stream.count}")

@@ -33,9 +33,17 @@ class Profile(Step):
 
         def flag(code: str, severity: Severity, message: str, span: tuple[float, float], value: float) -> None:
             findings.append(
-                Finding(code=code, severity=severity, message=message, stream=name, start_s=span[0],
-                        end_s=span[1], step=self.name, value=value)
-            )  # fmt: skip
+                Finding(
+                    code=code,
+                    severity=severity,
+                    message=message,
+                    stream=name,
+                    start_s=span[0],
+                    end_s=span[1],
+                    step=self.name,
+                    value=value,
+                )
+            )
 
         if len(ts) == 0:
             flag("completeness.empty_stream", Severity.blocking, f"stream {name} has no samples", (0.0, 0.0), 0)
