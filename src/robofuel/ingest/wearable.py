@@ -87,8 +87,9 @@ def _video(folder: Path, name: str, info: dict[str, Any], report: ReadReport) ->
         return None
     lines = [ln.split(",") for ln in frames.read_text().split("\n")[1:] if ln.strip()]
     stamps = np.array([int(parts[1]) for parts in lines if len(parts) == 2], dtype=np.int64)
-    data = VideoData(stamps, codec=str(info.get("codec", "h264")), width=info.get("width"), height=info.get("height"),
-                     file=file)  # fmt: skip
+    data = VideoData(
+        stamps, codec=str(info.get("codec", "h264")), width=info.get("width"), height=info.get("height"), file=file
+    )
     report.decoded += len(stamps)
     return video_stream(name, data, frame=info.get("frame"), rate_hz=info.get("rate_hz"), source=file.name), data
 
@@ -120,7 +121,8 @@ def _numeric(folder: Path, name: str, info: dict[str, Any], report: ReadReport) 
 
 
 def _metadata(session: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: session[k] for k in ("operator", "station", "scene", "site", "embodiment", "license") if k in session}
+    keys = ("operator", "station", "scene", "site", "embodiment", "license")
+    fields: dict[str, Any] = {k: session[k] for k in keys if k in session}
     fields["task"] = {"id": session.get("task_id"), "instruction": session.get("instruction")}
     fields["devices"] = [str(d) for d in session.get("devices", [])]
     if "consent" in session:
@@ -156,8 +158,14 @@ class WearableReader(Reader):
             else:
                 built = _audio(path, name, info, int(session.get("start_ns", 0)))
             if built is None:
-                findings.append(report.finding("completeness.missing_stream", f"stream {name}: file "
-                                               f"{info.get('file')} is missing", Severity.blocking, stream=name))  # fmt: skip
+                findings.append(
+                    report.finding(
+                        "completeness.missing_stream",
+                        f"stream {name}: file {info.get('file')} is missing",
+                        Severity.blocking,
+                        stream=name,
+                    )
+                )
                 continue
             streams.append(built)
             report.streams[name] = {"count": built[0].count, "rate_hz": built[0].measured_rate_hz or built[0].rate_hz}
