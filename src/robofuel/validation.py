@@ -59,6 +59,7 @@ def _validate_recording(path: Path) -> ValidationResult:
     result = ValidationResult()
     for data in read.episodes:
         result.add(f"{path} #{data.meta.recording.index}", check_episode_data(data))
+    read.cleanup()
     if not read.episodes:
         result.add(str(path), ["no episode could be read"])
     return result

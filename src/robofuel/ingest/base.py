@@ -9,6 +9,7 @@ cannot becomes ``UnreadableRecording`` with the file, the problem and what to do
 from __future__ import annotations
 
 import hashlib
+import shutil
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,8 +80,15 @@ class ReadReport:
 
 @dataclass
 class ReadResult:
+    """Episodes read from one recording, its report, and temporary folders to delete once the episodes are stored."""
+
     episodes: list[EpisodeData]
     report: ReadReport
+    temp_dirs: list[Path] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        for folder in self.temp_dirs:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class Reader(ABC):

@@ -159,8 +159,8 @@ class McapReader(Reader):
             findings.append(
                 report.finding(
                     "ingest.truncated",
-                    f"the file is damaged or cut at byte {scan.bytes_read} of {size}: {n} messages recovered "
-                    "before the damage, the rest of the recording is lost",
+                    f"the file is damaged or ends early ({scan.damage}): {n} messages recovered up to byte "
+                    f"{scan.bytes_read} of {size}; whatever followed is lost",
                     Severity.blocking,
                 )
             )

@@ -125,8 +125,11 @@ def read_one(lake: Lake, path: Path, fmt: str | None, metadata: dict[str, str], 
         outcome.message = f"{path}: the {outcome.format} reader failed ({type(exc).__name__}: {exc})"
         outcome.report = {"traceback": traceback.format_exc(limit=8)}
         return _Read(outcome)
-    raw = lake.put_raw(path, None if path.is_dir() else sha)
-    metas = [write_episode(lake, ep) for ep in result.episodes]
+    try:
+        raw = lake.put_raw(path, None if path.is_dir() else sha)
+        metas = [write_episode(lake, ep) for ep in result.episodes]
+    finally:
+        result.cleanup()
     result.report.episodes = len(metas)
     outcome.report = result.report.to_dict()
     outcome.episodes = [m.id for m in metas]
