@@ -112,6 +112,13 @@ def episode_id(recording_sha: str, index: int) -> str:
     return "ep_" + hashlib.sha256(f"{recording_sha}:{index}".encode()).hexdigest()[:20]
 
 
+def check_metadata_keys(given: dict[str, str]) -> None:
+    """Refuse ``--set`` / session keys robofuel does not know (a typo must not be silently ignored)."""
+    for key in given:
+        if key not in METADATA_KEYS and key != "task_id" and not key.startswith("extra."):
+            raise InputError(f"--set {key}=...: unknown key; use one of {', '.join(METADATA_KEYS)} or extra.NAME")
+
+
 def _apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
     task = dict(fields.get("task") or {})
     for key, value in given.items():

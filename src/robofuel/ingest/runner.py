@@ -20,7 +20,7 @@ from typing import Any
 
 from robofuel.catalog import Catalog
 from robofuel.errors import InputError, UnreadableRecording
-from robofuel.ingest.base import ReadContext, Reader
+from robofuel.ingest.base import ReadContext, Reader, check_metadata_keys
 from robofuel.ingest.registry import detect, get_reader
 from robofuel.lake import Lake, recording_sha256, write_episode
 from robofuel.progress import progress_bar
@@ -160,6 +160,7 @@ class Ingester:
         self, paths: Sequence[Path], fmt: str | None = None, metadata: dict[str, str] | None = None
     ) -> list[FileOutcome]:
         metadata = metadata or {}
+        check_metadata_keys(metadata)
         outcomes: list[FileOutcome] = []
         todo: list[tuple[Path, str]] = []
         for path in discover(paths, fmt):
