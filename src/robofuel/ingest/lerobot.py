@@ -97,9 +97,8 @@ class _Layout:
             return {int(r["task_index"]): str(r["task"]) for r in rows}
         if parquet.is_file():
             table = pq.read_table(parquet)
-            text = next(
-                c for c in table.column_names if c != "task_index" and pa.types.is_string(table.schema.field(c).type)
-            )
+            kinds = (pa.types.is_string, pa.types.is_large_string)
+            text = next(c for c in table.column_names if any(k(table.schema.field(c).type) for k in kinds))
             return dict(zip(table.column("task_index").to_pylist(), table.column(text).to_pylist(), strict=True))
         return {}
 
@@ -153,7 +152,7 @@ class LeRobotReader(Reader):
                 continue
             streams, findings = _Episode(layout, ep, report, tmp).build()
             index = int(ep["episode_index"])
-            task = layout.tasks.get(int(ep.get("task_index", 0))) or next(iter(ep.get("tasks") or []), None)
+            task = next(iter(ep.get("tasks") or []), None) or layout.tasks.get(int(ep.get("task_index", 0)))
             fields = {
                 "task": {"instruction": task},
                 "embodiment": str(info.get("robot_type") or "").lower() or None,

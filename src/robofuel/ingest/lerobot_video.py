@@ -24,7 +24,7 @@ def video_codec(path: Path) -> tuple[str, int, int] | None:
     try:
         with av.open(str(path)) as container:
             ctx: Any = container.streams.video[0].codec_context
-            return str(ctx.name), int(ctx.width), int(ctx.height)
+            return str(ctx.codec.canonical_name), int(ctx.width), int(ctx.height)
     except (av.FFmpegError, IndexError, OSError):
         return None
 
@@ -52,7 +52,7 @@ def remux_range(src: Path, dst: Path, start_s: float, end_s: float) -> tuple[int
         offset = chosen[0].pts
         dts_offset = min((p.dts for p in chosen if p.dts is not None), default=offset)
         with av.open(str(dst), "w", format="mp4") as out:
-            out_stream = out.add_stream_from_template(stream)
+            out_stream = out.add_stream_from_template(stream, opaque=True)
             for p in sorted(chosen, key=lambda p: p.dts if p.dts is not None else p.pts):
                 p.pts -= offset
                 p.dts = (p.dts - dts_offset) if p.dts is not None else p.pts

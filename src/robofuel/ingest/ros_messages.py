@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 Row = list[float]
 
 
@@ -200,7 +202,7 @@ def joint_state_extractor(first: Any) -> Extractor:
     return Extractor("numeric", columns, rows, role, unit="rad", column_units=units)
 
 
-_NUMBER = (int, float)
+_NUMBER = (bool, int, float, np.number, np.bool_)
 MAX_ARRAY = 64  # longer numeric arrays (images, point clouds, covariance blobs) are not flattened into columns
 
 
@@ -215,9 +217,9 @@ def _flatten(msg: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
     for name in _fields(msg):
         value = getattr(msg, name)
         path = f"{prefix}{name}"
-        if isinstance(value, bool | _NUMBER):
+        if isinstance(value, _NUMBER):
             yield path, float(value)
-        elif isinstance(value, bytes | bytearray) or (
+        elif isinstance(value, bytes | bytearray | np.ndarray) or (
             isinstance(value, list | tuple) and value and all(isinstance(v, _NUMBER) for v in value)
         ):
             if len(value) <= MAX_ARRAY:
