@@ -1,0 +1,37 @@
+"""`robofuel demo --json`: the main job end to end, and again with nothing new to do."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _demo(out: Path) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-m", "robofuel", "demo", "--out", str(out), "--n", "8", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    summary: dict[str, object] = json.loads(result.stdout)
+    return summary
+
+
+def test_demo_summary_and_rerun(tmp_path: Path) -> None:
+    first = _demo(tmp_path)
+    assert first["recordings"] == 8 and first["episodes"] == 8
+    assert 0.01 < float(first["hours"]) < 0.1  # type: ignore[arg-type]
+    steps = first["steps"]
+    assert isinstance(steps, dict)
+    assert steps["ingest"]["ingested"] + steps["ingest"]["partial"] == 8
+    assert steps["profile"]["ran"] == 8
+    assert set(first["by_format"]) == {"mcap", "wearable"}  # type: ignore[arg-type]
+    assert (tmp_path / "truth").is_dir() and len(list((tmp_path / "truth").glob("*.json"))) == 8
+    again = _demo(tmp_path)
+    assert again["steps"]["ingest"]["skipped"] == 8  # type: ignore[index]
+    assert again["steps"]["profile"]["cached"] == 8 and again["steps"]["profile"]["ran"] == 0  # type: ignore[index]
+    assert again["episodes"] == first["episodes"]
