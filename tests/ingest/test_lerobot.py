@@ -6,8 +6,8 @@ from pathlib import Path
 
 import av
 import pytest
-from conftest import read
 
+from conftest import read
 from robofuel.standard import NumericData, VideoData
 
 FIXTURE_V30 = Path(__file__).resolve().parents[1] / "fixtures" / "lerobot_v30"

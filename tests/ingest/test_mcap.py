@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import read
 from mcap.reader import make_reader
 from mcap.writer import Writer
 
+from conftest import read
 from robofuel.errors import UnreadableRecording
 from robofuel.generate import GeneratedRecording, generate_teleop
 from robofuel.lake import Lake, load_episode, write_episode
@@ -143,7 +143,8 @@ def test_zero_duration_split_file_reads_every_message(shared_data: Path) -> None
 
 def test_service_event_schemas_are_named_as_undecodable(shared_data: Path) -> None:
     """mcap_ros2 cannot parse service-event schemas (a '---' request/response split): say so per topic."""
-    path = shared_data / "rosbag2_fixtures/mcap/bag_with_topics_and_service_events/bag_with_topics_and_service_events.mcap"
+    folder = shared_data / "rosbag2_fixtures/mcap/bag_with_topics_and_service_events"
+    path = folder / "bag_with_topics_and_service_events.mcap"
     with pytest.raises(UnreadableRecording) as info:
         read(path, "mcap")
     message = str(info.value)

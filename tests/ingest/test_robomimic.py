@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import read
 
+from conftest import read
 from robofuel.errors import UnreadableRecording
 from robofuel.lake import Lake, load_episode, write_episode
 from robofuel.standard import NumericData
@@ -51,7 +51,7 @@ def test_handover_streams_at_other_rates_are_kept_with_their_own_time(shared_dat
 def test_a_truncated_hdf5_is_refused_naming_the_file(shared_data: Path, tmp_path: Path) -> None:
     cut = tmp_path / "cut.hdf5"
     cut.write_bytes((shared_data / "robosuite/lift_demo.hdf5").read_bytes()[:100_000])
-    with pytest.raises(UnreadableRecording, match="cut.hdf5"):
+    with pytest.raises(UnreadableRecording, match=r"cut\.hdf5"):
         read(cut, "hdf5-robomimic")
     shutil.copy(shared_data / "robosuite/lift_demo.hdf5", tmp_path / "ok.hdf5")
     assert read(tmp_path / "ok.hdf5", "hdf5-robomimic").episodes

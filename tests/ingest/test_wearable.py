@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import read
 
+from conftest import read
 from robofuel.errors import UnreadableRecording
 from robofuel.generate import GeneratedRecording, generate_wearable
 from robofuel.ingest import detect
@@ -51,5 +51,5 @@ def test_missing_stream_and_truncated_csv_are_findings(tmp_path: Path) -> None:
 def test_broken_session_json_is_refused_naming_the_file(tmp_path: Path) -> None:
     rec = generate_wearable(tmp_path, "w", seed=4)
     (rec.path / "session.json").write_text("{not json")
-    with pytest.raises(UnreadableRecording, match="session.json"):
+    with pytest.raises(UnreadableRecording, match=r"session\.json"):
         read(rec.path, "wearable")
