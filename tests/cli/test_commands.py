@@ -57,3 +57,25 @@ def test_validate_an_episode_folder_and_a_dataset(cli: Any, lake: Path, shared_d
     broken = cli("validate", str(folder))
     assert broken.code == 1 and "invalid" in broken.out
     assert cli("validate", str(shared_data / "robosuite" / "lift_demo.hdf5")).code == 0
+
+
+def test_metadata_from_sidecar_session_file_and_set(cli: Any, shared_data: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    rec = tmp_path / "lift.hdf5"
+    shutil.copy(shared_data / "robosuite" / "lift_demo.hdf5", rec)
+    (tmp_path / "lift.hdf5.session.json").write_text(json.dumps({"operator": "op-side", "station": "st-side"}))
+    session = tmp_path / "session.json"
+    session.write_text(json.dumps({"station": "st-file", "scene": "kitchen"}))
+    r = cli("ingest", str(rec), "--session", str(session), "--set", "scene=lab", "--lake", str(tmp_path / "lake"))
+    assert r.code == 0, r.out
+    shown = cli(
+        "show",
+        cli("ls", "--lake", str(tmp_path / "lake"), "--json").json()["episodes"][0]["id"],
+        "--lake",
+        str(tmp_path / "lake"),
+        "--json",
+    ).json()
+    # file < sidecar < --session < --set
+    assert (shown["operator"], shown["station"], shown["scene"]) == ("op-side", "st-file", "lab")
