@@ -6,11 +6,9 @@ the ``robofuel.readers`` entry-point group (name = format, value = ``module:Clas
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from pathlib import Path
 
-from robofuel.errors import InputError
+from robofuel import plugins
 from robofuel.ingest.base import Reader
 
 BUILTIN: dict[str, str] = {
@@ -21,25 +19,17 @@ BUILTIN: dict[str, str] = {
 }
 
 
-def _targets() -> dict[str, str]:
-    targets = dict(BUILTIN)
-    for ep in entry_points(group="robofuel.readers"):
-        targets.setdefault(ep.name, ep.value)
-    return targets
+GROUP = "robofuel.readers"
 
 
 def formats() -> list[str]:
     """Every format name a reader is registered for."""
-    return sorted(_targets())
+    return sorted(plugins.targets(BUILTIN, GROUP))
 
 
 def get_reader(name: str) -> Reader:
     """An instance of the reader for format ``name``."""
-    targets = _targets()
-    if name not in targets:
-        raise InputError(f"unknown format {name!r}; known formats: {', '.join(sorted(targets))}")
-    module, _, cls = targets[name].partition(":")
-    reader: Reader = getattr(importlib.import_module(module), cls)()
+    reader: Reader = plugins.load(BUILTIN, GROUP, name, "format")()
     return reader
 
 

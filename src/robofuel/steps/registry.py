@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
 from typing import Any
 
-from robofuel.errors import InputError
+from robofuel import plugins
 from robofuel.steps.base import Step
 
 BUILTIN: dict[str, str] = {
@@ -18,23 +16,15 @@ BUILTIN: dict[str, str] = {
 DEFAULT_PIPELINE: tuple[str, ...] = ("profile",)
 
 
-def _targets() -> dict[str, str]:
-    targets = dict(BUILTIN)
-    for ep in entry_points(group="robofuel.steps"):
-        targets.setdefault(ep.name, ep.value)
-    return targets
+GROUP = "robofuel.steps"
 
 
 def step_names() -> list[str]:
-    return sorted(_targets())
+    return sorted(plugins.targets(BUILTIN, GROUP))
 
 
 def get_step(name: str, config: Mapping[str, Any] | None = None) -> Step:
-    targets = _targets()
-    if name not in targets:
-        raise InputError(f"unknown step {name!r}; known steps: {', '.join(sorted(targets))}")
-    module, _, cls = targets[name].partition(":")
-    step: Step = getattr(importlib.import_module(module), cls)(config)
+    step: Step = plugins.load(BUILTIN, GROUP, name, "step")(config)
     return step
 
 
