@@ -7,6 +7,7 @@ again reuses the recordings and the lake: nothing is ingested or processed twice
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         },
         "findings": dict(findings.most_common()),
         "quarantined": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "quarantined"],
+        "partial": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "partial"],
         "recordings_dir": str(rec_dir),
         "truth_dir": str(out_dir / "truth"),
         "lake": str(lake_dir),
@@ -81,5 +83,10 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     console.print(table)
     for q in s["quarantined"]:
         console.print(f"[red]quarantined[/] {q['finding']}")
-    console.print(f"lake: {s['lake']}   (try: robofuel ls --lake {s['lake']})")
+    for p in s["partial"]:
+        console.print(f"[yellow]partial[/] {Path(p['path']).name}: {p['finding']}")
+    top = ", ".join(f"{code} x{n}" for code, n in list(s["findings"].items())[:6])
+    console.print(f"findings: {top or 'none'}")
+    exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("robofuel") else "robofuel"
+    console.print(f"lake: {s['lake']}   (try: {exe} ls --lake {s['lake']})")
     console.print(f"recordings: {s['recordings_dir']}   ground truth: {s['truth_dir']}")
