@@ -20,7 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
 
-from mcap.exceptions import McapError
+from mcap.exceptions import EndOfFile
 from mcap.records import Channel, Message, Metadata, Schema
 from mcap.stream_reader import StreamReader
 
@@ -57,10 +57,10 @@ def _records(f: IO[bytes], scan: Scan, size: int) -> Iterator[Any]:
     reader = StreamReader(f, skip_magic=False, validate_crcs=True)
     try:
         yield from reader.records
-    except (McapError, EOFError, ValueError, KeyError, OSError, RuntimeError) as exc:
-        scan.damage = f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # decompressors raise their own error types on a cut chunk
-        scan.damage = f"{type(exc).__name__}: {exc}"
+    except EndOfFile:
+        scan.damage = "the file ends in the middle of a record"
+    except Exception as exc:  # McapError, CRC mismatches, and decompressors' own errors on a cut chunk
+        scan.damage = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     scan.bytes_read = min(f.tell(), size)
 
 
