@@ -10,10 +10,11 @@ from robofuel.steps.base import Step
 
 BUILTIN: dict[str, str] = {
     "profile": "robofuel.steps.profile:Profile",
+    "qc": "robofuel.steps.qc:Qc",
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.
-DEFAULT_PIPELINE: tuple[str, ...] = ("profile",)
+DEFAULT_PIPELINE: tuple[str, ...] = ("profile", "qc")
 
 
 GROUP = "robofuel.steps"

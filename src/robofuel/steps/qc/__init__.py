@@ -1,0 +1,63 @@
+"""Step ``qc``: judge every episode with a library of rules and give it a verdict.
+
+Each rule has a code (``family.name``), a severity and thresholds from :mod:`robofuel.steps.qc.config`. The
+verdict weighs every finding the episode carries, from readers and earlier steps too (an ``ingest.truncated`` or a
+``signal.non_finite`` from ``profile`` rejects just as a QC rule does): any blocking finding rejects; a warning
+outside the ``metadata`` family asks for review; otherwise the episode is qualified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from robofuel.standard import EpisodeData, Finding, Severity, Verdict
+from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
+from robofuel.steps.qc import rules_basic, rules_behaviour, rules_signal, rules_video
+from robofuel.steps.qc.config import QcConfig
+from robofuel.steps.qc.context import RuleContext
+
+RULES: tuple[Callable[[RuleContext], None], ...] = (
+    rules_basic.completeness,
+    rules_basic.metadata,
+    rules_basic.rate,
+    rules_basic.dropped_frames,
+    rules_signal.frozen,
+    rules_signal.joint_limits,
+    rules_signal.force_spike,
+    rules_signal.pressure_spike,
+    rules_video.video_quality,
+    rules_behaviour.idle,
+)
+
+
+def verdict(findings: list[Finding]) -> Verdict:
+    """rejected if anything blocks; needs_review on a warning outside metadata; else qualified."""
+    if any(f.severity is Severity.blocking for f in findings):
+        return "rejected"
+    if any(f.severity is Severity.warning and not f.code.startswith("metadata.") for f in findings):
+        return "needs_review"
+    return "qualified"
+
+
+class Qc(Step):
+    name = "qc"
+    version = "1"
+    needs = frozenset({"numeric", "video"})
+    default_config: ClassVar[Mapping[str, Any]] = {"config": {}}
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        super().__init__(config)
+        self.rules = QcConfig(self.config["config"])
+
+    def run(self, data: EpisodeData) -> StepOutput:
+        ctx = RuleContext(data, self.rules.for_episode(data.meta))
+        for rule in RULES:
+            rule(ctx)
+        others = [f for f in data.meta.findings if f.step != self.name]
+        report = StepReport()
+        for f in ctx.findings:
+            report.flagged[f.code] += 1
+        result = verdict(others + ctx.findings)
+        report.values["verdict"] = result
+        return StepOutput(replace_own(data.meta, self, ctx.findings, verdict=result), report)

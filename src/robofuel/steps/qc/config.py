@@ -1,0 +1,104 @@
+"""Quality-control thresholds: defaults, a TOML file, and per-embodiment / per-task overrides.
+
+A config file looks like::
+
+    [thresholds]                 # apply to every episode
+    min_duration_s = 2.0
+
+    [embodiment.franka_panda]    # apply to episodes of this embodiment (override [thresholds])
+    required_roles = ["joint_position", "wrench", "camera_rgb"]
+
+    [task."pick_place.cube"]     # apply to episodes of this task (override the embodiment's)
+    max_duration_s = 60
+
+Units are in the key names (``_s`` seconds, ``_n`` newtons, ``_rad`` radians, ``_hz`` hertz).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from robofuel.errors import InputError
+from robofuel.standard import Episode
+
+PANDA_LOWER = [-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973]
+PANDA_UPPER = [2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973]
+
+DEFAULTS: dict[str, Any] = {
+    "min_duration_s": 2.0,
+    "max_duration_s": 900.0,
+    "required_roles": [],
+    "gap_blocking_s": 0.25,
+    "rate_tolerance": 0.05,
+    "dropped_frame_factor": 1.5,
+    "dropped_frames_blocking": 3,
+    "frozen_s": 0.75,
+    "frozen_roles": ["joint_position", "wrench", "imu", "glove_pressure"],
+    "joint_limit_margin_rad": 0.02,
+    "joint_lower_rad": [],
+    "joint_upper_rad": [],
+    "degrees_suspect_rad": 6.5,
+    "force_spike_n": 40.0,
+    "force_max_n": 120.0,
+    "pressure_spike_kpa": 60.0,
+    "video_sample_hz": 10.0,
+    "black_luma": 16.0,
+    "overexposed_luma": 235.0,
+    "blur_ratio": 0.25,
+    "idle_s": 3.0,
+    "idle_speed_fraction": 0.05,
+    "required_metadata": ["operator", "station", "task"],
+}
+
+BUILTIN_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
+    "embodiment": {
+        "franka_panda": {
+            "required_roles": ["joint_position", "gripper_joint", "wrench", "camera_rgb"],
+            "joint_lower_rad": PANDA_LOWER,
+            "joint_upper_rad": PANDA_UPPER,
+        },
+        "human_hand_21": {"required_roles": ["imu", "hand_keypoints", "glove_pressure", "camera_rgb"]},
+    },
+    "task": {},
+}
+
+
+class QcConfig:
+    """Thresholds resolved per episode: defaults < [thresholds] < [embodiment.X] < [task.Y]."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        data = dict(data or {})
+        unknown = set(data) - {"thresholds", "embodiment", "task"}
+        if unknown:
+            raise InputError(f"qc config: unknown sections {sorted(unknown)}; use thresholds, embodiment, task")
+        self.base = {**DEFAULTS, **data.get("thresholds", {})}
+        self.overrides = {kind: {**BUILTIN_OVERRIDES[kind], **data.get(kind, {})} for kind in ("embodiment", "task")}
+        for section in [self.base, *self.overrides["embodiment"].values(), *self.overrides["task"].values()]:
+            bad = set(section) - set(DEFAULTS)
+            if bad:
+                raise InputError(f"qc config: unknown thresholds {sorted(bad)}; known: {', '.join(DEFAULTS)}")
+        self.raw = data
+
+    @classmethod
+    def load(cls, path: Path | None) -> QcConfig:
+        if path is None:
+            return cls()
+        try:
+            return cls(tomllib.loads(path.read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{path}: not a readable TOML file ({exc})") from exc
+
+    def for_episode(self, meta: Episode) -> dict[str, Any]:
+        merged = dict(self.base)
+        merged.update(self.overrides["embodiment"].get(meta.embodiment or "", {}))
+        merged.update(self.overrides["task"].get(meta.task.id or "", {}))
+        return merged
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.raw, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -1,0 +1,61 @@
+"""What a quality rule sees: the episode, its resolved thresholds, and a way to report findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from robofuel.standard import EpisodeData, Finding, NumericData, Severity, Stream, StreamKind
+
+
+@dataclass
+class RuleContext:
+    data: EpisodeData
+    th: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
+
+    def seconds(self, t_ns: int) -> float:
+        """Seconds from the episode start."""
+        return round((int(t_ns) - self.data.meta.start_ns) / 1e9, 4)
+
+    def add(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        stream: str | None = None,
+        span_ns: tuple[int, int] | None = None,
+        value: float | None = None,
+    ) -> None:
+        start, end = (self.seconds(span_ns[0]), self.seconds(span_ns[1])) if span_ns else (None, None)
+        self.findings.append(
+            Finding(
+                code=code,
+                severity=severity,
+                message=message,
+                stream=stream,
+                start_s=start,
+                end_s=end,
+                step="qc",
+                value=value,
+            )
+        )
+
+    def numeric(self, *roles: str) -> Iterator[tuple[Stream, NumericData]]:
+        """Numeric streams (with samples) whose role is one of ``roles`` (any role when none given)."""
+        for s in self.data.meta.streams:
+            payload = self.data.payloads.get(s.name)
+            wanted = not roles or s.role in roles
+            if wanted and s.kind is StreamKind.numeric and isinstance(payload, NumericData) and len(payload.timestamps_ns):
+                yield s, payload
+
+
+def runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, end) index ranges where ``mask`` is true."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]

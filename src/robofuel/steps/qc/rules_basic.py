@@ -1,0 +1,76 @@
+"""Completeness, metadata and timing rules (the timing integrity checks themselves live in the profile step)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from robofuel.standard import Severity, StreamKind
+from robofuel.steps.qc.context import RuleContext, runs
+
+
+def completeness(ctx: RuleContext) -> None:
+    """Required stream roles present and non-empty; duration within bounds."""
+    meta = ctx.data.meta
+    present = {s.role for s in meta.streams if s.count > 0}
+    known = " ".join(f.stream or "" for f in meta.findings if f.code == "completeness.missing_stream" and f.step != "qc")
+    for role in ctx.th["required_roles"]:
+        if role not in present and role not in known:  # a reader already reported that stream missing
+            ctx.add("completeness.missing_stream", Severity.blocking, f"no stream with role {role!r} has samples")
+    lo, hi = ctx.th["min_duration_s"], ctx.th["max_duration_s"]
+    if meta.duration_s < lo:
+        ctx.add("completeness.too_short", Severity.blocking, f"{meta.duration_s:.2f} s < {lo} s", value=meta.duration_s)
+    elif meta.duration_s > hi:
+        ctx.add("completeness.too_long", Severity.warning, f"{meta.duration_s:.1f} s > {hi} s", value=meta.duration_s)
+
+
+def metadata(ctx: RuleContext) -> None:
+    """Operator, station and task known (they are what defects are traced to)."""
+    meta = ctx.data.meta
+    values = {
+        "operator": meta.operator,
+        "station": meta.station,
+        "task": meta.task.id or meta.task.instruction,
+        "scene": meta.scene,
+        "embodiment": meta.embodiment,
+    }
+    for key in ctx.th["required_metadata"]:
+        if not values.get(key):
+            ctx.add(f"metadata.missing_{key}", Severity.warning, f"no {key}: defects cannot be traced to it")
+
+
+def rate(ctx: RuleContext) -> None:
+    """Measured rate within ``rate_tolerance`` of the declared one."""
+    for s in ctx.data.meta.streams:
+        if s.rate_hz and s.measured_rate_hz and s.kind is not StreamKind.audio:
+            off = abs(s.measured_rate_hz - s.rate_hz) / s.rate_hz
+            if off > ctx.th["rate_tolerance"]:
+                ctx.add(
+                    "timing.rate_off_nominal",
+                    Severity.warning,
+                    f"{s.name}: {s.measured_rate_hz:.2f} Hz measured, {s.rate_hz:.2f} Hz declared",
+                    stream=s.name,
+                    value=s.measured_rate_hz,
+                )
+
+
+def dropped_frames(ctx: RuleContext) -> None:
+    """Video frame intervals longer than ``dropped_frame_factor`` times the nominal one are dropped frames."""
+    for s in ctx.data.meta.streams:
+        payload = ctx.data.payloads.get(s.name)
+        if s.kind is not StreamKind.video or payload is None or len(payload.timestamps_ns) < 3:  # type: ignore[union-attr]
+            continue
+        ts = payload.timestamps_ns  # type: ignore[union-attr]
+        dt = np.diff(ts)
+        nominal = 1e9 / s.rate_hz if s.rate_hz else float(np.median(dt[dt > 0]))
+        missing = np.round(dt / nominal).astype(np.int64) - 1
+        for a, b in runs(dt > ctx.th["dropped_frame_factor"] * nominal):
+            n = int(missing[a:b].sum())
+            severity = Severity.blocking if n >= ctx.th["dropped_frames_blocking"] else Severity.warning
+            ctx.add(
+                "video.dropped_frames",
+                severity,
+                f"{s.name}: about {n} frames missing",
+                stream=s.name,
+                span_ns=(int(ts[a]), int(ts[b])),
+                value=n,
+            )

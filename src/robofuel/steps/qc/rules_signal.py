@@ -1,0 +1,98 @@
+"""Signal and physical-plausibility rules on numeric streams."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from robofuel.standard import Severity
+from robofuel.steps.qc.context import RuleContext, runs
+
+
+def frozen(ctx: RuleContext) -> None:
+    """A sensor whose every channel repeats exactly for ``frozen_s`` or longer has stopped updating."""
+    for s, d in ctx.numeric(*ctx.th["frozen_roles"]):
+        if len(d.timestamps_ns) < 3:
+            continue
+        same = np.all(np.diff(d.values, axis=0) == 0, axis=1)
+        for a, b in runs(same):
+            start, end = int(d.timestamps_ns[a]), int(d.timestamps_ns[b])
+            if (end - start) / 1e9 >= ctx.th["frozen_s"]:
+                ctx.add(
+                    "signal.frozen",
+                    Severity.blocking,
+                    f"{s.name}: identical values for {(end - start) / 1e9:.2f} s",
+                    stream=s.name,
+                    span_ns=(start, end),
+                    value=(end - start) / 1e9,
+                )
+
+
+def _position_columns(columns: list[str]) -> list[int]:
+    return [i for i, c in enumerate(columns) if c.endswith(".position") or "." not in c]
+
+
+def joint_limits(ctx: RuleContext) -> None:
+    """Joint positions beyond the embodiment's limits, and positions that look like degrees written as radians."""
+    lower, upper = np.asarray(ctx.th["joint_lower_rad"]), np.asarray(ctx.th["joint_upper_rad"])
+    for s, d in ctx.numeric("joint_position"):
+        cols = _position_columns(s.columns)
+        pos = d.values[:, cols]
+        finite = np.where(np.isfinite(pos), pos, 0.0)
+        if np.abs(finite).max(initial=0.0) > ctx.th["degrees_suspect_rad"]:
+            ctx.add(
+                "signal.unit_degrees",
+                Severity.blocking,
+                f"{s.name}: |position| up to {np.abs(finite).max():.1f} declared rad: looks like degrees",
+                stream=s.name,
+                value=float(np.abs(finite).max()),
+            )
+            continue
+        if len(lower) != len(cols):
+            continue
+        margin = ctx.th["joint_limit_margin_rad"]
+        beyond = (finite < lower - margin) | (finite > upper + margin)
+        for a, b in runs(beyond.any(axis=1)):
+            joints = sorted({s.columns[cols[j]] for j in np.flatnonzero(beyond[a:b].any(axis=0))})
+            ctx.add(
+                "signal.joint_limit",
+                Severity.blocking,
+                f"{', '.join(joints)} beyond limits",
+                stream=s.name,
+                span_ns=(int(d.timestamps_ns[a]), int(d.timestamps_ns[b - 1])),
+            )
+
+
+def force_spike(ctx: RuleContext) -> None:
+    """Collision-like transients: a force jump above ``force_spike_n`` between samples, or force above the max."""
+    for s, d in ctx.numeric("wrench"):
+        force = np.linalg.norm(d.values[:, :3], axis=1)
+        force = np.where(np.isfinite(force), force, 0.0)
+        jump = np.abs(np.diff(force, prepend=force[:1]))
+        bad = (jump > ctx.th["force_spike_n"]) | (force > ctx.th["force_max_n"])
+        for a, b in runs(bad):
+            peak = float(force[a : b + 1].max())
+            ctx.add(
+                "physical.force_spike",
+                Severity.blocking,
+                f"{s.name}: force reaches {peak:.0f} N (collision-like)",
+                stream=s.name,
+                span_ns=(int(d.timestamps_ns[a]), int(d.timestamps_ns[min(b, len(force) - 1)])),
+                value=peak,
+            )
+
+
+def pressure_spike(ctx: RuleContext) -> None:
+    """Impact-like transients on tactile / glove pressure: a jump above ``pressure_spike_kpa`` between samples."""
+    for s, d in ctx.numeric("glove_pressure"):
+        values = np.where(np.isfinite(d.values), d.values, 0.0)
+        jump = np.abs(np.diff(values, axis=0, prepend=values[:1])).max(axis=1)
+        for a, b in runs(jump > ctx.th["pressure_spike_kpa"]):
+            peak = float(values[a : b + 1].max())
+            ctx.add(
+                "physical.force_spike",
+                Severity.blocking,
+                f"{s.name}: pressure jumps to {peak:.0f} kPa (impact-like)",
+                stream=s.name,
+                span_ns=(int(d.timestamps_ns[a]), int(d.timestamps_ns[min(b, len(values) - 1)])),
+                value=peak,
+            )
