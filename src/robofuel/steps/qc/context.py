@@ -50,7 +50,12 @@ class RuleContext:
         for s in self.data.meta.streams:
             payload = self.data.payloads.get(s.name)
             wanted = not roles or s.role in roles
-            if wanted and s.kind is StreamKind.numeric and isinstance(payload, NumericData) and len(payload.timestamps_ns):
+            if (
+                wanted
+                and s.kind is StreamKind.numeric
+                and isinstance(payload, NumericData)
+                and len(payload.timestamps_ns)
+            ):
                 yield s, payload
 
 

@@ -12,7 +12,9 @@ def completeness(ctx: RuleContext) -> None:
     """Required stream roles present and non-empty; duration within bounds."""
     meta = ctx.data.meta
     present = {s.role for s in meta.streams if s.count > 0}
-    known = " ".join(f.stream or "" for f in meta.findings if f.code == "completeness.missing_stream" and f.step != "qc")
+    known = " ".join(
+        f.stream or "" for f in meta.findings if f.code == "completeness.missing_stream" and f.step != "qc"
+    )
     for role in ctx.th["required_roles"]:
         if role not in present and role not in known:  # a reader already reported that stream missing
             ctx.add("completeness.missing_stream", Severity.blocking, f"no stream with role {role!r} has samples")
