@@ -108,6 +108,51 @@ def process(
         out.print(f"{name}: ran {s['ran']}, cached {s['cached']}, failed {s['failed']}; {flagged}")
 
 
+@app.command()
+def qc(
+    config: Annotated[Path | None, typer.Option("--config", help="TOML thresholds (see docs/qc.md).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    where: Where_ = None,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Judge episodes (profile + qc steps) and report the qualification rate and the causes of rejects."""
+    from robofuel.catalog import parse_where
+    from robofuel.context import open_workspace
+    from robofuel.engine import LocalEngine
+    from robofuel.report.qc_summary import summarise
+    from robofuel.steps import build_pipeline
+    from robofuel.steps.qc.config import QcConfig
+
+    rules = QcConfig.load(config)
+    pipeline = build_pipeline(["profile", "qc"], {"qc": {"config": rules.raw}})
+    with open_workspace(lake, catalog, create=False) as ws:
+        ids = ws.catalog.episode_ids(parse_where(where))
+        LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)
+        summary = summarise(ws.lake.read_meta(i) for i in ids)
+    if as_json:
+        emit_json(summary)
+        return
+    print_qc(summary)
+
+
+def print_qc(summary: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]qualification rate {summary['qualification_rate']:.1%}[/] of {summary['episodes']} episodes "
+        f"({summary['qualified_hours'] * 60:.1f} of {summary['hours'] * 60:.1f} minutes qualified); "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary["verdicts"].items()))
+    )
+    for cause in summary["top_causes"]:
+        out.print(f"  {cause['episodes']:>4} rejected for {cause['code']}")
+    for by in ("operator", "station", "task"):
+        table = Table(by, "episodes", "qualified", "top causes")
+        for key, g in summary["by"][by].items():
+            causes = ", ".join(f"{c['code']} x{c['episodes']}" for c in g["top_causes"]) or "-"
+            table.add_row(key, str(g["episodes"]), f"{g['qualification_rate']:.0%}", causes)
+        out.print(table)
+
+
 @app.command("ls")
 def ls_(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
     """List episodes."""

@@ -27,7 +27,7 @@ def test_reversal_duplicate_gap_and_nan_are_each_found_where_they_are() -> None:
     ts = [T0 + i * ms for i in range(10)] + [T0 + 5 * ms]  # reversal at the end
     ts += [ts[-1]]  # duplicate
     ts += [T0 + 200 * ms]  # a 1.95 s gap
-    values = [0.0] * len(ts)
+    values = [float(i) for i in range(len(ts))]  # every sample differs: the repeated time holds two values
     values[3] = float("inf")
     ep = _episode(ts, values)
     out = get_step("profile").run(ep)  # type: ignore[arg-type]
@@ -46,3 +46,11 @@ def test_empty_stream_is_blocking() -> None:
 def test_unknown_config_key_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown config keys"):
         get_step("profile", {"gap_factr": 2})
+
+
+def test_a_verbatim_repeat_is_only_a_warning() -> None:
+    ms = 10_000_000
+    ts = [T0, T0 + ms, T0 + ms, T0 + 2 * ms, T0 + 3 * ms]
+    out = get_step("profile").run(_episode(ts, [0.0, 1.0, 1.0, 2.0, 3.0]))  # type: ignore[arg-type]
+    (finding,) = out.meta.findings
+    assert (finding.code, finding.severity.value) == ("timing.duplicate_sample", "warning")

@@ -1,7 +1,8 @@
 """Step ``profile``: measure every numeric stream and flag broken timing and non-finite values.
 
 It is the integrity floor every episode passes through before the quality rules of the ``qc`` step: per stream it
-counts samples, non-finite values (NaN, inf), timestamps that go backwards or repeat, and gaps longer than
+counts samples, non-finite values (NaN, inf), timestamps that go backwards, times that hold two different
+values (blocking) or a verbatim repeat of the previous sample (a warning: redundant logging), and gaps longer than
 ``gap_factor`` times the median interval. Findings name the stream and the time range (s from episode start).
 """
 
@@ -24,7 +25,7 @@ def _span(data: NumericData, mask: np.ndarray[Any, np.dtype[np.bool_]], t0: int)
 
 class Profile(Step):
     name = "profile"
-    version = "1"
+    version = "2"
     default_config: ClassVar[Mapping[str, Any]] = {"gap_factor": 5.0}
 
     def _check_stream(self, name: str, data: NumericData, t0: int) -> tuple[list[Finding], dict[str, Any]]:
@@ -54,13 +55,17 @@ class Profile(Step):
             flag("signal.non_finite", Severity.blocking, f"{n} samples hold NaN or inf", _span(data, bad_rows, t0), n)
         dt = np.diff(ts)
         stats: dict[str, Any] = {"count": len(ts), "non_finite": int(bad_rows.sum())}
-        for code, mask, what in (
-            ("timing.non_monotonic", dt < 0, "timestamps go backwards"),
-            ("timing.duplicate_timestamp", dt == 0, "timestamps repeat"),
+        repeated = np.zeros(len(dt), dtype=bool)
+        if len(dt):
+            repeated = (dt == 0) & np.all((values[1:] == values[:-1]) | np.isnan(values[1:]), axis=1)
+        for code, severity, mask, what in (
+            ("timing.non_monotonic", Severity.blocking, dt < 0, "timestamps go backwards"),
+            ("timing.duplicate_timestamp", Severity.blocking, (dt == 0) & ~repeated, "one time holds two values"),
+            ("timing.duplicate_sample", Severity.warning, repeated, "samples are repeated verbatim"),
         ):
             if mask.any():
                 n = int(mask.sum())
-                flag(code, Severity.blocking, f"{n} times {what}", _span(data, np.append(mask, False), t0), n)
+                flag(code, severity, f"{n} times {what}", _span(data, np.append(mask, False), t0), n)
             stats[code.split(".")[1]] = int(mask.sum())
         positive = dt[dt > 0]
         if positive.size:

@@ -1,0 +1,1 @@
+"""Reports: quality-control summaries (and, later, the HTML report)."""

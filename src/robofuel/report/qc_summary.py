@@ -1,0 +1,78 @@
+"""The numbers a collection base is run by: qualification rate overall and per group, and the causes of rejects.
+
+A cause is a finding code; a rejected episode counts once for every distinct blocking code it carries (so the
+causes of a group can add up to more than its rejects). Groups: operator, device, station, scene, task, day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from robofuel.standard import Episode, Severity
+
+GROUPS = ("operator", "device", "station", "scene", "task", "day")
+
+
+def _group_value(meta: Episode, by: str) -> str:
+    value = {
+        "operator": meta.operator,
+        "device": ",".join(meta.devices) or None,
+        "station": meta.station,
+        "scene": meta.scene,
+        "task": meta.task.id or meta.task.instruction,
+        "day": meta.start_time.date().isoformat(),
+    }[by]
+    return value or "(unknown)"
+
+
+def _causes(meta: Episode) -> set[str]:
+    return {f.code for f in meta.findings if f.severity is Severity.blocking}
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.episodes = 0
+        self.hours = 0.0
+        self.qualified_hours = 0.0
+        self.verdicts: Counter[str] = Counter()
+        self.causes: Counter[str] = Counter()
+
+    def add(self, meta: Episode) -> None:
+        self.episodes += 1
+        self.hours += meta.duration_s / 3600.0
+        self.verdicts[meta.verdict] += 1
+        if meta.verdict == "qualified":
+            self.qualified_hours += meta.duration_s / 3600.0
+        if meta.verdict == "rejected":
+            self.causes.update(_causes(meta))
+
+    def to_dict(self, top: int = 3) -> dict[str, Any]:
+        rate = self.verdicts["qualified"] / self.episodes if self.episodes else 0.0
+        return {
+            "episodes": self.episodes,
+            "hours": round(self.hours, 4),
+            "qualified_hours": round(self.qualified_hours, 4),
+            "qualification_rate": round(rate, 4),
+            "verdicts": dict(self.verdicts),
+            "top_causes": [{"code": c, "episodes": n} for c, n in self.causes.most_common(top)],
+        }
+
+
+def summarise(metas: Iterable[Episode]) -> dict[str, Any]:
+    """Overall rate, verdicts, findings by code, and per-group rates with their top causes of rejection."""
+    overall = _Tally()
+    findings: Counter[str] = Counter()
+    groups: dict[str, dict[str, _Tally]] = {g: {} for g in GROUPS}
+    for meta in metas:
+        overall.add(meta)
+        findings.update(f.code for f in meta.findings)
+        for by in GROUPS:
+            groups[by].setdefault(_group_value(meta, by), _Tally()).add(meta)
+    result = overall.to_dict(top=10)
+    result["findings"] = dict(findings.most_common())
+    result["by"] = {
+        by: {key: tally.to_dict() for key, tally in sorted(tallies.items())} for by, tallies in groups.items()
+    }
+    return result
