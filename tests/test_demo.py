@@ -28,7 +28,10 @@ def test_demo_summary_and_rerun(tmp_path: Path) -> None:
     steps = first["steps"]
     assert isinstance(steps, dict)
     assert steps["ingest"]["ingested"] + steps["ingest"]["partial"] == 8
-    assert steps["profile"]["ran"] == 8
+    assert steps["profile"]["ran"] == 8 and steps["qc"]["ran"] == 8
+    assert 0.0 <= float(first["qualification_rate"]) <= 1.0  # type: ignore[arg-type]
+    assert sum(first["verdicts"].values()) == 8  # type: ignore[attr-defined]
+    assert isinstance(first["top_causes"], list)
     assert set(first["by_format"]) == {"mcap", "wearable"}  # type: ignore[arg-type]
     assert (tmp_path / "truth").is_dir() and len(list((tmp_path / "truth").glob("*.json"))) == 8
     again = _demo(tmp_path)

@@ -18,6 +18,7 @@ from rich.table import Table
 from robofuel.context import open_workspace
 from robofuel.engine import LocalEngine
 from robofuel.ingest.runner import Ingester
+from robofuel.report.qc_summary import summarise
 from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
 
 
@@ -39,9 +40,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         ids = ws.catalog.episode_ids()
         stats = LocalEngine(ws.lake, ws.catalog, workers, progress).run(build_pipeline(DEFAULT_PIPELINE), ids)
         rows = ws.catalog.episode_rows()
-        findings = Counter[str]()
-        for eid in ids:
-            findings.update(f.code for f in ws.lake.read_meta(eid).findings)
+        quality = summarise(ws.lake.read_meta(eid) for eid in ids)
     statuses = Counter(o.status for o in outcomes)
     return {
         "recordings": len(outcomes),
@@ -52,7 +51,11 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
             "ingest": {k: statuses.get(k, 0) for k in ("ingested", "partial", "skipped", "quarantined")},
             **stats.to_dict()["steps"],
         },
-        "findings": dict(findings.most_common()),
+        "qualification_rate": quality["qualification_rate"],
+        "qualified_hours": quality["qualified_hours"],
+        "verdicts": quality["verdicts"],
+        "top_causes": quality["top_causes"],
+        "findings": quality["findings"],
         "quarantined": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "quarantined"],
         "partial": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "partial"],
         "recordings_dir": str(rec_dir),
@@ -85,8 +88,10 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
         console.print(f"[red]quarantined[/] {q['finding']}")
     for p in s["partial"]:
         console.print(f"[yellow]partial[/] {Path(p['path']).name}: {p['finding']}")
-    top = ", ".join(f"{code} x{n}" for code, n in list(s["findings"].items())[:6])
-    console.print(f"findings: {top or 'none'}")
+    verdicts = ", ".join(f"{k} {v}" for k, v in sorted(s["verdicts"].items()))
+    console.print(f"[bold]qualification rate {s['qualification_rate']:.0%}[/] ({verdicts})")
+    causes = ", ".join(f"{c['code']} x{c['episodes']}" for c in s["top_causes"][:6])
+    console.print(f"top causes of rejection: {causes or 'none'}")
     exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("robofuel") else "robofuel"
     console.print(f"lake: {s['lake']}   (try: {exe} ls --lake {s['lake']})")
     console.print(f"recordings: {s['recordings_dir']}   ground truth: {s['truth_dir']}")

@@ -79,3 +79,17 @@ def test_metadata_from_sidecar_session_file_and_set(cli: Any, shared_data: Path,
     ).json()
     # file < sidecar < --session < --set
     assert (shown["operator"], shown["station"], shown["scene"]) == ("op-side", "st-file", "lab")
+
+
+def test_qc_json_and_clean_real_recordings_are_not_rejected_spuriously(cli: Any, lake: Path) -> None:
+    summary = cli("qc", "--lake", str(lake), "--json").json()
+    assert {"qualification_rate", "verdicts", "findings", "by", "top_causes"} <= set(summary)
+    assert sum(summary["verdicts"].values()) == 15
+    rejected = {
+        e["id"]: e for e in cli("ls", "--lake", str(lake), "--where", "verdict = rejected", "--json").json()["episodes"]
+    }
+    lift = cli("ls", "--lake", str(lake), "--where", "task = Lift", "--json").json()["episodes"]
+    assert not any(e["id"] in rejected for e in lift)  # the clean robosuite lift demos qualify
+    g1 = cli("ls", "--lake", str(lake), "--where", "format = lerobot", "--json").json()["episodes"]
+    assert [e["id"] in rejected for e in g1] == [True, False, False]  # only episode 0: its video is missing
+    assert summary["by"]["operator"]["op-9"]["episodes"] == 15

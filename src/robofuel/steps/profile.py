@@ -3,7 +3,8 @@
 It is the integrity floor every episode passes through before the quality rules of the ``qc`` step: per stream it
 counts samples, non-finite values (NaN, inf), timestamps that go backwards, times that hold two different
 values (blocking) or a verbatim repeat of the previous sample (a warning: redundant logging), and gaps longer than
-``gap_factor`` times the median interval. Findings name the stream and the time range (s from episode start).
+``gap_factor`` times the median interval (blocking beyond ``gap_blocking_s``). Findings name the stream and the
+time range (s from episode start).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _span(data: NumericData, mask: np.ndarray[Any, np.dtype[np.bool_]], t0: int)
 class Profile(Step):
     name = "profile"
     version = "2"
-    default_config: ClassVar[Mapping[str, Any]] = {"gap_factor": 5.0}
+    default_config: ClassVar[Mapping[str, Any]] = {"gap_factor": 5.0, "gap_blocking_s": 0.25}
 
     def _check_stream(self, name: str, data: NumericData, t0: int) -> tuple[list[Finding], dict[str, Any]]:
         findings: list[Finding] = []
@@ -75,7 +76,8 @@ class Profile(Step):
             if gaps.any():
                 worst = float(dt.max() / 1e9)
                 message = f"{int(gaps.sum())} gaps, longest {worst:.3f} s (median interval {median / 1e6:.2f} ms)"
-                flag("timing.gap", Severity.warning, message, _span(data, np.append(gaps, False), t0), worst)
+                severity = Severity.blocking if worst > self.config["gap_blocking_s"] else Severity.warning
+                flag("timing.gap", severity, message, _span(data, np.append(gaps, False), t0), worst)
         return findings, stats
 
     def run(self, data: EpisodeData) -> StepOutput:

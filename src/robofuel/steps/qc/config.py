@@ -33,7 +33,6 @@ DEFAULTS: dict[str, Any] = {
     "min_duration_s": 2.0,
     "max_duration_s": 900.0,
     "required_roles": [],
-    "gap_blocking_s": 0.25,
     "rate_tolerance": 0.05,
     "dropped_frame_factor": 1.5,
     "dropped_frames_blocking": 3,

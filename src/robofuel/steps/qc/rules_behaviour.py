@@ -10,13 +10,22 @@ from robofuel.steps.qc.context import RuleContext
 MOTION_ROLES = ("joint_position", "hand_keypoints", "state")
 
 
+WINDOW_S = 0.2  # speed is measured over this span, so sensor noise does not look like motion
+
+
 def _speed(stream: Stream, data: NumericData) -> np.ndarray:  # type: ignore[type-arg]
+    """Speed (units/s of the stream) of each sample over the next WINDOW_S, from positions only."""
     cols = [i for i, c in enumerate(stream.columns) if not c.endswith((".velocity", ".effort"))]
     values = np.where(np.isfinite(data.values[:, cols]), data.values[:, cols], 0.0)
     t = (data.timestamps_ns - data.timestamps_ns[0]) / 1e9
-    dt = np.diff(t)
+    ahead = np.clip(np.searchsorted(t, t + WINDOW_S), 0, len(t) - 1)
+    dt = t[ahead] - t
     dt[dt <= 0] = np.inf
-    return np.concatenate([[0.0], np.linalg.norm(np.diff(values, axis=0), axis=1) / dt])
+    speed = np.linalg.norm(values[ahead] - values, axis=1) / dt
+    short = t > t[-1] - WINDOW_S  # the last samples have no full window ahead: hold the last full-window value
+    if short.any() and not short.all():
+        speed[short] = speed[~short][-1]
+    return speed  # type: ignore[no-any-return]
 
 
 def idle(ctx: RuleContext) -> None:
