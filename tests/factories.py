@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from robofuel.catalog import Catalog
-from robofuel.ingest.base import ReadContext, make_episode
+from robofuel.ingest.base import ReadContext, ReadResult, make_episode
 from robofuel.lake import Lake, write_episode
 from robofuel.standard import Episode, EpisodeData, NumericData, VideoData, numeric_stream, video_stream
 
@@ -27,7 +29,7 @@ def joint_episode(
         (numeric_stream("joints", joints, cols, role="joint_position", unit="rad", rate_hz=rate_hz), joints),
         (video_stream("cam", video, rate_hz=30.0), video),
     ]
-    ctx = ReadContext(path=__import__("pathlib").Path(f"/data/rec_{sha[:4]}.mcap"), sha256=sha)
+    ctx = ReadContext(path=Path(f"/data/rec_{sha[:4]}.mcap"), sha256=sha)
     return make_episode(ctx, "mcap", index, streams, operator="op-01", station="st-1", task={"id": "pick"})
 
 
@@ -49,3 +51,11 @@ def store(lake: Lake, catalog: Catalog, episodes: list[EpisodeData]) -> list[Epi
         }
         catalog.commit_recording(row, ms)
     return metas
+
+
+def read(path: Path, fmt: str) -> ReadResult:
+    """Read a recording with the named reader, as ingest does."""
+    from robofuel.ingest import ReadContext, get_reader
+    from robofuel.lake import recording_sha256
+
+    return get_reader(fmt).read(path, ReadContext(path, recording_sha256(path)))

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from robofuel.standard import VideoData
 
 Gray = npt.NDArray[np.uint8]
+INTRA_ONLY = frozenset({"png", "mjpeg", "rawvideo"})
 
 
 def _frames(video: VideoData) -> Iterator[Any]:
@@ -24,8 +25,12 @@ def _frames(video: VideoData) -> Iterator[Any]:
             yield from container.decode(video=0)
         return
     ctx: Any = av.CodecContext.create(video.codec, "r")
-    for packet in video.packets or []:
-        yield from ctx.decode(av.Packet(packet))
+    intra = video.codec in INTRA_ONLY
+    for data in video.packets or []:
+        packet = av.Packet(data)
+        if intra:  # FFmpeg's PNG decoder treats an unflagged packet as a difference from the previous frame
+            packet.is_keyframe = True
+        yield from ctx.decode(packet)
     yield from ctx.decode(None)
 
 

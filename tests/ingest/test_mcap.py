@@ -11,7 +11,7 @@ import pytest
 from mcap.reader import make_reader
 from mcap.writer import Writer
 
-from conftest import read
+from factories import read
 from robofuel.errors import UnreadableRecording
 from robofuel.generate import GeneratedRecording, generate_teleop
 from robofuel.lake import Lake, load_episode, write_episode

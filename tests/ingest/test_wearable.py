@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import read
+from factories import read
 from robofuel.errors import UnreadableRecording
 from robofuel.generate import GeneratedRecording, generate_wearable
 from robofuel.ingest import detect

@@ -19,11 +19,13 @@ from robofuel.steps.qc.context import RuleContext
 
 RULES: tuple[Callable[[RuleContext], None], ...] = (
     rules_basic.completeness,
+    rules_basic.coverage,
     rules_basic.metadata,
     rules_basic.rate,
     rules_basic.dropped_frames,
     rules_signal.frozen,
     rules_signal.joint_limits,
+    rules_signal.gyro_units,
     rules_signal.force_spike,
     rules_signal.pressure_spike,
     rules_video.video_quality,

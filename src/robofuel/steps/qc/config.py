@@ -31,6 +31,9 @@ PANDA_UPPER = [2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973]
 
 DEFAULTS: dict[str, Any] = {
     "min_duration_s": 2.0,
+    "coverage_min_s": 0.5,
+    "coverage_fraction": 0.05,
+    "imu_gyro_max_rad_s": 35.0,
     "max_duration_s": 900.0,
     "required_roles": [],
     "rate_tolerance": 0.05,

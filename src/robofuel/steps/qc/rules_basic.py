@@ -25,6 +25,30 @@ def completeness(ctx: RuleContext) -> None:
         ctx.add("completeness.too_long", Severity.warning, f"{meta.duration_s:.1f} s > {hi} s", value=meta.duration_s)
 
 
+def coverage(ctx: RuleContext) -> None:
+    """Every stream should span the episode: one that starts late or ends early lost samples (a cut file, a
+    device that started late or died)."""
+    meta = ctx.data.meta
+    end = meta.start_ns + int(meta.duration_s * 1e9)
+    allowed = max(ctx.th["coverage_min_s"], ctx.th["coverage_fraction"] * meta.duration_s) * 1e9
+    for s in meta.streams:
+        if s.start_ns is None or s.end_ns is None or s.kind is StreamKind.audio:
+            continue
+        for code, lost, span in (
+            ("completeness.stream_starts_late", s.start_ns - meta.start_ns, (meta.start_ns, s.start_ns)),
+            ("completeness.stream_ends_early", end - s.end_ns, (s.end_ns, end)),
+        ):
+            if lost > allowed:
+                ctx.add(
+                    code,
+                    Severity.blocking,
+                    f"{s.name}: {lost / 1e9:.2f} s of the episode not covered",
+                    stream=s.name,
+                    span_ns=span,
+                    value=lost / 1e9,
+                )
+
+
 def metadata(ctx: RuleContext) -> None:
     """Operator, station and task known (they are what defects are traced to)."""
     meta = ctx.data.meta

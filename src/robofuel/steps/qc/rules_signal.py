@@ -62,6 +62,24 @@ def joint_limits(ctx: RuleContext) -> None:
             )
 
 
+def gyro_units(ctx: RuleContext) -> None:
+    """Angular rates far beyond what a body or tool reaches (``imu_gyro_max_rad_s``) are degrees written as rad."""
+    for s, d in ctx.numeric("imu"):
+        cols = [i for i, c in enumerate(s.columns) if "gyro" in c or "angular_velocity" in c]
+        if not cols:
+            continue
+        rates = np.abs(np.where(np.isfinite(d.values[:, cols]), d.values[:, cols], 0.0))
+        peak = float(np.percentile(rates, 99.5))
+        if peak > ctx.th["imu_gyro_max_rad_s"]:
+            ctx.add(
+                "signal.unit_degrees",
+                Severity.blocking,
+                f"{s.name}: angular rate {peak:.0f} rad/s: looks like deg/s declared as rad/s",
+                stream=s.name,
+                value=peak,
+            )
+
+
 def force_spike(ctx: RuleContext) -> None:
     """Collision-like transients: a force jump above ``force_spike_n`` between samples, or force above the max."""
     for s, d in ctx.numeric("wrench"):
