@@ -1,24 +1,23 @@
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from robofuel.generate import GeneratedRecording, generate_teleop, generate_wearable
-from robofuel.ingest import ReadContext, ReadResult, get_reader
-from robofuel.lake import recording_sha256
+if TYPE_CHECKING:
+    from robofuel.generate import GeneratedRecording
 
 
-def read(path: Path, fmt: str) -> ReadResult:
-    """Read a recording with the named reader, as ingest does."""
-    return get_reader(fmt).read(path, ReadContext(path, recording_sha256(path)))
-
-
+# The generator is imported inside its fixtures, so that the reader tests of real files do not depend on it.
 @pytest.fixture(scope="session")
 def teleop_rec(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecording:
+    from robofuel.generate import generate_teleop
+
     return generate_teleop(tmp_path_factory.mktemp("gen"), "teleop", seed=11)
 
 
 @pytest.fixture(scope="session")
 def wearable_rec(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecording:
+    from robofuel.generate import generate_wearable
+
     return generate_wearable(tmp_path_factory.mktemp("gen"), "wearable", seed=12)

@@ -1,132 +1,74 @@
-"""Reader for LeRobot datasets, format v2.1 (a file per episode) and v3.0 (episodes packed into shared files).
+"""Reader for LeRobot datasets, v2.1 (a file per episode) and v3.0 (episodes packed into shared files).
 
-One robofuel episode per LeRobot episode. LeRobot stores time relative to each episode (``timestamp``, s); the
-episode's absolute start is unknown, so episode ``k`` starts at ``k`` hours after the Unix epoch plus its first
-timestamp (stated here and kept in ``extra.time_base``), which keeps episodes apart on one clock. Numeric features
-become numeric streams with their ``names`` as columns (nested lists and ``{"motors": [...]}`` dicts flattened;
-missing names become ``<feature>_<i>``). Video features keep the original compressed file: v2.1 episodes own their
-MP4; a v3.0 episode's frames are copied out of the shared MP4 by packet (no decode, no re-encode).
+One robofuel episode per LeRobot episode (``Episode.recording.index`` = LeRobot ``episode_index``).
+
+Time: LeRobot keeps no absolute time, only each episode's ``timestamp`` column (s from its first frame).
+robofuel puts t = 0 of every episode at the Unix epoch: a row's time is ``round(timestamp * 1e9)`` ns, so an
+episode starts at 0 ns + its first timestamp (0 in datasets LeRobot writes); ``extra.time_base`` says so.
+Video frames are on the same clock, as LeRobot itself looks them up: a v2.1 frame's time is its presentation
+time in the episode's MP4; a v3.0 frame's time is its presentation time in the shared MP4 minus the episode's
+``from_timestamp``.
+
+Streams: every numeric feature (``observation.state``, ``action``, any other numeric vector) becomes a numeric
+stream at the dataset's ``fps``, columns named from the feature's ``names`` (see
+:func:`~robofuel.ingest.lerobot_meta.feature_names`); ``timestamp``, ``frame_index``, ``episode_index``,
+``index`` and ``task_index`` are checked, not stored. Values keep LeRobot's units (the format does not state
+them). A video feature becomes a video stream kept compressed: a v2.1 episode's own MP4 as is; for v3.0,
+whose MP4s hold many episodes, the episode's packets are copied (no decoding, no re-encoding) into an MP4 of
+its own, from the keyframe at or before the episode's first frame. An ``image`` feature (PNG/JPEG bytes in the
+Parquet) becomes a video stream of those images as packets.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.lerobot_video import frame_count, remux_range, video_codec
-from robofuel.standard import Finding, NumericData, Payload, Severity, Stream, VideoData, numeric_stream, video_stream
+from robofuel.ingest.lerobot_meta import (
+    EpisodeRef,
+    Info,
+    VideoRef,
+    column_values,
+    feature_names,
+    load_episodes,
+    load_info,
+    load_tasks,
+    read_parquet,
+    row_problems,
+)
+from robofuel.standard import (
+    EpisodeData,
+    Finding,
+    NumericData,
+    Payload,
+    Severity,
+    Stream,
+    Task,
+    VideoData,
+    numeric_stream,
+    video_stream,
+)
 
-BOOKKEEPING = {"timestamp", "frame_index", "episode_index", "index", "task_index"}
-HOUR_NS = 3_600_000_000_000
 ROLES = {"observation.state": "state", "action": "action"}
-
-
-def load_info(root: Path) -> dict[str, Any]:
-    path = root / "meta" / "info.json"
-    try:
-        info = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise UnreadableRecording(str(path), f"meta/info.json is not valid JSON ({exc})") from exc
-    for key in ("codebase_version", "fps", "features"):
-        if key not in info:
-            raise UnreadableRecording(str(path), f"meta/info.json has no {key!r}", "is this a LeRobot dataset?")
-    return dict(info)
-
-
-def feature_names(key: str, feature: dict[str, Any]) -> list[str]:
-    """Column names of a vector feature, from its ``names`` (any nesting) or ``<key>_<i>``."""
-    size = int(np.prod(feature.get("shape") or [1]))
-    names: Any = feature.get("names")
-    flat: list[str] = []
-    stack = [names]
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, dict):
-            stack = list(node.values()) + stack
-        elif isinstance(node, list | tuple):
-            stack = list(node) + stack
-        elif node is not None:
-            flat.append(str(node))
-    if len(flat) != size or len(set(flat)) != size:
-        return [f"{key}_{i}" for i in range(size)]
-    return flat
-
-
-def _column_values(table: pa.Table, key: str) -> np.ndarray:  # type: ignore[type-arg]
-    col = table.column(key).combine_chunks()
-    if pa.types.is_list(col.type) or pa.types.is_fixed_size_list(col.type) or pa.types.is_large_list(col.type):
-        flat = col.flatten().to_numpy(zero_copy_only=False)
-        return np.asarray(flat, dtype=np.float64).reshape(len(col), -1)
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(len(col), 1)
-
-
-class _Layout:
-    """Where an episode's rows and videos are, for one dataset version."""
-
-    def __init__(self, root: Path, info: dict[str, Any]) -> None:
-        self.root, self.info = root, info
-        self.v3 = str(info["codebase_version"]).startswith("v3")
-        self.chunks = int(info.get("chunks_size", 1000))
-        self.episodes = self._episodes()
-        self.tasks = self._tasks()
-
-    def _episodes(self) -> list[dict[str, Any]]:
-        if self.v3:
-            files = sorted((self.root / "meta" / "episodes").glob("*/*.parquet"))
-            rows = [r for f in files for r in pq.read_table(f).to_pylist()]
-        else:
-            path = self.root / "meta" / "episodes.jsonl"
-            rows = (
-                [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
-            )
-        return sorted(rows, key=lambda r: int(r["episode_index"]))
-
-    def _tasks(self) -> dict[int, str]:
-        jsonl, parquet = self.root / "meta" / "tasks.jsonl", self.root / "meta" / "tasks.parquet"
-        if jsonl.is_file():
-            rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
-            return {int(r["task_index"]): str(r["task"]) for r in rows}
-        if parquet.is_file():
-            table = pq.read_table(parquet)
-            kinds = (pa.types.is_string, pa.types.is_large_string)
-            text = next(c for c in table.column_names if any(k(table.schema.field(c).type) for k in kinds))
-            return dict(zip(table.column("task_index").to_pylist(), table.column(text).to_pylist(), strict=True))
-        return {}
-
-    def data_file(self, ep: dict[str, Any]) -> Path:
-        idx = int(ep["episode_index"])
-        if self.v3:
-            rel = self.info["data_path"].format(chunk_index=ep["data/chunk_index"], file_index=ep["data/file_index"])
-        else:
-            rel = self.info["data_path"].format(episode_chunk=idx // self.chunks, episode_index=idx)
-        return self.root / str(rel)
-
-    def video_file(self, ep: dict[str, Any], key: str) -> Path:
-        idx = int(ep["episode_index"])
-        if self.v3:
-            c, f = ep[f"videos/{key}/chunk_index"], ep[f"videos/{key}/file_index"]
-            return self.root / str(self.info["video_path"].format(video_key=key, chunk_index=c, file_index=f))
-        template = str(self.info["video_path"])
-        return self.root / template.format(episode_chunk=idx // self.chunks, video_key=key, episode_index=idx)
-
-    def rows(self, ep: dict[str, Any]) -> pa.Table:
-        path = self.data_file(ep)
-        try:
-            table = pq.read_table(path)
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise UnreadableRecording(str(path), f"not a readable Parquet file ({exc})") from exc
-        if self.v3:
-            table = table.filter(pc.equal(table.column("episode_index"), int(ep["episode_index"])))
-        return table
+TIME_BASE = (
+    "no absolute time in LeRobot: t = 0 ns is the Unix epoch; rows at LeRobot's per-episode 'timestamp'"
+)
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+Built = tuple[Stream, Payload]
 
 
 class LeRobotReader(Reader):
@@ -134,118 +76,356 @@ class LeRobotReader(Reader):
     description = "LeRobot datasets v2.1 and v3.0 (meta/info.json, Parquet data, MP4 videos)"
 
     def sniff(self, path: Path) -> bool:
+        """A folder whose ``meta/info.json`` says ``codebase_version`` v2.x or v3.x; an info.json that is not
+        valid JSON is claimed too, so that reading it says what is wrong."""
+        info = path / "meta" / "info.json"
         try:
-            info = json.loads((path / "meta" / "info.json").read_text())
-        except (OSError, ValueError):
-            return (path / "meta" / "info.json").is_file()
-        return isinstance(info, dict) and str(info.get("codebase_version", "")).startswith(("v2", "v3"))
+            raw = json.loads(info.read_text())
+        except ValueError:
+            return True
+        except OSError:
+            return False
+        return isinstance(raw, dict) and str(raw.get("codebase_version", "")).startswith(("v2", "v3"))
 
     def read(self, path: Path, ctx: ReadContext) -> ReadResult:
         info = load_info(path)
-        layout = _Layout(path, info)
-        report = ReadReport(str(path), self.name)
-        tmp = Path(tempfile.mkdtemp(prefix="robofuel-lerobot-"))
+        refs, tasks = load_episodes(info), load_tasks(info)
+        builder = _Builder(info, tasks, ReadReport(str(path), self.name), ctx)
+        try:
+            episodes = builder.read_all(refs)
+        except BaseException:
+            builder.cleanup()
+            raise
+        return ReadResult(episodes, builder.report, temp_dirs=builder.temp_dirs)
+
+
+def seconds_to_ns(seconds: F64) -> I64:
+    """Times in s (episode clock) to int64 ns since the epoch (t = 0 at the epoch)."""
+    return np.round(np.asarray(seconds, dtype=np.float64) * 1e9).astype(np.int64)
+
+
+class _Builder:
+    """Builds the episodes of one dataset; holds the Parquet file last read and the temporary video folder."""
+
+    def __init__(self, info: Info, tasks: dict[int, str], report: ReadReport, ctx: ReadContext) -> None:
+        self.info, self.tasks, self.report, self.ctx = info, tasks, report, ctx
+        self._cached: tuple[Path, pa.Table] | None = None
+        self._tmp: Path | None = None
+
+    @property
+    def temp_dirs(self) -> list[Path]:
+        return [self._tmp] if self._tmp is not None else []
+
+    def cleanup(self) -> None:
+        for folder in self.temp_dirs:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def read_all(self, refs: list[EpisodeRef]) -> list[EpisodeData]:
+        """Every episode whose rows exist; the others are listed in one report finding."""
         episodes, missing = [], []
-        for ep in layout.episodes:
-            if not layout.data_file(ep).is_file():
-                missing.append(int(ep["episode_index"]))
+        for ref in refs:
+            table = self._rows(ref)
+            if table is None or table.num_rows == 0:
+                missing.append(ref.index)
                 continue
-            streams, findings = _Episode(layout, ep, report, tmp).build()
-            index = int(ep["episode_index"])
-            task = next(iter(ep.get("tasks") or []), None) or layout.tasks.get(int(ep.get("task_index", 0)))
-            fields = {
-                "task": {"instruction": task},
-                "embodiment": str(info.get("robot_type") or "").lower() or None,
-                "extra": {
-                    "lerobot_version": info["codebase_version"],
-                    "lerobot_episode_index": index,
-                    "fps": info["fps"],
-                    "time_base": "episode k starts k hours after the epoch",
-                },
-            }
-            episodes.append(make_episode(ctx, self.name, index, streams, findings=findings, **fields))
+            episodes.append(self._episode(ref, table))
         if missing:
-            report.finding(
+            self.report.skipped["episode listed in the metadata without data rows"] += len(missing)
+            self.report.finding(
                 "completeness.missing_episodes",
-                f"{len(missing)} episodes listed in the metadata have no "
-                f"data file (first: {missing[0]}); they were skipped",
+                f"{len(missing)} of {len(refs)} episodes listed in the metadata have no data rows "
+                f"(episode_index {_ranges(missing)}); they were skipped",
                 Severity.warning,
+                value=float(len(missing)),
             )
         if not episodes:
-            raise UnreadableRecording(str(path), "no episode has a data file", "check the data/ folder")
-        return ReadResult(episodes, report, temp_dirs=[tmp])
+            raise UnreadableRecording(str(self.info.root), "no episode has data rows", "check data/")
+        return episodes
 
+    def _rows(self, ref: EpisodeRef) -> pa.Table | None:
+        """The episode's rows: its file (v2.1) or its part of a shared file (v3.0); None if no file."""
+        if not ref.data_file.is_file():
+            return None
+        if self._cached is None or self._cached[0] != ref.data_file:
+            self._cached = (ref.data_file, read_parquet(ref.data_file))
+        table = self._cached[1]
+        if "timestamp" not in table.column_names:
+            raise UnreadableRecording(str(ref.data_file), "has no 'timestamp' column", "is it LeRobot data?")
+        if self.info.v3 and "episode_index" in table.column_names:
+            table = table.filter(pc.equal(table.column("episode_index"), ref.index))
+        return table
 
-class _Episode:
-    def __init__(self, layout: _Layout, ep: dict[str, Any], report: ReadReport, tmp: Path) -> None:
-        self.layout, self.ep, self.report, self.tmp = layout, ep, report, tmp
-        self.index = int(ep["episode_index"])
-        self.findings: list[Finding] = []
+    def _episode(self, ref: EpisodeRef, table: pa.Table) -> EpisodeData:
+        seconds = np.asarray(table.column("timestamp").to_numpy(zero_copy_only=False), dtype=np.float64)
+        ts = seconds_to_ns(seconds)
+        findings = self._check(ref, table, seconds)
+        streams = self._numeric(table, ts) + self._images(table, ts)
+        for key in self.info.keys_of("video"):
+            built = self._video(ref, key, len(ts), findings)
+            if built is not None:
+                streams.append(built)
+        self.report.decoded += table.num_rows
+        for stream, _ in streams:
+            blank = {"kind": stream.kind.value, "episodes": 0, "count": 0}
+            entry = self.report.streams.setdefault(stream.name, blank)
+            entry["episodes"] += 1
+            entry["count"] += stream.count
+        tasks = list(ref.tasks) or self._task_of_rows(table)
+        extra = {"lerobot": self.info.extra(), "lerobot_episode_index": ref.index, "time_base": TIME_BASE}
+        if len(tasks) > 1:
+            extra["tasks"] = tasks
+        return make_episode(
+            self.ctx,
+            "lerobot",
+            ref.index,
+            streams,
+            findings=findings,
+            task=Task(instruction=tasks[0] if tasks else None),
+            embodiment=self.info.robot_type.lower() if self.info.robot_type else None,
+            extra=extra,
+        )
 
-    def build(self) -> tuple[list[tuple[Stream, Payload]], list[Finding]]:
-        table = self.layout.rows(self.ep)
-        seconds = np.asarray(table.column("timestamp").to_numpy(), dtype=np.float64)
-        ts = self.index * HOUR_NS + np.round(seconds * 1e9).astype(np.int64)
-        frames = table.column("frame_index").to_numpy() if "frame_index" in table.column_names else None
-        if (
-            frames is not None
-            and len(frames)
-            and not np.array_equal(frames, np.arange(frames[0], frames[0] + len(frames)))
-        ):
-            self.findings.append(
-                self.report.finding(
-                    "timing.frame_index_gap", f"episode {self.index}: frame_index is not contiguous", Severity.warning
-                )
-            )
-        streams: list[tuple[Stream, Payload]] = []
-        fps = float(self.layout.info["fps"])
-        for key, feature in self.layout.info["features"].items():
-            if feature.get("dtype") == "video":
-                built = self._video(key, ts, fps)
-                if built is not None:
-                    streams.append(built)
-            elif (
-                key not in BOOKKEEPING and key in table.column_names and feature.get("dtype") not in ("image", "string")
-            ):
-                data = NumericData(ts, _column_values(table, key))
-                names = feature_names(key, feature)
-                if len(names) != data.values.shape[1]:
-                    names = [f"{key}_{i}" for i in range(data.values.shape[1])]
-                streams.append((numeric_stream(key, data, names, role=ROLES.get(key), rate_hz=fps, source=key), data))
-        self.report.decoded += len(ts)
-        return streams, self.findings
+    def _task_of_rows(self, table: pa.Table) -> list[str]:
+        if "task_index" not in table.column_names:
+            return []
+        indices = dict.fromkeys(int(i) for i in table.column("task_index").to_pylist() if i is not None)
+        return [self.tasks[i] for i in indices if i in self.tasks]
 
-    def _video(self, key: str, ts: np.ndarray, fps: float) -> tuple[Stream, Payload] | None:  # type: ignore[type-arg]
-        src = self.layout.video_file(self.ep, key)
-        if not src.is_file():
-            self.findings.append(
-                self.report.finding(
+    def _finding(self, code: str, message: str, severity: Severity = Severity.warning, **kw: Any) -> Finding:
+        return self.report.finding(code, message, severity, **kw)
+
+    def _check(self, ref: EpisodeRef, table: pa.Table, seconds: F64) -> list[Finding]:
+        """Consistency of LeRobot's bookkeeping columns; each problem is a warning, none stops the read."""
+        return [
+            self.report.finding(code, f"episode {ref.index}: {message}", Severity.warning, **where)
+            for code, message, where in row_problems(ref, table, seconds)
+        ]
+
+    def _numeric(self, table: pa.Table, ts: I64) -> list[Built]:
+        out: list[Built] = []
+        for key in self.info.numeric_keys():
+            if key not in table.column_names:
+                self.report.skipped[f"{key}: declared in info.json, absent from the data"] += 1
+                continue
+            try:
+                data = NumericData(ts, column_values(table.column(key)))
+            except (pa.ArrowException, ValueError, TypeError):
+                self.report.skipped[f"{key}: declared numeric, data not numbers"] += 1
+                continue
+            names = feature_names(key, self.info.features[key], data.values.shape[1])
+            stream = numeric_stream(key, data, names, role=ROLES.get(key), rate_hz=self.info.fps, source=key)
+            out.append((stream, data))
+        return out
+
+    def _images(self, table: pa.Table, ts: I64) -> list[Built]:
+        """``image`` features: the PNG / JPEG bytes LeRobot stores in the Parquet, as video packets."""
+        out: list[Built] = []
+        for key in self.info.keys_of("image"):
+            blobs = _image_bytes(table, key)
+            codec = _image_codec(blobs[0]) if blobs else None
+            if blobs is None or codec is None:
+                self.report.skipped[f"{key}: image bytes absent or not PNG/JPEG"] += 1
+                continue
+            shape = [*(self.info.features[key].get("shape") or []), None, None]
+            height, width = (v if isinstance(v, int) else None for v in shape[:2])
+            data = VideoData(ts, codec=codec, height=height, width=width, packets=blobs)
+            out.append((video_stream(key, data, rate_hz=self.info.fps, source=key), data))
+        return out
+
+    def _video(self, ref: EpisodeRef, key: str, rows: int, findings: list[Finding]) -> Built | None:
+        """The episode's video for ``key``; a missing or unreadable file is a blocking finding, no error."""
+        vref = ref.videos[key]
+        rel = _relative(vref.path, self.info.root)
+        if not vref.path.is_file():
+            findings.append(
+                self._finding(
                     "completeness.missing_video",
-                    f"episode {self.index}: video {src.relative_to(self.layout.root)} is missing",
+                    f"episode {ref.index}: video file {rel} for {key} is missing",
                     Severity.blocking,
                     stream=key,
                 )
             )
             return None
-        file, stamps = src, ts
-        if self.layout.v3:
-            file = self.tmp / f"{self.index}_{key}.mp4"
-            start, end = float(self.ep[f"videos/{key}/from_timestamp"]), float(self.ep[f"videos/{key}/to_timestamp"])
-            _n, lead = remux_range(src, file, start, end)
-            if lead:
-                stamps = np.concatenate([ts[0] - np.arange(lead, 0, -1) * round(1e9 / fps), ts])
-        probe = video_codec(file)
-        count = frame_count(file)
-        if count is not None and count != len(stamps):
-            self.findings.append(
-                self.report.finding(
-                    "video.frame_count_mismatch",
-                    f"episode {self.index}: {key} has {count} frames for {len(stamps)} rows",
-                    Severity.warning,
+        fps = _video_fps(self.info.features[key]) or self.info.fps
+        try:
+            clip = self._clip(ref, key, vref, fps)
+        except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
+            findings.append(
+                self._finding(
+                    "video.unreadable",
+                    f"episode {ref.index}: video file {rel} cannot be read ({exc}); the stream was left out",
+                    Severity.blocking,
                     stream=key,
                 )
             )
-            stamps = stamps[:count] if count < len(stamps) else stamps
-        codec, width, height = probe if probe else ("unknown", None, None)
-        data = VideoData(np.asarray(stamps, dtype=np.int64), codec=codec, width=width, height=height, file=file)
-        return video_stream(key, data, rate_hz=fps, source=str(src.relative_to(self.layout.root))), data
+            return None
+        findings += self._clip_findings(ref, key, clip, rows)
+        times = np.array([round(t * 1_000_000_000) for t in clip.times_s], dtype=np.int64)
+        data = VideoData(times, codec=clip.codec, width=clip.width, height=clip.height, file=clip.file)
+        return video_stream(key, data, rate_hz=fps, source=rel), data
+
+    def _clip(self, ref: EpisodeRef, key: str, vref: VideoRef, fps: float) -> Clip:
+        if vref.from_s is None or vref.to_s is None:
+            return probe_video(vref.path)
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="robofuel-lerobot-"))
+        dst = self._tmp / f"episode_{ref.index:06d}.{key}.mp4"
+        return cut_video(vref.path, dst, vref.from_s, vref.to_s, tolerance_s=0.5 / fps)
+
+    def _clip_findings(self, ref: EpisodeRef, key: str, clip: Clip, rows: int) -> list[Finding]:
+        out = []
+        if clip.inside != rows:
+            out.append(
+                self._finding(
+                    "video.frame_count_mismatch",
+                    f"episode {ref.index}: {key} has {clip.inside} frames in the episode, {rows} data rows",
+                    stream=key,
+                    value=float(clip.inside),
+                )
+            )
+        if clip.lead or clip.trail:
+            out.append(
+                self._finding(
+                    "video.extra_frames",
+                    f"episode {ref.index}: {key} starts between keyframes; {clip.lead} frames before the "
+                    f"episode (from the previous keyframe) and {clip.trail} after it were copied so that "
+                    "every frame decodes; they carry times outside the episode",
+                    Severity.info,
+                    stream=key,
+                    value=float(clip.lead + clip.trail),
+                )
+            )
+        return out
+
+
+@dataclass
+class Clip:
+    """A video file holding one episode's frames, with every frame's presentation time (s, episode clock)."""
+
+    file: Path
+    codec: str
+    width: int
+    height: int
+    times_s: list[Fraction]
+    inside: int  # frames inside the episode's range
+    lead: int = 0  # frames before it, copied from the previous keyframe on
+    trail: int = 0  # frames after it, needed to decode frames inside (reordered codecs)
+
+
+def _stream_info(stream: Any) -> tuple[str, int, int, Fraction]:
+    """(FFmpeg codec name, width, height, time base) of a video stream."""
+    ctx = stream.codec_context
+    tb = Fraction(stream.time_base or Fraction(1))
+    return str(ctx.codec.canonical_name), int(ctx.width), int(ctx.height), tb
+
+
+def _pts(packet: Any) -> int:
+    return int(packet.pts or 0)
+
+
+def probe_video(path: Path) -> Clip:
+    """The frames of a whole file by reading packets (no decoding): codec, size, sorted presentation times."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        codec, width, height, tb = _stream_info(stream)
+        times = sorted(_pts(p) * tb for p in container.demux(stream) if p.size and p.pts is not None)
+    return Clip(path, codec, width, height, times, inside=len(times))
+
+
+def cut_video(src: Path, dst: Path, from_s: float, to_s: float, tolerance_s: float) -> Clip:
+    """Copy the packets of the frames shown in [from_s, to_s) of ``src`` into the MP4 ``dst``, no decoding.
+
+    Both bounds are moved ``tolerance_s`` (half a frame) earlier, so that float rounding of the bounds
+    cannot move a frame into the wrong episode. Copying starts at the last keyframe shown at or before the
+    first frame, so that the result decodes; frames before ``from_s`` copied that way are counted in
+    ``lead``, frames after ``to_s`` that frames inside need (reordered codecs) in ``trail``. Returned times
+    are relative to ``from_s`` (the episode clock), one per frame of ``dst`` in presentation order.
+    """
+    start = _decimal(from_s)
+    lo, hi = start - _decimal(tolerance_s), _decimal(to_s) - _decimal(tolerance_s)
+    with av.open(str(src)) as inp:
+        stream = inp.streams.video[0]
+        codec, width, height, tb = _stream_info(stream)
+        packets = [p for p in inp.demux(stream) if p.size and p.pts is not None]
+        inside = [i for i, p in enumerate(packets) if lo <= _pts(p) * tb < hi]
+        if not inside:
+            raise ValueError(f"no frame between {from_s} s and {to_s} s of the file")
+        key = _keyframe_before(packets, inside[0], min(_pts(packets[i]) for i in inside))
+        # Frames decoded after the keyframe but shown before it (open-GOP leading frames) may need frames
+        # before the keyframe: they are left out (they are all before the range).
+        chosen = [p for p in packets[key : inside[-1] + 1] if _pts(p) >= _pts(packets[key])]
+        shown = sorted(_pts(p) * tb for p in chosen)  # before _mux_copy moves the packets' times
+        _mux_copy(stream, chosen, dst)
+    lead = sum(1 for t in shown if t < lo)
+    times = [t - start for t in shown]
+    return Clip(dst, codec, width, height, times, len(inside), lead, len(chosen) - len(inside) - lead)
+
+
+def _decimal(seconds: float) -> Fraction:
+    """A float as the decimal it was written as (1.3 -> 13/10), so that times come out as exact ns."""
+    return Fraction(repr(float(seconds)))
+
+
+def _keyframe_before(packets: list[Any], index: int, first_pts: int) -> int:
+    """Index (decode order) of the last keyframe at or before ``index`` that is shown at or before
+    ``first_pts``; 0 if there is none."""
+    while index > 0 and not (packets[index].is_keyframe and _pts(packets[index]) <= first_pts):
+        index -= 1
+    return index
+
+
+def _mux_copy(template: Any, packets: list[Any], dst: Path) -> None:
+    """Write ``packets`` (decode order) to a new MP4 with one stream like ``template``, starting at 0."""
+    shift = min(p.dts if p.dts is not None else p.pts for p in packets)
+    with av.open(str(dst), "w", format="mp4") as out:
+        ostream = out.add_stream_from_template(template, opaque=True)
+        for p in packets:
+            p.pts -= shift
+            if p.dts is not None:
+                p.dts -= shift
+            p.stream = ostream
+            out.mux(p)
+
+
+def _video_fps(feature: dict[str, Any]) -> float | None:
+    """The frame rate a video feature declares in its ``info`` (``video.fps``), if any."""
+    info = feature.get("info")
+    fps = info.get("video.fps") if isinstance(info, dict) else None
+    return float(fps) if isinstance(fps, int | float) and fps > 0 else None
+
+
+def _image_bytes(table: pa.Table, key: str) -> list[bytes] | None:
+    if key not in table.column_names:
+        return None
+    col = table.column(key).combine_chunks()
+    if not pa.types.is_struct(col.type) or col.type.get_field_index("bytes") < 0:
+        return None
+    blobs = col.field("bytes").to_pylist()
+    return None if any(b is None for b in blobs) else [bytes(b) for b in blobs]
+
+
+def _image_codec(blob: bytes) -> str | None:
+    if blob.startswith(b"\x89PNG"):
+        return "png"
+    return "mjpeg" if blob.startswith(b"\xff\xd8") else None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _ranges(values: list[int]) -> str:
+    """``[0, 1, 2, 5]`` -> ``'0-2, 5'``."""
+    parts: list[str] = []
+    start = prev = values[0]
+    for v in [*values[1:], None]:
+        if v is not None and v == prev + 1:
+            prev = v
+            continue
+        parts.append(f"{start}-{prev}" if prev != start else str(start))
+        if v is not None:
+            start = prev = v
+    return ", ".join(parts)
