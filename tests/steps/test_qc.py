@@ -97,3 +97,9 @@ def test_verdict_rules() -> None:
     assert verdict([f("metadata.missing_operator", "warning")]) == "qualified"
     assert verdict([f("behaviour.idle_head", "warning")]) == "needs_review"
     assert verdict([f("behaviour.idle_head", "warning"), f("ingest.truncated", "blocking")]) == "rejected"
+
+
+def test_findings_on_advisory_streams_ask_for_review_but_do_not_reject() -> None:
+    gap = Finding(code="timing.gap", severity="blocking", message="m", stream="controller_info")  # type: ignore[arg-type]
+    assert verdict([gap], frozenset({"controller_info"})) == "needs_review"
+    assert verdict([gap]) == "rejected"

@@ -65,6 +65,7 @@ MAGIC_OFFSETS = (0, 512, 1024, 2048)
 SUFFIXES = (".hdf5", ".h5", ".he5")
 DEFAULT_FREQ = 20.0
 OBS_GROUPS = ("obs", "next_obs")
+OPERATOR_INPUT = "operator_input"  # nested groups: teleop device and controller telemetry, not robot signals
 ROLES = {"actions": "action", "states": "state", "robot0_joint_pos": "joint_position"}
 UNITS = {"joint_torques": "N m", "robot0_joint_pos": "rad", "robot0_joint_vel": "rad/s"}
 #: Values per step above which a non-image array is not made a numeric stream (depth maps, point clouds).
@@ -183,9 +184,7 @@ class FileMeta:
         robots = _find(env_meta, "robots")
         names = [robots] if isinstance(robots, str) else [str(r) for r in robots or []]
         env = attrs.get("env") or _find(env_meta, "env_name")
-        return cls(
-            attrs, float(freq) if declared else DEFAULT_FREQ, declared, str(env) if env else None, names
-        )
+        return cls(attrs, float(freq) if declared else DEFAULT_FREQ, declared, str(env) if env else None, names)
 
     @property
     def embodiment(self) -> str | None:
@@ -203,14 +202,10 @@ class _FileReader:
     def read(self) -> ReadResult:
         data = self.h.get("data")
         if data is None or not hasattr(data, "keys"):
-            raise UnreadableRecording(
-                str(self.path), "no 'data' group: not a robomimic file", "check --format"
-            )
+            raise UnreadableRecording(str(self.path), "no 'data' group: not a robomimic file", "check --format")
         keys = sorted((k for k in data if k.startswith("demo")), key=lambda k: (_demo_number(k), k))
         if not keys:
-            raise UnreadableRecording(
-                str(self.path), "the 'data' group holds no demo_N group", "check --format"
-            )
+            raise UnreadableRecording(str(self.path), "the 'data' group holds no demo_N group", "check --format")
         meta = FileMeta.of(_attrs(data))
         common: list[Finding] = []
         if not meta.freq_declared:
@@ -255,9 +250,7 @@ class _FileReader:
         self.report.decoded += sum(s.count for s, _ in streams)
         extra = {**meta.attrs, **attrs, "demo": key, "masks": masks.get(key, [])}
         extra["time_base"] = (
-            "step 0 at the demo's 'timestamp' attribute"
-            if t0
-            else "no absolute time: step 0 at the Unix epoch"
+            "step 0 at the demo's 'timestamp' attribute" if t0 else "no absolute time: step 0 at the Unix epoch"
         )
         extra["control_freq_hz"] = meta.freq
         completed = _find(attrs.get("metadata"), "completed")
@@ -341,9 +334,7 @@ def png_packets(frames: Array) -> list[bytes]:
     ctx.width, ctx.height, ctx.pix_fmt = width, height, fmt
     out = []
     for img in frames:
-        frame = av.VideoFrame.from_ndarray(
-            np.ascontiguousarray(img if channels == 3 else img[..., 0]), format=fmt
-        )
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img if channels == 3 else img[..., 0]), format=fmt)
         out.append(b"".join(bytes(p) for p in ctx.encode(frame)))
     out[-1] += b"".join(bytes(p) for p in ctx.encode(None))
     return out
@@ -463,7 +454,9 @@ class _Demo:
         columns = [c for key, arr in bucket.members for c in _columns(key, arr)]
         data = NumericData(ts, np.hstack([_table(arr) for _, arr in bucket.members]))
         self._note(name, "numeric", bucket.length, timed_by=how)
-        stream = numeric_stream(name, data, columns, source=bucket.group, rate_hz=None if how else self.freq)
+        stream = numeric_stream(
+            name, data, columns, source=bucket.group, rate_hz=None if how else self.freq, role=OPERATOR_INPUT
+        )
         return stream, data
 
     def _group_times(self, name: str, bucket: _Bucket, clock: _Clock | None) -> tuple[I64, str]:

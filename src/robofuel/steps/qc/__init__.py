@@ -2,8 +2,9 @@
 
 Each rule has a code (``family.name``), a severity and thresholds from :mod:`robofuel.steps.qc.config`. The
 verdict weighs every finding the episode carries, from readers and earlier steps too (an ``ingest.truncated`` or a
-``signal.non_finite`` from ``profile`` rejects just as a QC rule does): any blocking finding rejects; a warning
-outside the ``metadata`` family asks for review; otherwise the episode is qualified.
+``signal.non_finite`` from ``profile`` rejects just as a QC rule does): any blocking finding rejects, unless it is
+on a stream whose role is advisory (``advisory_roles``: operator-input telemetry); a warning outside the
+``metadata`` family asks for review; otherwise the episode is qualified.
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ RULES: tuple[Callable[[RuleContext], None], ...] = (
 )
 
 
-def verdict(findings: list[Finding]) -> Verdict:
-    """rejected if anything blocks; needs_review on a warning outside metadata; else qualified."""
-    if any(f.severity is Severity.blocking for f in findings):
+def verdict(findings: list[Finding], advisory: frozenset[str] = frozenset()) -> Verdict:
+    """rejected if anything blocks; needs_review on a warning outside metadata; else qualified.
+
+    Findings on ``advisory`` streams (operator-input telemetry, say) cannot reject: at most they ask for review.
+    """
+    if any(f.severity is Severity.blocking and f.stream not in advisory for f in findings):
         return "rejected"
-    if any(f.severity is Severity.warning and not f.code.startswith("metadata.") for f in findings):
+    if any(f.severity is not Severity.info and not f.code.startswith("metadata.") for f in findings):
         return "needs_review"
     return "qualified"
 
@@ -60,6 +64,7 @@ class Qc(Step):
         report = StepReport()
         for f in ctx.findings:
             report.flagged[f.code] += 1
-        result = verdict(others + ctx.findings)
+        advisory = frozenset(s.name for s in data.meta.streams if s.role in ctx.th["advisory_roles"])
+        result = verdict(others + ctx.findings, advisory)
         report.values["verdict"] = result
         return StepOutput(replace_own(data.meta, self, ctx.findings, verdict=result), report)

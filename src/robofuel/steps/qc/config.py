@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "idle_s": 3.0,
     "idle_speed_fraction": 0.05,
     "required_metadata": ["operator", "station", "task"],
+    "advisory_roles": ["operator_input"],
 }
 
 BUILTIN_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
