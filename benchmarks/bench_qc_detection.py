@@ -26,7 +26,7 @@ from robofuel.steps import build_pipeline
 #: fault kind -> (family, codes that count as detecting it)
 EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "missing_stream": ("completeness", ("completeness.missing_stream",)),
-    "truncated_file": ("completeness", ("ingest.truncated",)),
+    "truncated_file": ("completeness", ("ingest.truncated", "completeness.stream_ends_early")),
     "timestamp_jump": ("timing", ("timing.gap", "timing.non_monotonic")),
     "timestamp_reversal": ("timing", ("timing.non_monotonic",)),
     "clock_offset": ("timing", ("timing.clock_offset",)),
@@ -73,6 +73,7 @@ def generate(out: Path, seeds: int, clean: int) -> dict[str, str | None]:
 def score(lake: Lake, catalog: Catalog, plan: dict[str, str | None]) -> dict[str, dict[str, float]]:
     tp, fn, fp = Counter[str](), Counter[str](), Counter[str]()
     missed: list[str] = []
+    false_alarms: list[str] = []
     for eid in catalog.episode_ids():
         meta = lake.read_meta(eid)
         name = Path(meta.recording.path).name.removesuffix(".mcap")
@@ -88,6 +89,7 @@ def score(lake: Lake, catalog: Catalog, plan: dict[str, str | None]) -> dict[str
                 missed.append(f"{name}: {sorted(codes)}")
         for fam in families - {expected_family, None}:
             fp[str(fam)] += 1
+            false_alarms.append(f"{name}: {sorted(c for c in codes if c.startswith(str(fam)))}")
     result = {}
     for fam in sorted(set(tp) | set(fn) | set(fp)):
         recall = tp[fam] / (tp[fam] + fn[fam]) if tp[fam] + fn[fam] else float("nan")
@@ -100,6 +102,7 @@ def score(lake: Lake, catalog: Catalog, plan: dict[str, str | None]) -> dict[str
             "precision": round(precision, 3),
         }
     result["_missed"] = missed  # type: ignore[assignment]
+    result["_false_alarms"] = false_alarms  # type: ignore[assignment]
     return result
 
 
