@@ -1,7 +1,8 @@
 """The seeded sample-recording generator: teleoperated Panda MCAPs and wearable captures, with ground truth.
 
-Same seed, same bytes. Every recording's ground truth (phases, injected faults with stream and time) is written to
-``<out>/truth/<name>.json``, away from ``<out>/recordings/``.
+Same arguments, same bytes. Recordings go to ``<out>/recordings/`` (``<name>.mcap`` files, ``<name>/`` wearable
+folders); each one's ground truth (phases, injected faults with stream and time, session metadata) goes to
+``<out>/truth/<name>.json``, so ingesting the recordings folder never meets a sidecar.
 """
 
 from robofuel.generate.faults import FAULT_KINDS, FaultSpec

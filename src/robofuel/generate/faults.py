@@ -1,22 +1,18 @@
-"""Faults injected into generated recordings, each recorded in the ground truth with its stream and time range.
+"""Fault specifications: which faults exist, where each may apply, and seeded placement of open ones.
 
-A :class:`Draft` holds a recording's streams before they are written (numeric series and video frames keyed by
-logical stream name); each fault kind is a function that changes the draft in place. Two kinds act on the writer
-instead: ``missing_stream`` (the stream is not written) and ``truncated_file`` (the written file is cut).
+A fault is placed on one logical stream (or on the whole recording) over a time range in seconds from the recording
+start; the placed :class:`FaultSpec` is what the ground truth records. Injection is in
+:mod:`robofuel.generate.inject`; ``truncated_file`` and ``missing_stream`` act when writing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import numpy.typing as npt
 
-from robofuel.generate.media import Frame
-
-I64 = npt.NDArray[np.int64]
-F64 = npt.NDArray[np.float64]
+from robofuel.generate.draft import Draft
 
 FAULT_KINDS = (
     "dropped_frames",
@@ -35,10 +31,15 @@ FAULT_KINDS = (
     "truncated_file",
     "wrong_units",
 )
+VIDEO_KINDS = frozenset({"dropped_frames", "black_frames", "blurred_frames", "overexposed_frames"})
+VALUE_KINDS = frozenset({"frozen_sensor", "nan_inf", "force_spike", "joint_limit", "wrong_units"})
+TIME_KINDS = frozenset({"timestamp_jump", "timestamp_reversal", "clock_offset"})
+WHOLE_RECORDING = frozenset({"idle_head_tail"})
 
-#: Default duration (s) of each fault's time range.
-_DURATION = {
+#: Default length (s) of a windowed fault; the others span to the end of the recording or all of it.
+WINDOW_S = {
     "dropped_frames": 0.3,
+    "timestamp_reversal": 0.012,
     "frozen_sensor": 1.0,
     "nan_inf": 0.05,
     "joint_limit": 0.6,
@@ -47,11 +48,25 @@ _DURATION = {
     "blurred_frames": 0.8,
     "overexposed_frames": 0.6,
 }
+#: Default parameters, recorded in the ground truth.
+PARAMS: dict[str, dict[str, float]] = {
+    "timestamp_jump": {"jump_s": 0.5},
+    "timestamp_reversal": {"back_s": 0.1},
+    "clock_offset": {"offset_s": 0.08},
+    "joint_limit": {"joint": 3, "excess_rad": 0.25},
+    "force_spike": {"column": 2, "magnitude": 150.0},
+    "idle_head_tail": {"idle_s": 4.0},
+    "truncated_file": {"fraction": 0.7},
+    "blurred_frames": {"kernel_px": 9},
+    "overexposed_frames": {"gain": 3.0, "offset": 120},
+}
 
 
 @dataclass(frozen=True)
 class FaultSpec:
-    """One fault: ``kind`` from FAULT_KINDS; stream and time range (s from recording start) placed by seed if None."""
+    """One fault. ``kind`` is one of FAULT_KINDS; ``stream`` a logical stream name, MCAP topic, file name or
+    ingested stream name; ``start_s`` / ``duration_s`` in seconds from the recording start. Fields left None are
+    placed by seed; ``params`` override the kind's defaults (see PARAMS)."""
 
     kind: str
     stream: str | None = None
@@ -59,152 +74,16 @@ class FaultSpec:
     duration_s: float | None = None
     params: Mapping[str, float] = field(default_factory=dict, hash=False)
 
-
-@dataclass
-class Series:
-    """A numeric stream: ``ts`` int64 ns since epoch, ``values`` (N, C) float64."""
-
-    ts: I64
-    values: F64
-
-
-@dataclass
-class Draft:
-    """A recording before writing: numeric series, video frames with their timestamps, joint limits if a robot."""
-
-    t0_ns: int
-    duration_s: float
-    numeric: dict[str, Series]
-    video: dict[str, tuple[I64, list[Frame]]]
-    defaults: Mapping[str, str]  # fault kind -> default stream for this recording kind
-    limits: tuple[F64, F64] | None = None
-    omitted: set[str] = field(default_factory=set)
-
-
-def _window(ts: I64, t0: int, spec: FaultSpec) -> npt.NDArray[np.bool_]:
-    start = t0 + int((spec.start_s or 0.0) * 1e9)
-    end = start + int((spec.duration_s or 0.0) * 1e9)
-    mask: npt.NDArray[np.bool_] = (ts >= start) & (ts <= end)
-    if not mask.any():  # make sure at least one sample is hit
-        mask[int(np.searchsorted(ts, start).clip(0, len(ts) - 1))] = True
-    return mask
-
-
-def _frozen(d: Draft, s: FaultSpec) -> None:
-    series = d.numeric[s.stream or ""]
-    m = _window(series.ts, d.t0_ns, s)
-    series.values[m] = series.values[np.argmax(m)]
-
-
-def _nan_inf(d: Draft, s: FaultSpec) -> None:
-    series = d.numeric[s.stream or ""]
-    idx = np.flatnonzero(_window(series.ts, d.t0_ns, s))
-    series.values[idx, 0] = np.nan
-    series.values[idx[-1], -1] = np.inf
-
-
-def _joint_limit(d: Draft, s: FaultSpec) -> None:
-    if d.limits is None:
-        raise ValueError("joint_limit needs a robot with joint limits (teleop recordings only)")
-    series = d.numeric[s.stream or ""]
-    j = int(s.params.get("joint", 3))
-    m = _window(series.ts, d.t0_ns, s)
-    series.values[m, j] = d.limits[1][j] + float(s.params.get("excess_rad", 0.25))
-
-
-def _force_spike(d: Draft, s: FaultSpec) -> None:
-    series = d.numeric[s.stream or ""]
-    m = _window(series.ts, d.t0_ns, s)
-    col = int(s.params.get("column", 2 if series.values.shape[1] >= 3 else 0))
-    series.values[m, col] += float(s.params.get("magnitude", 150.0))
-
-
-def _wrong_units(d: Draft, s: FaultSpec) -> None:
-    series = d.numeric[s.stream or ""]
-    cols = int(s.params.get("columns", series.values.shape[1]))
-    series.values[:, :cols] = np.degrees(series.values[:, :cols])
-
-
-def _shift(d: Draft, name: str, mask: npt.NDArray[np.bool_], delta_ns: int) -> None:
-    if name in d.numeric:
-        d.numeric[name].ts[mask] += delta_ns
-    else:
-        d.video[name][0][mask] += delta_ns
-
-
-def _stamps(d: Draft, name: str) -> I64:
-    return d.numeric[name].ts if name in d.numeric else d.video[name][0]
-
-
-def _jump(d: Draft, s: FaultSpec) -> None:
-    ts = _stamps(d, s.stream or "")
-    _shift(d, s.stream or "", ts >= d.t0_ns + int((s.start_s or 0) * 1e9), int(s.params.get("jump_s", 0.5) * 1e9))
-
-
-def _reversal(d: Draft, s: FaultSpec) -> None:
-    ts = _stamps(d, s.stream or "")
-    i = int(np.searchsorted(ts, d.t0_ns + int((s.start_s or 0) * 1e9)))
-    mask = np.zeros(len(ts), dtype=bool)
-    mask[i : i + int(s.params.get("samples", 3))] = True
-    _shift(d, s.stream or "", mask, -int(s.params.get("back_s", 0.05) * 1e9))
-
-
-def _clock_offset(d: Draft, s: FaultSpec) -> None:
-    ts = _stamps(d, s.stream or "")
-    _shift(d, s.stream or "", np.ones(len(ts), dtype=bool), int(s.params.get("offset_s", 0.08) * 1e9))
-
-
-def _dropped(d: Draft, s: FaultSpec) -> None:
-    ts, frames = d.video[s.stream or ""]
-    keep = ~_window(ts, d.t0_ns, s)
-    d.video[s.stream or ""] = (ts[keep], [f for f, k in zip(frames, keep, strict=True) if k])
-
-
-def _frames(change: Callable[[Frame], Frame]) -> Callable[[Draft, FaultSpec], None]:
-    def apply(d: Draft, s: FaultSpec) -> None:
-        ts, frames = d.video[s.stream or ""]
-        for i in np.flatnonzero(_window(ts, d.t0_ns, s)):
-            frames[i] = change(frames[i])
-
-    return apply
-
-
-def _blur(img: Frame) -> Frame:
-    out = img.astype(np.float64)
-    for axis in (0, 1):
-        out = sum(np.roll(out, k, axis=axis) for k in range(-4, 5)) / 9.0  # type: ignore[assignment]
-    return out.astype(np.uint8)
-
-
-def _omit(d: Draft, s: FaultSpec) -> None:
-    d.omitted.add(s.stream or "")
-
-
-def _nothing(d: Draft, s: FaultSpec) -> None:
-    """Applied by the plan (idle_head_tail) or the writer (truncated_file)."""
-
-
-APPLY: dict[str, Callable[[Draft, FaultSpec], None]] = {
-    "dropped_frames": _dropped,
-    "timestamp_jump": _jump,
-    "timestamp_reversal": _reversal,
-    "clock_offset": _clock_offset,
-    "frozen_sensor": _frozen,
-    "nan_inf": _nan_inf,
-    "joint_limit": _joint_limit,
-    "force_spike": _force_spike,
-    "wrong_units": _wrong_units,
-    "missing_stream": _omit,
-    "black_frames": _frames(lambda f: np.zeros_like(f)),
-    "blurred_frames": _frames(_blur),
-    "overexposed_frames": _frames(lambda f: np.clip(f.astype(np.int32) * 3 + 120, 0, 255).astype(np.uint8)),
-    "idle_head_tail": _nothing,
-    "truncated_file": _nothing,
-}
+    @property
+    def end_s(self) -> float | None:
+        """End of the fault's time range (s from the recording start), once placed."""
+        if self.start_s is None or self.duration_s is None:
+            return None
+        return round(self.start_s + self.duration_s, 6)
 
 
 def normalise(faults: Sequence[str | FaultSpec]) -> list[FaultSpec]:
-    """FaultSpecs from names or specs; unknown kinds are refused."""
+    """FaultSpecs from names or specs; unknown kinds are refused with the list of known ones."""
     specs = [FaultSpec(f) if isinstance(f, str) else f for f in faults]
     for s in specs:
         if s.kind not in FAULT_KINDS:
@@ -212,22 +91,74 @@ def normalise(faults: Sequence[str | FaultSpec]) -> list[FaultSpec]:
     return specs
 
 
+def idle_s(specs: Sequence[FaultSpec]) -> float | None:
+    """Length (s) of each idle phase an ``idle_head_tail`` fault asks for, None without one."""
+    for s in specs:
+        if s.kind == "idle_head_tail":
+            return float(s.params.get("idle_s", PARAMS["idle_head_tail"]["idle_s"]))
+    return None
+
+
+def _check_stream(kind: str, stream: str | None, d: Draft) -> None:
+    info = d.streams[stream] if stream is not None else None
+    problem = ""
+    if kind in WHOLE_RECORDING and stream is not None:
+        problem = "acts on the whole recording and takes no stream"
+    elif kind == "truncated_file" and (info is None) != (d.kind == "teleop"):
+        problem = "cuts the MCAP file and takes no stream" if d.kind == "teleop" else "needs a CSV stream"
+    elif kind == "truncated_file" and info is not None and not info.csv:
+        problem = f"cuts CSV files and {info.source} is not one"
+    elif info is None and kind not in WHOLE_RECORDING | {"truncated_file"}:
+        problem = "does not apply to this kind of recording"
+    elif info is not None and kind in VIDEO_KINDS and info.kind != "video":
+        problem = f"needs a video stream and {stream} is {info.kind}"
+    elif info is not None and kind in TIME_KINDS | VALUE_KINDS and info.kind == "audio":
+        problem = "does not apply to audio"
+    elif info is not None and kind in VALUE_KINDS and info.kind != "numeric":
+        problem = f"needs a numeric stream and {stream} is {info.kind}"
+    elif kind == "joint_limit" and stream not in d.limits:
+        problem = f"needs joints with URDF limits and {stream} has none"
+    elif kind == "wrong_units" and info is not None and not info.angular_columns:
+        problem = f"writes degrees for radians and {stream} has no angular column"
+    if problem:
+        raise ValueError(f"fault {kind} on a {d.kind} recording: {problem}")
+
+
+def _times(spec: FaultSpec, d: Draft, active: tuple[float, float], rng: np.random.Generator) -> tuple[float, float]:
+    """(start_s, duration_s) of a fault: given, or seeded within the middle of the ``active`` span (s)."""
+    if spec.kind in WINDOW_S or spec.kind == "timestamp_jump":
+        lo, hi = active
+        start = (
+            spec.start_s
+            if spec.start_s is not None
+            else float(rng.uniform(lo + 0.25 * (hi - lo), lo + 0.6 * (hi - lo)))
+        )
+        if not 0.0 <= start <= d.duration_s:
+            raise ValueError(f"fault {spec.kind}: start_s={start} is outside the recording (0..{d.duration_s:.3f} s)")
+        default = WINDOW_S.get(spec.kind, d.duration_s - start)
+        duration = spec.duration_s if spec.duration_s is not None else default
+        return round(start, 3), round(min(duration, d.duration_s - round(start, 3)), 6)
+    return 0.0, round(d.duration_s, 6)  # whole-stream kinds; truncated_file is set when the file is cut
+
+
 def place(spec: FaultSpec, d: Draft, active: tuple[float, float], rng: np.random.Generator) -> FaultSpec:
-    """Fill in the stream, start and duration of a fault left open, within the ``active`` span (s)."""
-    stream = spec.stream or d.defaults.get(spec.kind)
-    if spec.kind not in ("idle_head_tail", "truncated_file") and stream is None:
-        raise ValueError(f"fault {spec.kind} does not apply to this kind of recording")
-    lo, hi = active
-    start = (
-        spec.start_s if spec.start_s is not None else float(rng.uniform(lo + 0.25 * (hi - lo), lo + 0.6 * (hi - lo)))
-    )
-    duration = spec.duration_s if spec.duration_s is not None else _DURATION.get(spec.kind, 0.0)
-    return replace(spec, stream=stream, start_s=round(start, 3), duration_s=duration)
+    """Fill in the stream, time range and parameters of ``spec``; refuse a kind that cannot apply to the stream."""
+    default = d.defaults.get(spec.kind)
+    stream = d.resolve(spec.stream) if spec.stream is not None else default
+    _check_stream(spec.kind, stream, d)
+    start, duration = _times(spec, d, active, rng)
+    params = {**PARAMS.get(spec.kind, {}), **spec.params}
+    if spec.kind == "wrong_units" and stream is not None and "columns" not in params:
+        params["columns"] = d.streams[stream].angular_columns
+    return replace(spec, stream=stream, start_s=start, duration_s=duration, params=params)
 
 
-def apply(spec: FaultSpec, d: Draft) -> None:
-    """Inject one placed fault into the draft."""
-    name = spec.stream or ""
-    if spec.kind not in ("idle_head_tail", "truncated_file") and name not in d.numeric and name not in d.video:
-        raise ValueError(f"fault {spec.kind}: no stream {name!r} in this recording")
-    APPLY[spec.kind](d, spec)
+def check_combination(placed: Sequence[FaultSpec]) -> None:
+    """Refuse contradictory fault sets: a whole-file kind given twice, or any fault on a stream left out."""
+    for kind in ("idle_head_tail", "truncated_file"):
+        if sum(s.kind == kind for s in placed) > 1:
+            raise ValueError(f"fault {kind} can be given once per recording")
+    missing = {s.stream for s in placed if s.kind == "missing_stream"}
+    for s in placed:
+        if s.kind != "missing_stream" and s.stream in missing:
+            raise ValueError(f"fault {s.kind} on {s.stream}, which missing_stream leaves out")

@@ -1,7 +1,7 @@
 """Encoding generated frames and sound: H.264 packets, JPEG images, MP4 files and WAV files (PyAV, no decode).
 
-Frames are (H, W, 3) uint8 RGB arrays. Encoding is single-threaded with fixed settings so that the same frames give
-the same bytes on every run.
+Frames are (H, W, 3) uint8 RGB arrays with even sizes. Colour conversion to 4:2:0 YUV (BT.601) is integer numpy
+and encoding is single-threaded with fixed settings, so the same frames give the same bytes on every run.
 """
 
 from __future__ import annotations
@@ -15,22 +15,47 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-Frame = npt.NDArray[np.uint8]
+from robofuel.generate.draft import Frame
 
-_X264 = {"preset": "veryfast", "tune": "zerolatency", "bframes": "0", "threads": "1", "crf": "28"}
+#: libx264 settings: no B-frames (one packet per frame, in order), no lookahead, one thread (deterministic).
+X264 = {"preset": "veryfast", "tune": "zerolatency", "bframes": "0", "threads": "1", "crf": "28"}
+#: BT.601 RGB -> (Y, Cb, Cr) in 8-bit fixed point (x / 256), and offsets: limited range (video), full range (JPEG).
+_LIMITED = (np.array([[66, 129, 25], [-38, -74, 112], [112, -94, -18]]), np.array([16, 128, 128]))
+_FULL = (np.array([[77, 150, 29], [-43, -85, 128], [128, -107, -21]]), np.array([0, 128, 128]))
+
+
+def yuv420(img: Frame, full_range: bool) -> npt.NDArray[np.uint8]:
+    """Planar 4:2:0 YUV of an RGB frame as the (H * 3 / 2, W) array PyAV takes for yuv420p / yuvj420p.
+
+    Integer arithmetic only, so the bytes do not depend on the machine's floating-point or BLAS.
+    """
+    h, w = img.shape[:2]
+    coef, offset = _FULL if full_range else _LIMITED
+    rgb = [img[:, :, c].astype(np.int32) for c in range(3)]
+    planes = []
+    for k in range(3):
+        plane = (coef[k, 0] * rgb[0] + coef[k, 1] * rgb[1] + coef[k, 2] * rgb[2] + 128) >> 8
+        if k:  # chroma: the rounded mean of each 2x2 block
+            plane = (plane[0::2, 0::2] + plane[1::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 1::2] + 2) >> 2
+        planes.append(np.clip(plane + offset[k], 0, 255).astype(np.uint8).ravel())
+    return np.concatenate(planes).reshape(h * 3 // 2, w)
+
+
+def _video_frame(img: Frame, full_range: bool) -> av.VideoFrame:
+    return av.VideoFrame.from_ndarray(yuv420(img, full_range), format="yuvj420p" if full_range else "yuv420p")
 
 
 def h264_packets(frames: Sequence[Frame], fps: int, gop: int = 30) -> list[bytes]:
-    """One Annex B H.264 access unit per frame (no B-frames, a keyframe every ``gop`` frames)."""
+    """One Annex B H.264 access unit per frame (SPS/PPS in band, no B-frames, a keyframe every ``gop`` frames)."""
     h, w = frames[0].shape[:2]
     ctx = av.CodecContext.create("libx264", "w")
     ctx.width, ctx.height, ctx.pix_fmt = w, h, "yuv420p"
     ctx.time_base = Fraction(1, fps)
     ctx.gop_size = gop
-    ctx.options = dict(_X264)
+    ctx.options = dict(X264)
     packets: list[bytes] = []
     for i, img in enumerate(frames):
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24").reformat(format="yuv420p")
+        frame = _video_frame(img, full_range=False)
         frame.pts = i
         packets += [bytes(p) for p in ctx.encode(frame)]
     packets += [bytes(p) for p in ctx.encode(None)]
@@ -40,7 +65,7 @@ def h264_packets(frames: Sequence[Frame], fps: int, gop: int = 30) -> list[bytes
 
 
 def jpeg_images(frames: Sequence[Frame], quality: int = 5) -> list[bytes]:
-    """One JPEG (baseline, from FFmpeg's mjpeg encoder) per frame; ``quality`` is the qscale (2 best .. 31)."""
+    """One baseline JPEG (FFmpeg's mjpeg encoder, 4:2:0) per frame; ``quality`` is the qscale (2 best .. 31)."""
     h, w = frames[0].shape[:2]
     out: list[bytes] = []
     for img in frames:
@@ -48,8 +73,7 @@ def jpeg_images(frames: Sequence[Frame], quality: int = 5) -> list[bytes]:
         ctx.width, ctx.height, ctx.pix_fmt = w, h, "yuvj420p"
         ctx.time_base = Fraction(1, 30)
         ctx.options = {"qmin": str(quality), "qmax": str(quality), "threads": "1"}
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24").reformat(format="yuvj420p")
-        out.append(b"".join(bytes(p) for p in [*ctx.encode(frame), *ctx.encode(None)]))
+        out.append(b"".join(bytes(p) for p in [*ctx.encode(_video_frame(img, True)), *ctx.encode(None)]))
     return out
 
 
@@ -59,10 +83,10 @@ def write_mp4(path: Path, frames: Sequence[Frame], fps: int) -> None:
     with av.open(str(path), "w", format="mp4", options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.options = dict(_X264)
-        stream.codec_context.flags |= av.codec.context.Flags.bitexact  # type: ignore[attr-defined]
+        stream.options = dict(X264)
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact
         for img in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
+            for packet in stream.encode(_video_frame(img, full_range=False)):
                 container.mux(packet)
         for packet in stream.encode(None):
             container.mux(packet)

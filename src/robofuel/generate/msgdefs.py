@@ -31,8 +31,3 @@ DEFS = {
     "sensor_msgs/msg/CompressedImage": COMPRESSED_IMAGE,
     "foxglove_msgs/msg/CompressedVideo": COMPRESSED_VIDEO,
 }
-
-
-def stamp(t_ns: int) -> dict[str, int]:
-    """builtin_interfaces/Time of an int ns timestamp (floor seconds, non-negative nanoseconds)."""
-    return {"sec": t_ns // 1_000_000_000, "nanosec": t_ns % 1_000_000_000}

@@ -6,11 +6,12 @@ World coordinates are metres in the robot base frame (z up). Images are (H, W, 3
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
-from robofuel.generate.media import Frame
+from robofuel.generate.draft import Frame
 
 F64 = npt.NDArray[np.float64]
 Color = tuple[int, int, int]
@@ -26,7 +27,9 @@ class Camera:
     height: int
     focal: float
 
-    def _basis(self) -> F64:
+    @cached_property
+    def basis(self) -> F64:
+        """Rows: the camera's right, down and forward axes in world coordinates."""
         fwd = np.subtract(self.target, self.position)
         fwd = fwd / np.linalg.norm(fwd)
         right = np.cross(fwd, [0.0, 0.0, 1.0])
@@ -36,7 +39,7 @@ class Camera:
 
     def project(self, points: F64) -> tuple[F64, F64]:
         """Pixel coordinates (N, 2) and depths (N,) of world points (N, 3)."""
-        cam = (np.atleast_2d(points) - np.asarray(self.position)) @ self._basis().T
+        cam = (np.atleast_2d(points) - np.asarray(self.position)) @ self.basis.T
         depth = np.maximum(cam[:, 2], 1e-3)
         uv = self.focal * cam[:, :2] / depth[:, None] + [self.width / 2, self.height / 2]
         return uv, depth
@@ -79,10 +82,31 @@ def segment(img: Frame, a: F64, b: F64, radius: float, color: Color) -> None:
     img[y0:y1, x0:x1][mask] = color
 
 
-def square(img: Frame, center: F64, half: float, color: Color) -> None:
-    """An axis-aligned filled square (pixels)."""
+def rect(img: Frame, center: F64, half_w: float, half_h: float, color: Color) -> None:
+    """An axis-aligned filled rectangle (pixels), clipped to the image."""
     h, w = img.shape[:2]
-    x0, x1 = int(max(center[0] - half, 0)), int(min(center[0] + half, w))
-    y0, y1 = int(max(center[1] - half, 0)), int(min(center[1] + half, h))
+    x0, x1 = max(round(center[0] - half_w), 0), min(round(center[0] + half_w), w)
+    y0, y1 = max(round(center[1] - half_h), 0), min(round(center[1] + half_h), h)
     if x0 < x1 and y0 < y1:
         img[y0:y1, x0:x1] = color
+
+
+def square(img: Frame, center: F64, half: float, color: Color) -> None:
+    """An axis-aligned filled square (pixels)."""
+    rect(img, center, half, half, color)
+
+
+def polygon(img: Frame, corners: F64, color: Color) -> None:
+    """Fill a convex polygon given by its (K, 2) pixel corners in order (either winding)."""
+    h, w = img.shape[:2]
+    x0, x1 = max(int(corners[:, 0].min()), 0), min(int(corners[:, 0].max()) + 1, w)
+    y0, y1 = max(int(corners[:, 1].min()), 0), min(int(corners[:, 1].max()) + 1, h)
+    if x0 >= x1 or y0 >= y1:
+        return
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    sides = []
+    for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        sides.append((b[0] - a[0]) * (yy - a[1]) - (b[1] - a[1]) * (xx - a[0]))
+    stacked = np.stack(sides)
+    inside = (stacked >= 0).all(axis=0) | (stacked <= 0).all(axis=0)
+    img[y0:y1, x0:x1][inside] = color

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from robofuel.generate.faults import FaultSpec
 from robofuel.generate.teleop import generate_teleop
 from robofuel.generate.truth import GeneratedRecording
 from robofuel.generate.wearable_writer import generate_wearable
 
+Faults = tuple[str | FaultSpec, ...]
 #: Fault sets given, in turn, to the faulty recordings of a suite (teleop, wearable).
-TELEOP_FAULTS: tuple[tuple[str, ...], ...] = (
+TELEOP_FAULTS: tuple[Faults, ...] = (
     ("nan_inf",),
     ("dropped_frames", "timestamp_jump"),
     ("truncated_file",),
@@ -20,30 +22,34 @@ TELEOP_FAULTS: tuple[tuple[str, ...], ...] = (
     ("timestamp_reversal",),
     ("missing_stream",),
     ("wrong_units",),
-    ("clock_offset", "blurred_frames"),
+    ("clock_offset", FaultSpec("blurred_frames", stream="camera_wrist")),
 )
-WEARABLE_FAULTS: tuple[tuple[str, ...], ...] = (
+WEARABLE_FAULTS: tuple[Faults, ...] = (
     ("missing_stream",),
     ("wrong_units",),
     ("clock_offset", "blurred_frames"),
     ("truncated_file",),
     ("nan_inf", "dropped_frames"),
     ("frozen_sensor",),
-    ("force_spike",),
+    ("force_spike", "black_frames"),
     ("idle_head_tail",),
+    (FaultSpec("timestamp_jump", stream="glove_pressure"), "overexposed_frames"),
 )
 
 
 def generate_suite(out_dir: Path, n: int = 20, seed: int = 0) -> list[GeneratedRecording]:
-    """``n`` recordings under ``<out>/recordings`` (60% teleop MCAP, 40% wearable folders), truth in ``<out>/truth``.
+    """``n`` recordings under ``<out>/recordings`` (60% teleop MCAPs, 40% wearable folders), truth in ``<out>/truth``.
 
-    Every third recording carries faults, taken in turn from TELEOP_FAULTS / WEARABLE_FAULTS.
+    Recording i is ``teleop_<i>`` or ``wearable_<i>`` (three digits) with seed ``seed * 1000 + i``; every third
+    (i = 2, 5, 8, ...) carries faults, taken in turn from TELEOP_FAULTS / WEARABLE_FAULTS.
     """
+    if n < 0 or seed < 0:
+        raise ValueError(f"n and seed must be non-negative, got n={n}, seed={seed}")
     out: list[GeneratedRecording] = []
     faulty = {"teleop": 0, "wearable": 0}
     for i in range(n):
         kind = "wearable" if i % 5 in (1, 3) else "teleop"
-        faults: tuple[str, ...] = ()
+        faults: Faults = ()
         if i % 3 == 2:
             table = TELEOP_FAULTS if kind == "teleop" else WEARABLE_FAULTS
             faults = table[faulty[kind] % len(table)]

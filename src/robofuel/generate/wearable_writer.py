@@ -1,4 +1,8 @@
-"""Assembling a wearable capture and writing it in the ``wearable`` folder layout (docs/formats/wearable.md)."""
+"""Assembling a wearable capture and writing it in the ``wearable`` folder layout (docs/formats/wearable.md).
+
+Files: session.json, imu_wrist.csv (200 Hz), hand_keypoints.csv (30 Hz), glove_pressure.csv (100 Hz), ego.mp4 with
+ego_frames.csv (30 fps), audio.wav (16 kHz). Every timestamp is int64 ns since the Unix epoch on the rig's clock.
+"""
 
 from __future__ import annotations
 
@@ -6,191 +10,136 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from robofuel.generate import faults as F
 from robofuel.generate import wearable as W
+from robofuel.generate.draft import F64, I64, Draft, Series, Video
+from robofuel.generate.faults import FaultSpec, check_combination, idle_s, normalise, place
+from robofuel.generate.inject import apply
 from robofuel.generate.media import write_mp4, write_wav
-from robofuel.generate.teleop import T_BASE_NS, _grid
-from robofuel.generate.truth import GeneratedRecording, write_truth
+from robofuel.generate.motion import clock, phase, rng_for, seconds, start_ns
+from robofuel.generate.truth import GeneratedRecording, Truth, check_name, write_truth
+from robofuel.generate.wearable_render import EgoCamera
+from robofuel.generate.wearable_session import AUDIO_RATE, COLUMNS, STREAMS, session_json
 
-AUDIO_RATE = 16_000
-WORKERS = ("worker-11", "worker-12", "worker-13")
-STATIONS = ("line2-pos3", "line2-pos5")
+DEFAULTS = {
+    "dropped_frames": "ego",
+    "timestamp_jump": "imu_wrist",
+    "timestamp_reversal": "imu_wrist",
+    "clock_offset": "imu_wrist",
+    "frozen_sensor": "glove_pressure",
+    "nan_inf": "hand_keypoints",
+    "force_spike": "glove_pressure",
+    "black_frames": "ego",
+    "blurred_frames": "ego",
+    "overexposed_frames": "ego",
+    "missing_stream": "glove_pressure",
+    "wrong_units": "imu_wrist",
+    "truncated_file": "imu_wrist",
+}
+JITTER_NS = 30_000  # +-30 us sensor sample jitter
 
 
-def _audio(phases: list[tuple[str, float, float]], duration: float, rng: np.random.Generator) -> np.ndarray:  # type: ignore[type-arg]
-    n = int(duration * AUDIO_RATE)
+def audio(plan: W.HandPlan, rng: np.random.Generator) -> F64:
+    """Mono samples in [-1, 1] at AUDIO_RATE from the recording start: soft noise, a click at grasp and at place."""
+    n = int(plan.duration_s * AUDIO_RATE)
     sound = rng.normal(0.0, 0.01, n)
+    burst = np.exp(-np.arange(1600) / 200.0) * np.sin(np.arange(1600) * 0.9) * 0.5
     for name in ("grasp", "place"):
-        at = int(next(b for p, a, b in phases if p == name) * AUDIO_RATE) - 800
-        burst = np.exp(-np.arange(1600) / 200.0) * np.sin(np.arange(1600) * 0.9) * 0.5
+        at = int(phase(plan.phases, name).end_s * AUDIO_RATE) - 800
         sound[at : at + 1600] += burst[: max(0, min(1600, n - at))]
     return sound
 
 
-def part_pixel(point: np.ndarray) -> tuple[float, float]:  # type: ignore[type-arg]
-    """Pixel of a head_camera point in the ego image."""
-    return (W.FOCAL * point[0] / point[2] + W.WIDTH / 2, W.FOCAL * (point[1] + 0.03) / point[2] + W.HEIGHT / 2)
+def fill_draft(d: Draft, plan: W.HandPlan, rng: np.random.Generator) -> None:
+    """IMU 200 Hz, keypoints 30 Hz (one set per ego frame), glove 100 Hz and ego video 30 fps."""
+    t0, end = d.t0_ns, d.duration_s
+    imu_ts, gl_ts = clock(t0, end, 200.0, rng, JITTER_NS), clock(t0, end, 100.0, rng, JITTER_NS)
+    ego_ts = clock(t0, end, 30.0, None)
+    kp_motion = W.motion(plan, seconds(ego_ts, t0))
+    kp = W.keypoints(kp_motion, rng)
+    d.numeric["imu_wrist"] = Series(imu_ts, W.imu(W.motion(plan, seconds(imu_ts, t0)), rng))
+    d.numeric["hand_keypoints"] = Series(ego_ts.copy(), kp)
+    d.numeric["glove_pressure"] = Series(gl_ts, W.glove(W.motion(plan, seconds(gl_ts, t0)), plan, rng))
+    d.video["ego"] = Video(ego_ts, EgoCamera(plan).frames(kp, W.part_positions(kp_motion, plan)))
 
 
-def build_draft(phases: list[tuple[str, float, float]], t0: int, rng: np.random.Generator) -> F.Draft:
-    """IMU 200 Hz, keypoints 30 Hz, glove 100 Hz and ego video 30 fps, on the reference clock."""
-    duration = phases[-1][2]
-    imu_ts, kp_ts, gl_ts, ego_ts = (
-        _grid(t0, duration, r, rng, j) for r, j in ((200.0, 30_000), (30.0, 0), (100.0, 30_000), (30.0, 0))
-    )
-    places = W.scene(rng)
-    sec = [(ts - t0) / 1e9 for ts in (imu_ts, kp_ts, gl_ts)]
-    pos, yaw, _ = W.wrist_motion(phases, places, sec[0])
-    imu = W.imu(pos, W.rotations(yaw), sec[0], rng)
-    kpos, kyaw, kgrip = W.wrist_motion(phases, places, sec[1])
-    kp = W.keypoints(kpos, W.rotations(kyaw), kgrip)
-    _, _, ggrip = W.wrist_motion(phases, places, sec[2])
-    glove = np.clip(ggrip[:, None] * rng.uniform(20, 40, 5)[None, :] + rng.normal(0, 0.3, (len(gl_ts), 5)), 0, None)
-    part = part_pixel(places[0])
-    frames = [W.ego_frame(kp[min(i, len(kp) - 1)], part if i < len(kp) // 3 else None) for i in range(len(ego_ts))]
-    numeric = {
-        "imu_wrist": F.Series(imu_ts, imu),
-        "hand_keypoints": F.Series(kp_ts, kp),
-        "glove_pressure": F.Series(gl_ts, glove),
-    }
-    return F.Draft(t0, duration, numeric, {"ego": (ego_ts, frames)}, W.DEFAULTS)
+def _csv(path: Path, ts: I64, values: F64, columns: list[str]) -> None:
+    """A CSV stream: header, then int timestamp_ns and values with 6 decimals (nan / inf as Python writes them)."""
+    lines = [",".join(["timestamp_ns", *columns])]
+    lines += [f"{t}," + ",".join(f"{v:.6f}" for v in row) for t, row in zip(ts.tolist(), values.tolist(), strict=True)]
+    path.write_text("\n".join(lines) + "\n")
 
 
-COLUMNS = {
-    "imu_wrist": ["gyro_x", "gyro_y", "gyro_z", "accel_x", "accel_y", "accel_z"],
-    "hand_keypoints": [f"{k}_{a}" for k in W.KEYPOINTS for a in "xyz"],
-    "glove_pressure": list(W.FINGERS),
-}
-STREAM_INFO = {
-    "imu_wrist": {
-        "role": "imu",
-        "frame": "imu",
-        "rate_hz": 200.0,
-        "column_units": {
-            "gyro_x": "rad/s",
-            "gyro_y": "rad/s",
-            "gyro_z": "rad/s",
-            "accel_x": "m/s^2",
-            "accel_y": "m/s^2",
-            "accel_z": "m/s^2",
-        },
-    },
-    "hand_keypoints": {
-        "role": "hand_keypoints",
-        "unit": "m",
-        "frame": "head_camera",
-        "rate_hz": 30.0,
-        "layout": "mediapipe_21",
-    },
-    "glove_pressure": {"role": "glove_pressure", "unit": "kPa", "frame": "glove_right", "rate_hz": 100.0},
-    "ego": {
-        "role": "camera_rgb",
-        "frame": "head_camera",
-        "rate_hz": 30.0,
-        "file": "ego.mp4",
-        "frames": "ego_frames.csv",
-        "codec": "h264",
-        "width": W.WIDTH,
-        "height": W.HEIGHT,
-    },
-    "audio": {"role": "audio", "file": "audio.wav", "sample_rate": AUDIO_RATE, "channels": 1},
-}
-
-
-def _csv(path: Path, ts: np.ndarray, values: np.ndarray, columns: list[str]) -> None:  # type: ignore[type-arg]
-    header = ",".join(["timestamp_ns", *columns])
-    with open(path, "w", newline="\n") as f:
-        f.write(header + "\n")
-        for t, row in zip(ts.tolist(), values.tolist(), strict=True):
-            f.write(f"{t}," + ",".join(f"{v:.6f}" for v in row) + "\n")
-
-
-def session_json(rng: np.random.Generator, t0: int, seed: int) -> dict[str, object]:
-    """The session.json content (format, metadata and per-stream descriptions)."""
-    streams: dict[str, dict[str, object]] = {}
-    for name, info in STREAM_INFO.items():
-        entry = {"file": f"{name}.csv", **info}
-        if name in COLUMNS:
-            entry["columns"] = COLUMNS[name]
-        streams[name] = entry
-    streams["audio"]["start_ns"] = t0
-    return {
-        "format": "robofuel-wearable",
-        "version": 1,
-        "operator": str(rng.choice(WORKERS)),
-        "station": str(rng.choice(STATIONS)),
-        "scene": "assembly-line-2",
-        "site": "factory-1",
-        "task_id": "pick_place.part",
-        "instruction": "Pick the bracket from the tray and place it on the fixture.",
-        "embodiment": "human_hand_21",
-        "devices": [f"rig-{seed % 4:02d}", f"imu-{seed % 4:02d}w", f"glove-{seed % 4:02d}r"],
-        "consent": True,
-        "start_ns": t0,
-        "streams": streams,
-    }
-
-
-def write_folder(folder: Path, d: F.Draft, session: dict[str, object], audio: np.ndarray) -> None:  # type: ignore[type-arg]
-    """Write every stream of ``d`` that is not omitted, plus session.json, audio.wav, ego.mp4 + ego_frames.csv."""
+def write_folder(folder: Path, d: Draft, session: dict[str, Any], sound: F64) -> None:
+    """Write session.json and every stream of ``d`` not omitted (a missing stream stays declared in session.json)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "session.json").write_text(json.dumps(session, indent=1) + "\n")
     for name, cols in COLUMNS.items():
         if name not in d.omitted:
-            _csv(folder / f"{name}.csv", d.numeric[name].ts, d.numeric[name].values, cols)
-    ts, frames = d.video["ego"]
+            _csv(folder / STREAMS[name].source, d.numeric[name].ts, d.numeric[name].values, cols)
     if "ego" not in d.omitted:
-        write_mp4(folder / "ego.mp4", frames, 30)
-        lines = ["frame_index,timestamp_ns"] + [f"{i},{t}" for i, t in enumerate(ts.tolist())]
+        video = d.video["ego"]
+        write_mp4(folder / "ego.mp4", video.frames, 30)
+        lines = ["frame_index,timestamp_ns"] + [f"{i},{t}" for i, t in enumerate(video.ts.tolist())]
         (folder / "ego_frames.csv").write_text("\n".join(lines) + "\n")
-    write_wav(folder / "audio.wav", audio, AUDIO_RATE)
+    if "audio" not in d.omitted:
+        write_wav(folder / "audio.wav", sound, AUDIO_RATE)
+
+
+def cut_csv(path: Path, fraction: float) -> tuple[int, int]:
+    """Cut a CSV at ``fraction`` of its bytes, inside a line, just after that line's first value starts (so the last
+    line has two fields). Returns the new size (bytes) and the timestamp (ns) of the last complete line."""
+    data = path.read_bytes()
+    line_start = data.rfind(b"\n", 0, int(len(data) * fraction)) + 1
+    size = data.index(b",", line_start) + 3
+    path.write_bytes(data[:size])
+    last_line = data[data.rfind(b"\n", 0, line_start - 1) + 1 : line_start - 1]
+    return size, int(last_line.split(b",")[0])
+
+
+def _cut(folder: Path, spec: FaultSpec, t0: int, end_s: float) -> FaultSpec:
+    path = folder / STREAMS[spec.stream or ""].source
+    original = path.stat().st_size
+    size, last_ns = cut_csv(path, float(spec.params["fraction"]))
+    start = round((last_ns - t0) / 1e9, 3)
+    params = {**spec.params, "size_bytes": size, "original_size_bytes": original}
+    return replace(spec, start_s=start, duration_s=round(end_s - start, 6), params=params)
 
 
 def generate_wearable(
     out_dir: Path,
     name: str,
     seed: int,
-    faults: Sequence[str | F.FaultSpec] = (),
+    faults: Sequence[str | FaultSpec] = (),
     duration_s: float | None = None,
 ) -> GeneratedRecording:
-    """Write the folder ``<out>/recordings/<name>/`` and its ground truth ``<out>/truth/<name>.json``."""
-    rng = np.random.default_rng(seed)
-    specs = F.normalise(faults)
-    idle = 4.0 if any(s.kind == "idle_head_tail" for s in specs) else None
-    phases = W.plan_phases(rng, idle)
-    if duration_s is not None and duration_s > phases[-1][2]:
-        phases = W.plan_phases(np.random.default_rng(seed), (duration_s - phases[-1][2]) / 2 + 0.7)
-    t0 = T_BASE_NS + int(rng.integers(0, 30 * 86400)) * 1_000_000_000
-    draft = build_draft(phases, t0, rng)
-    active = (phases[1][1], phases[-2][2])
-    placed = [F.place(s, draft, active, rng) for s in specs]
-    placed = [replace(s, params={"columns": 3}) if s.kind == "wrong_units" and not s.params else s for s in placed]
-    for s in placed:
-        F.apply(s, draft)
-    folder = out_dir / "recordings" / name
-    session = session_json(rng, t0, seed)
-    write_folder(folder, draft, session, _audio(phases, phases[-1][2], rng))
-    extra: dict[str, object] = {}
-    if any(s.kind == "truncated_file" for s in placed):
-        from robofuel.generate.mcap_writer import truncate
+    """Write the folder ``<out>/recordings/<name>/`` and its ground truth ``<out>/truth/<name>.json``.
 
-        extra["truncated_file"] = "imu_wrist.csv"
-        extra["truncated_at_byte"] = truncate(folder / "imu_wrist.csv", 0.7)
-    plain = {k: str(v) for k, v in session.items() if isinstance(v, str)}
-    truth = write_truth(
-        out_dir,
-        name,
-        kind="wearable",
-        seed=seed,
-        t0_ns=t0,
-        duration_s=phases[-1][2],
-        phases=phases,
-        faults=placed,
-        streams=W.STREAMS,
-        session=plain,
-        extra=extra,
-    )
-    return GeneratedRecording("wearable", folder, truth, tuple(placed))
+    ``duration_s`` sets the total length (s): longer lengthens the idle head and tail, shorter compresses the task.
+    The same arguments always give the same bytes.
+    """
+    check_name(name)
+    specs = normalise(faults)
+    plan = W.make_plan(rng_for(seed, "plan"), duration_s, idle_s(specs))
+    meta_rng = rng_for(seed, "session")
+    t0 = start_ns(meta_rng)
+    session = session_json(meta_rng, t0, seed)
+    draft = Draft("wearable", t0, plan.duration_s, {}, {}, dict(STREAMS), DEFAULTS)
+    active = (phase(plan.phases, "reach").start_s, phase(plan.phases, "retreat").end_s)
+    fault_rng = rng_for(seed, "faults")
+    placed = [place(s, draft, active, fault_rng) for s in specs]
+    check_combination(placed)
+    noise = rng_for(seed, "noise")
+    fill_draft(draft, plan, noise)
+    sound = audio(plan, noise)
+    for s in placed:
+        apply(s, draft)
+    folder = out_dir / "recordings" / name
+    write_folder(folder, draft, session, sound)
+    placed = [_cut(folder, s, t0, plan.duration_s) if s.kind == "truncated_file" else s for s in placed]
+    meta = {k: v for k, v in session.items() if k != "streams"}
+    truth = Truth("wearable", seed, t0, plan.phases, draft.streams, meta, {})
+    return GeneratedRecording("wearable", folder, write_truth(out_dir, name, truth, placed), tuple(placed))
