@@ -9,26 +9,41 @@ import numpy as np
 from robofuel.catalog import Catalog
 from robofuel.ingest.base import ReadContext, ReadResult, make_episode
 from robofuel.lake import Lake, write_episode
-from robofuel.standard import Episode, EpisodeData, NumericData, VideoData, numeric_stream, video_stream
+from robofuel.standard import (
+    Episode,
+    EpisodeData,
+    NumericData,
+    Payload,
+    Stream,
+    VideoData,
+    numeric_stream,
+    video_stream,
+)
 
 T0 = 1_793_000_000_000_000_000  # 2026-10-25, ns since epoch
 
 
 def joint_episode(
-    sha: str = "a" * 64, index: int = 0, n: int = 500, rate_hz: float = 100.0, nan_at: int | None = None
+    sha: str = "a" * 64,
+    index: int = 0,
+    n: int = 500,
+    rate_hz: float = 100.0,
+    nan_at: int | None = None,
+    video: bool = True,
 ) -> EpisodeData:
-    """A 7-joint numeric stream and a 3-frame JPEG-packet video stream."""
+    """A 7-joint numeric stream and (unless ``video`` is false) a 3-packet stand-in video stream (not decodable)."""
     ts = T0 + (np.arange(n) * (1e9 / rate_hz)).astype(np.int64)
-    values = np.sin(np.linspace(0, 3, n))[:, None] * np.arange(1, 8)[None, :]
+    values = 0.3 * np.sin(np.linspace(0, 3, n))[:, None] * np.arange(1, 8)[None, :]  # |values| <= 2.1 rad
     if nan_at is not None:
         values[nan_at, 2] = np.nan
     joints = NumericData(ts, values)
     cols = [f"j{i}.position" for i in range(7)]
-    video = VideoData(ts[:3], codec="mjpeg", width=4, height=4, packets=[b"\xff\xd8a", b"\xff\xd8bb", b"\xff\xd8c"])
-    streams = [
+    frames = VideoData(ts[:3], codec="mjpeg", width=4, height=4, packets=[b"\xff\xd8a", b"\xff\xd8bb", b"\xff\xd8c"])
+    streams: list[tuple[Stream, Payload]] = [
         (numeric_stream("joints", joints, cols, role="joint_position", unit="rad", rate_hz=rate_hz), joints),
-        (video_stream("cam", video, rate_hz=30.0), video),
     ]
+    if video:
+        streams.append((video_stream("cam", frames, rate_hz=30.0), frames))
     ctx = ReadContext(path=Path(f"/data/rec_{sha[:4]}.mcap"), sha256=sha)
     return make_episode(ctx, "mcap", index, streams, operator="op-01", station="st-1", task={"id": "pick"})
 

@@ -111,6 +111,7 @@ def process(
 @app.command()
 def qc(
     config: Annotated[Path | None, typer.Option("--config", help="TOML thresholds (see docs/qc.md).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     where: Where_ = None,
     lake: Lake_ = None,
@@ -130,11 +131,18 @@ def qc(
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
         LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)
-        summary = summarise(ws.lake.read_meta(i) for i in ids)
+        metas = [ws.lake.read_meta(i) for i in ids]
+        summary = summarise(metas)
+        if report is not None:
+            from robofuel.report.qc_html import write_report
+
+            write_report(report, summary, metas, ws.lake)
     if as_json:
-        emit_json(summary)
+        emit_json({**summary, "report": str(report) if report else None})
         return
     print_qc(summary)
+    if report is not None:
+        out.print(f"report: {report}")
 
 
 def print_qc(summary: dict[str, Any]) -> None:

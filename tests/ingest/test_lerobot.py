@@ -68,9 +68,7 @@ def test_g1_episodes_streams_and_named_columns(g1: ReadResult) -> None:
             stream = ep.meta.stream(name)
             assert stream.count == frames and len(stream.columns) == 26
             assert stream.rate_hz == 30.0 and stream.measured_rate_hz == pytest.approx(30.0, rel=1e-3)
-        assert (
-            ep.meta.stream("observation.state").role == "state" and ep.meta.stream("action").role == "action"
-        )
+        assert ep.meta.stream("observation.state").role == "state" and ep.meta.stream("action").role == "action"
         ts = ep.numeric("action").timestamps_ns
         assert ts[0] == 0 and np.all(np.diff(ts) > 0)
         assert ep.meta.start_ns == 0 and ep.meta.duration_s == pytest.approx((frames - 1) / 30, abs=1e-5)
@@ -80,9 +78,7 @@ def test_g1_episodes_streams_and_named_columns(g1: ReadResult) -> None:
     ep = g1.episodes[0]
     assert ep.meta.task.instruction == "Pick up the yellow bottle on the table."
     assert ep.meta.embodiment == "unitree_g1_inspire"
-    assert (
-        ep.meta.extra["lerobot"]["codebase_version"] == "v2.1" and ep.meta.extra["lerobot_episode_index"] == 0
-    )
+    assert ep.meta.extra["lerobot"]["codebase_version"] == "v2.1" and ep.meta.extra["lerobot_episode_index"] == 0
     table = pq.read_table(G1 / "data/chunk-000/episode_000000.parquet")
     expected = np.array(table.column("action").to_pylist(), dtype=np.float32).astype(np.float64)
     assert np.array_equal(ep.numeric("action").values, expected)
@@ -101,11 +97,7 @@ def test_g1_episode_0_misses_its_video_and_is_still_read(g1: ReadResult) -> None
 def test_g1_videos_are_av1_with_a_time_per_frame(g1: ReadResult) -> None:
     for ep, frames in zip(g1.episodes[1:], (393, 343), strict=True):
         video = ep.payloads[G1_CAM]
-        assert (
-            isinstance(video, VideoData)
-            and video.codec == "av1"
-            and (video.width, video.height) == (640, 480)
-        )
+        assert isinstance(video, VideoData) and video.codec == "av1" and (video.width, video.height) == (640, 480)
         assert video.file is not None and video.file.name == f"episode_{ep.meta.recording.index:06d}.mp4"
         assert len(video.timestamps_ns) == frames == ep.meta.stream(G1_CAM).count
         assert np.all(np.diff(video.timestamps_ns) > 0)
@@ -137,15 +129,11 @@ def test_v30_episodes_tasks_and_exact_values(v30: ReadResult) -> None:
     for k, ep in enumerate(v30.episodes):
         state = ep.numeric("observation.state")
         i = np.arange(len(state.values))[:, None]
-        expected = (np.float32(k * 100) + i.astype(np.float32) + np.arange(6, dtype=np.float32) / 10).astype(
-            np.float32
-        )
+        expected = (np.float32(k * 100) + i.astype(np.float32) + np.arange(6, dtype=np.float32) / 10).astype(np.float32)
         assert np.array_equal(state.values, expected.astype(np.float64))
         assert np.array_equal(ep.numeric("action").values, (expected + np.float32(0.5)).astype(np.float64))
         assert ep.meta.stream("action").columns == [f"joint{j}" for j in range(6)]
-        assert state.timestamps_ns[0] == 0 and np.allclose(
-            np.diff(state.timestamps_ns), 100_000_000, atol=1000
-        )
+        assert state.timestamps_ns[0] == 0 and np.allclose(np.diff(state.timestamps_ns), 100_000_000, atol=1000)
         assert ep.meta.embodiment == "so101" and ep.meta.findings == []
     assert v30.report.findings == []
 
@@ -156,9 +144,7 @@ def test_v30_video_is_cut_per_episode_without_reencoding(v30: ReadResult) -> Non
         packets = {bytes(p) for p in c.demux(video=0) if p.size}
     for k, ep in enumerate(v30.episodes):
         video = ep.payloads[CAM]
-        assert (
-            isinstance(video, VideoData) and video.codec == "av1" and (video.width, video.height) == (64, 48)
-        )
+        assert isinstance(video, VideoData) and video.codec == "av1" and (video.width, video.height) == (64, 48)
         assert video.file is not None and video.file != shared
         with av.open(str(video.file)) as c:
             cut = [bytes(p) for p in c.demux(video=0) if p.size]
@@ -281,17 +267,13 @@ def _write_v21(root: Path, info_extra: dict[str, Any] | None = None, frames: lis
     }
     (root / "meta").mkdir(parents=True)
     (root / "meta/info.json").write_text(json.dumps(info))
-    (root / "meta/episodes.jsonl").write_text(
-        json.dumps({"episode_index": 0, "tasks": ["wave"], "length": 5})
-    )
+    (root / "meta/episodes.jsonl").write_text(json.dumps({"episode_index": 0, "tasks": ["wave"], "length": 5}))
     (root / "meta/tasks.jsonl").write_text(json.dumps({"task_index": 0, "task": "wave"}))
     n = len(frames)
     png = _png(np.zeros((4, 4, 3), dtype=np.uint8))
     table = pa.table(
         {
-            "observation.state": pa.array(
-                [[i, i + 0.5, i + 0.25] for i in range(n)], pa.list_(pa.float32(), 3)
-            ),
+            "observation.state": pa.array([[i, i + 0.5, i + 0.25] for i in range(n)], pa.list_(pa.float32(), 3)),
             "action": pa.array([[-i, 2.0 * i] for i in range(n)], pa.list_(pa.float64(), 2)),
             "next.reward": pa.array([float(i == n - 1) for i in range(n)], pa.float32()),
             "observation.images.top": pa.array(
