@@ -1,161 +1,249 @@
-"""The MCAP reader on generated recordings (ground truth known) and on third-party files."""
+"""The MCAP reader on a ROS 2 teleop recording written here (see :mod:`mcap_files`) and its damaged copies."""
 
 from __future__ import annotations
 
-import json
-import shutil
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from mcap.reader import make_reader
-from mcap.writer import Writer
+from mcap.writer import CompressionType, IndexType
+from mcap_files import (
+    H264,
+    JOINT_POS,
+    JOINT_T,
+    JOINTS,
+    JPEGS,
+    T0,
+    WRENCH,
+    WRENCH_T,
+    data_end,
+    rewrite,
+    same_payloads,
+    summary_counts,
+    teleop_messages,
+    write_ros2,
+)
 
 from factories import read
-from robofuel.errors import UnreadableRecording
-from robofuel.generate import GeneratedRecording, generate_teleop
+from robofuel.ingest.base import ReadResult
 from robofuel.lake import Lake, load_episode, write_episode
-from robofuel.standard import NumericData, VideoData
+from robofuel.standard import VideoData
 
 
-def _summary_counts(path: Path) -> dict[str, int]:
-    with open(path, "rb") as f:
-        summary = make_reader(f).get_summary()
-    assert summary is not None and summary.statistics is not None
-    return {c.topic: summary.statistics.channel_message_counts.get(i, 0) for i, c in summary.channels.items()}
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_ros2(tmp_path_factory.mktemp("mcap") / "teleop.mcap", teleop_messages())
 
 
-def test_generated_teleop_reads_completely(teleop_rec: GeneratedRecording) -> None:
-    result = read(teleop_rec.path, "mcap")
+@pytest.fixture(scope="module")
+def full(rec: Path) -> ReadResult:
+    return read(rec, "mcap")
+
+
+def test_joint_states_are_exact_and_stamped_by_their_headers(full: ReadResult) -> None:
+    (ep,) = full.episodes
+    s = ep.meta.stream("joint_states")
+    assert (s.role, s.unit, s.source, s.count) == ("joint_position", "rad", "/joint_states", 500)
+    assert s.columns == [f"{j}.{p}" for p in ("position", "velocity", "effort") for j in JOINTS]
+    assert s.column_units["panda_joint3.effort"] == "N m" and s.column_units["panda_joint3.velocity"] == "rad/s"
+    d = ep.numeric("joint_states")
+    np.testing.assert_array_equal(d.timestamps_ns, JOINT_T)  # header.stamp, not the log time 1 ms later
+    np.testing.assert_array_equal(d.values, np.hstack([JOINT_POS, 2 * JOINT_POS, 3 * JOINT_POS]))
+    assert s.measured_rate_hz == pytest.approx(250.0, rel=1e-9)
+    assert full.report.streams["joint_states"] == {
+        "type": "sensor_msgs/msg/JointState",
+        "count": 500,
+        "rate_hz": pytest.approx(250.0),
+        "duration_s": pytest.approx(1.996),
+    }
+
+
+def test_gripper_unstamped_messages_take_the_log_time(full: ReadResult) -> None:
+    (ep,) = full.episodes
+    s = ep.meta.stream("franka_gripper.joint_states")
+    assert (s.role, s.count, s.unit) == ("gripper_joint", 100, None)
+    assert s.columns == ["panda_finger_joint1.position", "panda_finger_joint2.position"]
+    np.testing.assert_array_equal(ep.numeric("franka_gripper.joint_states").timestamps_ns, JOINT_T[::5])
+
+
+def test_wrench_columns_units_frame_and_values(full: ReadResult) -> None:
+    (ep,) = full.episodes
+    s = ep.meta.stream("ft_sensor.wrench")
+    assert s.columns == ["force.x", "force.y", "force.z", "torque.x", "torque.y", "torque.z"]
+    assert (s.role, s.frame, s.count) == ("wrench", "panda_hand", 1000)
+    assert s.column_units == {"force.x": "N", "force.y": "N", "force.z": "N"} | dict.fromkeys(s.columns[3:], "N m")
+    d = ep.numeric("ft_sensor.wrench")
+    np.testing.assert_array_equal(d.values, WRENCH)
+    np.testing.assert_array_equal(d.timestamps_ns, WRENCH_T)
+    assert s.measured_rate_hz == pytest.approx(500.0, rel=1e-9)
+
+
+def test_cameras_keep_their_packets_byte_for_byte(full: ReadResult) -> None:
+    (ep,) = full.episodes
+    wrist, front = ep.meta.stream("camera.wrist.image.compressed"), ep.meta.stream("camera.front.video")
+    assert (wrist.codec, wrist.width, wrist.height, wrist.count, wrist.frame) == (
+        "mjpeg",
+        64,
+        48,
+        20,
+        "wrist_camera",
+    )
+    assert (front.codec, front.width, front.height, front.count, front.frame) == (
+        "h264",
+        64,
+        48,
+        30,
+        "front_camera",
+    )
+    assert wrist.role == front.role == "camera_rgb" and front.storage.value == "video-packets"
+    w, f = ep.payloads["camera.wrist.image.compressed"], ep.payloads["camera.front.video"]
+    assert isinstance(w, VideoData) and isinstance(f, VideoData)
+    assert w.packets == JPEGS and f.packets == H264
+    np.testing.assert_array_equal(f.timestamps_ns, [T0 + round(i * 1e9 / 30) for i in range(30)])
+    assert front.measured_rate_hz == pytest.approx(30.0, rel=1e-3) and wrist.measured_rate_hz == pytest.approx(10.0)
+
+
+def test_unknown_types_flatten_and_text_is_skipped_with_its_reason(full: ReadResult) -> None:
+    (ep,) = full.episodes
+    s = ep.meta.stream("lab.gauge")
+    assert s.columns == [
+        "pressure",
+        "counts[0]",
+        "counts[1]",
+        "counts[2]",
+        "valid",
+        "tilt.x",
+        "tilt.y",
+        "tilt.z",
+    ]
+    assert s.role is None and s.count == 10
+    np.testing.assert_array_equal(ep.numeric("lab.gauge").values[3], [101_328.0, 3, 6, -3, 0, 3, 0, 1])
+    assert full.report.skipped == {"/chatter: no numeric fields: std_msgs/msg/String": 10}
+    assert "chatter" not in {s.name for s in ep.meta.streams}
+
+
+def test_counts_match_the_summary_and_the_report_adds_up(rec: Path, full: ReadResult) -> None:
+    (ep,) = full.episodes
+    counts = summary_counts(rec)
+    read_counts = {s.source: s.count for s in ep.meta.streams}
+    assert read_counts == {t: n for t, n in counts.items() if t != "/chatter"}
+    assert full.report.decoded == sum(read_counts.values()) and full.report.undecodable == {}
+    assert full.report.findings == [] and ep.meta.findings == [] and full.report.recovered is None
+    assert full.report.episodes == 1 and ep.meta.start_ns == T0 and ep.meta.duration_s == pytest.approx(1.998)
+
+
+def test_session_record_fills_the_metadata_and_set_values_win(rec: Path, full: ReadResult) -> None:
+    meta = full.episodes[0].meta
+    assert (meta.operator, meta.station, meta.scene, meta.site) == ("op-07", "cell-2", "tabletop", "lab-1")
+    assert (meta.task.id, meta.task.instruction) == ("pick.cube", "Pick up the cube.")
+    assert (meta.embodiment, meta.devices) == ("franka_panda", ["panda-0042"])
+    assert meta.extra["mcap_metadata"] == {"calibration": {"camera": "front", "fx": "500.0"}}
+    assert meta.extra["mcap"]["profile"] == "ros2"
+    from robofuel.ingest import ReadContext, get_reader
+
+    ctx = ReadContext(rec, "0" * 64, {"operator": "op-99", "task": "pick.sphere"})
+    (ep,) = get_reader("mcap").read(rec, ctx).episodes
+    assert (ep.meta.operator, ep.meta.task.id, ep.meta.station) == ("op-99", "pick.sphere", "cell-2")
+
+
+def test_unchunked_and_summaryless_files_read_the_same(rec: Path, full: ReadResult, tmp_path: Path) -> None:
+    plain = rewrite(rec, tmp_path / "plain.mcap", use_chunking=False)
+    bare = rewrite(
+        rec,
+        tmp_path / "bare.mcap",
+        compression=CompressionType.NONE,
+        index_types=IndexType.NONE,
+        repeat_channels=False,
+        repeat_schemas=False,
+        use_statistics=False,
+        use_summary_offsets=False,
+    )
+    with open(bare, "rb") as f:
+        assert make_reader(f).get_summary() is None
+    for path in (plain, bare):
+        result = read(path, "mcap")
+        same_payloads(full, result)
+        assert result.episodes[0].meta.findings == [] and result.report.recovered is None
+
+
+def test_a_file_cut_at_60_percent_recovers_its_prefix(rec: Path, full: ReadResult, tmp_path: Path) -> None:
+    data = rec.read_bytes()
+    cut = tmp_path / "cut.mcap"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    result = read(cut, "mcap")
     (ep,) = result.episodes
-    streams = {s.name: s for s in ep.meta.streams}
-    counts = _summary_counts(teleop_rec.path)
-    assert {s.source: s.count for s in streams.values()} == counts  # every message the index declares
-    joints = streams["joint_states"]
-    assert joints.role == "joint_position" and joints.columns[:2] == ["panda_joint1.position", "panda_joint2.position"]
-    assert len(joints.columns) == 21 and joints.measured_rate_hz == pytest.approx(250, rel=0.01)
-    wrench = streams["ft_sensor.wrench"]
-    assert (wrench.role, wrench.frame, wrench.column_units["torque.z"]) == ("wrench", "panda_hand", "N m")
-    assert streams["franka_gripper.joint_states"].role == "gripper_joint"
-    video = streams["camera.front.video"]
-    assert (video.codec, video.width, video.height, video.storage.value) == ("h264", 320, 240, "video-packets")
-    assert streams["camera.wrist.image.compressed"].codec == "mjpeg"
-    truth = json.loads(teleop_rec.truth_path.read_text())
-    assert ep.meta.operator == truth["session"]["operator"] and ep.meta.embodiment == "franka_panda"
-    assert ep.meta.task.id == "pick_place.cube" and ep.meta.devices == [truth["session"]["device_id"]]
-    assert ep.meta.start_ns == truth["t0_ns"] or abs(ep.meta.start_ns - truth["t0_ns"]) < 100_000
-    assert result.report.undecodable == {} and result.report.decoded == sum(counts.values())
+    (finding,) = ep.meta.findings
+    assert (finding.code, finding.severity.value) == ("ingest.truncated", "blocking")
+    assert finding.start_s == pytest.approx(ep.meta.duration_s)
+    m = re.fullmatch(
+        r"read (\d+) messages up to byte (\d+) of (\d+); the file ends inside a chunk record .*",
+        result.report.recovered or "",
+    )
+    assert m is not None and int(m[3]) == cut.stat().st_size and 0 < int(m[2]) < int(m[3])
+    joints, whole = ep.numeric("joint_states"), full.episodes[0].numeric("joint_states")
+    n = len(joints.timestamps_ns)
+    assert 0 < n < 500 and ep.meta.stream("joint_states").count == n
+    np.testing.assert_array_equal(joints.values, whole.values[:n])  # an exact prefix
+    np.testing.assert_array_equal(joints.timestamps_ns, JOINT_T[:n])
 
 
-def test_round_trip_through_the_lake_is_exact(teleop_rec: GeneratedRecording, tmp_path: Path) -> None:
-    (ep,) = read(teleop_rec.path, "mcap").episodes
+@pytest.mark.parametrize(("compression", "error"), [("zstd", "ZstdError"), ("none", "CRCValidationError")])
+def test_a_corrupt_chunk_is_skipped_and_the_rest_is_read(
+    rec: Path, tmp_path: Path, compression: str, error: str
+) -> None:
+    src = (
+        rec
+        if compression == "zstd"
+        else rewrite(rec, tmp_path / "raw.mcap", compression=CompressionType.NONE, chunk_size=16 * 1024)
+    )
+    with open(src, "rb") as f:
+        summary = make_reader(f).get_summary()
+    assert summary is not None and len(summary.chunk_indexes) > 4
+    chunk = summary.chunk_indexes[2]
+    data = bytearray(src.read_bytes())
+    data[chunk.chunk_start_offset + chunk.chunk_length - 40] ^= 0xFF  # inside the records, framing intact
+    bad = tmp_path / "bad.mcap"
+    bad.write_bytes(bytes(data))
+    result = read(bad, "mcap")
+    (finding,) = result.episodes[0].meta.findings
+    assert (finding.code, finding.severity.value) == ("ingest.corrupt_record", "blocking")
+    assert f"chunk record at bytes {chunk.chunk_start_offset}-" in finding.message and error in finding.message
+    assert result.report.recovered is not None and "skipped 1 damaged record(s)" in result.report.recovered
+    got = result.episodes[0].numeric("ft_sensor.wrench").timestamps_ns
+    assert 0 < len(got) < 1000 and got[-1] == WRENCH_T[-1]  # messages after the damage are still read
+    assert set(got.tolist()) <= set(WRENCH_T.tolist())
+
+
+def test_the_data_section_crc_catches_damage_outside_chunks(rec: Path, full: ReadResult, tmp_path: Path) -> None:
+    plain = rewrite(rec, tmp_path / "plain.mcap", use_chunking=False, enable_data_crcs=True)
+    clean = read(plain, "mcap")
+    same_payloads(full, clean)
+    assert clean.episodes[0].meta.findings == []
+    data = bytearray(plain.read_bytes())
+    at = data.index(JPEGS[5]) + 100  # inside one JPEG message: unchunked messages have no CRC of their own
+    data[at] ^= 0xFF
+    flipped = tmp_path / "flipped.mcap"
+    flipped.write_bytes(bytes(data))
+    (finding,) = read(flipped, "mcap").episodes[0].meta.findings
+    assert (finding.code, finding.severity.value) == ("ingest.crc_mismatch", "warning")
+
+
+def test_a_file_whose_recorder_never_closed_it_keeps_every_message(rec: Path, full: ReadResult, tmp_path: Path) -> None:
+    data = rewrite(rec, tmp_path / "plain.mcap", use_chunking=False).read_bytes()
+    open_file = tmp_path / "open.mcap"
+    open_file.write_bytes(data[: data_end(data)])  # every message record, then nothing
+    result = read(open_file, "mcap")
+    same_payloads(full, result)
+    (finding,) = result.episodes[0].meta.findings
+    assert finding.code == "ingest.truncated" and "without the MCAP footer" in finding.message
+
+
+def test_round_trip_through_the_lake_is_exact(full: ReadResult, tmp_path: Path) -> None:
+    (ep,) = full.episodes
     lake = Lake(tmp_path / "lake")
     back = load_episode(lake, write_episode(lake, ep).id)
-    for name, payload in ep.payloads.items():
-        other = back.payloads[name]
-        if isinstance(payload, NumericData):
-            assert isinstance(other, NumericData)
-            np.testing.assert_array_equal(payload.values, other.values)
-            np.testing.assert_array_equal(payload.timestamps_ns, other.timestamps_ns)
-        elif isinstance(payload, VideoData):
-            assert isinstance(other, VideoData) and other.packets == payload.packets
-
-
-def test_a_truncated_file_is_read_up_to_the_damage(tmp_path: Path) -> None:
-    rec = generate_teleop(tmp_path, "cut", seed=2, cameras=1, faults=["truncated_file"])
-    result = read(rec.path, "mcap")
-    (ep,) = result.episodes
-    finding = next(f for f in ep.meta.findings if f.code == "ingest.truncated")
-    assert finding.severity.value == "blocking"
-    assert "recovered" in (result.report.recovered or "") or "read" in (result.report.recovered or "")
-    truth = json.loads(rec.truth_path.read_text())
-    joints = ep.meta.stream("joint_states")
-    assert 0.3 * truth["duration_s"] < (joints.end_ns - joints.start_ns) / 1e9 < truth["duration_s"]  # type: ignore[operator]
-
-
-def test_unchunked_file_without_summary(tmp_path: Path) -> None:
-    path = tmp_path / "plain.mcap"
-    with open(path, "wb") as f:
-        w = Writer(f, use_chunking=False)
-        w.start(profile="", library="test")
-        schema = w.register_schema("pose", "jsonschema", b"{}")
-        chan = w.register_channel("/pose", "json", schema)
-        for i in range(50):
-            msg = {"position": {"x": i * 0.1, "y": 0.0, "z": 1.0}, "label": "p"}
-            w.add_message(chan, log_time=10**18 + i * 10**7, data=json.dumps(msg).encode(), publish_time=10**18)
-        w.finish()
-    data = path.read_bytes()
-    footer_less = tmp_path / "nosummary.mcap"
-    footer_less.write_bytes(data[: data.rfind(b"\x89MCAP0\r\n")])  # drop summary, footer and closing magic
-    for p in (path, footer_less):
-        (ep,) = read(p, "mcap").episodes
-        s = ep.meta.stream("pose")
-        assert s.columns == ["position.x", "position.y", "position.z"] and s.count == 50
-        assert ep.payloads["pose"].values[-1, 0] == pytest.approx(4.9)  # type: ignore[union-attr]
-
-
-def test_empty_and_non_mcap_files_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "empty.mcap").write_bytes(b"")
-    (tmp_path / "text.mcap").write_text("hello")
-    for name in ("empty.mcap", "text.mcap"):
-        with pytest.raises(UnreadableRecording, match=name):
-            read(tmp_path / name, "mcap")
-
-
-# -- third-party files (../shared/data) --------------------------------------------------------------------------
-
-
-def test_ros2_cdr_test_types_flatten_to_numeric_columns(shared_data: Path) -> None:
-    path = shared_data / "rosbag2_fixtures/mcap/cdr_test/cdr_test_0.mcap"
-    result = read(path, "mcap")
-    (ep,) = result.episodes
-    counts = {s.source: s.count for s in ep.meta.streams}
-    assert counts == {"/test_topic": 3, "/array_topic": 4}
-    basic = ep.meta.stream("test_topic")
-    assert {"int64_value", "float64_value", "bool_value"} <= set(basic.columns)
-
-
-def test_ros1_encoded_mcap_is_refused_with_the_reason(shared_data: Path) -> None:
-    path = shared_data / "robologs_ros/tiny.mcap"
-    with pytest.raises(UnreadableRecording, match="unsupported message encoding 'ros1'"):
-        read(path, "mcap")
-
-
-def test_bogus_encoding_is_refused_naming_it(shared_data: Path) -> None:
-    path = shared_data / "rosbag2_fixtures/mcap/wrong_rmw_test/wrong_rmw_test_0.mcap"
-    with pytest.raises(UnreadableRecording, match="wrong_format"):
-        read(path, "mcap")
-
-
-def test_string_only_bags_have_nothing_to_ingest(shared_data: Path, tmp_path: Path) -> None:
-    path = shared_data / "rosbag2_fixtures/mcap/talker/talker.mcap"
-    with pytest.raises(UnreadableRecording, match="no numeric or video stream") as info:
-        read(path, "mcap")
-    assert "/topic" in str(info.value) and "no numeric fields in std_msgs/msg/String (10)" in str(info.value)
-
-
-def test_zero_duration_split_file_reads_every_message(shared_data: Path) -> None:
-    path = shared_data / "rosbag2_fixtures/mcap/wbag/wbag_0.mcap"
-    with pytest.raises(UnreadableRecording) as info:  # only std_msgs/String topics
-        read(path, "mcap")
-    assert "AAA" in str(info.value)
-
-
-def test_service_event_schemas_are_named_as_undecodable(shared_data: Path) -> None:
-    """mcap_ros2 cannot parse service-event schemas (a '---' request/response split): say so per topic."""
-    folder = shared_data / "rosbag2_fixtures/mcap/bag_with_topics_and_service_events"
-    path = folder / "bag_with_topics_and_service_events.mcap"
-    with pytest.raises(UnreadableRecording) as info:
-        read(path, "mcap")
-    message = str(info.value)
-    assert "/test_service1/_service_event: schema test_msgs/srv/BasicTypes_Event does not parse" in message
-    assert "/test_topic1: no numeric fields in test_msgs/msg/Strings (1)" in message
-
-
-def test_copy_of_shared_file_is_not_modified(shared_data: Path, tmp_path: Path) -> None:
-    src = shared_data / "rosbag2_fixtures/mcap/cdr_test/cdr_test_0.mcap"
-    copy = tmp_path / "c.mcap"
-    shutil.copy(src, copy)
-    before = copy.read_bytes()
-    read(copy, "mcap")
-    assert copy.read_bytes() == before
+    assert [s.name for s in back.meta.streams] == [s.name for s in ep.meta.streams]
+    assert back.meta.operator == "op-07" and back.meta.extra == ep.meta.extra
+    same_payloads(full, ReadResult([back], full.report))

@@ -1,133 +1,186 @@
 """Reader for MCAP files: ROS 2 (CDR) and JSON message encodings, chunked or not, with or without a summary.
 
-The file is read front to back as a record stream (no index needed), so a truncated or damaged file yields every
-message before the damage; the report says how much was recovered and the episode carries an ``ingest.truncated``
-finding. Topics become streams named after the topic (``/ft_sensor/wrench`` -> ``ft_sensor.wrench``); message
-types map to canonical streams through :mod:`robofuel.ingest.ros_messages`. One MCAP file is one episode.
+One MCAP file is one episode. The file is read front to back record by record
+(:mod:`robofuel.ingest.mcap_scan`), so a truncated or damaged file yields every message before the damage: the
+report says how much was recovered and the episode carries a blocking ``ingest.truncated`` finding. Where the
+summary holds statistics, the messages read per channel are checked against them.
 
-Timestamps: ``header.stamp`` (or ``timestamp``) when the message has a non-zero one, else the MCAP log time; int64
-ns since the Unix epoch. Session metadata comes from an MCAP metadata record named ``robofuel.session`` (keys
-operator, station, scene, site, task_id, instruction, embodiment, device_id); other metadata records go to
-``extra``.
+Streams: one per topic that gives numeric or video data, named after the topic without its leading slash,
+``/`` becoming ``.`` (``/camera/front/video`` -> ``camera.front.video``), with ``source`` = the topic. Message
+types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text-only topics
+(``std_msgs/String``, logs) are counted in ``report.skipped``; channels in encodings other than ``cdr`` and
+``json`` (``ros1``, ``protobuf``...) or with unparsable schemas are counted in ``report.undecodable``. A file
+from which no stream can be read raises :class:`UnreadableRecording` naming the topics, the encodings and why.
+
+Findings on the episode: ``ingest.truncated`` (blocking: the file ends early, in or between records),
+``ingest.corrupt_record`` (blocking: a chunk failing its CRC or decompression was skipped),
+``ingest.crc_mismatch`` (warning: the data-section CRC differs), ``ingest.count_mismatch`` (warning: the
+summary declares other message counts), ``ingest.joint_set_changed`` (warning), ``ingest.undecodable`` (info:
+a topic lost to its encoding or schema; whether a required stream is missing is QC's to judge).
+
+Timestamps: ``header.stamp`` (or a time-typed ``timestamp``) when non-zero, else the MCAP log time; int64 ns
+since the Unix epoch.
+
+Metadata: an MCAP metadata record named ``robofuel.session`` (keys operator, station, scene, site, task_id,
+instruction, embodiment, device_id; also license, consent) fills the episode's metadata, under any ``--set``
+values; unknown session keys go to ``extra["session"]``, other metadata records to
+``extra["mcap_metadata"][name]`` and the MCAP header to ``extra["mcap"]`` (profile, library).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
-from typing import IO, Any
-
-from mcap.exceptions import EndOfFile
-from mcap.records import Channel, Message, Metadata, Schema
-from mcap.stream_reader import StreamReader
+from typing import Any
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.mcap_streams import build_stream
-from robofuel.standard import Payload, Severity, Stream
+from robofuel.ingest.mcap_scan import MAGIC, Scan, scan_file
+from robofuel.ingest.mcap_streams import Built, Decoders, Pending, build_stream
+from robofuel.standard import Finding, Severity
+from robofuel.standard.data import episode_span
 
-MAGIC = b"\x89MCAP0\r\n"
 SESSION_RECORD = "robofuel.session"
-
-
-@dataclass
-class ChannelData:
-    """Everything read for one channel: its topic, schema and raw messages (log time, bytes)."""
-
-    topic: str
-    schema_name: str
-    schema_encoding: str
-    schema_data: bytes
-    message_encoding: str
-    messages: list[tuple[int, bytes]] = field(default_factory=list)
-
-
-@dataclass
-class Scan:
-    channels: dict[int, ChannelData] = field(default_factory=dict)
-    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
-    damage: str | None = None
-    bytes_read: int = 0
-
-
-def _records(f: IO[bytes], scan: Scan, size: int) -> Iterator[Any]:
-    reader = StreamReader(f, skip_magic=False, validate_crcs=True)
-    try:
-        yield from reader.records
-    except EndOfFile:
-        scan.damage = "the file ends in the middle of a record"
-    except Exception as exc:  # McapError, CRC mismatches, and decompressors' own errors on a cut chunk
-        scan.damage = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    scan.bytes_read = min(f.tell(), size)
-
-
-def scan_file(path: Path) -> Scan:
-    """Read every record up to the end of the file or the first damage."""
-    scan = Scan()
-    schemas: dict[int, Schema] = {}
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        for rec in _records(f, scan, size):
-            if isinstance(rec, Schema):
-                schemas[rec.id] = rec
-            elif isinstance(rec, Channel) and rec.id not in scan.channels:
-                s = schemas.get(rec.schema_id)
-                scan.channels[rec.id] = ChannelData(
-                    rec.topic, s.name if s else "", s.encoding if s else "", s.data if s else b"", rec.message_encoding
-                )
-            elif isinstance(rec, Message) and rec.channel_id in scan.channels:
-                scan.channels[rec.channel_id].messages.append((rec.log_time, rec.data))
-            elif isinstance(rec, Metadata):
-                scan.metadata[rec.name] = dict(rec.metadata)
-    return scan
-
-
-def _namespace(value: Any) -> Any:
-    if isinstance(value, dict):
-        return SimpleNamespace(**{k: _namespace(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return [_namespace(v) for v in value]
-    return value
-
-
-def decoder_for(ch: ChannelData) -> Callable[[bytes], Any]:
-    """A function decoding this channel's messages; ValueError naming the reason when unsupported."""
-    if ch.message_encoding == "cdr" and ch.schema_encoding == "ros2msg":
-        from mcap_ros2.decoder import DecoderFactory
-
-        schema = Schema(id=0, name=ch.schema_name, encoding=ch.schema_encoding, data=ch.schema_data)
-        try:
-            decoder = DecoderFactory().decoder_for("cdr", schema)
-        except Exception as exc:
-            raise ValueError(f"schema {ch.schema_name} does not parse ({type(exc).__name__}: {exc})") from exc
-        if decoder is None:
-            raise ValueError(f"no CDR decoder for schema {ch.schema_name}")
-        return decoder
-    if ch.message_encoding == "json":
-        return lambda data: _namespace(json.loads(data))
-    raise ValueError(f"unsupported message encoding {ch.message_encoding!r} (schema encoding {ch.schema_encoding!r})")
+_SESSION_PLAIN = ("operator", "station", "scene", "site", "embodiment", "license")
+_SESSION_OTHER = ("task_id", "task", "instruction", "device_id", "device", "consent")
+#: The MCAP message encodings this reader decodes.
+ENCODINGS = ("cdr", "json")
 
 
 def stream_name(topic: str) -> str:
-    """``/camera/front/video`` -> ``camera.front.video``."""
+    """``/camera/front/video`` -> ``camera.front.video``; ``/`` alone -> ``root``."""
     return topic.strip("/").replace("/", ".") or "root"
 
 
-def _session_fields(metadata: dict[str, dict[str, str]]) -> dict[str, Any]:
-    session = metadata.get(SESSION_RECORD, {})
-    fields: dict[str, Any] = {
-        k: session[k] for k in ("operator", "station", "scene", "site", "embodiment") if k in session
+def session_fields(scan: Scan) -> dict[str, Any]:
+    """Episode fields from the ``robofuel.session`` record, other metadata records and the MCAP header."""
+    session = {k: v for k, v in scan.metadata.get(SESSION_RECORD, {}).items() if v != ""}
+    fields: dict[str, Any] = {k: session[k] for k in _SESSION_PLAIN if k in session}
+    fields["task"] = {
+        "id": session.get("task_id", session.get("task")),
+        "instruction": session.get("instruction"),
     }
-    fields["task"] = {"id": session.get("task_id"), "instruction": session.get("instruction")}
-    if session.get("device_id"):
-        fields["devices"] = [session["device_id"]]
-    others = {k: v for k, v in metadata.items() if k != SESSION_RECORD}
+    device = session.get("device_id", session.get("device"))
+    if device:
+        fields["devices"] = [d for d in device.split(",") if d]
+    if "consent" in session:
+        fields["consent"] = session["consent"].lower() in ("1", "true", "yes")
+    extra: dict[str, Any] = {}
+    if scan.header is not None:
+        extra["mcap"] = {"profile": scan.header.profile, "library": scan.header.library}
+    unknown = {k: v for k, v in session.items() if k not in _SESSION_PLAIN + _SESSION_OTHER}
+    if unknown:
+        extra["session"] = unknown
+    others = {k: v for k, v in scan.metadata.items() if k != SESSION_RECORD}
     if others:
-        fields["extra"] = {"mcap_metadata": others}
+        extra["mcap_metadata"] = others
+    fields["extra"] = extra
     return fields
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``... when two topics map to the same stream name."""
+    candidate, i = name, 1
+    while candidate in taken:
+        i += 1
+        candidate = f"{name}_{i}"
+    taken.add(candidate)
+    return candidate
+
+
+def read_streams(scan: Scan, report: ReadReport, pending: list[Pending]) -> list[Built]:
+    """Every stream the scanned channels give, in topic order; reasons for the others go to the report."""
+    decoders, taken, streams = Decoders(), set[str](), list[Built]()
+    for ch in sorted(scan.channels.values(), key=lambda c: (c.topic, c.id)):
+        if not ch.messages:
+            continue
+        built = build_stream(_unique(stream_name(ch.topic), taken), ch, decoders, report, pending)
+        if built is not None:
+            streams.append(built)
+    if scan.orphan_messages:
+        report.undecodable["messages of a channel never declared"] += scan.orphan_messages
+    return streams
+
+
+def _damage_findings(scan: Scan, report: ReadReport, end_s: float) -> list[Finding]:
+    found = []
+    n = scan.message_count
+    if scan.damage is not None:
+        report.recovered = f"read {n} messages up to byte {scan.bytes_read} of {scan.size}; {scan.damage}"
+        text = (
+            f"the recording is incomplete: {scan.damage}; {n} messages read up to byte {scan.bytes_read} of "
+        )
+        found.append(
+            report.finding("ingest.truncated", text + f"{scan.size}", Severity.blocking, start_s=end_s)
+        )
+    for what in scan.skipped_records:
+        found.append(
+            report.finding("ingest.corrupt_record", f"{what}; its messages are lost", Severity.blocking)
+        )
+    if scan.skipped_records:
+        lost = f"skipped {len(scan.skipped_records)} damaged record(s)"
+        report.recovered = f"{report.recovered}; {lost}" if report.recovered else f"read {n} messages; {lost}"
+    elif scan.crc_problem is not None:
+        found.append(report.finding("ingest.crc_mismatch", scan.crc_problem))
+    return found
+
+
+def _count_findings(scan: Scan, report: ReadReport) -> list[Finding]:
+    """Channels whose message count differs from the one the summary's statistics declare."""
+    if scan.summary_counts is None or scan.damage is not None or scan.skipped_records:
+        return []
+    found = []
+    for cid, ch in sorted(scan.channels.items()):
+        declared = scan.summary_counts.get(cid, 0)
+        if declared != len(ch.messages):
+            text = f"{ch.topic}: the summary declares {declared} messages, the file holds {len(ch.messages)}"
+            found.append(report.finding("ingest.count_mismatch", text, value=float(len(ch.messages))))
+    return found
+
+
+def findings(scan: Scan, report: ReadReport, streams: list[Built], pending: list[Pending]) -> list[Finding]:
+    """Every finding of the episode: damage, count checks, undecodable topics, per-stream notes."""
+    start_ns, duration_s = episode_span([s for s, _ in streams])
+    found = _damage_findings(scan, report, duration_s) + _count_findings(scan, report)
+    for reason, n in sorted(report.undecodable.items()):
+        text = f"{reason} ({n} messages not decoded)"
+        found.append(report.finding("ingest.undecodable", text, Severity.info, value=float(n)))
+    for p in pending:
+        at = None if p.at_ns is None else max(0.0, (p.at_ns - start_ns) / 1e9)
+        found.append(
+            report.finding(p.code, p.message, p.severity, stream=p.stream, start_s=at, value=p.value)
+        )
+    return found
+
+
+def _hint(encodings: set[str]) -> str:
+    other = sorted(encodings - set(ENCODINGS))
+    if "ros1" in other:
+        return "ROS 1 messages in MCAP are not supported yet: ingest the original .bag or convert it to ROS 2"
+    if other:
+        return f"robofuel decodes MCAP messages encoded as {' or '.join(ENCODINGS)}, not {', '.join(other)}"
+    return "robofuel keeps numeric signals and video; text-only topics are skipped, undecodable ones say why"
+
+
+def _reasons(report: ReadReport, most: int = 12) -> str:
+    items = sorted((report.undecodable + report.skipped).items())
+    text = "; ".join(f"{reason} ({n})" for reason, n in items[:most])
+    return text + (f"; and {len(items) - most} more" if len(items) > most else "")
+
+
+def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecording:
+    """The error for a file that gave no stream: every topic with messages and why it gave none."""
+    with_messages = [c for c in scan.channels.values() if c.messages]
+    encodings = {c.message_encoding for c in with_messages}
+    if not with_messages:
+        why = f" ({scan.damage})" if scan.damage else ""
+        return UnreadableRecording(
+            str(path), f"the file holds no message{why}", "check the recorder's topics"
+        )
+    if report.undecodable and not report.skipped:
+        problem = f"no message could be decoded (message encodings: {', '.join(sorted(encodings))}): "
+    else:
+        problem = "no numeric or video stream in the file; topics: "
+    return UnreadableRecording(str(path), problem + _reasons(report), _hint(encodings))
 
 
 class McapReader(Reader):
@@ -137,42 +190,33 @@ class McapReader(Reader):
     def sniff(self, path: Path) -> bool:
         try:
             with open(path, "rb") as f:
-                return f.read(8) == MAGIC
+                return f.read(len(MAGIC)) == MAGIC
         except OSError:
             return False
 
     def read(self, path: Path, ctx: ReadContext) -> ReadResult:
+        if not path.is_file():
+            raise UnreadableRecording(str(path), "not a file", "an MCAP recording is a single .mcap file")
         if not self.sniff(path):
-            raise UnreadableRecording(str(path), "not an MCAP file (no MCAP magic bytes)", "check --format")
-        report = ReadReport(str(path), self.name)
-        scan = scan_file(path)
-        streams: list[tuple[Stream, Payload]] = []
-        for ch in sorted(scan.channels.values(), key=lambda c: c.topic):
-            built = build_stream(stream_name(ch.topic), ch, decoder_for, report)
-            if built is not None:
-                streams.append(built)
-        findings = []
-        if scan.damage is not None:
             size = path.stat().st_size
-            n = sum(len(c.messages) for c in scan.channels.values())
-            report.recovered = f"read {n} messages up to byte {scan.bytes_read} of {size}; then {scan.damage}"
-            findings.append(
-                report.finding(
-                    "ingest.truncated",
-                    f"the file is damaged or ends early ({scan.damage}): {n} messages recovered up to byte "
-                    f"{scan.bytes_read} of {size}; whatever followed is lost",
-                    Severity.blocking,
-                )
+            what = (
+                "the file is empty (0 bytes)"
+                if size == 0
+                else "not an MCAP file (no MCAP magic bytes at its start)"
             )
+            raise UnreadableRecording(
+                str(path), what, "re-copy it from the recorder, or name the right --format"
+            )
+        report = ReadReport(str(path), self.name)
+        try:
+            scan = scan_file(path)
+        except OSError as exc:
+            raise UnreadableRecording(str(path), f"cannot be read ({exc})", "check its permissions") from exc
+        pending: list[Pending] = []
+        streams = read_streams(scan, report, pending)
         if not streams:
-            raise UnreadableRecording(str(path), _nothing_read(scan, report), "see `robofuel formats` for encodings")
-        episode = make_episode(ctx, self.name, 0, streams, findings=findings, **_session_fields(scan.metadata))
+            raise nothing_read(path, scan, report)
+        found = findings(scan, report, streams, pending)
+        episode = make_episode(ctx, self.name, 0, list(streams), findings=found, **session_fields(scan))
+        report.episodes = 1
         return ReadResult([episode], report)
-
-
-def _nothing_read(scan: Scan, report: ReadReport) -> str:
-    topics = ", ".join(sorted({c.topic for c in scan.channels.values()})) or "none"
-    reasons = "; ".join(f"{r} ({n})" for r, n in (report.undecodable + report.skipped).items())
-    if scan.damage and not scan.channels:
-        return f"no readable record ({scan.damage})"
-    return f"no numeric or video stream could be read; topics: {topics}" + (f"; {reasons}" if reasons else "")

@@ -1,117 +1,200 @@
-"""Turning one MCAP channel's raw messages into a canonical stream (numeric table or compressed video)."""
+"""Turning one MCAP channel's raw messages into a canonical stream (numeric table or compressed video).
+
+Decoders are made once per schema: ROS 2 CDR through ``mcap_ros2`` (``ros2msg`` schemas), JSON through
+``json.loads`` into attribute-access namespaces. Any other message encoding (``ros1``, ``protobuf``, a bogus
+one) makes its channel undecodable with the reason counted in the report, as does a schema that does not
+parse. Messages are decoded one by one in log-time order and handed to the topic's mapping
+(:mod:`robofuel.ingest.ros_messages`); each sample's time is the message's ``header.stamp`` (or time-typed
+``timestamp``) when non-zero, else its MCAP log time, int64 ns since the Unix epoch.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 from robofuel.ingest.base import ReadReport
-from robofuel.ingest.ros_messages import Extractor, extractor_for, frame_id, stamp_ns, video_codec
-from robofuel.standard import NumericData, Payload, Stream, VideoData, numeric_stream, video_stream
+from robofuel.ingest.mcap_scan import ChannelData
+from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_ns
+from robofuel.ingest.ros_video import UnsupportedType
+from robofuel.standard import NumericData, Payload, Severity, Stream, VideoData, numeric_stream, video_stream
 
-if TYPE_CHECKING:
-    from robofuel.ingest.mcap import ChannelData
-
-
-def probe_size(codec: str, packets: list[bytes]) -> tuple[int | None, int | None]:
-    """(width, height) from decoding the first decodable packet; (None, None) if none decodes."""
-    import av
-
-    try:
-        ctx: Any = av.CodecContext.create(codec, "r")
-        for packet in packets[:30]:
-            for frame in ctx.decode(av.Packet(packet)):
-                return frame.width, frame.height
-    except (av.FFmpegError, ValueError):
-        pass
-    return None, None
+Decode = Callable[[bytes], Any]
+Built = tuple[Stream, Payload]
+#: What a malformed message raises inside a mapping; it costs that message only.
+MESSAGE_ERRORS = (ValueError, AttributeError, TypeError, IndexError, KeyError)
 
 
-def _decode_all(ch: ChannelData, decode: Callable[[bytes], Any], report: ReadReport) -> list[tuple[int, Any]]:
-    out = []
+class Undecodable(Exception):
+    """A channel whose messages cannot be decoded; the message is the reason."""
+
+
+@dataclass
+class Pending:
+    """A finding about one stream at an absolute time; made a Finding once the episode start is known."""
+
+    code: str
+    message: str
+    stream: str
+    at_ns: int | None = None
+    value: float | None = None
+    severity: Severity = Severity.warning
+
+
+def _json_decode(data: bytes) -> Any:
+    return json.loads(data, object_hook=lambda d: SimpleNamespace(**d))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+class Decoders:
+    """One decoder per (schema, encoding), made on first use; a failure is remembered as its reason."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, str], Decode | str] = {}
+        self._factory: Any = None
+
+    def for_channel(self, ch: ChannelData) -> Decode:
+        """The decoder of ``ch``'s messages; :class:`Undecodable` naming the reason when there is none."""
+        key = (ch.schema.id if ch.schema is not None else 0, ch.message_encoding)
+        if key not in self._cache:
+            try:
+                self._cache[key] = self._make(ch)
+            except Undecodable as exc:
+                self._cache[key] = str(exc)
+        found = self._cache[key]
+        if isinstance(found, str):
+            raise Undecodable(found)
+        return found
+
+    def _make(self, ch: ChannelData) -> Decode:
+        if ch.message_encoding == "json":
+            return _json_decode
+        if ch.message_encoding != "cdr":
+            raise Undecodable(f"unsupported encoding {ch.message_encoding!r}")
+        if ch.schema is None:
+            raise Undecodable("CDR messages without a schema")
+        if ch.schema.encoding != "ros2msg":
+            raise Undecodable(f"unsupported schema encoding {ch.schema.encoding!r} (only ros2msg is)")
+        if "---" in ch.schema.data.decode(errors="replace").splitlines():
+            raise Undecodable(
+                f"schema {ch.schema.name} is a service definition (request --- response), not a message: "
+                "service events are not read"
+            )
+        from mcap_ros2.decoder import DecoderFactory
+
+        self._factory = self._factory or DecoderFactory()
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):  # the vendored msg parser prints its complaints
+                decoder = self._factory.decoder_for("cdr", ch.schema)
+        except Exception as exc:
+            raise Undecodable(f"schema {ch.schema.name} does not parse ({_describe(exc)})") from exc
+        if decoder is None:
+            raise Undecodable(f"no CDR decoder for schema {ch.schema.name}")
+        return decoder  # type: ignore[no-any-return]
+
+
+@dataclass
+class _Collected:
+    mapping: Mapping
+    stamps: list[int]
+    first: Any
+
+
+def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected | None:
+    """Decode every message in log-time order into the topic's mapping; None if no stream can come of it."""
+    mapping: Mapping | None = None
+    first: Any = None
+    stamps: list[int] = []
     for log_time, data in sorted(ch.messages, key=lambda m: m[0]):
         try:
-            out.append((log_time, decode(data)))
-        except Exception as exc:  # a malformed message costs that message only
-            report.undecodable[f"{ch.topic}: {type(exc).__name__}"] += 1
-    return out
-
-
-def _numeric(name: str, ch: ChannelData, ex: Extractor, msgs: list[tuple[int, Any]], report: ReadReport) -> Any:
-    rows, stamps = [], []
-    for log_time, msg in msgs:
-        try:
-            rows.append(ex.row(msg))
-        except (ValueError, AttributeError, TypeError) as exc:
-            report.undecodable[f"{ch.topic}: {exc}"] += 1
+            msg = decode(data)
+            if mapping is None:
+                first, mapping = msg, mapping_for(ch.type_name, msg, ch.topic)
+                if mapping is None:
+                    report.skipped[f"{ch.topic}: no numeric fields: {ch.type_name}"] += len(ch.messages)
+                    return None
+            stamp = stamp_ns(msg) or log_time
+            mapping.add(msg)
+        except UnsupportedType as exc:
+            report.undecodable[f"{ch.topic}: {exc}"] += len(ch.messages)
+            return None
+        except (
+            Exception
+        ) as exc:  # a malformed message (CDR buffer too short, missing field) costs itself only
+            report.undecodable[f"{ch.topic}: {_describe(exc)}"] += 1
             continue
-        stamps.append(stamp_ns(msg) or log_time)
-    if not rows:
-        return None
-    data = NumericData(np.array(stamps, dtype=np.int64), np.array(rows, dtype=np.float64).reshape(len(rows), -1))
-    stream = numeric_stream(
-        name,
-        data,
-        ex.columns,
-        role=ex.role,
-        unit=ex.unit,
-        column_units=ex.column_units,
-        frame=frame_id(msgs[0][1]),
-        quaternion_order=ex.quaternion_order,
-        source=ch.topic,
-    )
-    return stream, data
+        stamps.append(stamp)
+    return _Collected(mapping, stamps, first) if mapping is not None and stamps else None
 
 
-def _video(name: str, ch: ChannelData, ex: Extractor, msgs: list[tuple[int, Any]], report: ReadReport) -> Any:
-    first = msgs[0][1]
-    codec = ex.codec or video_codec(first)
-    if codec is None:
-        report.undecodable[f"{ch.topic}: unknown image format {getattr(first, 'format', '')!r}"] += len(msgs)
+def _numeric(name: str, ch: ChannelData, c: _Collected, report: ReadReport) -> Built | None:
+    m = c.mapping
+    assert not isinstance(m, VideoMapping)
+    values = m.table()
+    if not m.columns:
+        report.skipped[f"{ch.topic}: no numeric fields: {ch.type_name}"] += len(c.stamps)
         return None
-    packets = [bytes(m.data) for _, m in msgs]
-    stamps = np.array([stamp_ns(m) or t for t, m in msgs], dtype=np.int64)
-    width: int | None
-    height: int | None
-    if codec == "rawvideo":
-        width, height = int(first.width), int(first.height)
-    else:
-        width, height = probe_size(codec, packets)
-    data = VideoData(stamps, codec=codec, width=width, height=height, packets=packets)
-    extra = {"pixel_format": str(first.encoding)} if codec == "rawvideo" else {}
-    stream = video_stream(name, data, frame=frame_id(first), source=ch.topic, **extra)
-    return stream, data
+    data = NumericData(np.array(c.stamps, dtype=np.int64), values)
+    info = {
+        "role": m.role,
+        "unit": m.unit,
+        "column_units": m.column_units,
+        "quaternion_order": m.quaternion_order,
+    }
+    return numeric_stream(name, data, m.columns, frame=frame_id(c.first), source=ch.topic, **info), data
+
+
+def _video(name: str, ch: ChannelData, c: _Collected) -> Built:
+    m = c.mapping
+    assert isinstance(m, VideoMapping)
+    m.probe_size()
+    data = VideoData(np.array(c.stamps, dtype=np.int64), m.codec, m.width, m.height, packets=m.packets)
+    extra = {"pixel_format": m.pixel_format} if m.pixel_format else {}
+    return video_stream(name, data, role=m.role, frame=frame_id(c.first), source=ch.topic, **extra), data
 
 
 def build_stream(
-    name: str, ch: ChannelData, decoder_for: Callable[[ChannelData], Callable[[bytes], Any]], report: ReadReport
-) -> tuple[Stream, Payload] | None:
-    """The canonical stream of one channel, or None (with the reason counted in the report)."""
-    if not ch.messages:
-        report.skipped[f"{ch.topic}: no messages"] += 0
-        return None
+    name: str, ch: ChannelData, decoders: Decoders, report: ReadReport, pending: list[Pending]
+) -> Built | None:
+    """The canonical stream of one channel, or None with the reason counted in the report."""
     try:
-        decode = decoder_for(ch)
-    except ValueError as exc:
+        decode = decoders.for_channel(ch)
+    except Undecodable as exc:
         report.undecodable[f"{ch.topic}: {exc}"] += len(ch.messages)
         return None
-    msgs = _decode_all(ch, decode, report)
-    if not msgs:
+    collected = _collect(ch, decode, report)
+    if collected is None:
         return None
-    ex = extractor_for(ch.schema_name, msgs[0][1])
-    if ex is None:
-        report.skipped[f"{ch.topic}: no numeric fields in {ch.schema_name}"] += len(msgs)
+    m = collected.mapping
+    for reason, n in m.skipped.items():
+        report.skipped[f"{ch.topic}: {reason}"] += n
+    built = (
+        _video(name, ch, collected) if isinstance(m, VideoMapping) else _numeric(name, ch, collected, report)
+    )
+    if built is None:
         return None
-    built = (_video if ex.kind == "video" else _numeric)(name, ch, ex, msgs, report)
-    if built is not None:
-        stream = built[0]
-        report.decoded += stream.count
-        report.streams[name] = {
-            "type": ch.schema_name,
-            "count": stream.count,
-            "rate_hz": stream.measured_rate_hz,
-            "duration_s": ((stream.end_ns or 0) - (stream.start_ns or 0)) / 1e9,
-        }
-    return built  # type: ignore[no-any-return]
+    stream = built[0]
+    for text, note in m.notes.items():
+        at = collected.stamps[min(note.first_row, len(collected.stamps) - 1)]
+        pending.append(
+            Pending(note.code, f"{ch.topic}: {text} ({note.count} messages)", name, at, note.count)
+        )
+    report.decoded += stream.count
+    report.streams[name] = {
+        "type": ch.type_name,
+        "count": stream.count,
+        "rate_hz": stream.measured_rate_hz,
+        "duration_s": ((stream.end_ns or 0) - (stream.start_ns or 0)) / 1e9,
+    }
+    return built

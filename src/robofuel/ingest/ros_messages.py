@@ -1,60 +1,88 @@
 """Mapping decoded ROS messages to canonical streams, independent of the container (MCAP, ROS 1 or 2 bags).
 
-Each message type has an :class:`Extractor` that turns one decoded message (attribute access, as ``mcap_ros2`` and
-``rosbags`` produce) into a row of floats with fixed column names, or into a compressed video frame. Types without
-a dedicated extractor are flattened: every numeric scalar and numeric array field becomes columns named by their
-path (``pose.position.x``, ``data[3]``). Types with no numeric field at all are reported as skipped.
+Messages are read through attribute access only (``msg.header.stamp.sec``), as ``mcap_ros2``, ``rosbags`` and
+a JSON document turned into namespaces all allow, so the same mappings serve every reader. One *mapping*
+object is made per topic by :func:`mapping_for` from the topic's type name and first message; the reader then
+calls ``add(msg)`` for every message in order and finally reads ``table()`` (numeric) or ``packets`` (video).
+
+Known types and what they become (columns; units SI; quaternions ``xyzw`` as ROS writes them):
+
+- ``sensor_msgs/JointState``: ``<joint>.position`` (rad, or m for prismatic joints), ``<joint>.velocity``,
+  ``<joint>.effort`` where recorded; role ``joint_position``, or ``gripper_joint`` when the topic or the joint
+  names mention a gripper or finger. Columns are matched by joint name, so a reordered message is still right.
+- ``geometry_msgs/Wrench[Stamped]``: ``force.x..z`` (N), ``torque.x..z`` (N m); role ``wrench``.
+- ``sensor_msgs/Imu``: ``orientation.x..w``, ``angular_velocity.x..z`` (rad/s), ``linear_acceleration.x..z``
+  (m/s^2); role ``imu``. Orientation is left out when the sensor marks it absent (covariance[0] = -1).
+- ``geometry_msgs/Pose[Stamped]``, ``PoseWithCovariance[Stamped]``: ``position.x..z`` (m),
+  ``orientation.x..w``.
+- ``geometry_msgs/Twist[Stamped]``: ``linear.x..z`` (m/s), ``angular.x..z`` (rad/s).
+- ``geometry_msgs/TransformStamped``, ``nav_msgs/Odometry``, ``sensor_msgs/MagneticField`` / ``Temperature`` /
+  ``FluidPressure``; ``std_msgs/*MultiArray`` keep ``data[i]`` only.
+- Video (see :mod:`robofuel.ingest.ros_video`): ``foxglove_msgs/CompressedVideo``,
+  ``sensor_msgs/CompressedImage``, ``sensor_msgs/Image``, ``foxglove.RawImage``.
+- Anything else: every numeric field flattened (:mod:`robofuel.ingest.ros_flatten`); ``std_msgs/String`` and
+  log messages are text only and give no stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-Row = list[float]
+from robofuel.ingest.ros_flatten import GenericMapping, NumericMapping, Row
+from robofuel.ingest.ros_video import VideoMapping, video_mapping
+
+Mapping = NumericMapping | VideoMapping
+#: Longest ``std_msgs/*MultiArray`` made into columns.
+MULTI_ARRAY_LIMIT = 4096
+
+#: Types that carry text, not signals: never a stream, counted as skipped ("no numeric fields").
+TEXT_TYPES = ("std_msgs/String", "rcl_interfaces/Log", "rosgraph_msgs/Log", "foxglove/Log")
+
+__all__ = [
+    "TEXT_TYPES",
+    "GenericMapping",
+    "Mapping",
+    "NumericMapping",
+    "VideoMapping",
+    "frame_id",
+    "mapping_for",
+    "normalise_type",
+    "stamp_ns",
+]
 
 
 def normalise_type(name: str) -> str:
-    """``pkg/msg/Type`` and ``pkg/Type`` both become ``pkg/Type``."""
+    """``pkg/msg/Type``, ``pkg/Type`` and ``pkg.Type`` (foxglove JSON schemas) all become ``pkg/Type``."""
+    if "/" not in name and "." in name:
+        name = name.replace(".", "/")
     parts = name.split("/")
     return f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else name
 
 
-def stamp_ns(msg: Any) -> int | None:
-    """Time of ``msg.header.stamp`` (or ``msg.timestamp``) in ns since epoch; None when absent or zero."""
-    stamp = getattr(getattr(msg, "header", None), "stamp", None) or getattr(msg, "timestamp", None)
-    if stamp is None:
+def time_ns(stamp: Any) -> int | None:
+    """ns of a ``builtin_interfaces/Time`` (sec, nanosec), ROS 1 time (secs, nsecs) or JSON (sec, nsec)."""
+    sec = getattr(stamp, "sec", getattr(stamp, "secs", None))
+    if sec is None:
         return None
-    sec = getattr(stamp, "sec", getattr(stamp, "secs", 0))
-    nsec = getattr(stamp, "nanosec", getattr(stamp, "nsecs", 0))
-    total = int(sec) * 1_000_000_000 + int(nsec)
+    nsec = getattr(stamp, "nanosec", getattr(stamp, "nsec", getattr(stamp, "nsecs", 0)))
+    return int(sec) * 1_000_000_000 + int(nsec)
+
+
+def stamp_ns(msg: Any) -> int | None:
+    """``msg.header.stamp`` (or a time-typed ``msg.timestamp``), ns since epoch; None if absent or zero."""
+    header = getattr(msg, "header", None)
+    stamp = getattr(header, "stamp", None) if header is not None else getattr(msg, "timestamp", None)
+    total = time_ns(stamp) if stamp is not None else None
     return total or None
 
 
 def frame_id(msg: Any) -> str | None:
+    """``msg.header.frame_id`` (or ``msg.frame_id``); None when absent or empty."""
     fid = getattr(getattr(msg, "header", None), "frame_id", None) or getattr(msg, "frame_id", None)
     return str(fid) if fid else None
-
-
-@dataclass
-class Extractor:
-    """How one message type becomes a stream: ``kind`` numeric or video, column names, role and units."""
-
-    kind: str
-    columns: list[str] = field(default_factory=list)
-    rows: Callable[[Any], Row] | None = None
-    role: str | None = None
-    unit: str | None = None
-    column_units: dict[str, str] = field(default_factory=dict)
-    quaternion_order: str | None = None
-    codec: str | None = None
-
-    def row(self, msg: Any) -> Row:
-        assert self.rows is not None
-        return self.rows(msg)
 
 
 def _xyz(v: Any) -> Row:
@@ -65,192 +93,179 @@ def _quat(q: Any) -> Row:
     return [float(q.x), float(q.y), float(q.z), float(q.w)]
 
 
-_XYZ = ["x", "y", "z"]
-_Q = ["qx", "qy", "qz", "qw"]
-
-
-def _prefixed(prefix: str, names: list[str]) -> list[str]:
-    return [f"{prefix}.{n}" for n in names]
+def _cols(prefix: str, axes: str = "xyz") -> list[str]:
+    return [f"{prefix}.{a}" for a in axes]
 
 
 def _units(columns: list[str], unit: str) -> dict[str, str]:
     return dict.fromkeys(columns, unit)
 
 
-def _pose(p: Any) -> Row:
+def _pose_row(p: Any) -> Row:
     return _xyz(p.position) + _quat(p.orientation)
 
 
-def _twist(t: Any) -> Row:
+def _twist_row(t: Any) -> Row:
     return _xyz(t.linear) + _xyz(t.angular)
 
 
-_POSE_COLS = _prefixed("position", _XYZ) + _prefixed("orientation", _Q)
-_TWIST_COLS = _prefixed("linear", _XYZ) + _prefixed("angular", _XYZ)
-_WRENCH_COLS = _prefixed("force", _XYZ) + _prefixed("torque", _XYZ)
-_IMU_COLS = _prefixed("orientation", _Q) + _prefixed("angular_velocity", _XYZ) + _prefixed("linear_acceleration", _XYZ)
+POSE = _cols("position") + _cols("orientation", "xyzw")
+TWIST = _cols("linear") + _cols("angular")
+WRENCH = _cols("force") + _cols("torque")
+POSE_UNITS = _units(POSE[:3], "m")
+TWIST_UNITS = _units(TWIST[:3], "m/s") | _units(TWIST[3:], "rad/s")
+WRENCH_UNITS = _units(WRENCH[:3], "N") | _units(WRENCH[3:], "N m")
 
 
-def _fixed() -> dict[str, Extractor]:
-    wrench = Extractor(
-        "numeric",
-        _WRENCH_COLS,
-        lambda m: _xyz(m.force) + _xyz(m.torque),
-        "wrench",
-        column_units=_units(_WRENCH_COLS[:3], "N") | _units(_WRENCH_COLS[3:], "N m"),
-    )
-    pose = Extractor(
-        "numeric", _POSE_COLS, _pose, "pose", column_units=_units(_POSE_COLS[:3], "m"), quaternion_order="xyzw"
-    )
-    twist = Extractor(
-        "numeric",
-        _TWIST_COLS,
-        _twist,
-        "twist",
-        column_units=_units(_TWIST_COLS[:3], "m/s") | _units(_TWIST_COLS[3:], "rad/s"),
-    )
-    imu_row: Callable[[Any], Row] = lambda m: (  # noqa: E731
-        _quat(m.orientation) + _xyz(m.angular_velocity) + _xyz(m.linear_acceleration)
-    )
-    imu = Extractor(
-        "numeric",
-        _IMU_COLS,
-        imu_row,
-        "imu",
-        quaternion_order="xyzw",
-        column_units=_units(_IMU_COLS[4:7], "rad/s") | _units(_IMU_COLS[7:], "m/s^2"),
-    )
-    tf_cols = _prefixed("translation", _XYZ) + _prefixed("rotation", _Q)
-    transform = Extractor(
-        "numeric",
-        tf_cols,
-        lambda m: _xyz(m.transform.translation) + _quat(m.transform.rotation),
-        "transform",
-        column_units=_units(tf_cols[:3], "m"),
-        quaternion_order="xyzw",
-    )
-    return {
-        "geometry_msgs/WrenchStamped": Extractor(**{**wrench.__dict__, "rows": lambda m: wrench.row(m.wrench)}),
-        "geometry_msgs/Wrench": wrench,
-        "geometry_msgs/PoseStamped": Extractor(**{**pose.__dict__, "rows": lambda m: _pose(m.pose)}),
-        "geometry_msgs/Pose": pose,
-        "geometry_msgs/PoseWithCovarianceStamped": Extractor(**{**pose.__dict__, "rows": lambda m: _pose(m.pose.pose)}),
-        "geometry_msgs/PoseWithCovariance": Extractor(**{**pose.__dict__, "rows": lambda m: _pose(m.pose)}),
-        "geometry_msgs/TwistStamped": Extractor(**{**twist.__dict__, "rows": lambda m: _twist(m.twist)}),
-        "geometry_msgs/Twist": twist,
-        "geometry_msgs/TransformStamped": transform,
-        "nav_msgs/Odometry": Extractor(
-            "numeric",
-            _POSE_COLS + _TWIST_COLS,
-            lambda m: _pose(m.pose.pose) + _twist(m.twist.twist),
-            "odometry",
-            quaternion_order="xyzw",
-        ),
-        "sensor_msgs/Imu": imu,
-        "sensor_msgs/MagneticField": Extractor(
-            "numeric", _XYZ, lambda m: _xyz(m.magnetic_field), "magnetic_field", unit="T"
-        ),
-        "sensor_msgs/Temperature": Extractor(
-            "numeric", ["temperature"], lambda m: [float(m.temperature)], "temperature", unit="degC"
-        ),
-        "sensor_msgs/FluidPressure": Extractor(
-            "numeric", ["fluid_pressure"], lambda m: [float(m.fluid_pressure)], "pressure", unit="Pa"
-        ),
-        "foxglove_msgs/CompressedVideo": Extractor("video"),
-        "foxglove/CompressedVideo": Extractor("video"),
-        "sensor_msgs/CompressedImage": Extractor("video"),
-        "sensor_msgs/Image": Extractor("video", codec="rawvideo"),
-        "foxglove/RawImage": Extractor("video", codec="rawvideo"),
-    }
+class FixedMapping(NumericMapping):
+    """A type with fixed columns: ``row`` turns one message into one float per column."""
+
+    def __init__(self, columns: list[str], row: Callable[[Any], Row], role: str | None, **info: Any) -> None:
+        super().__init__(columns, role=role, **info)
+        self._row = row
+
+    def row(self, msg: Any) -> Row:
+        return self._row(msg)
 
 
-FIXED = _fixed()
-VIDEO_CODECS = {
-    "h264": "h264",
-    "h265": "hevc",
-    "hevc": "hevc",
-    "av1": "av1",
-    "vp9": "vp9",
-    "jpeg": "mjpeg",
-    "jpg": "mjpeg",
-    "png": "png",
+def _wrench(inner: Callable[[Any], Any]) -> Callable[[Any, str], NumericMapping]:
+    row: Callable[[Any], Row] = lambda m: _xyz(inner(m).force) + _xyz(inner(m).torque)  # noqa: E731
+    return lambda first, topic: FixedMapping(WRENCH, row, "wrench", column_units=WRENCH_UNITS)
+
+
+def _pose(inner: Callable[[Any], Any]) -> Callable[[Any, str], NumericMapping]:
+    row: Callable[[Any], Row] = lambda m: _pose_row(inner(m))  # noqa: E731
+    return lambda first, topic: FixedMapping(
+        POSE, row, "pose", column_units=POSE_UNITS, quaternion_order="xyzw"
+    )
+
+
+def _twist(inner: Callable[[Any], Any]) -> Callable[[Any, str], NumericMapping]:
+    row: Callable[[Any], Row] = lambda m: _twist_row(inner(m))  # noqa: E731
+    return lambda first, topic: FixedMapping(TWIST, row, "twist", column_units=TWIST_UNITS)
+
+
+def _imu(first: Any, topic: str) -> NumericMapping:
+    """Orientation columns only if the first message has an orientation (covariance[0] != -1, REP 145)."""
+    cov = _seq(first, "orientation_covariance")
+    has_orientation = len(cov) == 0 or float(cov[0]) != -1.0
+    rates = _cols("angular_velocity") + _cols("linear_acceleration")
+    units = _units(rates[:3], "rad/s") | _units(rates[3:], "m/s^2")
+    if has_orientation:
+        row: Callable[[Any], Row] = lambda m: (  # noqa: E731
+            _quat(m.orientation) + _xyz(m.angular_velocity) + _xyz(m.linear_acceleration)
+        )
+        return FixedMapping(
+            _cols("orientation", "xyzw") + rates, row, "imu", column_units=units, quaternion_order="xyzw"
+        )
+    return FixedMapping(
+        rates, lambda m: _xyz(m.angular_velocity) + _xyz(m.linear_acceleration), "imu", column_units=units
+    )
+
+
+def _transform(first: Any, topic: str) -> NumericMapping:
+    cols = _cols("translation") + _cols("rotation", "xyzw")
+    row: Callable[[Any], Row] = lambda m: _xyz(m.transform.translation) + _quat(m.transform.rotation)  # noqa: E731
+    return FixedMapping(cols, row, "transform", column_units=_units(cols[:3], "m"), quaternion_order="xyzw")
+
+
+def _odometry(first: Any, topic: str) -> NumericMapping:
+    row: Callable[[Any], Row] = lambda m: _pose_row(m.pose.pose) + _twist_row(m.twist.twist)  # noqa: E731
+    units = POSE_UNITS | TWIST_UNITS
+    return FixedMapping(POSE + TWIST, row, "odometry", column_units=units, quaternion_order="xyzw")
+
+
+def _scalar(field: str, role: str, unit: str) -> Callable[[Any, str], NumericMapping]:
+    return lambda first, topic: FixedMapping([field], lambda m: [float(getattr(m, field))], role, unit=unit)
+
+
+def _multi_array(first: Any, topic: str) -> NumericMapping:
+    """``std_msgs/*MultiArray``: the ``data`` values only (the layout is a description, not a signal); up to
+    :data:`MULTI_ARRAY_LIMIT` of them, as such arrays are the signal itself (an action vector)."""
+    return GenericMapping(only=("data",), limit=MULTI_ARRAY_LIMIT)
+
+
+FIXED: dict[str, Callable[[Any, str], Mapping]] = {
+    "geometry_msgs/WrenchStamped": _wrench(lambda m: m.wrench),
+    "geometry_msgs/Wrench": _wrench(lambda m: m),
+    "geometry_msgs/PoseStamped": _pose(lambda m: m.pose),
+    "geometry_msgs/Pose": _pose(lambda m: m),
+    "geometry_msgs/PoseWithCovarianceStamped": _pose(lambda m: m.pose.pose),
+    "geometry_msgs/PoseWithCovariance": _pose(lambda m: m.pose),
+    "geometry_msgs/TwistStamped": _twist(lambda m: m.twist),
+    "geometry_msgs/Twist": _twist(lambda m: m),
+    "geometry_msgs/TransformStamped": _transform,
+    "nav_msgs/Odometry": _odometry,
+    "sensor_msgs/Imu": _imu,
+    "sensor_msgs/MagneticField": lambda first, topic: FixedMapping(
+        _cols("magnetic_field"), lambda m: _xyz(m.magnetic_field), "magnetic_field", unit="T"
+    ),
+    "sensor_msgs/Temperature": _scalar("temperature", "temperature", "degC"),
+    "sensor_msgs/FluidPressure": _scalar("fluid_pressure", "pressure", "Pa"),
 }
 
 
-def video_codec(msg: Any) -> str | None:
-    """FFmpeg codec name of a CompressedImage / CompressedVideo message's ``format`` (e.g. 'rgb8; jpeg ...')."""
-    fmt = str(getattr(msg, "format", "")).lower()
-    for key, codec in VIDEO_CODECS.items():
-        if key in fmt:
-            return codec
-    return None
+def _seq(msg: Any, name: str) -> Any:
+    """Field ``name`` of ``msg`` (a list, tuple or numpy array), or an empty list when absent."""
+    value = getattr(msg, name, None)
+    return [] if value is None else value
 
 
-def joint_state_extractor(first: Any) -> Extractor:
-    """Columns ``<joint>.position`` (+ ``.velocity``, ``.effort`` when the first message has them)."""
-    names = [str(n) for n in first.name] or [f"joint{i}" for i in range(len(first.position))]
-    parts = [p for p in ("position", "velocity", "effort") if len(getattr(first, p, [])) == len(names)]
-    columns = [f"{n}.{p}" for p in parts for n in names]
-    units = {f"{n}.effort": "N m" for n in names} | {f"{n}.velocity": "rad/s" for n in names}
+class JointStateMapping(NumericMapping):
+    """``sensor_msgs/JointState``: columns fixed by the first message's joints, later ones matched by name.
 
-    def rows(m: Any) -> Row:
-        if [str(n) for n in m.name] != names and len(m.name):
-            raise ValueError(f"joint set changed from {names} to {list(m.name)}")
-        return [float(v) for p in parts for v in getattr(m, p)]
+    A message whose joint set differs from the first one's (a joint added, dropped or renamed) still gives a
+    row: absent joints are NaN, unknown joints are ignored, and the change is noted (a finding on the stream).
+    """
 
-    role = "gripper_joint" if any(k in " ".join(names).lower() for k in ("finger", "gripper")) else "joint_position"
-    return Extractor("numeric", columns, rows, role, unit="rad", column_units=units)
+    def __init__(self, first: Any, topic: str) -> None:
+        names = [str(n) for n in first.name] or [f"joint{i}" for i in range(len(first.position))]
+        self.names = names
+        self.parts = [p for p in ("position", "velocity", "effort") if len(_seq(first, p)) == len(names)]
+        gripper = any(k in f"{topic} {' '.join(names)}".lower() for k in ("gripper", "finger"))
+        units = {f"{n}.velocity": "rad/s" for n in names} | {f"{n}.effort": "N m" for n in names}
+        super().__init__(
+            [f"{n}.{p}" for p in self.parts for n in names],
+            role="gripper_joint" if gripper else "joint_position",
+            # A gripper's finger joints are usually prismatic (m, m/s, N): JointState does not say which.
+            unit=None if gripper else "rad",
+            column_units={} if gripper else units,
+        )
+        self._index: dict[tuple[str, ...], tuple[list[int | None], bool]] = {}
 
+    def _order(self, names: tuple[str, ...]) -> tuple[list[int | None], bool]:
+        """For each known joint, its index in a message listing ``names`` (None if absent); and whether the
+        set of joints differs from the first message's."""
+        where = {n: i for i, n in enumerate(names)}
+        return [where.get(n) for n in self.names], set(names) != set(self.names)
 
-_NUMBER = (bool, int, float, np.number, np.bool_)
-MAX_ARRAY = 64  # longer numeric arrays (images, point clouds, covariance blobs) are not flattened into columns
-
-
-def _fields(msg: Any) -> list[str]:
-    slots = getattr(msg, "__slots__", None)
-    if slots:
-        return list(slots)
-    return list(vars(msg)) if hasattr(msg, "__dict__") else []
-
-
-def _flatten(msg: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
-    for name in _fields(msg):
-        value = getattr(msg, name)
-        path = f"{prefix}{name}"
-        if isinstance(value, _NUMBER):
-            yield path, float(value)
-        elif isinstance(value, bytes | bytearray | np.ndarray) or (
-            isinstance(value, list | tuple) and value and all(isinstance(v, _NUMBER) for v in value)
-        ):
-            if len(value) <= MAX_ARRAY:
-                yield from ((f"{path}[{i}]", float(v)) for i, v in enumerate(value))
-        elif isinstance(value, list | tuple):
-            for i, v in enumerate(value):
-                yield from _flatten(v, f"{path}[{i}].")
-        elif _fields(value):
-            yield from _flatten(value, f"{path}.")
+    def row(self, msg: Any) -> Row:
+        names = tuple(str(n) for n in msg.name) or tuple(self.names)
+        entry = self._index.get(names)
+        if entry is None:
+            entry = self._index[names] = self._order(names)
+        order, changed = entry
+        if changed:
+            self.note(f"joint set changed from {self.names} to {list(names)}", "ingest.joint_set_changed")
+        out: Row = []
+        for part in self.parts:
+            values = _seq(msg, part)
+            out.extend(float(values[i]) if i is not None and i < len(values) else np.nan for i in order)
+        return out
 
 
-def generic_extractor(first: Any) -> Extractor | None:
-    """Flattened numeric fields of an unknown type (column set fixed by the first message); None if there are none."""
-    columns = [c for c, _ in _flatten(first) if not c.startswith("header.")]
-    if not columns:
-        return None
-
-    def rows(m: Any) -> Row:
-        values = dict(_flatten(m))
-        return [values.get(c, float("nan")) for c in columns]
-
-    return Extractor("numeric", columns, rows)
-
-
-def extractor_for(type_name: str, first: Any) -> Extractor | None:
-    """The extractor for messages of ``type_name`` (built from the first message where columns depend on it)."""
+def mapping_for(type_name: str, first: Any, topic: str) -> Mapping | None:
+    """The mapping for a topic of ``type_name`` whose first message is ``first``; None for text-only types."""
     t = normalise_type(type_name)
     if t in FIXED:
-        return FIXED[t]
+        return FIXED[t](first, topic)
     if t in ("sensor_msgs/JointState", "foxglove/JointState"):
-        return joint_state_extractor(first)
-    if t == "std_msgs/String" or t.endswith("/Log"):
+        return JointStateMapping(first, topic)
+    video = video_mapping(t, first)
+    if video is not None:
+        return video
+    if t in TEXT_TYPES:
         return None
-    return generic_extractor(first)
+    if t.startswith("std_msgs/") and t.endswith("MultiArray"):
+        return _multi_array(first, topic)
+    return GenericMapping()

@@ -1,0 +1,178 @@
+"""Numeric mappings of decoded messages: the base class, and flattening of types with no dedicated mapping.
+
+A flattened type gets one column per numeric scalar or numeric array element, named by its path:
+``pose.position.x``, ``data[3]``, ``transforms[0].transform.translation.x``. Booleans become 0/1, integers
+float64 (exact up to 2^53). Strings are not signals and are left out; ``header`` and a time-typed
+``timestamp`` at the top level are the sample time, not columns. Arrays longer than :data:`MAX_ARRAY` (images,
+point clouds) are not made into columns: they are counted as skipped fields instead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Row = list[float]
+F64 = npt.NDArray[np.float64]
+
+#: Longer arrays (images, point clouds, long covariance blobs) are not flattened into columns.
+MAX_ARRAY = 64
+_NUMBER = (bool, int, float, np.number, np.bool_)
+
+
+@dataclass
+class Note:
+    """Something worth a finding (rule ``code``), first seen at row ``first_row`` and seen ``count`` times."""
+
+    code: str
+    first_row: int
+    count: int = 1
+
+
+class NumericMapping:
+    """Accumulates one topic's messages into a (N, C) float64 table with named columns.
+
+    ``add`` either appends exactly one row or raises (ValueError, AttributeError, TypeError, IndexError)
+    without changing anything, so the caller can count the message as undecodable and go on. ``notes`` collect
+    problems worth a finding on the stream; ``skipped`` counts fields left out, by reason.
+    """
+
+    kind = "numeric"
+
+    def __init__(
+        self,
+        columns: list[str],
+        *,
+        role: str | None = None,
+        unit: str | None = None,
+        column_units: dict[str, str] | None = None,
+        quaternion_order: str | None = None,
+    ) -> None:
+        self.columns = columns
+        self.role = role
+        self.unit = unit
+        self.column_units = column_units or {}
+        self.quaternion_order = quaternion_order
+        self.rows: list[Row] = []
+        self.notes: dict[str, Note] = {}
+        self.skipped: Counter[str] = Counter()
+
+    def row(self, msg: Any) -> Row:
+        """One float per column for ``msg``."""
+        raise NotImplementedError
+
+    def add(self, msg: Any) -> None:
+        row = self.row(msg)
+        if len(row) != len(self.columns):
+            raise ValueError(f"{len(row)} values for {len(self.columns)} columns")
+        self.rows.append(row)
+
+    def note(self, text: str, code: str = "ingest.inconsistent_messages") -> None:
+        """Record a problem with the row about to be added."""
+        found = self.notes.get(text)
+        if found is None:
+            self.notes[text] = Note(code, len(self))
+        else:
+            found.count += 1
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def table(self) -> F64:
+        """The (N, C) values, built once from the accumulated rows."""
+        return np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
+
+
+def fields(msg: Any) -> list[str]:
+    """Field names of a decoded message: ``__slots__`` (mcap_ros2), else its attributes (rosbags, JSON)."""
+    slots = getattr(msg, "__slots__", None)
+    if slots:
+        return list(slots)
+    return list(vars(msg)) if hasattr(msg, "__dict__") else []
+
+
+def _is_time(value: Any) -> bool:
+    return hasattr(value, "sec") or hasattr(value, "secs")
+
+
+def _array(path: str, value: Any, skipped: Counter[str], limit: int) -> Iterator[tuple[str, float]]:
+    """Columns ``path[i]`` of an array field: numbers directly, messages flattened, text left out."""
+    items: Any = value.ravel() if isinstance(value, np.ndarray) else value
+    if len(items) == 0 or isinstance(items[0], str):
+        return  # empty, or string[]: text, not a signal
+    if len(items) > limit:
+        skipped[f"field {path} not made into columns (arrays over {limit} values)"] += 1
+        return
+    if isinstance(items, bytes | bytearray) or (isinstance(items, np.ndarray) and items.dtype.kind in "biuf"):
+        yield from ((f"{path}[{i}]", float(v)) for i, v in enumerate(items))
+        return
+    for i, item in enumerate(items):
+        if isinstance(item, _NUMBER):
+            yield f"{path}[{i}]", float(item)
+        else:
+            yield from flatten(item, skipped, f"{path}[{i}].", limit)
+
+
+def flatten(
+    msg: Any, skipped: Counter[str], prefix: str = "", limit: int = MAX_ARRAY
+) -> Iterator[tuple[str, float]]:
+    """(column, value) for every numeric leaf of ``msg``; fields left out are counted in ``skipped``.
+
+    Arrays longer than ``limit`` values are left out (counted in ``skipped``)."""
+    for name in fields(msg):
+        value = getattr(msg, name)
+        path = prefix + name
+        if not prefix and (
+            (name == "header" and hasattr(value, "stamp")) or (name == "timestamp" and _is_time(value))
+        ):
+            continue
+        if isinstance(value, _NUMBER):
+            yield path, float(value)
+        elif isinstance(value, bytes | bytearray | np.ndarray | list | tuple):
+            yield from _array(path, value, skipped, limit)
+        elif value is not None and not isinstance(value, str) and fields(value):
+            yield from flatten(value, skipped, f"{path}.", limit)
+
+
+class GenericMapping(NumericMapping):
+    """Every numeric field of a type without a dedicated mapping; role None.
+
+    Columns are the union over all messages in first-seen order, so variable-length arrays lose nothing: a row
+    lacking a column holds NaN there. ``only`` keeps the named top-level fields (a MultiArray's ``data``),
+    ``limit`` is the longest array made into columns.
+    """
+
+    def __init__(self, only: tuple[str, ...] | None = None, limit: int = MAX_ARRAY) -> None:
+        super().__init__([])
+        self._only = only
+        self._limit = limit
+        self._dicts: list[dict[str, float]] = []
+        self._seen: dict[str, None] = {}
+
+    def add(self, msg: Any) -> None:
+        values = dict(flatten(msg, self.skipped, limit=self._limit))
+        if self._only is not None:
+            values = {k: v for k, v in values.items() if k.split("[")[0].split(".")[0] in self._only}
+        self._seen.update(dict.fromkeys(values))
+        self._dicts.append(values)
+
+    def __len__(self) -> int:
+        return len(self._dicts)
+
+    def table(self) -> F64:
+        self.columns = list(self._seen)
+        width = len(self.columns)
+        if all(len(d) == width for d in self._dicts):
+            rows = [[d[c] for c in self.columns] for d in self._dicts]
+            return np.array(rows, dtype=np.float64).reshape(len(rows), width)
+        out = np.full((len(self._dicts), width), np.nan)
+        index = {c: i for i, c in enumerate(self.columns)}
+        for r, d in enumerate(self._dicts):
+            for key, value in d.items():
+                out[r, index[key]] = value
+        return out
