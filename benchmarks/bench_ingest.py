@@ -1,4 +1,4 @@
-"""Ingest and process throughput on generated teleop MCAPs, beside the bare `mcap` + `mcap_ros2` decode of the
+"""Ingest, profile and qc throughput on generated teleop MCAPs, beside the bare `mcap` + `mcap_ros2` decode of the
 same files in the same run (the floor any MCAP ingester pays).
 
     .venv/bin/python benchmarks/bench_ingest.py [--n 12] [--repeat 5]
@@ -36,8 +36,8 @@ def bare_decode(files: list[Path]) -> int:
     return n
 
 
-def robofuel_ingest(files: list[Path], lake_dir: Path) -> tuple[float, float]:
-    """Seconds to ingest the files into a fresh lake (1 worker), then seconds for the profile step."""
+def robofuel_ingest(files: list[Path], lake_dir: Path) -> tuple[float, float, float]:
+    """Seconds to ingest the files into a fresh lake (1 worker), then for the profile step, then for qc."""
     lake = Lake(lake_dir)
     catalog = Catalog(lake.default_catalog_url)
     t0 = time.perf_counter()
@@ -45,8 +45,10 @@ def robofuel_ingest(files: list[Path], lake_dir: Path) -> tuple[float, float]:
     t1 = time.perf_counter()
     LocalEngine(lake, catalog, workers=1, progress=False).run(build_pipeline(["profile"]), catalog.episode_ids())
     t2 = time.perf_counter()
+    LocalEngine(lake, catalog, workers=1, progress=False).run(build_pipeline(["profile", "qc"]), catalog.episode_ids())
+    t3 = time.perf_counter()
     catalog.close()
-    return t1 - t0, t2 - t1
+    return t1 - t0, t2 - t1, t3 - t2
 
 
 def main() -> None:
@@ -62,11 +64,18 @@ def main() -> None:
         t = time.perf_counter()
         messages = bare_decode(files)
         bare = time.perf_counter() - t
-        ingest, profile = robofuel_ingest(files, work / f"lake{r}")
-        run = {"bare_s": bare, "ingest_s": ingest, "profile_s": profile, "messages": messages, "mb": size_mb}
+        ingest, profile, qc = robofuel_ingest(files, work / f"lake{r}")
+        run = {
+            "bare_s": bare,
+            "ingest_s": ingest,
+            "profile_s": profile,
+            "qc_s": qc,
+            "messages": messages,
+            "mb": size_mb,
+        }
         runs.append(run)
         print(json.dumps(run))
-    med = {k: statistics.median(r[k] for r in runs) for k in ("bare_s", "ingest_s", "profile_s")}
+    med = {k: statistics.median(r[k] for r in runs) for k in ("bare_s", "ingest_s", "profile_s", "qc_s")}
     print(
         json.dumps(
             {
@@ -79,6 +88,7 @@ def main() -> None:
                 "robofuel_msgs_s": round(runs[0]["messages"] / med["ingest_s"]),
                 "ratio_robofuel_over_bare_time": round(med["ingest_s"] / med["bare_s"], 2),
                 "profile_episodes_s": round(args.n / med["profile_s"], 1),
+                "qc_episodes_s": round(args.n / med["qc_s"], 1),
             }
         )
     )
