@@ -81,9 +81,9 @@ def _stream_figure(lake: Lake, meta: Episode, finding: Finding) -> Any:
             line_width=0,
             annotation_text=finding.code,
         )
-    fig.update_layout(
-        title=f"{stream.name} ({stream.unit or ''})", height=300, margin={"t": 40}, xaxis_title="s from episode start"
-    )
+    units = stream.unit or ", ".join(dict.fromkeys(stream.column_units.values()))
+    title = f"{stream.name} ({units})" if units else stream.name
+    fig.update_layout(title=title, height=300, margin={"t": 40}, xaxis_title="s from episode start")
     return fig
 
 
