@@ -1,25 +1,39 @@
-# Two entry points for a fresh machine (only python3 >= 3.11 and make needed): `make demo` and `make test`.
+# Entry points for a fresh machine (only python3 >= 3.11 with venv, and make, needed): `make demo` and `make test`.
+#
+#   make demo       .venv with robofuel[all], then `robofuel demo`
+#   make test       .venv with robofuel[dev], system packages (scripts/ensure-system-deps.sh), lint, typecheck, pytest
+#   make lint       ruff check src tests
+#   make typecheck  mypy (files and settings in pyproject.toml)
+#   make clean      remove .venv, caches and demo output
+#
+# The install into .venv is redone only when pyproject.toml is newer than its stamp file in .venv.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check --no-input
 
-.PHONY: demo test lint typecheck clean
+.PHONY: demo test lint typecheck system-deps clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "robofuel needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) -V 2>&1). Try: make PYTHON=python3.11 ..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(PIP) install -q --upgrade pip
 
-# Re-install only when pyproject.toml changes.
 $(VENV)/.installed-all: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[all]'
+	$(PIP) install -q -e '.[all]'
 	touch $@
 
+# [dev] includes [all], so it stamps both.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(PIP) install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-all
 
 demo: $(VENV)/.installed-all
 	$(BIN)/robofuel demo
+
+system-deps:
+	bash scripts/ensure-system-deps.sh
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
@@ -27,6 +41,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# Sequential on purpose (also under make -j): the first failure stops the run with a non-zero status.
 test: $(VENV)/.installed-dev
 	bash scripts/ensure-system-deps.sh
 	$(BIN)/ruff check src tests
@@ -34,4 +49,5 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) robofuel-demo robofuel-lake .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) robofuel-demo robofuel-lake build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find src tests benchmarks -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -43,14 +43,14 @@ episodes = sa.Table(
     sa.Column("format", sa.String(64), nullable=False),
     sa.Column("idx", sa.Integer, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("embodiment", sa.String(128)),
-    sa.Column("task", sa.String(256)),
+    sa.Column("embodiment", sa.Text),
+    sa.Column("task", sa.Text),
     sa.Column("instruction", sa.Text),
-    sa.Column("scene", sa.String(128)),
-    sa.Column("site", sa.String(128)),
-    sa.Column("station", sa.String(128)),
-    sa.Column("operator", sa.String(128)),
-    sa.Column("device", sa.String(256)),
+    sa.Column("scene", sa.Text),
+    sa.Column("site", sa.Text),
+    sa.Column("station", sa.Text),
+    sa.Column("operator", sa.Text),
+    sa.Column("device", sa.Text),
     sa.Column("day", sa.String(10), doc="UTC date of the episode start, YYYY-MM-DD."),
     sa.Column("start_ns", sa.BigInteger, nullable=False),
     sa.Column("duration_s", sa.Float, nullable=False),
@@ -211,7 +211,11 @@ class Catalog:
     def find_episode(self, prefix: str) -> str | None:
         """The one episode id equal to or starting with ``prefix``; None when none or several match."""
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(episodes.c.id).where(episodes.c.id.startswith(prefix)).limit(2)).all()
+            rows = c.execute(
+                sa.select(episodes.c.id)
+                .where(sa.or_(episodes.c.id == prefix, episodes.c.id.startswith(prefix, autoescape=True)))
+                .limit(2)
+            ).all()
         exact = [r[0] for r in rows if r[0] == prefix]
         return exact[0] if exact else (rows[0][0] if len(rows) == 1 else None)
 
@@ -226,7 +230,7 @@ class Catalog:
                 sa.func.sum(sa.case((episodes.c.verdict == "qualified", 1), else_=0)).label("qualified"),
             )
             .group_by(col)
-            .order_by(col)
+            .order_by(col.asc().nulls_last())
         )
         if where is not None:
             query = query.where(where)
@@ -277,4 +281,5 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA case_sensitive_like=ON")
     cur.close()

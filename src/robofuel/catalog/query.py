@@ -10,6 +10,7 @@ with a comma-separated list. Values may be quoted with ' or ". Examples::
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -39,9 +40,12 @@ def _value(token: str, field: str) -> Any:
         token = token[1:-1]
     if field in _NUMERIC:
         try:
-            return float(token)
-        except ValueError as exc:
-            raise InputError(f"--where: {field} needs a number, got {token!r}") from exc
+            number = float(token)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise InputError(f"--where: {field} needs a number, got {token!r}")
+        return number
     return token
 
 
@@ -50,6 +54,8 @@ def _clause(field: str, op: str, raw: str) -> sa.ColumnElement[bool]:
         raise InputError(f"--where: unknown field {field!r}; fields: {', '.join(QUERYABLE)}")
     col = episodes.c[field]
     if op == "in":
+        if raw[:1] in "'\"":
+            raw = raw[1:-1]
         return col.in_([_value(v, field) for v in raw.split(",") if v])
     value = _value(raw, field)
     ops: dict[str, Any] = {
@@ -62,7 +68,8 @@ def _clause(field: str, op: str, raw: str) -> sa.ColumnElement[bool]:
         ">=": col.__ge__,
     }
     if op == "~":
-        return col.like(str(value).replace("*", "%").replace("?", "_"))
+        like = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return col.like(like.replace("*", "%").replace("?", "_"), escape="\\")
     if op not in ops:
         raise InputError(f"--where: unknown operator {op!r}")
     result: sa.ColumnElement[bool] = ops[op](value)
@@ -89,4 +96,6 @@ def parse_where(expr: str | None) -> sa.ColumnElement[bool] | None:
             if joiner == "or":
                 ors.append([])
             i += 1
+            if i == len(tokens):
+                raise InputError(f"--where: incomplete clause after {tokens[i - 1]!r} (expected FIELD OP VALUE)")
     return sa.or_(*[sa.and_(*group) for group in ors])

@@ -206,9 +206,7 @@ def _fill(info: Info, template_key: str, **values: int | str) -> Path:
     try:
         return info.root / template.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
-        raise _bad(
-            info.root / "meta" / "info.json", f"{template_key!r} {template!r} cannot be filled ({exc})"
-        ) from exc
+        raise _bad(info.root / "meta" / "info.json", f"{template_key!r} {template!r} cannot be filled ({exc})") from exc
 
 
 def _v2_episode(info: Info, row: dict[str, Any], where: Path) -> EpisodeRef:
