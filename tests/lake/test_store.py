@@ -77,3 +77,15 @@ def test_a_failed_write_leaves_nothing_visible(tmp_path: Path) -> None:
         write_episode(lake, ep)
     assert not lake.exists(lake.episode_dir(ep.meta.id))
     assert not list(lake.local_path("staging").iterdir())
+
+
+def test_stale_staging_folders_are_cleaned_and_fresh_ones_kept(tmp_path: Path) -> None:
+    import os
+    import time
+
+    lake = Lake(tmp_path / "lake")
+    stale, fresh = lake.new_staging(), lake.new_staging()
+    old = time.time() - 7200
+    os.utime(lake.local_path(stale), (old, old))
+    assert lake.clean_staging() == 1
+    assert not lake.exists(stale) and lake.exists(fresh)

@@ -18,7 +18,6 @@ import hashlib
 import io
 import wave
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -197,9 +196,3 @@ def load_episode(lake: Lake, episode_id: str, kinds: set[str] | None = None) -> 
             if loader is not None:
                 data.payloads[stream.name] = loader(lake, meta, stream)
     return data
-
-
-def episode_files(lake: Lake, meta: Episode) -> list[Path]:
-    """Local paths of every file of a stored episode (for validation and export)."""
-    folder = lake.local_path(lake.episode_dir(meta.id))
-    return sorted(p for p in folder.rglob("*") if p.is_file())

@@ -22,8 +22,8 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,14 +169,21 @@ class Lake:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(self._p(staging), recursive=True)
 
-    def clean_staging(self) -> int:
-        """Remove staging folders left by crashed runs; return how many."""
+    def clean_staging(self, older_than_s: float = 3600.0) -> int:
+        """Remove staging folders left by crashed runs (untouched for ``older_than_s``); return how many.
+
+        Younger folders may belong to a run still writing, so they are left alone.
+        """
         if not self.exists("staging"):
             return 0
-        left = self.fs.ls(self._p("staging"), detail=False)
-        for path in left:
-            self.fs.rm(path, recursive=True)
-        return len(left)
+        removed = 0
+        for entry in self.fs.ls(self._p("staging"), detail=True):
+            modified = entry.get("mtime") or entry.get("LastModified") or entry.get("created")
+            stamp = modified.timestamp() if hasattr(modified, "timestamp") else float(modified or 0)
+            if time.time() - stamp >= older_than_s:
+                self.fs.rm(entry["name"], recursive=True)
+                removed += 1
+        return removed
 
     def read_meta(self, episode_id: str) -> Episode:
         rel = f"{self.episode_dir(episode_id)}/episode.json"
@@ -192,11 +199,6 @@ class Lake:
 
     def open(self, rel: str, mode: str = "rb") -> Any:
         return self.fs.open(self._p(rel), mode)
-
-    def iter_episode_dirs(self) -> Iterator[str]:
-        """Lake-relative folders under episodes/ (committed or not: the catalog decides)."""
-        for meta_path in self.fs.glob(self._p("episodes/*/*/episode.json")):
-            yield str(meta_path)[len(self.root) + 1 : -len("/episode.json")]
 
     # -- quarantine ----------------------------------------------------------------------------------------------
 
