@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
@@ -33,6 +34,14 @@ FORMAT = "robofuel-wearable"
 _INFO_KEYS = ("role", "unit", "frame", "rate_hz", "column_units")
 
 
+def parse_ns(text: str) -> int:
+    """An int64 nanosecond timestamp from decimal text; ValueError if it is not one."""
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"{text!r} does not fit int64 nanoseconds")
+    return value
+
+
 def load_session(folder: Path) -> dict[str, Any]:
     """session.json as a dict; UnreadableRecording naming the file when it is not valid."""
     path = folder / "session.json"
@@ -49,7 +58,7 @@ def load_session(folder: Path) -> dict[str, Any]:
 
 def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, list[Finding]]:
     """Columns after timestamp_ns, the data, and findings for lines that could not be parsed."""
-    text = path.read_text()
+    text = path.read_bytes().decode("utf-8", errors="replace")  # a bad byte spoils its line, not the file
     lines = text.split("\n")
     header = lines[0].strip().split(",")
     if header[0] != "timestamp_ns":
@@ -65,8 +74,9 @@ def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, li
         try:
             if len(fields) != width:
                 raise ValueError(f"{len(fields)} fields")
-            rows.append([float(v) for v in fields[1:]])
-            ts.append(int(fields[0]))
+            row, stamp = [float(v) for v in fields[1:]], parse_ns(fields[0])
+            rows.append(row)
+            ts.append(stamp)
         except ValueError:
             bad.append(number)
     findings = []
@@ -81,12 +91,34 @@ def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, li
     return columns, NumericData(np.array(ts, dtype=np.int64), values), findings
 
 
-def _video(folder: Path, name: str, info: dict[str, Any], report: ReadReport) -> tuple[Stream, Payload] | None:
+def frame_times(path: Path, report: ReadReport, findings: list[Finding]) -> npt.NDArray[np.int64]:
+    """The ``timestamp_ns`` column of a ``frame_index,timestamp_ns`` table; bad lines skipped with a finding."""
+    stamps, bad = [], 0
+    for line in path.read_bytes().decode("utf-8", errors="replace").split("\n")[1:]:
+        parts = line.split(",")
+        if not line.strip():
+            continue
+        try:
+            if len(parts) != 2:
+                raise ValueError(f"{len(parts)} fields")
+            stamps.append(parse_ns(parts[1]))
+        except ValueError:
+            bad += 1
+    if bad:
+        report.undecodable[f"{path.name}: unparsable line"] += bad
+        findings.append(
+            report.finding("ingest.malformed", f"{path.name}: {bad} unparsable lines skipped", Severity.blocking)
+        )
+    return np.array(stamps, dtype=np.int64)
+
+
+def _video(
+    folder: Path, name: str, info: dict[str, Any], report: ReadReport, findings: list[Finding]
+) -> tuple[Stream, Payload] | None:
     file, frames = folder / str(info.get("file", f"{name}.mp4")), folder / str(info.get("frames", f"{name}_frames.csv"))
     if not file.is_file() or not frames.is_file():
         return None
-    lines = [ln.split(",") for ln in frames.read_text().split("\n")[1:] if ln.strip()]
-    stamps = np.array([int(parts[1]) for parts in lines if len(parts) == 2], dtype=np.int64)
+    stamps = frame_times(frames, report, findings)
     data = VideoData(
         stamps, codec=str(info.get("codec", "h264")), width=info.get("width"), height=info.get("height"), file=file
     )
@@ -154,7 +186,7 @@ class WearableReader(Reader):
                     findings += built[2]
                     built = built[:2]
             elif kind == "video":
-                built = _video(path, name, info, report)
+                built = _video(path, name, info, report, findings)
             else:
                 built = _audio(path, name, info, int(session.get("start_ns", 0)))
             if built is None:
