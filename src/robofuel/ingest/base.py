@@ -20,6 +20,9 @@ from robofuel.errors import InputError
 from robofuel.standard import Episode, EpisodeData, Finding, Payload, RecordingRef, Severity, Stream, Task
 from robofuel.standard.data import episode_span
 
+#: A stream's metadata with its samples: what readers assemble episodes from.
+Built = tuple[Stream, Payload]
+
 #: ``--set`` keys and where they land in the episode metadata.
 METADATA_KEYS = (
     "operator",

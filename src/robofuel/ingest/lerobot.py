@@ -29,12 +29,11 @@ from typing import Any
 
 import av
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.lerobot_meta import (
     EpisodeRef,
     Info,
@@ -56,20 +55,16 @@ from robofuel.standard import (
     EpisodeData,
     Finding,
     NumericData,
-    Payload,
     Severity,
-    Stream,
     Task,
     VideoData,
     numeric_stream,
     video_stream,
 )
+from robofuel.standard.data import F64, I64
 
 ROLES = {"observation.state": "state", "action": "action"}
 TIME_BASE = "no absolute time in LeRobot: t = 0 ns is the Unix epoch; rows at LeRobot's per-episode 'timestamp'"
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
-Built = tuple[Stream, Payload]
 
 
 class LeRobotReader(Reader):

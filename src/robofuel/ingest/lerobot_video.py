@@ -9,19 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-import numpy as np
-import numpy.typing as npt
-
-from robofuel.standard import (
-    Payload,
-    Stream,
-)
-
-ROLES = {"observation.state": "state", "action": "action"}
-TIME_BASE = "no absolute time in LeRobot: t = 0 ns is the Unix epoch; rows at LeRobot's per-episode 'timestamp'"
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
-Built = tuple[Stream, Payload]
 
 
 @dataclass

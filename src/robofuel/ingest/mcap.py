@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.mcap_scan import MAGIC, Scan, scan_file
-from robofuel.ingest.mcap_streams import Built, Decoders, Pending, build_stream
+from robofuel.ingest.mcap_streams import Decoders, Pending, build_stream
 from robofuel.standard import Finding, Severity
 from robofuel.standard.data import episode_span
 
@@ -106,16 +106,10 @@ def _damage_findings(scan: Scan, report: ReadReport, end_s: float) -> list[Findi
     n = scan.message_count
     if scan.damage is not None:
         report.recovered = f"read {n} messages up to byte {scan.bytes_read} of {scan.size}; {scan.damage}"
-        text = (
-            f"the recording is incomplete: {scan.damage}; {n} messages read up to byte {scan.bytes_read} of "
-        )
-        found.append(
-            report.finding("ingest.truncated", text + f"{scan.size}", Severity.blocking, start_s=end_s)
-        )
+        text = f"the recording is incomplete: {scan.damage}; {n} messages read up to byte {scan.bytes_read} of "
+        found.append(report.finding("ingest.truncated", text + f"{scan.size}", Severity.blocking, start_s=end_s))
     for what in scan.skipped_records:
-        found.append(
-            report.finding("ingest.corrupt_record", f"{what}; its messages are lost", Severity.blocking)
-        )
+        found.append(report.finding("ingest.corrupt_record", f"{what}; its messages are lost", Severity.blocking))
     if scan.skipped_records:
         lost = f"skipped {len(scan.skipped_records)} damaged record(s)"
         report.recovered = f"{report.recovered}; {lost}" if report.recovered else f"read {n} messages; {lost}"
@@ -146,9 +140,7 @@ def findings(scan: Scan, report: ReadReport, streams: list[Built], pending: list
         found.append(report.finding("ingest.undecodable", text, Severity.info, value=float(n)))
     for p in pending:
         at = None if p.at_ns is None else max(0.0, (p.at_ns - start_ns) / 1e9)
-        found.append(
-            report.finding(p.code, p.message, p.severity, stream=p.stream, start_s=at, value=p.value)
-        )
+        found.append(report.finding(p.code, p.message, p.severity, stream=p.stream, start_s=at, value=p.value))
     return found
 
 
@@ -173,9 +165,7 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
     encodings = {c.message_encoding for c in with_messages}
     if not with_messages:
         why = f" ({scan.damage})" if scan.damage else ""
-        return UnreadableRecording(
-            str(path), f"the file holds no message{why}", "check the recorder's topics"
-        )
+        return UnreadableRecording(str(path), f"the file holds no message{why}", "check the recorder's topics")
     if report.undecodable and not report.skipped:
         problem = f"no message could be decoded (message encodings: {', '.join(sorted(encodings))}): "
     else:
@@ -199,14 +189,8 @@ class McapReader(Reader):
             raise UnreadableRecording(str(path), "not a file", "an MCAP recording is a single .mcap file")
         if not self.sniff(path):
             size = path.stat().st_size
-            what = (
-                "the file is empty (0 bytes)"
-                if size == 0
-                else "not an MCAP file (no MCAP magic bytes at its start)"
-            )
-            raise UnreadableRecording(
-                str(path), what, "re-copy it from the recorder, or name the right --format"
-            )
+            what = "the file is empty (0 bytes)" if size == 0 else "not an MCAP file (no MCAP magic bytes at its start)"
+            raise UnreadableRecording(str(path), what, "re-copy it from the recorder, or name the right --format")
         report = ReadReport(str(path), self.name)
         try:
             scan = scan_file(path)

@@ -89,9 +89,7 @@ class Scan:
             schema = self._schemas.get(rec.schema_id)
             self.channels[rec.id] = ChannelData(rec.id, rec.topic, rec.message_encoding, schema)
         elif isinstance(rec, Metadata):
-            self.metadata[rec.name] = dict(
-                rec.metadata
-            )  # rosbag2 rewrites its record at close: the last wins
+            self.metadata[rec.name] = dict(rec.metadata)  # rosbag2 rewrites its record at close: the last wins
         elif isinstance(rec, Statistics):
             self.summary_counts = dict(rec.channel_message_counts)
         elif isinstance(rec, Header):
@@ -141,9 +139,7 @@ def walk(f: IO[bytes], scan: Scan) -> Iterator[Any]:
         body = f.read(length)
         try:
             records = _parse(opcode, body)
-        except (
-            Exception
-        ) as exc:  # CRC mismatch, decompression or record-parsing errors: skip this record only
+        except Exception as exc:  # CRC mismatch, decompression or record-parsing errors: skip this record only
             what = _NAMES.get(opcode, f"opcode 0x{opcode:02x}")
             scan.skipped_records.append(f"{what} record at bytes {pos}-{pos + 9 + length}: {_describe(exc)}")
             records = []

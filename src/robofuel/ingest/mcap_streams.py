@@ -20,14 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from robofuel.ingest.base import ReadReport
+from robofuel.ingest.base import Built, ReadReport
 from robofuel.ingest.mcap_scan import ChannelData
 from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_ns
 from robofuel.ingest.ros_video import UnsupportedType
-from robofuel.standard import NumericData, Payload, Severity, Stream, VideoData, numeric_stream, video_stream
+from robofuel.standard import NumericData, Severity, VideoData, numeric_stream, video_stream
 
 Decode = Callable[[bytes], Any]
-Built = tuple[Stream, Payload]
 #: What a malformed message raises inside a mapping; it costs that message only.
 MESSAGE_ERRORS = (ValueError, AttributeError, TypeError, IndexError, KeyError)
 
@@ -129,9 +128,7 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
         except UnsupportedType as exc:
             report.undecodable[f"{ch.topic}: {exc}"] += len(ch.messages)
             return None
-        except (
-            Exception
-        ) as exc:  # a malformed message (CDR buffer too short, missing field) costs itself only
+        except Exception as exc:  # a malformed message (CDR buffer too short, missing field) costs itself only
             report.undecodable[f"{ch.topic}: {_describe(exc)}"] += 1
             continue
         stamps.append(stamp)
@@ -179,17 +176,13 @@ def build_stream(
     m = collected.mapping
     for reason, n in m.skipped.items():
         report.skipped[f"{ch.topic}: {reason}"] += n
-    built = (
-        _video(name, ch, collected) if isinstance(m, VideoMapping) else _numeric(name, ch, collected, report)
-    )
+    built = _video(name, ch, collected) if isinstance(m, VideoMapping) else _numeric(name, ch, collected, report)
     if built is None:
         return None
     stream = built[0]
     for text, note in m.notes.items():
         at = collected.stamps[min(note.first_row, len(collected.stamps) - 1)]
-        pending.append(
-            Pending(note.code, f"{ch.topic}: {text} ({note.count} messages)", name, at, note.count)
-        )
+        pending.append(Pending(note.code, f"{ch.topic}: {text} ({note.count} messages)", name, at, note.count))
     report.decoded += stream.count
     report.streams[name] = {
         "type": ch.type_name,

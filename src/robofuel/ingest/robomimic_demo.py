@@ -13,33 +13,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from robofuel.ingest.base import ReadReport
+from robofuel.ingest.base import Built, ReadReport
 from robofuel.standard import (
     Finding,
     NumericData,
-    Payload,
     Severity,
-    Stream,
     VideoData,
     numeric_stream,
     video_stream,
 )
+from robofuel.standard.data import F64, I64
 
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-#: Where an HDF5 superblock may start (files with a user block put it at a power of two from 512).
-MAGIC_OFFSETS = (0, 512, 1024, 2048)
-SUFFIXES = (".hdf5", ".h5", ".he5")
-DEFAULT_FREQ = 20.0
 OBS_GROUPS = ("obs", "next_obs")
 OPERATOR_INPUT = "operator_input"  # nested groups: teleop device and controller telemetry, not robot signals
 ROLES = {"actions": "action", "states": "state", "robot0_joint_pos": "joint_position"}
 UNITS = {"joint_torques": "N m", "robot0_joint_pos": "rad", "robot0_joint_vel": "rad/s"}
 #: Values per step above which a non-image array is not made a numeric stream (depth maps, point clouds).
 MAX_VALUES_PER_STEP = 1024
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
 Array = npt.NDArray[Any]
-Built = tuple[Stream, Payload]
 
 
 def _epoch_ns(seconds: Any) -> int:

@@ -118,18 +118,14 @@ def _array(path: str, value: Any, skipped: Counter[str], limit: int) -> Iterator
             yield from flatten(item, skipped, f"{path}[{i}].", limit)
 
 
-def flatten(
-    msg: Any, skipped: Counter[str], prefix: str = "", limit: int = MAX_ARRAY
-) -> Iterator[tuple[str, float]]:
+def flatten(msg: Any, skipped: Counter[str], prefix: str = "", limit: int = MAX_ARRAY) -> Iterator[tuple[str, float]]:
     """(column, value) for every numeric leaf of ``msg``; fields left out are counted in ``skipped``.
 
     Arrays longer than ``limit`` values are left out (counted in ``skipped``)."""
     for name in fields(msg):
         value = getattr(msg, name)
         path = prefix + name
-        if not prefix and (
-            (name == "header" and hasattr(value, "stamp")) or (name == "timestamp" and _is_time(value))
-        ):
+        if not prefix and ((name == "header" and hasattr(value, "stamp")) or (name == "timestamp" and _is_time(value))):
             continue
         if isinstance(value, _NUMBER):
             yield path, float(value)

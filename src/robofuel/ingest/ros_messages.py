@@ -135,9 +135,7 @@ def _wrench(inner: Callable[[Any], Any]) -> Callable[[Any, str], NumericMapping]
 
 def _pose(inner: Callable[[Any], Any]) -> Callable[[Any, str], NumericMapping]:
     row: Callable[[Any], Row] = lambda m: _pose_row(inner(m))  # noqa: E731
-    return lambda first, topic: FixedMapping(
-        POSE, row, "pose", column_units=POSE_UNITS, quaternion_order="xyzw"
-    )
+    return lambda first, topic: FixedMapping(POSE, row, "pose", column_units=POSE_UNITS, quaternion_order="xyzw")
 
 
 def _twist(inner: Callable[[Any], Any]) -> Callable[[Any, str], NumericMapping]:
