@@ -162,3 +162,9 @@ def check_combination(placed: Sequence[FaultSpec]) -> None:
     for s in placed:
         if s.kind != "missing_stream" and s.stream in missing:
             raise ValueError(f"fault {s.kind} on {s.stream}, which missing_stream leaves out")
+
+
+def truncated(spec: FaultSpec, start_s: float, end_s: float, size: int, original: int) -> FaultSpec:
+    """The placed ``truncated_file`` fault: lost from the last readable sample (``start_s``) to the end, with sizes."""
+    params = {**spec.params, "size_bytes": size, "original_size_bytes": original}
+    return replace(spec, start_s=start_s, duration_s=round(end_s - start_s, 6), params=params)

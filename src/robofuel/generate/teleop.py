@@ -16,13 +16,12 @@ Topics (all stamps int ns since the Unix epoch; see :mod:`robofuel.generate.mcap
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from robofuel.generate.draft import Draft, Series, StreamInfo, Video
-from robofuel.generate.faults import FaultSpec, check_combination, idle_s, normalise, place
+from robofuel.generate.faults import FaultSpec, check_combination, idle_s, normalise, place, truncated
 from robofuel.generate.inject import apply
 from robofuel.generate.mcap_writer import last_log_time, truncate, write_mcap
 from robofuel.generate.models import panda_chain
@@ -104,8 +103,7 @@ def _cut(path: Path, spec: FaultSpec, t0: int, end_s: float) -> FaultSpec:
     size = truncate(path, float(spec.params["fraction"]))
     last = last_log_time(path)
     start = round((last - t0) / 1e9, 3) if last is not None else 0.0
-    params = {**spec.params, "size_bytes": size, "original_size_bytes": original}
-    return replace(spec, start_s=start, duration_s=round(end_s - start, 6), params=params)
+    return truncated(spec, start, end_s, size, original)
 
 
 def generate_teleop(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from robofuel.generate import wearable as W
 from robofuel.generate.draft import F64, I64, Draft, Series, Video
-from robofuel.generate.faults import FaultSpec, check_combination, idle_s, normalise, place
+from robofuel.generate.faults import FaultSpec, check_combination, idle_s, normalise, place, truncated
 from robofuel.generate.inject import apply
 from robofuel.generate.media import write_mp4, write_wav
 from robofuel.generate.motion import clock, phase, rng_for, seconds, start_ns
@@ -104,9 +103,7 @@ def _cut(folder: Path, spec: FaultSpec, t0: int, end_s: float) -> FaultSpec:
     path = folder / STREAMS[spec.stream or ""].source
     original = path.stat().st_size
     size, last_ns = cut_csv(path, float(spec.params["fraction"]))
-    start = round((last_ns - t0) / 1e9, 3)
-    params = {**spec.params, "size_bytes": size, "original_size_bytes": original}
-    return replace(spec, start_s=start, duration_s=round(end_s - start, 6), params=params)
+    return truncated(spec, round((last_ns - t0) / 1e9, 3), end_s, size, original)
 
 
 def generate_wearable(

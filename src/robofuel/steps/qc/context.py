@@ -64,3 +64,8 @@ def runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def finite(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``values`` with NaN and inf set to 0: rules measure what the sensor did report (profile flags the rest)."""
+    return np.where(np.isfinite(values), values, 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from robofuel.standard import NumericData, Severity, Stream
-from robofuel.steps.qc.context import RuleContext
+from robofuel.steps.qc.context import RuleContext, finite
 
 MOTION_ROLES = ("joint_position", "hand_keypoints", "state")
 
@@ -16,7 +16,7 @@ WINDOW_S = 0.2  # speed is measured over this span, so sensor noise does not loo
 def _speed(stream: Stream, data: NumericData) -> np.ndarray:  # type: ignore[type-arg]
     """Speed (units/s of the stream) of each sample over the next WINDOW_S, from positions only."""
     cols = [i for i, c in enumerate(stream.columns) if not c.endswith((".velocity", ".effort"))]
-    values = np.where(np.isfinite(data.values[:, cols]), data.values[:, cols], 0.0)
+    values = finite(data.values[:, cols])
     t = (data.timestamps_ns - data.timestamps_ns[0]) / 1e9
     ahead = np.clip(np.searchsorted(t, t + WINDOW_S), 0, len(t) - 1)
     dt = t[ahead] - t

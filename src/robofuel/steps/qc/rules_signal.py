@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from robofuel.standard import Severity
-from robofuel.steps.qc.context import RuleContext, runs
+from robofuel.steps.qc.context import RuleContext, finite, runs
 
 
 def frozen(ctx: RuleContext) -> None:
@@ -37,20 +37,20 @@ def joint_limits(ctx: RuleContext) -> None:
     for s, d in ctx.numeric("joint_position"):
         cols = _position_columns(s.columns)
         pos = d.values[:, cols]
-        finite = np.where(np.isfinite(pos), pos, 0.0)
-        if np.abs(finite).max(initial=0.0) > ctx.th["degrees_suspect_rad"]:
+        reported = finite(pos)
+        if np.abs(reported).max(initial=0.0) > ctx.th["degrees_suspect_rad"]:
             ctx.add(
                 "signal.unit_degrees",
                 Severity.blocking,
-                f"{s.name}: |position| up to {np.abs(finite).max():.1f} declared rad: looks like degrees",
+                f"{s.name}: |position| up to {np.abs(reported).max():.1f} declared rad: looks like degrees",
                 stream=s.name,
-                value=float(np.abs(finite).max()),
+                value=float(np.abs(reported).max()),
             )
             continue
         if len(lower) != len(cols):
             continue
         margin = ctx.th["joint_limit_margin_rad"]
-        beyond = (finite < lower - margin) | (finite > upper + margin)
+        beyond = (reported < lower - margin) | (reported > upper + margin)
         for a, b in runs(beyond.any(axis=1)):
             joints = sorted({s.columns[cols[j]] for j in np.flatnonzero(beyond[a:b].any(axis=0))})
             ctx.add(
@@ -68,7 +68,7 @@ def gyro_units(ctx: RuleContext) -> None:
         cols = [i for i, c in enumerate(s.columns) if "gyro" in c or "angular_velocity" in c]
         if not cols:
             continue
-        rates = np.abs(np.where(np.isfinite(d.values[:, cols]), d.values[:, cols], 0.0))
+        rates = np.abs(finite(d.values[:, cols]))
         peak = float(np.percentile(rates, 99.5))
         if peak > ctx.th["imu_gyro_max_rad_s"]:
             ctx.add(
@@ -84,7 +84,7 @@ def force_spike(ctx: RuleContext) -> None:
     """Collision-like transients: a force jump above ``force_spike_n`` between samples, or force above the max."""
     for s, d in ctx.numeric("wrench"):
         force = np.linalg.norm(d.values[:, :3], axis=1)
-        force = np.where(np.isfinite(force), force, 0.0)
+        force = finite(force)
         jump = np.abs(np.diff(force, prepend=force[:1]))
         bad = (jump > ctx.th["force_spike_n"]) | (force > ctx.th["force_max_n"])
         for a, b in runs(bad):
@@ -102,7 +102,7 @@ def force_spike(ctx: RuleContext) -> None:
 def pressure_spike(ctx: RuleContext) -> None:
     """Impact-like transients on tactile / glove pressure: a jump above ``pressure_spike_kpa`` between samples."""
     for s, d in ctx.numeric("glove_pressure"):
-        values = np.where(np.isfinite(d.values), d.values, 0.0)
+        values = finite(d.values)
         jump = np.abs(np.diff(values, axis=0, prepend=values[:1])).max(axis=1)
         for a, b in runs(jump > ctx.th["pressure_spike_kpa"]):
             peak = float(values[a : b + 1].max())
