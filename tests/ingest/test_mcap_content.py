@@ -205,12 +205,6 @@ def test_ros2_cdr_test_types_flatten_to_numeric_columns(shared_data: Path) -> No
     assert result.report.decoded == 7 and result.report.undecodable == {} and ep.meta.findings == []
 
 
-def test_ros1_encoded_mcap_is_refused_with_the_reason(shared_data: Path) -> None:
-    with pytest.raises(UnreadableRecording, match=r"/dvs/image_raw: unsupported encoding 'ros1' \(4\)") as info:
-        read(shared_data / "robologs_ros/tiny.mcap", "mcap")
-    assert "tiny.mcap" in str(info.value) and "ingest the original .bag" in info.value.hint
-
-
 def test_bogus_encoding_is_refused_naming_it(shared_data: Path) -> None:
     path = shared_data / "rosbag2_fixtures/mcap/wrong_rmw_test/wrong_rmw_test_0.mcap"
     with pytest.raises(UnreadableRecording, match="message encodings: wrong_format") as info:

@@ -1,4 +1,4 @@
-"""Reader for MCAP files: ROS 2 (CDR) and JSON message encodings, chunked or not, with or without a summary.
+"""Reader for MCAP files: ROS 2 (CDR), ROS 1 and JSON message encodings, chunked or not, with or without a summary.
 
 One MCAP file is one episode. The file is read front to back record by record
 (:mod:`robofuel.ingest.mcap_scan`), so a truncated or damaged file yields every message before the damage: the
@@ -9,7 +9,7 @@ Streams: one per topic that gives numeric or video data, named after the topic w
 ``/`` becoming ``.`` (``/camera/front/video`` -> ``camera.front.video``), with ``source`` = the topic. Message
 types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text-only topics
 (``std_msgs/String``, logs) are counted in ``report.skipped``; channels in encodings other than ``cdr`` and
-``json`` (``ros1``, ``protobuf``...) or with unparsable schemas are counted in ``report.undecodable``. A file
+``json`` and ``ros1`` (``protobuf``...) or with unparsable schemas are counted in ``report.undecodable``. A file
 from which no stream can be read raises :class:`UnreadableRecording` naming the topics, the encodings and why.
 
 Findings on the episode: ``ingest.truncated`` (blocking: the file ends early, in or between records),
@@ -34,8 +34,9 @@ from typing import Any
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.mcap_scan import MAGIC, Scan, scan_file
+from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
 from robofuel.ingest.mcap_streams import Decoders, Pending, build_stream
+from robofuel.ingest.ros_tf import build_tf_streams, is_tf
 from robofuel.standard import Finding, Severity
 from robofuel.standard.data import episode_span
 
@@ -43,7 +44,7 @@ SESSION_RECORD = "robofuel.session"
 _SESSION_PLAIN = ("operator", "station", "scene", "site", "embodiment", "license")
 _SESSION_OTHER = ("task_id", "task", "instruction", "device_id", "device", "consent")
 #: The MCAP message encodings this reader decodes.
-ENCODINGS = ("cdr", "json")
+ENCODINGS = ("cdr", "json", "ros1")
 
 
 def stream_name(topic: str) -> str:
@@ -88,14 +89,22 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def read_streams(scan: Scan, report: ReadReport, pending: list[Pending]) -> list[Built]:
-    """Every stream the scanned channels give, in topic order; reasons for the others go to the report."""
+    """Every stream the scanned channels give, in topic order; reasons for the others go to the report.
+
+    TF topics give one stream per frame pair, all connections of the topic together (:mod:`.ros_tf`)."""
     decoders, taken, streams = Decoders(), set[str](), list[Built]()
+    tf_topics: dict[str, list[ChannelData]] = {}
     for ch in sorted(scan.channels.values(), key=lambda c: (c.topic, c.id)):
         if not ch.messages:
+            continue
+        if is_tf(ch.type_name):
+            tf_topics.setdefault(ch.topic, []).append(ch)
             continue
         built = build_stream(_unique(stream_name(ch.topic), taken), ch, decoders, report, pending)
         if built is not None:
             streams.append(built)
+    for topic, channels in sorted(tf_topics.items()):
+        streams += build_tf_streams(stream_name(topic), channels, decoders, report, lambda n: _unique(n, taken))
     if scan.orphan_messages:
         report.undecodable["messages of a channel never declared"] += scan.orphan_messages
     return streams
@@ -146,8 +155,6 @@ def findings(scan: Scan, report: ReadReport, streams: list[Built], pending: list
 
 def _hint(encodings: set[str]) -> str:
     other = sorted(encodings - set(ENCODINGS))
-    if "ros1" in other:
-        return "ROS 1 messages in MCAP are not supported yet: ingest the original .bag or convert it to ROS 2"
     if other:
         return f"robofuel decodes MCAP messages encoded as {' or '.join(ENCODINGS)}, not {', '.join(other)}"
     return "robofuel keeps numeric signals and video; text-only topics are skipped, undecodable ones say why"
@@ -165,7 +172,8 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
     encodings = {c.message_encoding for c in with_messages}
     if not with_messages:
         why = f" ({scan.damage})" if scan.damage else ""
-        return UnreadableRecording(str(path), f"the file holds no message{why}", "check the recorder's topics")
+        hint = "check the recorder's topics and that it recorded for longer than an instant"
+        return UnreadableRecording(str(path), f"the file holds no message{why}", hint)
     if report.undecodable and not report.skipped:
         problem = f"no message could be decoded (message encodings: {', '.join(sorted(encodings))}): "
     else:
@@ -175,7 +183,7 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
 
 class McapReader(Reader):
     name = "mcap"
-    description = "MCAP files: ROS 2 CDR and JSON encodings; damaged files are read up to the damage"
+    description = "MCAP files: ROS 2 CDR, ROS 1 and JSON encodings; damaged files are read up to the damage"
 
     def sniff(self, path: Path) -> bool:
         try:

@@ -1,7 +1,8 @@
 """Turning one MCAP channel's raw messages into a canonical stream (numeric table or compressed video).
 
 Decoders are made once per schema: ROS 2 CDR through ``mcap_ros2`` (``ros2msg`` schemas), JSON through
-``json.loads`` into attribute-access namespaces. Any other message encoding (``ros1``, ``protobuf``, a bogus
+``json.loads`` into attribute-access namespaces, ROS 1 through ``rosbags`` from the stored message definition (and
+ROS 2 standard types through ``rosbags`` when a bag stores no definition). Any other message encoding (a bogus
 one) makes its channel undecodable with the reason counted in the report, as does a schema that does not
 parse. Messages are decoded one by one in log-time order and handed to the topic's mapping
 (:mod:`robofuel.ingest.ros_messages`); each sample's time is the message's ``header.stamp`` (or time-typed
@@ -19,12 +20,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+from mcap.records import Schema
 
 from robofuel.ingest.base import Built, ReadReport
 from robofuel.ingest.mcap_scan import ChannelData
 from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_ns
 from robofuel.ingest.ros_video import UnsupportedType
-from robofuel.standard import NumericData, Severity, VideoData, numeric_stream, video_stream
+from robofuel.standard import NumericData, Severity, Stream, VideoData, numeric_stream, video_stream
 
 Decode = Callable[[bytes], Any]
 #: What a malformed message raises inside a mapping; it costs that message only.
@@ -51,7 +53,7 @@ def _json_decode(data: bytes) -> Any:
     return json.loads(data, object_hook=lambda d: SimpleNamespace(**d))
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
@@ -79,10 +81,14 @@ class Decoders:
     def _make(self, ch: ChannelData) -> Decode:
         if ch.message_encoding == "json":
             return _json_decode
+        if ch.message_encoding == "ros1":
+            return ros1_decoder(ch.schema)
         if ch.message_encoding != "cdr":
             raise Undecodable(f"unsupported encoding {ch.message_encoding!r}")
         if ch.schema is None:
             raise Undecodable("CDR messages without a schema")
+        if ch.schema.encoding == "" and not ch.schema.data:  # a rosbag2 sqlite3 bag that stores no definitions
+            return standard_cdr_decoder(ch.type_name)
         if ch.schema.encoding != "ros2msg":
             raise Undecodable(f"unsupported schema encoding {ch.schema.encoding!r} (only ros2msg is)")
         if "---" in ch.schema.data.decode(errors="replace").splitlines():
@@ -97,10 +103,44 @@ class Decoders:
             with contextlib.redirect_stderr(io.StringIO()):  # the vendored msg parser prints its complaints
                 decoder = self._factory.decoder_for("cdr", ch.schema)
         except Exception as exc:
-            raise Undecodable(f"schema {ch.schema.name} does not parse ({_describe(exc)})") from exc
+            raise Undecodable(f"schema {ch.schema.name} does not parse ({describe_error(exc)})") from exc
         if decoder is None:
             raise Undecodable(f"no CDR decoder for schema {ch.schema.name}")
         return decoder  # type: ignore[no-any-return]
+
+
+def _full_type(name: str) -> str:
+    """``pkg/Type`` or ``pkg/msg/Type`` -> ``pkg/msg/Type``, the name rosbags registers types under."""
+    parts = name.split("/")
+    return f"{parts[0]}/msg/{parts[-1]}" if len(parts) == 2 else name
+
+
+def ros1_decoder(schema: Schema | None) -> Decode:
+    """A decoder of ROS 1 serialized messages from the full message definition a bag or MCAP stores."""
+    if schema is None or not schema.data:
+        raise Undecodable("ROS 1 messages without a message definition")
+    if schema.encoding not in ("ros1msg", ""):
+        raise Undecodable(f"unsupported schema encoding {schema.encoding!r} for ROS 1 messages")
+    from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+
+    name = _full_type(schema.name)
+    store = get_typestore(Stores.EMPTY)  # one store per definition: two bags may define a type differently
+    try:
+        store.register(get_types_from_msg(schema.data.decode("utf-8", "replace"), name))
+    except Exception as exc:
+        raise Undecodable(f"message definition of {schema.name} does not parse ({describe_error(exc)})") from exc
+    return lambda data: store.deserialize_ros1(data, name)
+
+
+def standard_cdr_decoder(type_name: str) -> Decode:
+    """A CDR decoder for a ROS 2 standard type, for bags that store no definition (older rosbag2 sqlite3)."""
+    from rosbags.typesys import Stores, get_typestore
+
+    store = get_typestore(Stores.ROS2_HUMBLE)
+    name = _full_type(type_name)
+    if name not in store.fielddefs:
+        raise Undecodable(f"no message definition stored for {type_name} and it is not a ROS 2 standard type")
+    return lambda data: store.deserialize_cdr(data, name)
 
 
 @dataclass
@@ -129,7 +169,7 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
             report.undecodable[f"{ch.topic}: {exc}"] += len(ch.messages)
             return None
         except Exception as exc:  # a malformed message (CDR buffer too short, missing field) costs itself only
-            report.undecodable[f"{ch.topic}: {_describe(exc)}"] += 1
+            report.undecodable[f"{ch.topic}: {describe_error(exc)}"] += 1
             continue
         stamps.append(stamp)
     return _Collected(mapping, stamps, first) if mapping is not None and stamps else None
@@ -183,11 +223,16 @@ def build_stream(
     for text, note in m.notes.items():
         at = collected.stamps[min(note.first_row, len(collected.stamps) - 1)]
         pending.append(Pending(note.code, f"{ch.topic}: {text} ({note.count} messages)", name, at, note.count))
+    register_stream(report, stream, ch.type_name)
+    return built
+
+
+def register_stream(report: ReadReport, stream: Stream, type_name: str) -> None:
+    """Count a built stream's samples as decoded and list it in the per-file report."""
     report.decoded += stream.count
-    report.streams[name] = {
-        "type": ch.type_name,
+    report.streams[stream.name] = {
+        "type": type_name,
         "count": stream.count,
         "rate_hz": stream.measured_rate_hz,
         "duration_s": ((stream.end_ns or 0) - (stream.start_ns or 0)) / 1e9,
     }
-    return built

@@ -16,6 +16,7 @@ BUILTIN: dict[str, str] = {
     "wearable": "robofuel.ingest.wearable:WearableReader",
     "lerobot": "robofuel.ingest.lerobot:LeRobotReader",
     "hdf5-robomimic": "robofuel.ingest.robomimic:RobomimicReader",
+    "rosbag1": "robofuel.ingest.rosbag1:Rosbag1Reader",
 }
 
 
