@@ -80,7 +80,8 @@ def test_visual_inertial_bag(shared_data: Path) -> None:
     result = read(shared_data / "robologs_ros/tiny_svo.bag", "rosbag1")
     (ep,) = result.episodes
     counts = {s.name: s.count for s in ep.meta.streams}
-    assert counts == {"Rig": 42, "camera.camera_info": 11, "camera.image_raw": 10, "imu.data": 35, "imu.magnetometer": 35}
+    expected = {"Rig": 42, "camera.camera_info": 11, "camera.image_raw": 10, "imu.data": 35, "imu.magnetometer": 35}
+    assert counts == expected
     imu = ep.meta.stream("imu.data")
     assert imu.role == "imu" and imu.column_units["angular_velocity.x"] == "rad/s"
     cam = ep.meta.stream("camera.image_raw")
@@ -94,7 +95,8 @@ def test_ros1_messages_in_mcap_decode_like_the_bag(shared_data: Path) -> None:
     """tiny.mcap is tiny.bag converted by Roboto's action (profile ros1): the same frames, bytes and times."""
     bag = read(shared_data / "robologs_ros/tiny.bag", "rosbag1").episodes[0]
     mcap = read(shared_data / "robologs_ros/tiny.mcap", "mcap").episodes[0]
-    assert [s.name for s in mcap.meta.streams] == [s.name for s in bag.meta.streams] == ["dvs.image_raw", "dvs1.image_raw"]
+    names = ["dvs.image_raw", "dvs1.image_raw"]
+    assert [s.name for s in mcap.meta.streams] == [s.name for s in bag.meta.streams] == names
     for name in ("dvs.image_raw", "dvs1.image_raw"):
         a, b = bag.payloads[name], mcap.payloads[name]
         assert isinstance(a, VideoData) and isinstance(b, VideoData)

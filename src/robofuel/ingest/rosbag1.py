@@ -51,7 +51,7 @@ class Rosbag1Reader(Reader):
             raise UnreadableRecording(str(path), "not a file", "a ROS 1 bag is a single .bag file")
         if not has_magic(path):
             head = path.read_bytes()[:16]
-            what = "the file is empty (0 bytes)" if not head else "not a ROS 1 bag (no '#ROSBAG V2.0' line at its start)"
+            what = "not a ROS 1 bag (no '#ROSBAG V2.0' line at its start)" if head else "the file is empty (0 bytes)"
             if head.startswith(b"#ROSBAG V1"):
                 what = "a ROS 1 bag in the old format 1.x, which robofuel does not read"
                 hint = "migrate it with `rosbag fix` or `rosbag reindex` on a ROS 1 machine"

@@ -6,8 +6,9 @@ and connections live inside *chunk* records (compression ``none``, ``bz2`` or ``
 chunk-info records) follows the chunks, with the bag header pointing at it. This walk needs no index, so an
 unindexed bag (a recorder killed before closing it, ``.bag.active``) and a cut one are read up to the damage. A
 chunk that fails to decompress or to parse is skipped and the walk goes on; a record running past the end of the
-file stops it, after taking the whole messages at the start of a chunk it cuts. Chunk-info records declare the message count per connection: the caller checks them against what
-was read.
+file stops it, after taking the whole messages at the start of a chunk it cuts (an uncompressed chunk, or the
+complete blocks of a compressed one). Chunk-info records declare the message count per connection: the caller
+checks them against what was read.
 
 The result is the same :class:`~robofuel.ingest.mcap_scan.Scan` the MCAP reader fills: one channel per
 connection, message encoding ``ros1`` and a ``ros1msg`` schema holding the connection's message definition, so
