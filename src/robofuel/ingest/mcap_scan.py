@@ -5,7 +5,8 @@ byte) and a length (8 bytes, little endian), so the walk needs neither the summa
 are checked as chunks are opened, and the data-section CRC at the DataEnd record when the writer stored one. A
 record whose framing is intact but whose content is damaged (a chunk failing its CRC or decompression) is
 skipped and the walk goes on; a file that ends inside a record, or a record whose length runs past the end of
-the file, stops the walk: everything before it is kept. The summary's Statistics record, when present, gives
+the file, stops the walk: everything before it is kept, with the whole records at the start of a chunk it cuts
+(decompressed as far as the bytes go). The summary's Statistics record, when present, gives
 the message count per channel that the caller checks against what was read.
 """
 
@@ -135,6 +136,11 @@ def walk(f: IO[bytes], scan: Scan) -> Iterator[Any]:
         opcode, length = _FRAME.unpack(frame)
         if length > scan.size - pos - _FRAME.size:
             scan.damage = _ends_inside(opcode, pos, length, scan.size)
+            if opcode == Opcode.CHUNK:
+                salvaged = _salvage_chunk(f.read())
+                n = sum(isinstance(r, Message) for r in salvaged)
+                scan.damage += f"; {n} messages recovered from the start of that chunk" if n else ""
+                yield from salvaged
             return
         body = f.read(length)
         try:
@@ -151,6 +157,46 @@ def walk(f: IO[bytes], scan: Scan) -> Iterator[Any]:
         yield from records
         if opcode == Opcode.FOOTER:
             return
+
+
+_CHUNK_HEAD = struct.Struct("<QQQII")  # start time, end time, uncompressed size, CRC, compression name length
+
+
+def _partial_decompress(compression: str, data: bytes) -> bytes:
+    if compression == "zstd":
+        import zstandard
+
+        out: bytes = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+        return out
+    if compression == "lz4":
+        import lz4.frame
+
+        lz4_out: bytes = lz4.frame.LZ4FrameDecompressor().decompress(data)
+        return lz4_out
+    return data if compression == "" else b""
+
+
+def _salvage_chunk(body: bytes) -> list[Any]:
+    """The whole records at the start of a chunk the file ends inside (as far as its compression allows)."""
+    try:
+        *_, name_len = _CHUNK_HEAD.unpack_from(body)
+        start = _CHUNK_HEAD.size
+        compression = body[start : start + name_len].decode()
+        records = _partial_decompress(compression, body[start + name_len + 8 :])
+    except Exception:
+        return []
+    pos, out = 0, []
+    while pos + _FRAME.size <= len(records):
+        opcode, length = _FRAME.unpack_from(records, pos)
+        end = pos + _FRAME.size + length
+        if end > len(records):
+            break
+        try:
+            out += _parse(opcode, records[pos + _FRAME.size : end])
+        except Exception:
+            break
+        pos = end
+    return out
 
 
 def _check_data_crc(data_end: DataEnd, crc: int, scan: Scan) -> None:

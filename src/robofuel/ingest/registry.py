@@ -17,6 +17,7 @@ BUILTIN: dict[str, str] = {
     "lerobot": "robofuel.ingest.lerobot:LeRobotReader",
     "hdf5-robomimic": "robofuel.ingest.robomimic:RobomimicReader",
     "rosbag1": "robofuel.ingest.rosbag1:Rosbag1Reader",
+    "rosbag2": "robofuel.ingest.rosbag2:Rosbag2Reader",
 }
 
 

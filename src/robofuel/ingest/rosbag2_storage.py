@@ -1,0 +1,135 @@
+"""The storage files of a ROS 2 bag read into one :class:`~robofuel.ingest.mcap_scan.Scan`.
+
+A rosbag2 bag is a folder: ``metadata.yaml`` and one or more storage files (a split bag), either MCAP
+(``storage_identifier: mcap``) or SQLite 3 (``sqlite3``, ``.db3``), possibly compressed with zstd per file
+(``x.mcap.zstd``) or per message (``compression_mode: message``). Each MCAP file is walked with the MCAP scanner
+(so damage is survived the same way); a ``.db3`` file is read with Python's ``sqlite3``: its ``topics`` table,
+its ``message_definitions`` table where the writer stored one (Iron and later; older bags store none and only ROS 2
+standard types can then be decoded), and its ``messages`` in timestamp order. Channels of all files are merged by
+(topic, type, encoding), so a split bag gives one channel per topic.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from mcap.records import Schema
+
+from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Storage file suffixes, compressed or not.
+STORAGE_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
+
+
+def storage_kind(path: Path) -> str | None:
+    """``mcap`` or ``sqlite3`` from the file's first bytes; None for anything else (never raises)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if head.startswith(MAGIC):
+        return "mcap"
+    return "sqlite3" if head == SQLITE_MAGIC else None
+
+
+def zstd_decompress(data: bytes) -> bytes:
+    """Bytes compressed by rosbag2's zstd compressor (a zstd frame, maybe without a content size)."""
+    import zstandard  # the mcap library's dependency, so installed with robofuel
+
+    with zstandard.ZstdDecompressor().stream_reader(data) as reader:
+        return reader.read()
+
+
+class Merger:
+    """Channels of several storage files merged by (topic, type, encoding) into one scan."""
+
+    def __init__(self) -> None:
+        self.scan = Scan(size=0)
+        self._ids: dict[tuple[str, str, str], int] = {}
+
+    def channel(self, topic: str, schema: Schema | None, encoding: str) -> ChannelData:
+        """The merged channel for a topic, made on first sight."""
+        key = (topic, schema.name if schema is not None else "", encoding)
+        cid = self._ids.get(key)
+        if cid is None:
+            cid = self._ids[key] = len(self._ids) + 1
+            self.scan.channels[cid] = ChannelData(cid, topic, encoding, schema)
+        return self.scan.channels[cid]
+
+    def add_mcap(self, path: Path, label: str) -> None:
+        part = scan_file(path)
+        for ch in part.channels.values():
+            self.channel(ch.topic, ch.schema, ch.message_encoding).messages.extend(ch.messages)
+        self._absorb(part, label)
+
+    def add_sqlite(self, path: Path, label: str) -> None:
+        part = Scan(size=path.stat().st_size)
+        try:
+            read_sqlite(path, self)
+            part.bytes_read = part.size
+        except sqlite3.DatabaseError as exc:
+            part.damage = f"the SQLite database is damaged ({exc}); messages before the damage were kept"
+        self._absorb(part, label)
+
+    def _absorb(self, part: Scan, label: str) -> None:
+        scan = self.scan
+        scan.size += part.size
+        scan.bytes_read += part.bytes_read
+        if part.damage is not None:
+            scan.damage = f"{scan.damage}; {label}: {part.damage}" if scan.damage else f"{label}: {part.damage}"
+        scan.skipped_records += [f"{label}: {what}" for what in part.skipped_records]
+        if part.crc_problem is not None:
+            scan.crc_problem = f"{label}: {part.crc_problem}"
+        scan.orphan_messages += part.orphan_messages
+        scan.metadata.update(part.metadata)
+        scan.header = scan.header or part.header
+
+    def decompress_messages(self, decompress: Callable[[bytes], bytes]) -> int:
+        """Apply per-message decompression (``compression_mode: message``); the count that failed."""
+        failed = 0
+        for ch in self.scan.channels.values():
+            kept = []
+            for t, data in ch.messages:
+                try:
+                    kept.append((t, decompress(data)))
+                except Exception:
+                    failed += 1
+            ch.messages = kept
+        return failed
+
+
+def _definitions(db: sqlite3.Connection) -> dict[str, Schema]:
+    """Message definitions stored in the bag (Iron and later), by type name."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "message_definitions" not in tables:
+        return {}
+    out: dict[str, Schema] = {}
+    rows = db.execute("SELECT topic_type, encoding, encoded_message_definition FROM message_definitions")
+    for i, (type_name, encoding, text) in enumerate(rows, start=1):
+        if text:
+            out[type_name] = Schema(id=i, name=type_name, encoding=encoding, data=str(text).encode())
+    return out
+
+
+def read_sqlite(path: Path, merger: Merger) -> None:
+    """The topics and messages of one ``.db3`` file into ``merger`` (sqlite3.DatabaseError when damaged)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        schemas = _definitions(db)
+        channels: dict[int, ChannelData] = {}
+        for tid, name, type_name, fmt in db.execute("SELECT id, name, type, serialization_format FROM topics"):
+            # No stored definition: an empty schema, decoded as a ROS 2 standard type where it is one.
+            schema = schemas.get(type_name) or Schema(id=0, name=type_name, encoding="", data=b"")
+            channels[tid] = merger.channel(name, schema, fmt)
+        for tid, stamp, data in db.execute("SELECT topic_id, timestamp, data FROM messages ORDER BY timestamp"):
+            ch = channels.get(tid)
+            if ch is None:
+                merger.scan.orphan_messages += 1
+            else:
+                ch.messages.append((int(stamp), bytes(data)))
+    finally:
+        db.close()
