@@ -110,11 +110,11 @@ def test_other_encodings_are_counted_undecodable_and_the_rest_is_read(tmp_path: 
         tmp_path / "mixed.mcap",
         {
             "/imu": ("sensor_msgs/msg/Imu", "json", [(T0 + i, imu_message(i)) for i in range(10)]),
-            "/pose": ("geometry_msgs/PoseStamped", "protobuf", [(T0 + i, b"\x08\x01") for i in range(4)]),
+            "/pose": ("geometry_msgs/PoseStamped", "flatbuffer", [(T0 + i, b"\x08\x01") for i in range(4)]),
         },
     )
     result = read(path, "mcap")
-    assert result.report.undecodable == {"/pose: unsupported encoding 'protobuf'": 4}
+    assert result.report.undecodable == {"/pose: unsupported encoding 'flatbuffer'": 4}
     (finding,) = result.episodes[0].meta.findings
     assert (finding.code, finding.severity.value, finding.value) == ("ingest.undecodable", "info", 4.0)
     assert [s.name for s in result.episodes[0].meta.streams] == ["imu"]

@@ -1,4 +1,4 @@
-"""Reader for MCAP files: ROS 2 (CDR), ROS 1 and JSON message encodings, chunked or not, with or without a summary.
+"""Reader for MCAP files: ROS 2 (CDR), ROS 1, protobuf and JSON messages, chunked or not, with or without a summary.
 
 One MCAP file is one episode. The file is read front to back record by record
 (:mod:`robofuel.ingest.mcap_scan`), so a truncated or damaged file yields every message before the damage: the
@@ -9,7 +9,7 @@ Streams: one per topic that gives numeric or video data, named after the topic w
 ``/`` becoming ``.`` (``/camera/front/video`` -> ``camera.front.video``), with ``source`` = the topic. Message
 types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text-only topics
 (``std_msgs/String``, logs) are counted in ``report.skipped``; channels in encodings other than ``cdr`` and
-``json`` and ``ros1`` (``protobuf``...) or with unparsable schemas are counted in ``report.undecodable``. A file
+``json``, ``ros1`` and ``protobuf`` or with unparsable schemas are counted in ``report.undecodable``. A file
 from which no stream can be read raises :class:`UnreadableRecording` naming the topics, the encodings and why.
 
 Findings on the episode: ``ingest.truncated`` (blocking: the file ends early, in or between records),
@@ -44,7 +44,7 @@ SESSION_RECORD = "robofuel.session"
 _SESSION_PLAIN = ("operator", "station", "scene", "site", "embodiment", "license")
 _SESSION_OTHER = ("task_id", "task", "instruction", "device_id", "device", "consent")
 #: The MCAP message encodings this reader decodes.
-ENCODINGS = ("cdr", "json", "ros1")
+ENCODINGS = ("cdr", "json", "ros1", "protobuf")
 
 
 def stream_name(topic: str) -> str:
@@ -183,7 +183,7 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
 
 class McapReader(Reader):
     name = "mcap"
-    description = "MCAP files: ROS 2 CDR, ROS 1 and JSON encodings; damaged files are read up to the damage"
+    description = "MCAP files: ROS 2 CDR, ROS 1, protobuf and JSON messages; damaged files are read up to the damage"
 
     def sniff(self, path: Path) -> bool:
         try:

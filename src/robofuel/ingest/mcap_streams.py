@@ -1,7 +1,8 @@
 """Turning one MCAP channel's raw messages into a canonical stream (numeric table or compressed video).
 
 Decoders are made once per schema: ROS 2 CDR through ``mcap_ros2`` (``ros2msg`` schemas), JSON through
-``json.loads`` into attribute-access namespaces, ROS 1 through ``rosbags`` from the stored message definition (and
+``json.loads`` into attribute-access namespaces, protobuf through ``mcap_protobuf`` from the FileDescriptorSet
+the schema embeds, ROS 1 through ``rosbags`` from the stored message definition (and
 ROS 2 standard types through ``rosbags`` when a bag stores no definition). Any other message encoding (a bogus
 one) makes its channel undecodable with the reason counted in the report, as does a schema that does not
 parse. Messages are decoded one by one in log-time order and handed to the topic's mapping
@@ -83,6 +84,8 @@ class Decoders:
             return _json_decode
         if ch.message_encoding == "ros1":
             return ros1_decoder(ch.schema)
+        if ch.message_encoding == "protobuf":
+            return protobuf_decoder(ch.schema)
         if ch.message_encoding != "cdr":
             raise Undecodable(f"unsupported encoding {ch.message_encoding!r}")
         if ch.schema is None:
@@ -130,6 +133,21 @@ def ros1_decoder(schema: Schema | None) -> Decode:
     except Exception as exc:
         raise Undecodable(f"message definition of {schema.name} does not parse ({describe_error(exc)})") from exc
     return lambda data: store.deserialize_ros1(data, name)
+
+
+def protobuf_decoder(schema: Schema | None) -> Decode:
+    """A decoder of protobuf messages from the FileDescriptorSet the MCAP schema embeds."""
+    if schema is None or schema.encoding != "protobuf":
+        raise Undecodable("protobuf messages without an embedded protobuf schema (FileDescriptorSet)")
+    from mcap_protobuf.decoder import DecoderFactory as ProtobufDecoders
+
+    try:
+        decoder = ProtobufDecoders().decoder_for("protobuf", schema)
+    except Exception as exc:
+        raise Undecodable(f"protobuf schema {schema.name} does not load ({describe_error(exc)})") from exc
+    if decoder is None:
+        raise Undecodable(f"no protobuf decoder for schema {schema.name}")
+    return decoder  # type: ignore[no-any-return]
 
 
 def standard_cdr_decoder(type_name: str) -> Decode:

@@ -10,7 +10,7 @@ point clouds) are not made into columns: they are counted as skipped fields inst
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,15 +89,24 @@ class NumericMapping:
 
 
 def fields(msg: Any) -> list[str]:
-    """Field names of a decoded message: ``__slots__`` (mcap_ros2), else its attributes (rosbags, JSON)."""
+    """Field names of a decoded message: its protobuf descriptor's, ``__slots__`` (mcap_ros2), else its attributes
+    (rosbags, JSON)."""
+    descriptor = getattr(msg, "DESCRIPTOR", None)
+    if descriptor is not None and hasattr(descriptor, "fields"):
+        return [f.name for f in descriptor.fields]
     slots = getattr(msg, "__slots__", None)
     if slots:
         return list(slots)
     return list(vars(msg)) if hasattr(msg, "__dict__") else []
 
 
+def _is_repeated(value: Any) -> bool:
+    """A protobuf repeated field (a sequence type of its own, neither list nor message)."""
+    return isinstance(value, Sequence) and not isinstance(value, str) and not hasattr(value, "DESCRIPTOR")
+
+
 def _is_time(value: Any) -> bool:
-    return hasattr(value, "sec") or hasattr(value, "secs")
+    return hasattr(value, "sec") or hasattr(value, "secs") or hasattr(value, "seconds")
 
 
 def _array(path: str, value: Any, skipped: Counter[str], limit: int) -> Iterator[tuple[str, float]]:
@@ -129,7 +138,7 @@ def flatten(msg: Any, skipped: Counter[str], prefix: str = "", limit: int = MAX_
             continue
         if isinstance(value, _NUMBER):
             yield path, float(value)
-        elif isinstance(value, bytes | bytearray | np.ndarray | list | tuple):
+        elif isinstance(value, bytes | bytearray | np.ndarray | list | tuple) or _is_repeated(value):
             yield from _array(path, value, skipped, limit)
         elif value is not None and not isinstance(value, str) and fields(value):
             yield from flatten(value, skipped, f"{path}.", limit)

@@ -63,11 +63,12 @@ def normalise_type(name: str) -> str:
 
 
 def time_ns(stamp: Any) -> int | None:
-    """ns of a ``builtin_interfaces/Time`` (sec, nanosec), ROS 1 time (secs, nsecs) or JSON (sec, nsec)."""
-    sec = getattr(stamp, "sec", getattr(stamp, "secs", None))
+    """ns of a ``builtin_interfaces/Time`` (sec, nanosec), ROS 1 time (secs, nsecs), JSON (sec, nsec) or
+    ``google.protobuf.Timestamp`` (seconds, nanos)."""
+    sec = getattr(stamp, "sec", getattr(stamp, "secs", getattr(stamp, "seconds", None)))
     if sec is None:
         return None
-    nsec = getattr(stamp, "nanosec", getattr(stamp, "nsec", getattr(stamp, "nsecs", 0)))
+    nsec = getattr(stamp, "nanosec", getattr(stamp, "nsec", getattr(stamp, "nsecs", getattr(stamp, "nanos", 0))))
     return int(sec) * 1_000_000_000 + int(nsec)
 
 

@@ -52,11 +52,14 @@ class Merger:
         self._ids: dict[tuple[str, str, str], int] = {}
 
     def channel(self, topic: str, schema: Schema | None, encoding: str) -> ChannelData:
-        """The merged channel for a topic, made on first sight."""
+        """The merged channel for a topic, made on first sight (schemas renumbered: decoders are cached by id,
+        and two files may give one id to different schemas)."""
         key = (topic, schema.name if schema is not None else "", encoding)
         cid = self._ids.get(key)
         if cid is None:
             cid = self._ids[key] = len(self._ids) + 1
+            if schema is not None:
+                schema = Schema(id=cid, name=schema.name, encoding=schema.encoding, data=schema.data)
             self.scan.channels[cid] = ChannelData(cid, topic, encoding, schema)
         return self.scan.channels[cid]
 
