@@ -241,3 +241,39 @@ def test_shared_files_are_not_modified(shared_data: Path, tmp_path: Path) -> Non
     before = copy.read_bytes()
     read(copy, "mcap")
     assert copy.read_bytes() == before
+
+
+def test_foxglove_frame_transforms_give_one_stream_per_frame_pair(tmp_path: Path) -> None:
+    def transform(t: int, parent: str, child: str, x: float) -> dict[str, Any]:
+        return {
+            "timestamp": stamp(t),
+            "parent_frame_id": parent,
+            "child_frame_id": child,
+            "translation": {"x": x, "y": 0.0, "z": 0.5},
+            "rotation": {"x": 0.0, "y": 0.0, "z": 0.0, "w": 1.0},
+        }
+
+    msgs = [
+        (
+            T0 + i * 20_000_000 + 9,
+            {
+                "transforms": [
+                    transform(T0 + i * 20_000_000, "world", "base", 0.0),
+                    transform(T0 + i * 20_000_000, "base", "ee", 0.01 * i),
+                ]
+            },
+        )
+        for i in range(50)
+    ]
+    single = [(T0 + i, transform(T0 + i * 1_000_000, "/map", "/odom", 1.0)) for i in range(3)]
+    path = write_json(
+        tmp_path / "tf.mcap",
+        {"/tf": ("foxglove.FrameTransforms", "json", msgs), "/map_tf": ("foxglove.FrameTransform", "json", single)},
+    )
+    (ep,) = read(path, "mcap").episodes
+    assert [s.name for s in ep.meta.streams] == ["map_tf.map.odom", "tf.base.ee", "tf.world.base"]
+    ee = ep.meta.stream("tf.base.ee")
+    assert ee.count == 50 and ee.frame == "base" and ee.role == "transform" and ee.source == "/tf"
+    values = ep.numeric("tf.base.ee")
+    assert np.allclose(values.values[:, 0], 0.01 * np.arange(50)) and values.timestamps_ns[1] == T0 + 20_000_000
+    assert ep.meta.stream("map_tf.map.odom").count == 3

@@ -16,8 +16,9 @@ Known types and what they become (columns; units SI; quaternions ``xyzw`` as ROS
 - ``geometry_msgs/Pose[Stamped]``, ``PoseWithCovariance[Stamped]``: ``position.x..z`` (m),
   ``orientation.x..w``.
 - ``geometry_msgs/Twist[Stamped]``: ``linear.x..z`` (m/s), ``angular.x..z`` (rad/s).
-- ``geometry_msgs/TransformStamped``, ``nav_msgs/Odometry``, ``sensor_msgs/MagneticField`` / ``Temperature`` /
-  ``FluidPressure``; ``std_msgs/*MultiArray`` keep ``data[i]`` only.
+- ``geometry_msgs/TransformStamped``; TF topics (``tf2_msgs/TFMessage``, foxglove ``FrameTransform(s)``) give one
+  stream per frame pair (:mod:`robofuel.ingest.ros_tf`); ``nav_msgs/Odometry``, ``sensor_msgs/MagneticField`` /
+  ``Temperature`` / ``FluidPressure``; ``std_msgs/*MultiArray`` keep ``data[i]`` only.
 - Video (see :mod:`robofuel.ingest.ros_video`): ``foxglove_msgs/CompressedVideo``,
   ``sensor_msgs/CompressedImage``, ``sensor_msgs/Image``, ``foxglove.RawImage``.
 - Anything else: every numeric field flattened (:mod:`robofuel.ingest.ros_flatten`); ``std_msgs/String`` and
@@ -164,7 +165,9 @@ def _imu(first: Any, topic: str) -> NumericMapping:
 
 def _transform(first: Any, topic: str) -> NumericMapping:
     cols = _cols("translation") + _cols("rotation", "xyzw")
-    row: Callable[[Any], Row] = lambda m: _xyz(m.transform.translation) + _quat(m.transform.rotation)  # noqa: E731
+    # TransformStamped nests the transform; foxglove's FrameTransform holds translation and rotation itself.
+    inner: Callable[[Any], Any] = lambda m: m.transform if hasattr(m, "transform") else m  # noqa: E731
+    row: Callable[[Any], Row] = lambda m: _xyz(inner(m).translation) + _quat(inner(m).rotation)  # noqa: E731
     return FixedMapping(cols, row, "transform", column_units=_units(cols[:3], "m"), quaternion_order="xyzw")
 
 

@@ -1,12 +1,13 @@
-"""Transform trees (``tf2_msgs/TFMessage``, ROS 1 ``tf/tfMessage``): one stream per frame pair.
+"""Transform trees (``tf2_msgs/TFMessage``, ROS 1 ``tf/tfMessage``, foxglove ``FrameTransform(s)``): one stream
+per frame pair.
 
 A TF topic multiplexes every transform of a robot on one channel (``/tf``, ``/tf_static``), often from several
 connections (ROS 1 bags mix ``tf/tfMessage`` and ``tf2_msgs/TFMessage`` on ``/tf``). All messages of one topic are
 decoded in log-time order and every transform goes to the stream of its (parent, child) pair, named
 ``<topic>.<parent>.<child>`` (``/tf`` with ``world -> turtle1`` gives ``tf.world.turtle1``), with columns
 ``translation.x..z`` (m) and ``rotation.x..w`` (quaternion xyzw), ``frame`` = the parent frame and ``source`` =
-the topic. Each sample's time is the transform's ``header.stamp`` when non-zero, else the message's log time (ns
-since the Unix epoch).
+the topic. Each sample's time is the transform's ``header.stamp`` (foxglove: ``timestamp``) when non-zero, else
+the message's log time (ns since the Unix epoch).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from robofuel.ingest.mcap_streams import Decoders, Undecodable, describe_error, 
 from robofuel.ingest.ros_messages import NumericMapping, mapping_for, normalise_type, stamp_ns
 from robofuel.standard import NumericData, numeric_stream
 
-TF_TYPES = ("tf2_msgs/TFMessage", "tf/tfMessage")
+TF_TYPES = ("tf2_msgs/TFMessage", "tf/tfMessage", "foxglove/FrameTransforms", "foxglove/FrameTransform")
 _TRANSFORM = "geometry_msgs/TransformStamped"
 
 
@@ -43,8 +44,9 @@ def _frame_part(frame: str) -> str:
 
 
 def _add_message(pairs: dict[tuple[str, str], _Pair], msg: Any, log_time: int, topic: str) -> None:
-    for t in msg.transforms:
-        key = (str(t.header.frame_id), str(t.child_frame_id))
+    for t in msg.transforms if hasattr(msg, "transforms") else [msg]:
+        parent = t.parent_frame_id if hasattr(t, "parent_frame_id") else t.header.frame_id
+        key = (str(parent), str(t.child_frame_id))
         pair = pairs.get(key)
         if pair is None:
             mapping = mapping_for(_TRANSFORM, t, topic)
