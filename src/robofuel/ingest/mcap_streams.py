@@ -65,6 +65,7 @@ class Decoders:
     def __init__(self) -> None:
         self._cache: dict[tuple[int, str], Decode | str] = {}
         self._factory: Any = None
+        self._ros1_stores: list[Any] = []
 
     def for_channel(self, ch: ChannelData) -> Decode:
         """The decoder of ``ch``'s messages; :class:`Undecodable` naming the reason when there is none."""
@@ -83,7 +84,7 @@ class Decoders:
         if ch.message_encoding == "json":
             return _json_decode
         if ch.message_encoding == "ros1":
-            return ros1_decoder(ch.schema)
+            return ros1_decoder(ch.schema, self._ros1_stores)
         if ch.message_encoding == "protobuf":
             return protobuf_decoder(ch.schema)
         if ch.message_encoding != "cdr":
@@ -118,20 +119,38 @@ def _full_type(name: str) -> str:
     return f"{parts[0]}/msg/{parts[-1]}" if len(parts) == 2 else name
 
 
-def ros1_decoder(schema: Schema | None) -> Decode:
-    """A decoder of ROS 1 serialized messages from the full message definition a bag or MCAP stores."""
+def ros1_decoder(schema: Schema | None, stores: list[Any]) -> Decode:
+    """A decoder of ROS 1 serialized messages from the full message definition a bag or MCAP stores.
+
+    Types are registered in the first of ``stores`` (rosbags typestores, shared by the decoders of one file so
+    that each type's code is generated once) whose definitions do not conflict; a new store is added when all do
+    (two recorders may define one type differently)."""
     if schema is None or not schema.data:
         raise Undecodable("ROS 1 messages without a message definition")
     if schema.encoding not in ("ros1msg", ""):
         raise Undecodable(f"unsupported schema encoding {schema.encoding!r} for ROS 1 messages")
-    from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+    from rosbags.typesys import Stores, TypesysError, get_types_from_msg, get_typestore
 
     name = _full_type(schema.name)
-    store = get_typestore(Stores.EMPTY)  # one store per definition: two bags may define a type differently
     try:
-        store.register(get_types_from_msg(schema.data.decode("utf-8", "replace"), name))
+        types = get_types_from_msg(schema.data.decode("utf-8", "replace"), name)
     except Exception as exc:
         raise Undecodable(f"message definition of {schema.name} does not parse ({describe_error(exc)})") from exc
+    for store in [*stores, None]:
+        if store is None:
+            store = get_typestore(Stores.EMPTY)
+            stores.append(store)
+        try:
+            store.register(types)
+        except TypesysError:
+            continue
+        except Exception as exc:
+            raise Undecodable(f"message definition of {schema.name} is invalid ({describe_error(exc)})") from exc
+        return _bound_ros1(store, name)
+    raise AssertionError("unreachable: a fresh store accepts any parsed definition")
+
+
+def _bound_ros1(store: Any, name: str) -> Decode:
     return lambda data: store.deserialize_ros1(data, name)
 
 

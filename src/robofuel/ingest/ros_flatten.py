@@ -10,7 +10,7 @@ point clouds) are not made into columns: they are counted as skipped fields inst
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +102,7 @@ def fields(msg: Any) -> list[str]:
 
 def _is_repeated(value: Any) -> bool:
     """A protobuf repeated field (a sequence type of its own, neither list nor message)."""
-    return isinstance(value, Sequence) and not isinstance(value, str) and not hasattr(value, "DESCRIPTOR")
+    return type(value).__name__.startswith("Repeated")  # RepeatedScalarContainer, RepeatedCompositeContainer...
 
 
 def _is_time(value: Any) -> bool:
