@@ -83,3 +83,36 @@ def test_mutated_hdf5_gives_episodes_or_a_clean_finding(shared_data: Path, tmp_p
         except UnreadableRecording:
             continue
         assert result.episodes
+
+
+@seed(20261123)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(change=mutations, name=st.sampled_from(["rosbagjs/example-bz2.bag", "robologs_ros/tiny_svo.bag"]))
+def test_mutated_ros1_bag_gives_episodes_or_a_clean_finding(
+    shared_data: Path, tmp_path: Path, change: tuple[list[tuple[int, int]], list[tuple[int, int]]], name: str
+) -> None:
+    path = tmp_path / "mutated.bag"
+    path.write_bytes(_mutate((shared_data / name).read_bytes(), *change))
+    try:
+        result = read(path, "rosbag1")
+    except UnreadableRecording as exc:
+        assert str(path) in str(exc)
+        return
+    assert result.episodes
+
+
+@seed(20261123)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(change=mutations, target=st.sampled_from(["talker.db3", "metadata.yaml"]))
+def test_mutated_rosbag2_gives_episodes_or_a_clean_finding(
+    shared_data: Path, tmp_path: Path, change: tuple[list[tuple[int, int]], list[tuple[int, int]]], target: str
+) -> None:
+    folder = tmp_path / "bag"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(shared_data / "rosbag2_fixtures/sqlite3/talker", folder)
+    (folder / target).write_bytes(_mutate((folder / target).read_bytes(), *change))
+    try:
+        result = read(folder, "rosbag2")
+    except UnreadableRecording:
+        return  # talker is text only: a clean refusal is the expected outcome
+    assert result.episodes

@@ -149,6 +149,15 @@ def _take(scan: BagScan, fields: Fields, data: bytes) -> None:
         scan.indexed = fields.get("index_pos", b"\0" * 8) != b"\0" * 8
 
 
+def _op_name(header: bytes) -> str:
+    """What kind of record a header opens, for messages; ``record`` when the header does not parse."""
+    try:
+        op = parse_fields(header).get("op", b"\xff")
+        return _OP_NAMES.get(op[0], "record") if op else "record"
+    except ValueError:
+        return "record"
+
+
 @dataclass
 class _Cut:
     """A record the file ends inside: why, and its header and data bytes as far as they go."""
@@ -174,7 +183,7 @@ def _read_record(f: IO[bytes], pos: int, size: int) -> tuple[bytes, bytes] | _Cu
     header = f.read(hlen)
     (dlen,) = _U32.unpack(f.read(4))
     if pos + 8 + hlen + dlen > size:
-        kind = _OP_NAMES.get(parse_fields(header).get("op", b"\xff")[0], "record")
+        kind = _op_name(header)
         left = size - pos - 8 - hlen
         return _Cut(
             f"the file ends inside a {kind} record at byte {pos} ({dlen} data bytes declared, {left} left)",
