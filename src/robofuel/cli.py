@@ -53,6 +53,10 @@ def ingest(
     format: Annotated[str | None, typer.Option("--format", help="Reader to use (default: detected).")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Metadata key=value (operator, station, ...).")] = [],  # noqa: B006
     session: Annotated[Path | None, typer.Option(help="JSON file of metadata for every recording.")] = None,
+    map_: Annotated[
+        Path | None,
+        typer.Option("--map", help="Mapping file (TOML): rename streams, set units and frames, split episodes."),
+    ] = None,
     workers: Annotated[int, typer.Option(help="Reader processes.")] = 1,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
@@ -60,11 +64,14 @@ def ingest(
 ) -> None:
     """Read recordings into canonical episodes; bad files are quarantined with a finding and the batch goes on."""
     from robofuel.context import open_workspace
+    from robofuel.ingest.mapping import load_mapping
     from robofuel.ingest.runner import Ingester, load_session_file
 
     metadata = {**load_session_file(session), **parse_sets(set_)} if session else parse_sets(set_)
+    mapping = load_mapping(map_) if map_ is not None else None
     with open_workspace(lake, catalog) as ws:
-        outcomes = Ingester(ws.lake, ws.catalog, workers, progress=not as_json).run(paths, format, metadata)
+        ingester = Ingester(ws.lake, ws.catalog, workers, progress=not as_json, mapping=mapping)
+        outcomes = ingester.run(paths, format, metadata)
     if as_json:
         emit_json({"files": [o.to_dict() for o in outcomes]})
     else:

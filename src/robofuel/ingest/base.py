@@ -122,7 +122,8 @@ def check_metadata_keys(given: dict[str, str]) -> None:
             raise InputError(f"--set {key}=...: unknown key; use one of {', '.join(METADATA_KEYS)} or extra.NAME")
 
 
-def _apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
+def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
+    """Put ``--set`` style metadata (``given``) into episode ``fields``; InputError for an unknown key."""
     task = dict(fields.get("task") or {})
     for key, value in given.items():
         if key.startswith("extra."):
@@ -155,7 +156,7 @@ def make_episode(
     fields = dict(fields)
     if isinstance(fields.get("task"), Task):
         fields["task"] = fields["task"].model_dump()
-    _apply_metadata(fields, ctx.metadata)
+    apply_metadata(fields, ctx.metadata)
     meta = Episode.model_validate(
         {
             "id": episode_id(ctx.sha256, index),

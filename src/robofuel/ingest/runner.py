@@ -14,13 +14,15 @@ import traceback
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from robofuel.catalog import Catalog
 from robofuel.errors import InputError, UnreadableRecording
-from robofuel.ingest.base import ReadContext, Reader, check_metadata_keys
+from robofuel.ingest.base import ReadContext, Reader, ReadResult, check_metadata_keys
+from robofuel.ingest.mapping import Mapping, apply_mapping
 from robofuel.ingest.registry import detect, get_reader
 from robofuel.lake import Lake, recording_sha256, write_episode
 from robofuel.progress import progress_bar
@@ -104,14 +106,28 @@ def _pick_reader(path: Path, fmt: str | None) -> Reader:
     return reader
 
 
-def read_one(lake: Lake, path: Path, fmt: str | None, metadata: dict[str, str], sha: str) -> _Read:
+def _read(reader: Reader, path: Path, ctx: ReadContext, mapping: Mapping | None) -> ReadResult:
+    """The reader's result, with the mapping applied; temporary files are removed if the mapping fails."""
+    result = reader.read(path, ctx)
+    if mapping is None:
+        return result
+    try:
+        return apply_mapping(result, mapping, ctx)
+    except BaseException:
+        result.cleanup()
+        raise
+
+
+def read_one(
+    lake: Lake, path: Path, fmt: str | None, metadata: dict[str, str], sha: str, mapping: Mapping | None = None
+) -> _Read:
     """Read one recording and write its episodes into the lake (not yet visible: the caller commits)."""
     outcome = FileOutcome(str(path), "ingested", sha256=sha)
     try:
         reader = _pick_reader(path, fmt)
         outcome.format = reader.name
         given = {**load_sidecar(path), **metadata}
-        result = reader.read(path, ReadContext(path, sha, given))
+        result = _read(reader, path, ReadContext(path, sha, given), mapping)
         if not result.episodes:
             raise UnreadableRecording(str(path), "no episode could be read", "see the ingest report")
     except UnreadableRecording as exc:
@@ -139,8 +155,10 @@ def read_one(lake: Lake, path: Path, fmt: str | None, metadata: dict[str, str], 
     return _Read(outcome, metas, raw)
 
 
-def _read_worker(lake_uri: str, path: str, fmt: str | None, metadata: dict[str, str], sha: str) -> _Read:
-    return read_one(Lake(lake_uri, create=False), Path(path), fmt, metadata, sha)
+def _read_worker(
+    lake_uri: str, path: str, fmt: str | None, metadata: dict[str, str], sha: str, mapping: Mapping | None
+) -> _Read:
+    return read_one(Lake(lake_uri, create=False), Path(path), fmt, metadata, sha, mapping)
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -153,8 +171,11 @@ def _hash_or_none(path: Path) -> str | None:
 class Ingester:
     """Ingests batches into one lake and catalog."""
 
-    def __init__(self, lake: Lake, catalog: Catalog, workers: int = 1, progress: bool = True) -> None:
+    def __init__(
+        self, lake: Lake, catalog: Catalog, workers: int = 1, progress: bool = True, mapping: Mapping | None = None
+    ) -> None:
         self.lake, self.catalog, self.workers, self.progress = lake, catalog, max(1, workers), progress
+        self.mapping = mapping
 
     def run(
         self, paths: Sequence[Path], fmt: str | None = None, metadata: dict[str, str] | None = None
@@ -179,10 +200,11 @@ class Ingester:
     def _execute(self, todo: list[tuple[Path, str]], fmt: str | None, metadata: dict[str, str]) -> Iterator[_Read]:
         if self.workers == 1 or len(todo) <= 1:
             for path, sha in todo:
-                yield read_one(self.lake, path, fmt, metadata, sha)
+                yield read_one(self.lake, path, fmt, metadata, sha, self.mapping)
             return
         with ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_read_worker, self.lake.uri, str(p), fmt, metadata, sha) for p, sha in todo]
+            work = partial(_read_worker, self.lake.uri, fmt=fmt, metadata=metadata, mapping=self.mapping)
+            futures = [pool.submit(work, path=str(p), sha=sha) for p, sha in todo]
             for fut in as_completed(futures):
                 yield fut.result()
 
