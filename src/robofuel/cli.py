@@ -80,8 +80,22 @@ def ingest(
             line = f"[{style}]{o.status:<11}[/] {o.path}"
             line += f"  ({o.format}, {len(o.episodes)} episodes)" if o.episodes else ""
             out.print(line + (f"\n            {o.message}" if o.message and o.status != "skipped" else ""))
+            if o.report and "decoded" in o.report:
+                out.print(f"            {report_line(o.report)}", style="dim", highlight=False)
     if outcomes and all(o.status == "quarantined" for o in outcomes):
         raise typer.Exit(2)
+
+
+def report_line(report: dict[str, Any]) -> str:
+    """One line of a per-file ingest report: streams, samples decoded, and what was skipped or undecodable, why."""
+    parts = [f"{len(report.get('streams', {}))} streams, {report['decoded']} samples decoded"]
+    for key in ("skipped", "undecodable"):
+        reasons: dict[str, int] = report.get(key) or {}
+        if reasons:
+            top = "; ".join(f"{why} ({n})" for why, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+            more = f"; {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""
+            parts.append(f"{sum(reasons.values())} {key}: {top}{more}")
+    return " | ".join(parts)
 
 
 @app.command()
