@@ -25,6 +25,8 @@ def _mutate(data: bytes, cuts: list[tuple[int, int]], flips: list[tuple[int, int
     for pos, value in flips:
         buf[pos % len(buf)] = value
     for pos, length in cuts:
+        if not buf:
+            break
         start = pos % len(buf)
         del buf[start : start + length]
     return bytes(buf)

@@ -15,9 +15,11 @@ BUILTIN: dict[str, str] = {
     "mcap": "robofuel.ingest.mcap:McapReader",
     "wearable": "robofuel.ingest.wearable:WearableReader",
     "lerobot": "robofuel.ingest.lerobot:LeRobotReader",
+    "hdf5-aloha": "robofuel.ingest.aloha:AlohaReader",
     "hdf5-robomimic": "robofuel.ingest.robomimic:RobomimicReader",
     "rosbag1": "robofuel.ingest.rosbag1:Rosbag1Reader",
     "rosbag2": "robofuel.ingest.rosbag2:Rosbag2Reader",
+    "zarr-umi": "robofuel.ingest.umi:UmiReader",
 }
 
 

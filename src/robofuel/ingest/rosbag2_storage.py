@@ -18,6 +18,7 @@ from pathlib import Path
 from mcap.records import Schema
 
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
+from robofuel.ingest.mcap_streams import describe_error
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Storage file suffixes, compressed or not.
@@ -74,8 +75,8 @@ class Merger:
         try:
             read_sqlite(path, self)
             part.bytes_read = part.size
-        except sqlite3.DatabaseError as exc:
-            part.damage = f"the SQLite database is damaged ({exc}); messages before the damage were kept"
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # SQLite's own message may be undecodable
+            part.damage = f"the SQLite database is damaged ({describe_error(exc)}); messages before it were kept"
         self._absorb(part, label)
 
     def _absorb(self, part: Scan, label: str) -> None:
@@ -121,6 +122,7 @@ def _definitions(db: sqlite3.Connection) -> dict[str, Schema]:
 def read_sqlite(path: Path, merger: Merger) -> None:
     """The topics and messages of one ``.db3`` file into ``merger`` (sqlite3.DatabaseError when damaged)."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.text_factory = lambda raw: raw.decode("utf-8", "replace")  # a damaged name must not stop the read
     try:
         schemas = _definitions(db)
         channels: dict[int, ChannelData] = {}
