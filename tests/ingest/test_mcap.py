@@ -53,6 +53,8 @@ def test_joint_states_are_exact_and_stamped_by_their_headers(full: ReadResult) -
     np.testing.assert_array_equal(d.values, np.hstack([JOINT_POS, 2 * JOINT_POS, 3 * JOINT_POS]))
     assert s.measured_rate_hz == pytest.approx(250.0, rel=1e-9)
     assert full.report.streams["joint_states"] == {
+        "kind": "numeric",
+        "episodes": 1,
         "type": "sensor_msgs/msg/JointState",
         "count": 500,
         "rate_hz": pytest.approx(250.0),

@@ -234,7 +234,6 @@ class _Episode:
         else:
             columns = [f"{name}[{i}]" for i in range(width)]
         data = NumericData(ts, values)
-        entry = self.report.streams.setdefault(name, {"kind": "numeric", "episodes": 0, "count": 0})
-        entry["episodes"] += 1
-        entry["count"] += len(ts)
-        return numeric_stream(name, data, columns, **info), data
+        stream = numeric_stream(name, data, columns, **info)
+        self.report.add_stream(stream)
+        return stream, data

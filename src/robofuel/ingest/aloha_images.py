@@ -56,10 +56,9 @@ def camera_stream(
         report.skipped[f"/{cam.key}: no frame"] += 1
         return None
     video = _raw(cam, len(ts), ts) if cam.kind == "raw" else _jpeg(cam, index, table, ts, report, findings)
-    entry = report.streams.setdefault(name, {"kind": "video", "codec": video.codec, "episodes": 0, "count": 0})
-    entry["episodes"] += 1
-    entry["count"] += len(video.timestamps_ns)
-    return video_stream(name, video, source=f"/{cam.key}", rate_hz=fps), video
+    stream = video_stream(name, video, source=f"/{cam.key}", rate_hz=fps)
+    report.add_stream(stream, codec=video.codec)
+    return stream, video
 
 
 def _raw(cam: Camera, n: int, ts: I64) -> VideoData:

@@ -67,6 +67,21 @@ class ReadReport:
         self.findings.append(f)
         return f
 
+    def add_stream(self, stream: Stream, **info: Any) -> dict[str, Any]:
+        """List a stream read, once per episode it is in: kind, episodes, samples, rate (Hz, measured or else
+        declared) and duration (s, summed over episodes); ``info`` adds reader-specific keys (type, timing...)."""
+        blank = {"kind": stream.kind.value, "episodes": 0, "count": 0, "duration_s": 0.0}
+        entry = self.streams.setdefault(stream.name, blank)
+        entry["episodes"] += 1
+        entry["count"] += stream.count
+        if stream.start_ns is not None and stream.end_ns is not None:
+            entry["duration_s"] += (stream.end_ns - stream.start_ns) / 1e9
+        rate = stream.measured_rate_hz or stream.rate_hz
+        if rate:
+            entry["rate_hz"] = rate
+        entry.update(info)
+        return entry
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,

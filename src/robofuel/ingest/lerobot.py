@@ -162,10 +162,7 @@ class _Builder:
                 streams.append(built)
         self.report.decoded += table.num_rows
         for stream, _ in streams:
-            blank = {"kind": stream.kind.value, "episodes": 0, "count": 0}
-            entry = self.report.streams.setdefault(stream.name, blank)
-            entry["episodes"] += 1
-            entry["count"] += stream.count
+            self.report.add_stream(stream)
         tasks = list(ref.tasks) or self._task_of_rows(table)
         extra = {"lerobot": self.info.extra(), "lerobot_episode_index": ref.index, "time_base": TIME_BASE}
         if len(tasks) > 1:

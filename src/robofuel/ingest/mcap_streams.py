@@ -267,9 +267,4 @@ def build_stream(
 def register_stream(report: ReadReport, stream: Stream, type_name: str) -> None:
     """Count a built stream's samples as decoded and list it in the per-file report."""
     report.decoded += stream.count
-    report.streams[stream.name] = {
-        "type": type_name,
-        "count": stream.count,
-        "rate_hz": stream.measured_rate_hz,
-        "duration_s": ((stream.end_ns or 0) - (stream.start_ns or 0)) / 1e9,
-    }
+    report.add_stream(stream, type=type_name)

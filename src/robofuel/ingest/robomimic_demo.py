@@ -18,6 +18,7 @@ from robofuel.standard import (
     Finding,
     NumericData,
     Severity,
+    Stream,
     VideoData,
     numeric_stream,
     video_stream,
@@ -164,13 +165,11 @@ class _Demo:
         if _is_image(arr):
             height, width = int(arr.shape[1]), int(arr.shape[2])
             video = VideoData(ts, codec="png", width=width, height=height, packets=png_packets(arr))
-            self._note(name, "video", len(arr))
-            return video_stream(name, video, source=path, rate_hz=self.freq), video
+            return self._note(video_stream(name, video, source=path, rate_hz=self.freq)), video
         data = NumericData(ts, _table(arr))
         key = path.rpartition("/")[2]
         info = {"role": ROLES.get(key), "unit": UNITS.get(key), "source": path, "rate_hz": self.freq}
-        self._note(name, "numeric", len(arr))
-        return numeric_stream(name, data, _columns(key, arr), **info), data
+        return self._note(numeric_stream(name, data, _columns(key, arr), **info)), data
 
     def _times_for(self, name: str, n: int) -> I64:
         """Step times for a per-step dataset; a dataset of another length is spread over the demo, said so."""
@@ -196,11 +195,10 @@ class _Demo:
         ts, how = self._group_times(name, bucket, clock)
         columns = [c for key, arr in bucket.members for c in _columns(key, arr)]
         data = NumericData(ts, np.hstack([_table(arr) for _, arr in bucket.members]))
-        self._note(name, "numeric", bucket.length, timed_by=how)
         stream = numeric_stream(
             name, data, columns, source=bucket.group, rate_hz=None if how else self.freq, role=OPERATOR_INPUT
         )
-        return stream, data
+        return self._note(stream, timed_by=how), data
 
     def _group_times(self, name: str, bucket: _Bucket, clock: _Clock | None) -> tuple[I64, str]:
         """Times of a group's rows and how they were found ('' for control steps)."""
@@ -218,16 +216,15 @@ class _Demo:
             return self.step_times(bucket.length), ""
         return self._spread(name, bucket.length), "spread evenly over the demo (no times in the file)"
 
-    def _note(self, name: str, kind: str, n: int, timed_by: str = "") -> None:
-        """Add the stream to the report: kind, episodes, samples, whether it runs per control step, timing."""
-        own = n != self.steps
-        entry = self.report.streams.setdefault(name, {"kind": kind, "episodes": 0, "count": 0})
-        entry["episodes"] += 1
-        entry["count"] += n
+    def _note(self, stream: Stream, timed_by: str = "") -> Stream:
+        """Add the stream to the report, with whether it runs per control step and how it was timed."""
+        own = stream.count != self.steps
+        entry = self.report.add_stream(stream)
         if own or entry.get("rate") != "own":
             entry["rate"] = "own" if own else "control step"
         if timed_by or own:
             entry["timed_by"] = timed_by or "spread evenly over the demo (no times in the file)"
+        return stream
 
 
 def _seconds_to_ns(seconds: Array, t0: int) -> I64:

@@ -93,10 +93,7 @@ def episode_stream(
         text = f"episode {index}: data/{array.key} rows {start}:{stop} cannot be decoded ({exc}); the stream is skipped"
         findings.append(report.finding("ingest.undecodable", text, Severity.warning, stream=array.key))
         return None
-    kind = "video" if array.image else "numeric"
-    entry = report.streams.setdefault(array.key, {"kind": kind, "episodes": 0, "count": 0})
-    entry["episodes"] += 1
-    entry["count"] += stop - start
+    report.add_stream(built[0])
     return built
 
 

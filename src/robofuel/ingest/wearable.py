@@ -200,7 +200,7 @@ class WearableReader(Reader):
                 )
                 continue
             streams.append(built)
-            report.streams[name] = {"count": built[0].count, "rate_hz": built[0].measured_rate_hz or built[0].rate_hz}
+            report.add_stream(built[0])
         if not streams:
             raise UnreadableRecording(str(path), "no stream file of session.json is present")
         episode = make_episode(ctx, self.name, 0, streams, findings=findings, **_metadata(session))
