@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from robofuel.catalog import Catalog
 from robofuel.ingest.base import ReadContext, ReadResult, make_episode
@@ -74,3 +76,17 @@ def read(path: Path, fmt: str) -> ReadResult:
     from robofuel.lake import recording_sha256
 
     return get_reader(fmt).read(path, ReadContext(path, recording_sha256(path)))
+
+
+def png_pixels(packets: list[bytes]) -> npt.NDArray[np.uint8]:
+    """(N, H, W, 3) RGB pixels of PNG packets, decoded with one decoder. Each packet is flagged a keyframe: FFmpeg
+    decodes an unflagged PNG packet as a difference to the previous frame, and every PNG image stands alone."""
+    import av
+
+    ctx: Any = av.CodecContext.create("png", "r")
+    out = []
+    for blob in packets:
+        packet = av.Packet(blob)
+        packet.is_keyframe = True
+        out += [f.to_ndarray(format="rgb24") for f in ctx.decode(packet)]
+    return np.stack(out)

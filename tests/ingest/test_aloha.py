@@ -16,18 +16,18 @@ Images are 48x64 instead of 480x640 to keep the files small; JPEGs come from FFm
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import av
 import h5py
 import numpy as np
 import numpy.typing as npt
 import pytest
+from fuzzing import EXAMPLES, mutate
+from fuzzing import mutations as fuzz_mutations
 from hypothesis import HealthCheck, given, seed, settings
-from hypothesis import strategies as st
 
+from factories import png_pixels
 from robofuel.errors import UnreadableRecording
 from robofuel.generate.media import jpeg_images
 from robofuel.ingest.aloha import ARM_COLUMNS, AlohaReader
@@ -37,7 +37,6 @@ from robofuel.standard import Severity, VideoData
 
 N = 40
 H, W = 48, 64
-EXAMPLES = int(os.environ.get("ROBOFUEL_FUZZ_EXAMPLES", "25"))
 Frames = npt.NDArray[np.uint8]
 
 
@@ -106,16 +105,6 @@ def write_compressed(
     return data
 
 
-def png_pixels(packets: list[bytes]) -> list[Frames]:
-    ctx: Any = av.CodecContext.create("png", "r")
-    out = []
-    for blob in packets:
-        packet = av.Packet(blob)
-        packet.is_keyframe = True
-        out += [f.to_ndarray(format="rgb24") for f in ctx.decode(packet)]
-    return out
-
-
 # --- a simulated episode: raw images ---
 
 
@@ -163,7 +152,7 @@ def test_raw_images_become_lossless_png(tmp_path: Path) -> None:
         video = ep.payloads[f"observations.images.{cam}"]
         assert isinstance(video, VideoData) and video.codec == "png" and (video.width, video.height) == (W, H)
         assert video.packets is not None and len(video.packets) == N
-        assert np.array_equal(np.stack(png_pixels(video.packets)), data[cam])
+        assert np.array_equal(png_pixels(video.packets), data[cam])
         assert np.array_equal(video.timestamps_ns, np.arange(N) * 20_000_000)
         assert ep.meta.stream(f"observations.images.{cam}").role == "camera_rgb"
 
@@ -321,10 +310,7 @@ def test_sniff_claims_aloha_files_only(tmp_path: Path) -> None:
 
 # --- fuzz: mutated bytes give episodes or UnreadableRecording ---
 
-mutations = st.tuples(
-    st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 4096)), max_size=2),
-    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=12),
-)
+mutations = fuzz_mutations(10**6)
 
 
 @pytest.fixture(scope="module")
@@ -340,15 +326,8 @@ def aloha_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def test_mutated_aloha_gives_episodes_or_a_clean_refusal(
     aloha_bytes: bytes, tmp_path: Path, change: tuple[list[tuple[int, int]], list[tuple[int, int]]]
 ) -> None:
-    buf = bytearray(aloha_bytes)
-    cuts, flips = change
-    for pos, value in flips:
-        buf[pos % len(buf)] = value
-    for pos, length in cuts:
-        if buf:
-            del buf[pos % len(buf) : pos % len(buf) + length]
     path = tmp_path / "mutated.hdf5"
-    path.write_bytes(bytes(buf))
+    path.write_bytes(mutate(aloha_bytes, *change))
     try:
         result = read(path)
     except UnreadableRecording as exc:

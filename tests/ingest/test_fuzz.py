@@ -5,11 +5,12 @@ A short, bounded run in CI (hypothesis, fixed seed); for a longer one set ROBOFU
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from fuzzing import EXAMPLES, mutate
+from fuzzing import mutations as fuzz_mutations
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -17,25 +18,7 @@ from factories import read
 from robofuel.errors import UnreadableRecording
 from robofuel.generate import GeneratedRecording
 
-EXAMPLES = int(os.environ.get("ROBOFUEL_FUZZ_EXAMPLES", "25"))  # raise it for a longer run
-
-
-def _mutate(data: bytes, cuts: list[tuple[int, int]], flips: list[tuple[int, int]]) -> bytes:
-    buf = bytearray(data)
-    for pos, value in flips:
-        buf[pos % len(buf)] = value
-    for pos, length in cuts:
-        if not buf:
-            break
-        start = pos % len(buf)
-        del buf[start : start + length]
-    return bytes(buf)
-
-
-mutations = st.tuples(
-    st.lists(st.tuples(st.integers(0, 10**7), st.integers(1, 4096)), max_size=2),
-    st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 255)), min_size=1, max_size=12),
-)
+mutations = fuzz_mutations()
 
 
 @seed(20261123)
@@ -45,7 +28,7 @@ def test_mutated_mcap_gives_episodes_or_a_clean_finding(
     teleop_rec: GeneratedRecording, tmp_path: Path, change: tuple[list[tuple[int, int]], list[tuple[int, int]]]
 ) -> None:
     path = tmp_path / "mutated.mcap"
-    path.write_bytes(_mutate(teleop_rec.path.read_bytes(), *change))
+    path.write_bytes(mutate(teleop_rec.path.read_bytes(), *change))
     try:
         result = read(path, "mcap")
     except UnreadableRecording as exc:
@@ -66,7 +49,7 @@ def test_mutated_wearable_gives_episodes_or_a_clean_finding(
     folder = tmp_path / "w"
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(wearable_rec.path, folder)
-    (folder / target).write_bytes(_mutate((folder / target).read_bytes(), *change))
+    (folder / target).write_bytes(mutate((folder / target).read_bytes(), *change))
     try:
         result = read(folder, "wearable")
     except UnreadableRecording:
@@ -79,7 +62,7 @@ def test_mutated_hdf5_gives_episodes_or_a_clean_finding(shared_data: Path, tmp_p
     data = (shared_data / "robosuite" / name).read_bytes()
     for i, (pos, value) in enumerate([(100, 0), (5000, 255), (50_000, 7), (len(data) // 2, 1), (len(data) - 10, 0)]):
         path = tmp_path / f"m{i}.hdf5"
-        path.write_bytes(_mutate(data, [], [(pos, value)]))
+        path.write_bytes(mutate(data, [], [(pos, value)]))
         try:
             result = read(path, "hdf5-robomimic")
         except UnreadableRecording:
@@ -94,7 +77,7 @@ def test_mutated_ros1_bag_gives_episodes_or_a_clean_finding(
     shared_data: Path, tmp_path: Path, change: tuple[list[tuple[int, int]], list[tuple[int, int]]], name: str
 ) -> None:
     path = tmp_path / "mutated.bag"
-    path.write_bytes(_mutate((shared_data / name).read_bytes(), *change))
+    path.write_bytes(mutate((shared_data / name).read_bytes(), *change))
     try:
         result = read(path, "rosbag1")
     except UnreadableRecording as exc:
@@ -112,7 +95,7 @@ def test_mutated_rosbag2_gives_episodes_or_a_clean_finding(
     folder = tmp_path / "bag"
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(shared_data / "rosbag2_fixtures/sqlite3/talker", folder)
-    (folder / target).write_bytes(_mutate((folder / target).read_bytes(), *change))
+    (folder / target).write_bytes(mutate((folder / target).read_bytes(), *change))
     try:
         result = read(folder, "rosbag2")
     except UnreadableRecording:

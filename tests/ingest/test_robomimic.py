@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
-import av
 import h5py
 import numpy as np
 import pytest
 
+from factories import png_pixels
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest import ReadContext, ReadResult, get_reader
 from robofuel.lake import Lake, load_episode, recording_sha256, write_episode
@@ -242,18 +241,6 @@ def written(tmp_path: Path) -> ReadResult:
     return read(path)
 
 
-def _pixels(packets: list[bytes]) -> list[Any]:
-    """Decode PNG packets with one decoder. FFmpeg decodes a PNG packet not flagged as a keyframe as a
-    difference to the previous frame, so each is flagged (every PNG image stands alone)."""
-    ctx: Any = av.CodecContext.create("png", "r")
-    out = []
-    for blob in packets:
-        packet = av.Packet(blob)
-        packet.is_keyframe = True
-        out += [f.to_ndarray(format="rgb24") for f in ctx.decode(packet)]
-    return out
-
-
 def test_observations_become_streams_and_images_lossless_png(written: ReadResult, tmp_path: Path) -> None:
     assert [e.meta.extra["demo"] for e in written.episodes] == ["demo_0", "demo_10"]  # numeric order
     ep = written.episodes[0]
@@ -266,7 +253,7 @@ def test_observations_become_streams_and_images_lossless_png(written: ReadResult
     assert video.packets is not None and len(video.packets) == 5
     with h5py.File(tmp_path / "can.hdf5") as h:
         images = h["data/demo_0/obs/agentview_image"][()]
-    assert all(np.array_equal(a, b) for a, b in zip(_pixels(video.packets), images, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(png_pixels(video.packets), images, strict=True))
     assert ep.meta.stream("obs.robot0_joint_pos").role == "joint_position"
     assert ep.meta.stream("dones").columns == ["dones"] and ep.numeric("dones").values[-1, 0] == 1.0
 

@@ -23,21 +23,22 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-import av
 import h5py
 import numpy as np
 import numpy.typing as npt
 import pytest
 import zarr
+from fuzzing import EXAMPLES, mutate
+from fuzzing import mutations as fuzz_mutations
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from zarr.storage import ZipStore
 
+from factories import png_pixels
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.aloha import AlohaReader
 from robofuel.ingest.base import ReadContext, ReadResult
@@ -47,7 +48,6 @@ from robofuel.standard import Severity, VideoData
 
 LENGTHS = (12, 15, 13)
 H, W = 48, 64
-EXAMPLES = int(os.environ.get("ROBOFUEL_FUZZ_EXAMPLES", "25"))
 GOPRO_NS = 1e9 * 1001 / 60000
 
 
@@ -89,16 +89,6 @@ def write_umi(
     if isinstance(store, ZipStore):
         store.close()
     return data
-
-
-def png_pixels(packets: list[bytes]) -> npt.NDArray[np.uint8]:
-    ctx: Any = av.CodecContext.create("png", "r")
-    out = []
-    for blob in packets:
-        packet = av.Packet(blob)
-        packet.is_keyframe = True
-        out += [f.to_ndarray(format="rgb24") for f in ctx.decode(packet)]
-    return np.stack(out)
 
 
 def rows(i: int) -> slice:
@@ -290,10 +280,7 @@ def test_sniff_claims_replay_buffers_only(tmp_path: Path) -> None:
 
 # --- fuzz: mutated chunk and metadata files give episodes or UnreadableRecording ---
 
-mutations = st.tuples(
-    st.lists(st.tuples(st.integers(0, 10**5), st.integers(1, 64)), max_size=2),
-    st.lists(st.tuples(st.integers(0, 10**5), st.integers(0, 255)), min_size=1, max_size=12),
-)
+mutations = fuzz_mutations(10**5, 64)
 
 
 @pytest.fixture(scope="module")
@@ -314,14 +301,7 @@ def test_mutated_store_gives_episodes_or_a_clean_refusal(
     shutil.copytree(small_store, folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.stat().st_size)
     target = files[pick % len(files)]
-    buf = bytearray(target.read_bytes())
-    cuts, flips = change
-    for pos, value in flips:
-        buf[pos % len(buf)] = value
-    for pos, length in cuts:
-        if buf:
-            del buf[pos % len(buf) : pos % len(buf) + length]
-    target.write_bytes(bytes(buf))
+    target.write_bytes(mutate(target.read_bytes(), *change))
     try:
         result = read(folder)
     except UnreadableRecording as exc:

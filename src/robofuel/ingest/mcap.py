@@ -181,6 +181,21 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
     return UnreadableRecording(str(path), problem + _reasons(report), _hint(encodings))
 
 
+def episode_from_scan(
+    path: Path, ctx: ReadContext, scan: Scan, report: ReadReport, more: list[Finding] | None = None, **fields: Any
+) -> ReadResult:
+    """The one episode of a scanned recording (MCAP file, ROS 1 bag, rosbag2 folder): its streams, its findings
+    (``more`` first, from the container), ``fields`` as episode metadata; UnreadableRecording if no stream."""
+    pending: list[Pending] = []
+    streams = read_streams(scan, report, pending)
+    if not streams:
+        raise nothing_read(path, scan, report)
+    found = [*(more or []), *findings(scan, report, streams, pending)]
+    episode = make_episode(ctx, report.format, 0, list(streams), findings=found, **fields)
+    report.episodes = 1
+    return ReadResult([episode], report)
+
+
 class McapReader(Reader):
     name = "mcap"
     description = "MCAP files: ROS 2 CDR, ROS 1, protobuf and JSON messages; damaged files are read up to the damage"
@@ -204,11 +219,4 @@ class McapReader(Reader):
             scan = scan_file(path)
         except OSError as exc:
             raise UnreadableRecording(str(path), f"cannot be read ({exc})", "check its permissions") from exc
-        pending: list[Pending] = []
-        streams = read_streams(scan, report, pending)
-        if not streams:
-            raise nothing_read(path, scan, report)
-        found = findings(scan, report, streams, pending)
-        episode = make_episode(ctx, self.name, 0, list(streams), findings=found, **session_fields(scan))
-        report.episodes = 1
-        return ReadResult([episode], report)
+        return episode_from_scan(path, ctx, scan, report, **session_fields(scan))

@@ -20,9 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.mcap import findings, nothing_read, read_streams
-from robofuel.ingest.mcap_streams import Pending
+from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult
+from robofuel.ingest.mcap import episode_from_scan
 from robofuel.ingest.rosbag1_scan import MAGIC, scan_bag
 
 SUFFIXES = (".bag", ".active")
@@ -62,12 +61,5 @@ class Rosbag1Reader(Reader):
             scan = scan_bag(path)
         except OSError as exc:
             raise UnreadableRecording(str(path), f"cannot be read ({exc})", "check its permissions") from exc
-        pending: list[Pending] = []
-        streams = read_streams(scan, report, pending)
-        if not streams:
-            raise nothing_read(path, scan, report)
-        found = findings(scan, report, streams, pending)
         extra = {"rosbag1": {"compressions": sorted(scan.compressions), "indexed": scan.indexed}}
-        episode = make_episode(ctx, self.name, 0, list(streams), findings=found, extra=extra)
-        report.episodes = 1
-        return ReadResult([episode], report)
+        return episode_from_scan(path, ctx, scan, report, extra=extra)

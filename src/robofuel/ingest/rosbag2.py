@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.mcap import findings, nothing_read, read_streams, session_fields
+from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult
+from robofuel.ingest.mcap import episode_from_scan, session_fields
 from robofuel.ingest.mcap_scan import Scan
-from robofuel.ingest.mcap_streams import Pending
 from robofuel.ingest.rosbag2_storage import STORAGE_SUFFIXES, Merger, storage_kind, zstd_decompress
 from robofuel.standard import Finding, Severity
 
@@ -203,11 +202,5 @@ class Rosbag2Reader(Reader):
             bag.cleanup()
         if not scan.channels and not bag.found:
             raise UnreadableRecording(str(path), "no storage file (.mcap or .db3) in the bag", _HINT)
-        pending: list[Pending] = []
-        streams = read_streams(scan, report, pending)
-        if not streams:
-            raise nothing_read(path, scan, report)
-        found = bag.found + findings(scan, report, streams, pending) + count_findings(scan, bag.info, report)
-        episode = make_episode(ctx, self.name, 0, list(streams), findings=found, **_fields(scan, bag.info))
-        report.episodes = 1
-        return ReadResult([episode], report)
+        more = bag.found + count_findings(scan, bag.info, report)
+        return episode_from_scan(path, ctx, scan, report, more, **_fields(scan, bag.info))
