@@ -16,7 +16,26 @@ import numpy.typing as npt
 from robofuel.standard import VideoData
 
 Gray = npt.NDArray[np.uint8]
-INTRA_ONLY = frozenset({"png", "mjpeg", "rawvideo"})
+Rgb = npt.NDArray[np.uint8]
+INTRA_ONLY = frozenset({"png", "mjpeg", "jpeg", "rawvideo"})
+#: ROS image encodings of raw frames and (channels, FFmpeg pixel format) to read them as.
+RAW_LAYOUTS = {"rgb8": (3, "rgb24"), "bgr8": (3, "bgr24"), "mono8": (1, "gray"), "8UC1": (1, "gray")}
+
+
+def is_keyframe(codec: str, packet: bytes) -> bool | None:
+    """Whether a packet starts a frame that decodes on its own: always for intra-only codecs, an IDR (H.264) or
+    IRAP (HEVC) NAL unit in Annex B packets; None for codecs this cannot tell (AV1, VP9...)."""
+    if codec in INTRA_ONLY:
+        return True
+    if codec not in ("h264", "hevc", "h265"):
+        return None
+    pos = packet.find(b"\x00\x00\x01")
+    while 0 <= pos < len(packet) - 3:
+        head = packet[pos + 3]
+        if (codec == "h264" and head & 0x1F == 5) or (codec != "h264" and 16 <= (head >> 1) & 0x3F <= 21):
+            return True
+        pos = packet.find(b"\x00\x00\x01", pos + 3)
+    return False
 
 
 def _frames(video: VideoData) -> Iterator[Any]:
@@ -32,6 +51,33 @@ def _frames(video: VideoData) -> Iterator[Any]:
             packet.is_keyframe = True
         yield from ctx.decode(packet)
     yield from ctx.decode(None)
+
+
+def _raw_rgb(video: VideoData, pixel_format: str | None) -> Iterator[Rgb]:
+    channels, fmt = RAW_LAYOUTS.get(pixel_format or "rgb8", (0, ""))
+    if not channels or video.width is None or video.height is None:
+        raise ValueError(f"raw frames in {pixel_format!r} cannot be converted to RGB (only {sorted(RAW_LAYOUTS)})")
+    w, h = video.width, video.height
+    for data in video.packets or []:
+        row = len(data) // h  # rows may be padded beyond width * channels (ROS `step`)
+        pixels = np.frombuffer(data, np.uint8, count=row * h).reshape(h, row)[:, : w * channels]
+        frame = av.VideoFrame.from_ndarray(pixels.reshape(h, w, channels).squeeze(), format=fmt)
+        rgb: Rgb = frame.to_ndarray(format="rgb24")
+        yield rgb
+
+
+def rgb_frames(video: VideoData, pixel_format: str | None = None) -> Iterator[Rgb]:
+    """Every frame as (H, W, 3) RGB, in order; raw frames read by their ROS ``pixel_format``. Stops quietly at
+    the first undecodable packet (the caller counts the frames it got)."""
+    if video.codec == "rawvideo":
+        yield from _raw_rgb(video, pixel_format)
+        return
+    try:
+        for frame in _frames(video):
+            rgb: Rgb = frame.to_ndarray(format="rgb24")
+            yield rgb
+    except (av.FFmpegError, ValueError):
+        return
 
 
 def gray_frames(video: VideoData, sample_hz: float | None = None) -> Iterator[tuple[int, Gray, int]]:

@@ -39,11 +39,11 @@ from robofuel.standard import (
     VideoData,
 )
 from robofuel.standard.data import I64, episode_span, measured_rate
+from robofuel.video import is_keyframe
 
 NS = 1_000_000_000
 STEP = "ingest.mapping"
 #: Codecs whose every frame decodes on its own.
-_INTRA = frozenset({"png", "mjpeg", "jpeg", "rawvideo"})
 
 Mask = npt.NDArray[np.bool_]
 
@@ -207,21 +207,6 @@ def _audio_index(audio: AudioData, t: int | None, default: int) -> int:
     return min(max(k, 0), audio.count)
 
 
-def _starts_with_keyframe(codec: str, packet: bytes) -> bool | None:
-    """Whether a packet holds a keyframe (intra codecs, Annex B H.264/HEVC IDR/IRAP); None if unknown."""
-    if codec in _INTRA:
-        return True
-    if codec not in ("h264", "hevc", "h265"):
-        return None
-    pos = packet.find(b"\x00\x00\x01")
-    while 0 <= pos < len(packet) - 3:
-        head = packet[pos + 3]
-        if (codec == "h264" and head & 0x1F == 5) or (codec != "h264" and 16 <= (head >> 1) & 0x3F <= 21):
-            return True
-        pos = packet.find(b"\x00\x00\x01", pos + 3)
-    return False
-
-
 @dataclass
 class _FileVideo:
     """An MP4's frame times in the file (s, presentation order: frame i has timestamp i), and half a frame (s)."""
@@ -301,7 +286,7 @@ class Slicer:
 
     def _check_keyframe(self, stream: Stream, data: VideoData, piece: Piece) -> None:
         packets = data.packets or []
-        first = next((i for i, p in enumerate(packets) if _starts_with_keyframe(data.codec, p) is not False), None)
+        first = next((i for i, p in enumerate(packets) if is_keyframe(data.codec, p) is not False), None)
         if first == 0:
             return
         lost = len(packets) if first is None else first
