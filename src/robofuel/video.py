@@ -62,8 +62,7 @@ def _raw_rgb(video: VideoData, pixel_format: str | None) -> Iterator[Rgb]:
         row = len(data) // h  # rows may be padded beyond width * channels (ROS `step`)
         pixels = np.frombuffer(data, np.uint8, count=row * h).reshape(h, row)[:, : w * channels]
         frame = av.VideoFrame.from_ndarray(pixels.reshape(h, w, channels).squeeze(), format=fmt)
-        rgb: Rgb = frame.to_ndarray(format="rgb24")
-        yield rgb
+        yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
 def rgb_frames(video: VideoData, pixel_format: str | None = None) -> Iterator[Rgb]:
