@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -164,6 +165,51 @@ def qc(
     print_qc(summary)
     if report is not None:
         out.print(f"report: {report}")
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="Target format: lerobot.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="A new or empty folder to write the dataset into.")],
+    where: Where_ = None,
+    fps: Annotated[float | None, typer.Option(help="Frames per second (default: the data's own camera rate).")] = None,
+    video_codec: Annotated[
+        str | None, typer.Option("--video-codec", help="Re-encode every camera with this FFmpeg encoder (libx264...).")
+    ] = None,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Write episodes in a trainer's format; camera packets are copied, not re-encoded, where the format allows."""
+    from robofuel.catalog import parse_where
+    from robofuel.context import open_workspace
+    from robofuel.export import ExportOptions, get_exporter
+    from robofuel.lake import load_episode
+    from robofuel.progress import progress_bar
+    from robofuel.standard import EpisodeData
+
+    exporter = get_exporter(format)
+    with open_workspace(lake, catalog, create=False) as ws:
+        ids = ws.catalog.episode_ids(parse_where(where))
+        with progress_bar("export", len(ids), enabled=not as_json) as advance:
+
+            def episodes() -> Iterator[EpisodeData]:
+                for episode_id in ids:
+                    yield load_episode(ws.lake, episode_id)
+                    advance()
+
+            report = exporter.export(episodes(), out_dir, ExportOptions(fps, video_codec)).to_dict()
+    if as_json:
+        emit_json(report)
+        return
+    out.print(
+        f"exported {report['episodes']} episodes, {report['frames']} frames ({report['seconds']:.1f} s) to "
+        f"{report['out']} as {report['format']}"
+    )
+    for camera, how in report["video"].items():
+        out.print(f"  {camera}: " + ", ".join(f"{k} x{n}" for k, n in how.items()))
+    for what, n in report["omitted"].items():
+        out.print(f"  left out: {what} (x{n})")
 
 
 def print_qc(summary: dict[str, Any]) -> None:

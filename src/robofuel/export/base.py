@@ -1,0 +1,73 @@
+"""What every exporter implements, what it is given and what it reports.
+
+An exporter writes episodes from the lake into one output folder in a target format. It never drops data silently:
+what the format cannot hold (audio in a format without audio, a stream it has no place for) is counted in
+:attr:`ExportReport.omitted` with the reason, and each video stream says whether its packets were copied or
+re-encoded (:attr:`ExportReport.video`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from robofuel.standard import EpisodeData
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """``fps``: the export rate in Hz (None: the format's or the data's own); ``video_codec``: re-encode every
+    camera with this FFmpeg encoder (None: copy packets where the target accepts the codec); ``threads``: encoder
+    threads (0: all cores)."""
+
+    fps: float | None = None
+    video_codec: str | None = None
+    threads: int = 0
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote: episodes, frames, bytes, per-camera video handling, and what was left out, why."""
+
+    format: str
+    out: str
+    episodes: int = 0
+    frames: int = 0
+    seconds: float = 0.0
+    bytes: int = 0
+    video: dict[str, Counter[str]] = field(default_factory=dict)
+    omitted: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def video_handled(self, stream: str, how: str) -> None:
+        """Count one episode's camera as ``copied`` (packets, re-timestamped) or ``re-encoded: <why>``."""
+        self.video.setdefault(stream, Counter())[how] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "out": self.out,
+            "episodes": self.episodes,
+            "frames": self.frames,
+            "seconds": round(self.seconds, 3),
+            "bytes": self.bytes,
+            "video": {k: dict(v) for k, v in self.video.items()},
+            "omitted": dict(self.omitted),
+            "notes": self.notes,
+        }
+
+
+class Exporter(ABC):
+    """A format plugin: writes episodes into one output folder."""
+
+    name: ClassVar[str]
+    #: One line for ``robofuel export --help`` and ``robofuel formats``.
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
+        """Write ``episodes`` (in order) into ``out``, a new or empty folder."""

@@ -1,0 +1,78 @@
+"""Feature statistics as LeRobot v3 stores them: per episode in the episodes table, aggregated in stats.json.
+
+Each feature has ``min``, ``max``, ``mean``, ``std`` (per dimension), ``count`` ([frames]) and the quantiles
+``q01``, ``q10``, ``q50``, ``q90``, ``q99``. Images are per channel, values scaled to 0..1, shaped (3, 1, 1), from
+frames sampled over the episode (at most :data:`IMAGE_SAMPLES`, every other pixel row and column at most
+:data:`IMAGE_SIDE` wide). Aggregation: extremes of extremes, count-weighted means, the pooled standard
+deviation, count-weighted means of the quantiles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from robofuel.standard.data import F64
+
+QUANTILES = {"q01": 0.01, "q10": 0.10, "q50": 0.50, "q90": 0.90, "q99": 0.99}
+IMAGE_SAMPLES = 100
+IMAGE_SIDE = 160
+
+Stats = dict[str, Any]
+
+
+def array_stats(values: F64) -> Stats:
+    """Stats of an (N, D) array over its rows; lists of D floats, count [N]."""
+    out: Stats = {
+        "min": values.min(axis=0),
+        "max": values.max(axis=0),
+        "mean": values.mean(axis=0),
+        "std": values.std(axis=0),
+        "count": np.array([len(values)]),
+    }
+    for key, q in QUANTILES.items():
+        out[key] = np.quantile(values, q, axis=0)
+    return out
+
+
+def image_stats(frames: list[np.ndarray], count: int) -> Stats:
+    """Per-channel stats (shape (3, 1, 1), 0..1) of sampled RGB frames of an episode of ``count`` frames."""
+    if not frames:
+        raise ValueError("no frame to compute image statistics from")
+    pixels = np.concatenate([f.reshape(-1, 3) for f in frames]).astype(np.float64) / 255.0
+    flat = array_stats(pixels)
+    out = {k: np.asarray(v).reshape(3, 1, 1) for k, v in flat.items() if k != "count"}
+    out["count"] = np.array([count])
+    return out
+
+
+def sample_for_stats(rgb: np.ndarray) -> np.ndarray:
+    """A frame reduced for statistics: strided so that its width is at most :data:`IMAGE_SIDE`."""
+    step = max(1, rgb.shape[1] // IMAGE_SIDE)
+    return rgb[::step, ::step]
+
+
+def aggregate(per_episode: list[Stats]) -> Stats:
+    """Dataset stats from episode stats of one feature."""
+    counts = np.array([float(s["count"][0]) for s in per_episode])
+    weights = (counts / counts.sum()).reshape(-1, *([1] * np.ndim(per_episode[0]["mean"])))
+    means = np.stack([np.asarray(s["mean"]) for s in per_episode])
+    mean = (weights * means).sum(axis=0)
+    variances = np.stack([np.asarray(s["std"]) ** 2 for s in per_episode])
+    pooled = (weights * (variances + (means - mean) ** 2)).sum(axis=0)
+    out: Stats = {
+        "min": np.min(np.stack([np.asarray(s["min"]) for s in per_episode]), axis=0),
+        "max": np.max(np.stack([np.asarray(s["max"]) for s in per_episode]), axis=0),
+        "mean": mean,
+        "std": np.sqrt(pooled),
+        "count": np.array([int(counts.sum())]),
+    }
+    for key in QUANTILES:
+        out[key] = (weights * np.stack([np.asarray(s[key]) for s in per_episode])).sum(axis=0)
+    return out
+
+
+def to_json(stats: Stats) -> dict[str, Any]:
+    """Numpy arrays as nested lists (count as ints)."""
+    return {k: np.asarray(v).astype(np.int64 if k == "count" else np.float64).tolist() for k, v in stats.items()}

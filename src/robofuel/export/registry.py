@@ -1,0 +1,24 @@
+"""The one registry of exporters, keyed by format name (built-ins here, others through the ``robofuel.exporters``
+entry-point group, name = format, value = ``module:Class``)."""
+
+from __future__ import annotations
+
+from robofuel import plugins
+from robofuel.export.base import Exporter
+
+BUILTIN: dict[str, str] = {
+    "lerobot": "robofuel.export.lerobot:LeRobotExporter",
+}
+
+GROUP = "robofuel.exporters"
+
+
+def formats() -> list[str]:
+    """Every format an exporter is registered for."""
+    return sorted(plugins.targets(BUILTIN, GROUP))
+
+
+def get_exporter(name: str) -> Exporter:
+    """An instance of the exporter for format ``name`` (InputError listing the known ones if there is none)."""
+    exporter: Exporter = plugins.load(BUILTIN, GROUP, name, "export format")()
+    return exporter

@@ -1,0 +1,96 @@
+"""The frames of an exported episode: at which times every stream is sampled.
+
+Frame-based formats (LeRobot, ALOHA, UMI, RLDS...) store one row per frame at a fixed rate. Streams are first put
+on the reference clock (``Stream.clock_offset_ns`` added: the sync step's correction, never applied to the raw
+data), then the frames are chosen:
+
+- when a camera's codec can be copied into the target and no other rate is asked for, the frames are that camera's
+  own frames (its packets are then copied, re-timestamped to ``k / fps``): every other stream is sampled at the
+  instants the camera really captured, so pixels and signals stay in step;
+- otherwise a uniform grid at ``fps`` (asked for, else the fastest camera's rate, else the joint stream's, else 30).
+
+Frames span only the time every exported stream covers (no extrapolation at either end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from robofuel.standard import EpisodeData, NumericData, Stream, VideoData
+from robofuel.standard.data import I64, measured_rate
+
+DEFAULT_FPS = 30.0
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Export frame times (ns on the reference clock), the rate written to the target, and the camera whose own
+    frames they are (None for a uniform grid)."""
+
+    t_ns: I64
+    fps: float
+    camera: str | None = None
+
+    @property
+    def timestamps_s(self) -> np.ndarray:
+        """Frame ``k`` at ``k / fps`` s from the episode's first frame, as frame-based formats store it."""
+        return np.arange(len(self.t_ns), dtype=np.float64) / self.fps
+
+
+def reference_times(stream: Stream, payload: NumericData | VideoData) -> I64:
+    """A stream's sample times on the reference clock (its sync correction added)."""
+    ts: I64 = payload.timestamps_ns + np.int64(stream.clock_offset_ns)
+    return ts
+
+
+def _rounded_rate(rate: float) -> float:
+    """An integer rate when within 1.5% of one (30.0 for 29.97 Hz measured on jittery stamps), else the rate."""
+    near = round(rate)
+    return float(near) if near > 0 and abs(rate - near) / near < 0.015 else rate
+
+
+def covered_span(ep: EpisodeData, names: list[str]) -> tuple[int, int]:
+    """The time every named stream covers: (latest first sample, earliest last sample), ns."""
+    starts, ends = [], []
+    for name in names:
+        payload = ep.payloads[name]
+        if isinstance(payload, NumericData | VideoData) and len(payload.timestamps_ns):
+            ts = reference_times(ep.meta.stream(name), payload)
+            starts.append(int(ts.min()))
+            ends.append(int(ts.max()))
+    if not starts:
+        raise ValueError(f"episode {ep.meta.id}: no stream with samples to export")
+    return max(starts), min(ends)
+
+
+def _default_fps(ep: EpisodeData, names: list[str]) -> float:
+    videos = [ep.meta.stream(n) for n in names if ep.meta.stream(n).kind.value == "video"]
+    rates = [s.measured_rate_hz or s.rate_hz or 0.0 for s in videos]
+    if any(rates):
+        return _rounded_rate(max(rates))
+    joints = [ep.meta.stream(n) for n in names if ep.meta.stream(n).role == "joint_position"]
+    rate = next((s.measured_rate_hz or s.rate_hz for s in joints if s.measured_rate_hz or s.rate_hz), None)
+    return _rounded_rate(rate) if rate else DEFAULT_FPS
+
+
+def choose_timeline(ep: EpisodeData, names: list[str], fps: float | None, copyable: set[str]) -> Timeline:
+    """The frames to export ``names`` of ``ep`` at: a copyable camera's own frames, else a uniform grid.
+
+    ``copyable`` names the cameras whose packets the target can take as they are."""
+    start, end = covered_span(ep, names)
+    for name in names:
+        payload = ep.payloads[name]
+        if name not in copyable or not isinstance(payload, VideoData):
+            continue
+        rate = measured_rate(payload.timestamps_ns)
+        if rate is None or (fps is not None and abs(rate - fps) / fps > 0.015):
+            continue
+        ts = reference_times(ep.meta.stream(name), payload)
+        inside = ts[(ts >= start) & (ts <= end)]
+        if len(inside):
+            return Timeline(inside, fps or _rounded_rate(rate), name)
+    rate = fps or _default_fps(ep, names)
+    count = int(np.floor((end - start) * rate / 1e9 + 1e-9)) + 1
+    return Timeline(start + np.round(np.arange(count) * 1e9 / rate).astype(np.int64), rate)

@@ -1,0 +1,92 @@
+"""Resampling a stream's samples at other times: nearest, linear, zero-order hold and slerp for rotations.
+
+Times are int64 ns on one clock (the episode's reference clock); values are (N, C) float64. Query times before
+the first sample take the first sample, after the last the last (no extrapolation). :func:`resample` picks the
+method per column group from the stream's metadata: quaternion columns (``Stream.quaternion_order``) by slerp,
+discrete columns (every value an integer: counters, modes, buttons) by zero-order hold, the rest linearly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from robofuel.standard import NumericData, Stream
+from robofuel.standard.data import F64, I64
+
+
+def nearest_index(src_ns: I64, at_ns: I64) -> I64:
+    """For each query time, the index of the sample nearest to it (the earlier one on ties)."""
+    if len(src_ns) == 0:
+        raise ValueError("cannot resample an empty stream")
+    right = np.clip(np.searchsorted(src_ns, at_ns, side="left"), 0, len(src_ns) - 1)
+    left = np.clip(right - 1, 0, len(src_ns) - 1)
+    take_left = np.abs(at_ns - src_ns[left]) <= np.abs(src_ns[right] - at_ns)
+    out: I64 = np.where(take_left, left, right).astype(np.int64)
+    return out
+
+
+def zoh_index(src_ns: I64, at_ns: I64) -> I64:
+    """For each query time, the index of the last sample at or before it (the first sample before the start)."""
+    out: I64 = np.clip(np.searchsorted(src_ns, at_ns, side="right") - 1, 0, max(len(src_ns) - 1, 0)).astype(np.int64)
+    return out
+
+
+def linear(src_ns: I64, values: F64, at_ns: I64) -> F64:
+    """Values linearly interpolated at ``at_ns``, column by column (NaN samples propagate to their neighbours)."""
+    t = (src_ns - src_ns[0]).astype(np.float64)
+    q = (at_ns - src_ns[0]).astype(np.float64)
+    out: F64 = np.stack([np.interp(q, t, values[:, c]) for c in range(values.shape[1])], axis=1)
+    return out.reshape(len(at_ns), -1)
+
+
+def slerp(src_ns: I64, quats: F64, at_ns: I64) -> F64:
+    """Unit quaternions (N, 4), any component order, spherically interpolated at ``at_ns``."""
+    q = quats / np.linalg.norm(quats, axis=1, keepdims=True)
+    hi = np.clip(np.searchsorted(src_ns, at_ns, side="right"), 1, len(src_ns) - 1) if len(src_ns) > 1 else None
+    if hi is None:
+        return np.repeat(q[:1], len(at_ns), axis=0)
+    lo = hi - 1
+    span = (src_ns[hi] - src_ns[lo]).astype(np.float64)
+    u = np.clip((at_ns - src_ns[lo]) / np.where(span > 0, span, 1.0), 0.0, 1.0)[:, None]
+    a, b = q[lo], q[hi]
+    dot = np.sum(a * b, axis=1, keepdims=True)
+    b = np.where(dot < 0, -b, b)  # the shorter way round
+    dot = np.abs(dot)
+    theta = np.arccos(np.clip(dot, -1.0, 1.0))
+    small = theta < 1e-6
+    sin = np.where(small, 1.0, np.sin(theta))
+    wa = np.where(small, 1.0 - u, np.sin((1.0 - u) * theta) / sin)
+    wb = np.where(small, u, np.sin(u * theta) / sin)
+    out: F64 = wa * a + wb * b
+    unit: F64 = out / np.linalg.norm(out, axis=1, keepdims=True)
+    return unit
+
+
+def quaternion_groups(stream: Stream) -> list[list[int]]:
+    """Column indices of each quaternion in the stream: four columns ``<prefix>.x/.y/.z/.w`` side by side."""
+    if stream.quaternion_order is None:
+        return []
+    names = {c: i for i, c in enumerate(stream.columns)}
+    groups = []
+    for col in stream.columns:
+        if col.endswith(".x"):
+            prefix = col[:-2]
+            idx = [names.get(f"{prefix}.{a}") for a in stream.quaternion_order]
+            if all(i is not None for i in idx):
+                groups.append([int(i) for i in idx if i is not None])
+    return groups
+
+
+def resample(data: NumericData, stream: Stream, at_ns: I64) -> F64:
+    """The stream's values at ``at_ns``: slerp for quaternions, zero-order hold for discrete columns, else linear."""
+    ts, values = data.timestamps_ns, data.values
+    if len(ts) == 1:
+        return np.repeat(values, len(at_ns), axis=0)
+    out = linear(ts, values, at_ns)
+    finite = np.isfinite(values)
+    discrete = np.all(np.where(finite, values == np.round(values), True), axis=0)
+    if discrete.any():
+        out[:, discrete] = values[zoh_index(ts, at_ns)][:, discrete]
+    for group in quaternion_groups(stream):
+        out[:, group] = slerp(ts, values[:, group], at_ns)
+    return out
