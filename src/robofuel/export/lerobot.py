@@ -104,6 +104,8 @@ class _Dataset:
             self.report.omitted[f"{ep.meta.id}: its streams differ from the dataset's first episode"] += 1
             return
         self.report.omitted.update(omitted)
+        if any(f.derived == "next_state" for f in features) and not self.report.notes:
+            self.report.notes.append("action: no command stream recorded; the next frame's observation.state")
         names = [n for f in self.features for n in f.streams]
         copyable = set() if self.options.video_codec else self._copyable(ep)
         timeline = choose_timeline(ep, names, self.fps or self.options.fps, copyable)
@@ -133,6 +135,11 @@ class _Dataset:
         cache: dict[str, np.ndarray] = {}
         for f in self.features:
             if f.kind != "numeric":
+                continue
+            if f.derived == "next_state":
+                state = out["observation.state"]
+                out[f.key] = np.vstack([state[1:], state[-1:]])
+                self._stat(f.key, array_stats(out[f.key].astype(np.float64)), row)
                 continue
             blocks = []
             for part in f.parts:

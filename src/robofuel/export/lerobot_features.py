@@ -3,7 +3,10 @@
 - ``observation.state``: the ``.position`` columns (all columns when none is named so) of every stream whose role
   is ``joint_position``, then of every ``gripper_joint`` stream (arm joints first, as robots list them); names
   are the column names (prefixed with the stream name where two streams share one);
-- ``action``: the columns of a stream whose role is ``action`` (robomimic ``actions``, LeRobot ``action``...);
+- ``action``: the columns of a stream whose role is ``action`` (robomimic ``actions``, LeRobot ``action``...); when
+  the recording has none (a follower arm recorded without its commands), the next frame's ``observation.state``
+  (the joint positions the arm went to; the last frame keeps its own), the convention of absolute joint-position
+  control, and the export report says so;
 - every other numeric stream: ``observation.<stream>``, all its columns;
 - every camera: ``observation.images.<stream>`` (a video feature);
 - audio: left out and reported (LeRobot v3 has no audio feature).
@@ -36,6 +39,8 @@ class Feature:
     kind: str  # "numeric" | "video"
     names: tuple[str, ...]
     parts: tuple[Part, ...]
+    #: "next_state": not read from streams but the next frame's observation.state.
+    derived: str | None = None
 
     @property
     def streams(self) -> list[str]:
@@ -77,4 +82,6 @@ def plan_features(meta: Episode) -> tuple[list[Feature], Counter[str]]:
             features.append(Feature("action", "numeric", tuple(s.columns), (Part(s.name, all_columns),)))
         elif s.name not in in_state or len(_positions(s)) < len(s.columns):
             features.append(Feature(f"observation.{s.name}", "numeric", tuple(s.columns), (Part(s.name, all_columns),)))
+    if state is not None and not any(f.key == "action" for f in features):
+        features.append(Feature("action", "numeric", state.names, (), derived="next_state"))
     return features, omitted

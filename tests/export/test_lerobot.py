@@ -1,0 +1,128 @@
+"""The LeRobot v3.0 exporter on generated teleop episodes: layout, values at the camera's frame times, packets
+copied byte for byte, re-encoding when asked, and refusals. tests/export/test_lerobot_real.py loads the export
+with the real LeRobot library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from robofuel.errors import InputError
+from robofuel.export import ExportOptions, get_exporter
+from robofuel.export.base import ExportReport
+from robofuel.standard import VideoData
+
+FRONT = "observation.images.camera.front.video"
+WRIST = "observation.images.camera.wrist.image.compressed"
+
+
+@pytest.fixture(scope="module")
+def exported(teleop_lake, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ExportReport]:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("lerobot") / "ds"
+    report = get_exporter("lerobot").export(teleop_lake.episodes(), out, ExportOptions())
+    return out, report
+
+
+def _packets(mp4: Path) -> list[list[bytes]]:
+    """The NAL units of each packet of an MP4's H.264 track (stored length-prefixed)."""
+    out = []
+    with av.open(str(mp4)) as c:
+        for packet in c.demux(video=0):
+            data, nals, pos = bytes(packet), [], 0
+            while pos + 4 <= len(data):
+                n = int.from_bytes(data[pos : pos + 4], "big")
+                nals.append(data[pos + 4 : pos + 4 + n])
+                pos += 4 + n
+            if nals:
+                out.append(nals)
+    return out
+
+
+def _annexb(packet: bytes) -> list[bytes]:
+    """The NAL units of an Annex B packet (start codes removed)."""
+    return [n.rstrip(b"\x00") for n in packet.split(b"\x00\x00\x01") if n.rstrip(b"\x00")]
+
+
+def test_layout_and_info(exported: tuple[Path, ExportReport]) -> None:
+    out, report = exported
+    info = json.loads((out / "meta/info.json").read_text())
+    assert info["codebase_version"] == "v3.0" and info["fps"] == 30 and info["total_episodes"] == 3
+    assert info["robot_type"] == "franka_panda"
+    state = info["features"]["observation.state"]
+    assert state["names"][:2] == ["panda_joint1.position", "panda_joint2.position"] and state["shape"] == [9]
+    assert info["features"][FRONT]["info"]["video.codec"] == "h264"
+    data = pq.read_table(out / "data/chunk-000/file-000.parquet")
+    assert data.num_rows == info["total_frames"] == report.frames
+    assert np.array_equal(data.column("index").to_numpy(), np.arange(data.num_rows))
+    episodes = pq.read_table(out / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert [e["dataset_from_index"] for e in episodes[1:]] == [e["dataset_to_index"] for e in episodes[:-1]]
+    for e in episodes:  # each episode's video span in the file holds exactly its frames
+        span = e[f"videos/{FRONT}/to_timestamp"] - e[f"videos/{FRONT}/from_timestamp"]
+        assert span == pytest.approx(e["length"] / 30)
+    # no command stream in these recordings: action is the next frame's state, and the report says so
+    first = data.filter(data.column("episode_index").to_numpy() == 0)
+    state = np.stack(first.column("observation.state").to_numpy(zero_copy_only=False))
+    action = np.stack(first.column("action").to_numpy(zero_copy_only=False))
+    assert np.array_equal(action[:-1], state[1:]) and np.array_equal(action[-1], state[-1])
+    assert any("next frame's observation.state" in n for n in report.notes)
+    stats = json.loads((out / "meta/stats.json").read_text())
+    assert set(stats["observation.state"]) >= {"min", "max", "mean", "std", "count", "q01", "q50", "q99"}
+    assert np.asarray(stats[FRONT]["mean"]).shape == (3, 1, 1)
+    assert report.video == {
+        "camera.front.video": {"copied": 3},
+        "camera.wrist.image.compressed": {"re-encoded (mjpeg is not copyable or not the frame clock)": 3},
+    }
+
+
+def test_front_camera_packets_are_copied_and_signals_sampled_at_its_frames(
+    exported: tuple[Path, ExportReport],
+    teleop_lake,  # type: ignore[no-untyped-def]
+) -> None:
+    out, _ = exported
+    copied = _packets(out / f"videos/{FRONT}/chunk-000/file-000.mp4")
+    data = pq.read_table(out / "data/chunk-000/file-000.parquet")
+    names = json.loads((out / "meta/info.json").read_text())["features"]["observation.state"]["names"]
+    first = 0
+    for i, ep in enumerate(teleop_lake.episodes()):
+        video = ep.payloads["camera.front.video"]
+        assert isinstance(video, VideoData) and video.packets is not None
+        rows = data.filter(data.column("episode_index").to_numpy() == i)
+        n = rows.num_rows
+        mine = copied[first : first + n]
+        source = [_annexb(p) for p in video.packets]
+        start = source.index(mine[0])  # the same NAL units, byte for byte: nothing was re-encoded
+        assert source[start : start + n] == mine
+        times = video.timestamps_ns[start : start + n]
+        joints = ep.numeric("joint_states")
+        cols = ep.meta.stream("joint_states").columns
+        state = np.stack(rows.column("observation.state").to_numpy(zero_copy_only=False))
+        for j, name in enumerate(names[:7]):
+            expected = np.interp(times, joints.timestamps_ns, joints.values[:, cols.index(name)])
+            assert np.allclose(state[:, j], expected, atol=1e-6)
+        first += n
+    assert first == len(copied)
+
+
+def test_reencoding_when_asked(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report = get_exporter("lerobot").export(teleop_lake.episodes()[:1], tmp_path / "ds", ExportOptions(fps=15))
+    assert set(report.video["camera.front.video"]) == {"re-encoded (h264 is not copyable or not the frame clock)"}
+    info = json.loads((tmp_path / "ds/meta/info.json").read_text())
+    assert info["fps"] == 15
+    with av.open(str(tmp_path / f"ds/videos/{FRONT}/chunk-000/file-000.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == report.frames
+
+
+def test_refusals(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "x").write_text("x")
+    with pytest.raises(InputError, match="not empty"):
+        get_exporter("lerobot").export(teleop_lake.episodes(), busy, ExportOptions())
+    with pytest.raises(InputError, match="nothing to export"):
+        get_exporter("lerobot").export([], tmp_path / "none", ExportOptions())
+    assert not (tmp_path / "none").exists() and not (tmp_path / ".none.partial").exists()

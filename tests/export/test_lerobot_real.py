@@ -1,0 +1,94 @@
+"""The LeRobot export loaded by the real LeRobot library (0.4.4, built by ../shared/tools/lerobot-venv into
+.tmp/lerobot-venv on first use, a few minutes), and checked by lerobot-doctor.
+
+Every frame goes through a torch DataLoader with ``delta_timestamps``; the values LeRobot serves must equal the
+lake's signals at the camera's frame times, and the frames it decodes must equal robofuel's own decoding of the
+copied packets.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from robofuel.export import ExportOptions, get_exporter
+from robofuel.standard import VideoData
+from robofuel.video import rgb_frames
+
+REPO = Path(__file__).resolve().parents[2]
+TOOL = REPO.parent / "shared" / "tools" / "lerobot-venv"
+VENV = REPO / ".tmp" / "lerobot-venv"
+FRONT = "observation.images.camera.front.video"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def lerobot_python() -> Path:
+    if not TOOL.exists():
+        pytest.skip(f"{TOOL} is absent: it builds the real LeRobot library on a CPU machine")
+    done = subprocess.run([str(TOOL), str(VENV)], capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        pytest.fail(f"building LeRobot failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return VENV / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def dataset(teleop_lake, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("real") / "ds"
+    get_exporter("lerobot").export(teleop_lake.episodes(), out, ExportOptions())
+    return out
+
+
+def test_lerobot_loads_every_frame_with_the_lakes_values(
+    lerobot_python: Path,
+    dataset: Path,
+    teleop_lake,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    dump = tmp_path / "served.npz"
+    script = Path(__file__).with_name("lerobot_load.py")
+    done = subprocess.run(
+        [str(lerobot_python), str(script), str(dataset), str(dump), FRONT], capture_output=True, text=True, timeout=1200
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    served = np.load(dump)
+    data = pq.read_table(dataset / "data/chunk-000/file-000.parquet")
+    assert int(served["num_frames"]) == data.num_rows == len(served["index"])
+    assert np.array_equal(served["index"], np.arange(data.num_rows))
+    state = np.stack(data.column("observation.state").to_numpy(zero_copy_only=False))
+    assert np.array_equal(served["state"], state)
+    # delta_timestamps: one frame back within an episode, the first frame padded with itself
+    episode = served["episode"]
+    inside = np.r_[False, episode[1:] == episode[:-1]]
+    assert np.array_equal(served["state_prev"][inside], state[np.flatnonzero(inside) - 1])
+    # the frames LeRobot decodes are robofuel's own decoding of the same copied packets
+    first = 0
+    for i, ep in enumerate(teleop_lake.episodes()):
+        n = int((episode == i).sum())
+        video = ep.payloads["camera.front.video"]
+        assert isinstance(video, VideoData)
+        ours = np.stack(list(rgb_frames(video))).astype(np.float32) / 255.0  # (N, H, W, 3)
+        means_theirs = served["image"][first : first + n]  # (n, 3) channel means
+        means_ours = ours.mean(axis=(1, 2))
+        start = int(np.argmin([np.abs(means_ours[k : k + n] - means_theirs).sum() for k in range(len(ours) - n + 1)]))
+        assert np.abs(means_ours[start : start + n] - means_theirs).max() < 0.01
+        first += n
+
+
+def test_lerobot_doctor_finds_no_error(dataset: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lerobot_doctor.cli", str(dataset), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    report = json.loads(done.stdout)
+    failures = [m for c in report["checks"] for m in c["messages"] if m["severity"] == "FAIL"]
+    assert failures == [] and report["overall_severity"] != "FAIL", failures
