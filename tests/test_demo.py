@@ -34,6 +34,11 @@ def test_demo_summary_and_rerun(tmp_path: Path) -> None:
     assert isinstance(first["top_causes"], list)
     assert set(first["by_format"]) == {"mcap", "wearable"}  # type: ignore[arg-type]
     assert (tmp_path / "truth").is_dir() and len(list((tmp_path / "truth").glob("*.json"))) == 8
+    export = first["export"]
+    assert isinstance(export, dict) and export["format"] == "lerobot"
+    if export["episodes"]:  # the qualified teleop episodes, as a LeRobot v3.0 dataset
+        info = json.loads((Path(export["out"]) / "meta/info.json").read_text())
+        assert info["codebase_version"] == "v3.0" and info["total_episodes"] == export["episodes"]
     again = _demo(tmp_path)
     assert again["steps"]["ingest"]["skipped"] == 8  # type: ignore[index]
     assert again["steps"]["profile"]["cached"] == 8 and again["steps"]["profile"]["ran"] == 0  # type: ignore[index]

@@ -7,6 +7,7 @@ again reuses the recordings and the lake: nothing is ingested or processed twice
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from robofuel.context import open_workspace
+from robofuel.context import Workspace, open_workspace
 from robofuel.engine import LocalEngine
 from robofuel.ingest.runner import Ingester
 from robofuel.report.qc_summary import summarise
@@ -31,6 +32,20 @@ def _recordings(out_dir: Path, n: int, seed: int) -> Path:
     return rec_dir
 
 
+def _export(ws: Workspace, out: Path) -> dict[str, Any]:
+    """The qualified teleop episodes as a LeRobot v3.0 dataset (rewritten on every run)."""
+    from robofuel.catalog import parse_where
+    from robofuel.export import ExportOptions, get_exporter
+    from robofuel.lake import load_episode
+
+    ids = ws.catalog.episode_ids(parse_where("verdict = qualified and format = mcap"))
+    shutil.rmtree(out, ignore_errors=True)
+    if not ids:
+        return {"format": "lerobot", "out": None, "episodes": 0}
+    episodes = (load_episode(ws.lake, i) for i in ids)
+    return get_exporter("lerobot").export(episodes, out, ExportOptions()).to_dict()
+
+
 def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progress: bool = True) -> dict[str, Any]:
     """Generate, ingest and process; return the summary that ``demo --json`` prints."""
     rec_dir = _recordings(out_dir, n, seed)
@@ -41,6 +56,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         stats = LocalEngine(ws.lake, ws.catalog, workers, progress).run(build_pipeline(DEFAULT_PIPELINE), ids)
         rows = ws.catalog.episode_rows()
         quality = summarise(ws.lake.read_meta(eid) for eid in ids)
+        export = _export(ws, out_dir / "export" / "lerobot")
     statuses = Counter(o.status for o in outcomes)
     return {
         "recordings": len(outcomes),
@@ -58,6 +74,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         "findings": quality["findings"],
         "quarantined": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "quarantined"],
         "partial": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "partial"],
+        "export": export,
         "recordings_dir": str(rec_dir),
         "truth_dir": str(out_dir / "truth"),
         "lake": str(lake_dir),
@@ -92,6 +109,13 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     console.print(f"[bold]qualification rate {s['qualification_rate']:.0%}[/] ({verdicts})")
     causes = ", ".join(f"{c['code']} x{c['episodes']}" for c in s["top_causes"][:6])
     console.print(f"top causes of rejection: {causes or 'none'}")
+    ex = s["export"]
+    if ex["out"]:
+        copied = sum(n for how in ex["video"].values() for k, n in how.items() if k == "copied")
+        console.print(
+            f"exported {ex['episodes']} qualified teleop episodes ({ex['seconds']:.0f} s, {copied} camera streams "
+            f"copied without re-encoding) as a LeRobot v3.0 dataset: {ex['out']}"
+        )
     exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("robofuel") else "robofuel"
     console.print(f"lake: {s['lake']}   (try: {exe} ls --lake {s['lake']})")
     console.print(f"recordings: {s['recordings_dir']}   ground truth: {s['truth_dir']}")
