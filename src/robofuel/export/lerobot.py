@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from robofuel.errors import InputError
 from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.frames import picked_frames
 from robofuel.export.lerobot_features import Feature, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
 from robofuel.export.timeline import Timeline, choose_timeline, reference_times
@@ -35,6 +36,7 @@ from robofuel.resample import nearest_index, resample
 from robofuel.standard import EpisodeData, NumericData, VideoData
 from robofuel.video import is_keyframe, rgb_frames
 
+_picked = picked_frames  # transitional: a module being written imports this name
 COPY_CODECS = frozenset({"h264", "hevc", "av1"})
 CHUNKS_SIZE = 1000
 DATA_FILE_MB = 100
@@ -60,19 +62,6 @@ def _trim_to_keyframe(ep: EpisodeData, timeline: Timeline) -> tuple[Timeline, li
         raise ValueError(f"{timeline.camera}: no keyframe to start a copied video at")
     packets = [video.packets[i] for i in idx[first:]]
     return Timeline(timeline.t_ns[first:], timeline.fps, timeline.camera), packets
-
-
-def _picked(frames: Iterator[np.ndarray], picks: np.ndarray) -> Iterator[np.ndarray]:
-    """Frames at the (non-decreasing) source indices ``picks``, repeating a frame picked twice."""
-    k = 0
-    for j, frame in enumerate(frames):
-        while k < len(picks) and picks[k] == j:
-            yield frame
-            k += 1
-        if k == len(picks):
-            return
-    if k < len(picks):
-        raise ValueError(f"the video ended after {j + 1 if k else 0} frames; frame {int(picks[k])} was needed")
 
 
 class _Dataset:
@@ -175,7 +164,7 @@ class _Dataset:
             self.report.video_handled(name, "copied")
         else:
             picks = nearest_index(reference_times(stream, video), timeline.t_ns)
-            frames = _picked(rgb_frames(video, stream.pixel_format), picks)
+            frames = picked_frames(rgb_frames(video, stream.pixel_format), picks)
             samples = []
             span = out.add_frames(self._sampling(frames, samples, len(picks)))
             why = "asked" if self.options.video_codec else f"{video.codec} is not copyable or not the frame clock"

@@ -8,6 +8,8 @@ from robofuel.export.base import Exporter
 
 BUILTIN: dict[str, str] = {
     "lerobot": "robofuel.export.lerobot:LeRobotExporter",
+    "rlds": "robofuel.export.rlds:RldsExporter",
+    "webdataset": "robofuel.export.webdataset:WebDatasetExporter",
 }
 
 GROUP = "robofuel.exporters"
