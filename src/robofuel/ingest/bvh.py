@@ -85,6 +85,16 @@ class _Tokens:
             raise ValueError(f"line {line}: expected a number, found {word!r}") from None
 
 
+_CHANNEL = re.compile(r"[XYZ](position|rotation)", re.IGNORECASE)
+
+
+def _channel(tokens: _Tokens) -> str:
+    word, line = tokens.next()
+    if not _CHANNEL.fullmatch(word):
+        raise ValueError(f"line {line}: {word!r} is not a channel (Xposition ... Zrotation)")
+    return word
+
+
 def _joint(tokens: _Tokens, joints: list[Joint], name: str, parent: int) -> None:
     """Parse one ``{ OFFSET ... CHANNELS ... children }`` block."""
     if tokens.next()[0] != "{":
@@ -96,7 +106,7 @@ def _joint(tokens: _Tokens, joints: list[Joint], name: str, parent: int) -> None
         if word == "OFFSET":
             joints[index].offset = (tokens.number(), tokens.number(), tokens.number())
         elif word == "CHANNELS":
-            joints[index].channels = [tokens.next()[0] for _ in range(int(tokens.number()))]
+            joints[index].channels = [_channel(tokens) for _ in range(int(tokens.number()))]
         elif word == "JOINT":
             _joint(tokens, joints, tokens.next()[0], index)
         elif word == "End":
