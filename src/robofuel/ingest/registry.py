@@ -12,6 +12,7 @@ from robofuel import plugins
 from robofuel.ingest.base import Reader
 
 BUILTIN: dict[str, str] = {
+    "ario": "robofuel.ingest.ario:ArioReader",
     "bvh": "robofuel.ingest.bvh:BvhReader",
     "mcap": "robofuel.ingest.mcap:McapReader",
     "wearable": "robofuel.ingest.wearable:WearableReader",
