@@ -36,7 +36,6 @@ from robofuel.resample import nearest_index, resample
 from robofuel.standard import EpisodeData, NumericData, VideoData
 from robofuel.video import is_keyframe, rgb_frames
 
-_picked = picked_frames  # transitional: a module being written imports this name
 COPY_CODECS = frozenset({"h264", "hevc", "av1"})
 CHUNKS_SIZE = 1000
 DATA_FILE_MB = 100

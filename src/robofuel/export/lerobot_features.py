@@ -52,7 +52,7 @@ def _positions(stream: Stream) -> list[int]:
     return idx or list(range(len(stream.columns)))
 
 
-def _state(streams: list[Stream]) -> Feature | None:
+def state_feature(streams: list[Stream]) -> Feature | None:
     streams = sorted((s for s in streams if s.role in STATE_ROLES), key=lambda s: STATE_ROLES.index(s.role or ""))
     parts = [Part(s.name, tuple(_positions(s))) for s in streams]
     if not parts:
@@ -68,7 +68,7 @@ def plan_features(meta: Episode) -> tuple[list[Feature], Counter[str]]:
     streams = [s for s in meta.streams if s.count > 0]
     features: list[Feature] = []
     omitted: Counter[str] = Counter()
-    state = _state(streams)
+    state = state_feature(streams)
     if state is not None:
         features.append(state)
     in_state = set(state.streams) if state else set()

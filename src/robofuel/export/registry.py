@@ -7,6 +7,8 @@ from robofuel import plugins
 from robofuel.export.base import Exporter
 
 BUILTIN: dict[str, str] = {
+    "hdf5-aloha": "robofuel.export.hdf5_aloha:AlohaExporter",
+    "hdf5-robomimic": "robofuel.export.hdf5_robomimic:RobomimicExporter",
     "lerobot": "robofuel.export.lerobot:LeRobotExporter",
     "rlds": "robofuel.export.rlds:RldsExporter",
     "webdataset": "robofuel.export.webdataset:WebDatasetExporter",
