@@ -10,8 +10,10 @@ BUILTIN: dict[str, str] = {
     "hdf5-aloha": "robofuel.export.hdf5_aloha:AlohaExporter",
     "hdf5-robomimic": "robofuel.export.hdf5_robomimic:RobomimicExporter",
     "lerobot": "robofuel.export.lerobot:LeRobotExporter",
+    "mcap": "robofuel.export.mcap:McapExporter",
     "rlds": "robofuel.export.rlds:RldsExporter",
     "webdataset": "robofuel.export.webdataset:WebDatasetExporter",
+    "zarr-umi": "robofuel.export.zarr_umi:UmiExporter",
 }
 
 GROUP = "robofuel.exporters"
