@@ -1,12 +1,13 @@
 """The RLDS exporter on generated teleop episodes, read back without TensorFlow: TFRecord framing (CRCs checked),
 tf.train.Example protos, the TFDS features/dataset_info JSON, step flags, values at the step times, images; shards,
-refusals, audio reporting, and the CRC check catching corruption. When tensorflow_datasets is installed, the export
-is also loaded with ``tfds.builder_from_directory``."""
+refusals, audio reporting, and the CRC check catching corruption. The export is also loaded by tensorflow-datasets
+itself (``tfds.builder_from_directory``, in a venv of its own built by tools/tfds-venv)."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from robofuel.resample import nearest_index, resample
 from robofuel.standard import AudioData, EpisodeData, NumericData, VideoData, audio_stream
 
 FRONT, WRIST = "camera.front.video", "camera.wrist.image.compressed"
+REPO = Path(__file__).resolve().parents[2]
+TFDS_TOOL, TFDS_VENV = REPO / "tools" / "tfds-venv", REPO / ".tmp" / "tfds-venv"
 
 
 @pytest.fixture(scope="module")
@@ -238,14 +241,41 @@ def test_refusals(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyp
     assert sorted(os.listdir(tmp_path)) == ["full"]  # nothing half-written left behind
 
 
-def test_tensorflow_datasets_loads_the_export(exported: tuple[Path, ExportReport]) -> None:
-    tfds = pytest.importorskip(
-        "tensorflow_datasets", reason="tensorflow_datasets is not installed; the export is checked by the reader here"
-    )
+@pytest.fixture(scope="module")
+def tfds_python() -> Path:
+    """TensorFlow and tensorflow-datasets in a venv of their own (tools/tfds-venv, about a minute on first use)."""
+    done = subprocess.run([str(TFDS_TOOL), str(TFDS_VENV)], capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        pytest.fail(f"building the tensorflow-datasets venv failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return TFDS_VENV / "bin" / "python"
+
+
+@pytest.mark.slow
+def test_tensorflow_datasets_loads_the_export(
+    tfds_python: Path, exported: tuple[Path, ExportReport], tmp_path: Path
+) -> None:
+    """``tfds.builder_from_directory`` loads every episode; what TensorFlow serves equals the records as written
+    (numbers exactly, flags, instructions; images as TensorFlow's JPEG decoder decodes them, within rounding)."""
     out, report = exported
-    builder = tfds.builder_from_directory(str(out / "teleop" / "1.0.0"))
-    episodes = list(builder.as_dataset(split="train"))
-    assert len(episodes) == report.episodes
-    steps = list(episodes[0]["steps"])
-    assert bool(steps[0]["is_first"]) and bool(steps[-1]["is_last"])
-    assert tuple(steps[0]["observation"]["image_camera_front_video"].shape) == (240, 320, 3)
+    version_dir = out / "teleop" / "1.0.0"
+    dump = tmp_path / "served.npz"
+    script = Path(__file__).with_name("rlds_load.py")
+    done = subprocess.run([str(tfds_python), str(script), str(version_dir), str(dump)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    served = np.load(dump, allow_pickle=True)
+    written = _episodes(version_dir)
+    assert {k.split("/")[0] for k in served.files} == {str(i) for i in range(report.episodes)}
+    for i, ex in enumerate(written):
+        n = len(ex["steps/is_first"])
+        assert served[f"{i}/episode_id"].item() == ex["episode_metadata/episode_id"][0]
+        for key in ("is_first", "is_last", "is_terminal", "reward", "discount"):
+            assert np.array_equal(served[f"{i}/{key}"], ex[f"steps/{key}"].astype(served[f"{i}/{key}"].dtype))
+        assert served[f"{i}/language_instruction"].tolist() == ex["steps/language_instruction"]
+        for key in ("observation/state", "action", "observation/ft_sensor_wrench"):
+            assert np.array_equal(served[f"{i}/{key}"], ex[f"steps/{key}"].reshape(n, -1))
+        for camera in ("image_camera_front_video", "image_camera_wrist_image_compressed"):
+            images = served[f"{i}/observation/{camera}"]
+            assert images.shape[0] == n and images.dtype == np.uint8
+            for row in (0, n - 1):
+                mine = _decode(ex[f"steps/observation/{camera}"][row]).astype(np.int16)
+                assert np.abs(images[row].astype(np.int16) - mine).mean() < 1.0
