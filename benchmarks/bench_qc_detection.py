@@ -1,4 +1,4 @@
-"""Detection quality of `profile` + `qc` on generated recordings with known faults: recall and precision per family.
+"""Detection quality of `sync` + `profile` + `qc` on generated recordings with known faults: recall and precision.
 
     .venv/bin/python benchmarks/bench_qc_detection.py [--seeds 3] [--clean 10]
 
@@ -117,7 +117,7 @@ def main() -> None:
     lake = Lake(work / "lake")
     catalog = Catalog(lake.default_catalog_url)
     Ingester(lake, catalog, args.workers, progress=False).run([work / "recordings"])
-    pipeline = build_pipeline(["profile", "qc"])
+    pipeline = build_pipeline(["sync", "profile", "qc"])
     LocalEngine(lake, catalog, args.workers, progress=False).run(pipeline, catalog.episode_ids())
     print(json.dumps({"recordings": len(plan), "families": score(lake, catalog, plan)}, indent=1))
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from robofuel.standard import EpisodeData, Finding, Severity, Verdict
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
-from robofuel.steps.qc import rules_basic, rules_behaviour, rules_signal, rules_video
+from robofuel.steps.qc import rules_basic, rules_behaviour, rules_signal, rules_sync, rules_video
 from robofuel.steps.qc.config import QcConfig
 from robofuel.steps.qc.context import RuleContext
 
@@ -31,6 +31,7 @@ RULES: tuple[Callable[[RuleContext], None], ...] = (
     rules_signal.pressure_spike,
     rules_video.video_quality,
     rules_behaviour.idle,
+    rules_sync.unresolved_clock_offset,
 )
 
 

@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "idle_speed_fraction": 0.05,
     "required_metadata": ["operator", "station", "task"],
     "advisory_roles": ["operator_input"],
+    "clock_offset_tolerance_s": 0.04,
+    "clock_offset_min_confidence": 0.15,
 }
 
 BUILTIN_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
