@@ -118,13 +118,32 @@ class Segment(_Model):
     label: str
     instruction: str | None = None
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
-    source: str = Field(default="auto", description="'auto', a model name, or 'human:<id>'.")
+    source: str = Field(default="auto", description="'auto', a model name, or 'human' (who: annotator).")
     objects: list[str] = Field(default_factory=list)
+    annotator: str | None = Field(default=None, description="Who made or last corrected it: step@version or a person.")
+    annotated_at: datetime | None = Field(default=None, description="When a person last corrected it (UTC).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Segment:
         if self.end_s < self.start_s:
             raise ValueError(f"segment ends ({self.end_s}) before it starts ({self.start_s})")
+        return self
+
+
+class KeptSpan(_Model):
+    """The part of an episode that cleaning keeps (idle head and tail, pieces beyond long gaps left out).
+
+    The samples outside it stay stored: it is a window over the episode, never a cut of the data.
+    """
+
+    start_s: float = Field(ge=0.0, description="Start of the kept span, s from the episode start.")
+    end_s: float = Field(ge=0.0, description="End of the kept span, s from the episode start.")
+    reason: str | None = Field(default=None, description="What was left out and why, in words.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> KeptSpan:
+        if self.end_s < self.start_s:
+            raise ValueError(f"kept span ends ({self.end_s}) before it starts ({self.start_s})")
         return self
 
 
@@ -173,6 +192,9 @@ class Episode(_Model):
     findings: list[Finding] = Field(default_factory=list)
     verdict: Verdict = "unchecked"
     segments: list[Segment] = Field(default_factory=list)
+    kept: KeptSpan | None = Field(
+        default=None, description="Span kept by the clean step (s from the start); None: the whole episode."
+    )
     license: str | None = None
     consent: bool | None = Field(default=None, description="Whether the demonstrator consented to this use.")
     lineage: list[LineageEntry] = Field(default_factory=list)
@@ -182,6 +204,11 @@ class Episode(_Model):
     def start_time(self) -> datetime:
         """Episode start as an aware UTC datetime."""
         return datetime.fromtimestamp(self.start_ns / 1e9, tz=UTC)
+
+    @property
+    def kept_duration_s(self) -> float:
+        """Seconds of the episode that cleaning keeps (the whole duration before or without cleaning)."""
+        return self.duration_s if self.kept is None else self.kept.end_s - self.kept.start_s
 
     def stream(self, name: str) -> Stream:
         """The stream called ``name``; KeyError if absent."""

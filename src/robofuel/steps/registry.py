@@ -11,6 +11,9 @@ from robofuel.steps.base import Step
 BUILTIN: dict[str, str] = {
     "profile": "robofuel.steps.profile:Profile",
     "qc": "robofuel.steps.qc:Qc",
+    "clean": "robofuel.steps.clean:Clean",
+    "sync": "robofuel.steps.sync:Sync",
+    "annotate": "robofuel.steps.annotate:Annotate",
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.
