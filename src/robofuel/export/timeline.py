@@ -9,7 +9,8 @@ data), then the frames are chosen:
   instants the camera really captured, so pixels and signals stay in step;
 - otherwise a uniform grid at ``fps`` (asked for, else the fastest camera's rate, else the joint stream's, else 30).
 
-Frames span only the time every exported stream covers (no extrapolation at either end).
+Frames span only the time every exported stream covers (no extrapolation at either end), and only the episode's
+kept span when the clean step set one (``Episode.kept``: idle head and tail, pieces beyond a long gap left out).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def _rounded_rate(rate: float) -> float:
 
 
 def covered_span(ep: EpisodeData, names: list[str]) -> tuple[int, int]:
-    """The time every named stream covers: (latest first sample, earliest last sample), ns."""
+    """The time every named stream covers, within the episode's kept span if it has one: (latest first sample,
+    earliest last sample), ns on the reference clock."""
     starts, ends = [], []
     for name in names:
         payload = ep.payloads[name]
@@ -62,7 +64,12 @@ def covered_span(ep: EpisodeData, names: list[str]) -> tuple[int, int]:
             ends.append(int(ts.max()))
     if not starts:
         raise ValueError(f"episode {ep.meta.id}: no stream with samples to export")
-    return max(starts), min(ends)
+    start, end = max(starts), min(ends)
+    kept = ep.meta.kept
+    if kept is not None:
+        start = max(start, ep.meta.start_ns + round(kept.start_s * 1e9))
+        end = min(end, ep.meta.start_ns + round(kept.end_s * 1e9))
+    return start, end
 
 
 def _default_fps(ep: EpisodeData, names: list[str]) -> float:
