@@ -1,0 +1,131 @@
+"""Forward kinematics of recorded joint streams into the canonical action space (:mod:`robofuel.standard.canonical`).
+
+Joint values are found by name in the episode's numeric streams: a column ``J``, ``J.position``, ``<prefix>.J`` or
+``<prefix>.J.position`` where ``J`` is the URDF joint name or one of the embodiment's aliases (Unitree's
+``kLeftShoulderPitch``...). Streams with role ``joint_position`` are searched first, then ``state``, then ``action``,
+then the rest. Poses come out as 4x4 transforms of the tool frame in the embodiment's base frame (m), or as
+``ee_pose`` rows (m, quaternion xyzw).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from robofuel.embodiment.model import F64, arm_kinematics
+from robofuel.embodiment.registry import ArmSpec, Embodiment, GripperSpec
+from robofuel.errors import InputError
+from robofuel.standard import EpisodeData, NumericData, Stream, numeric_stream
+from robofuel.standard.canonical import (
+    EE_POSE_COLUMNS,
+    EE_POSE_RELATIVE_ROLE,
+    EE_POSE_ROLE,
+    GRIPPER_APERTURE_ROLE,
+    poses_to_rows,
+    relative_poses,
+)
+
+I64 = npt.NDArray[np.int64]
+_ROLE_ORDER = ("joint_position", "gripper_joint", "state", "action")
+
+
+@dataclass
+class JointTrajectory:
+    """Joint values (N, n) in rad or m of ``names``, at ``timestamps_ns`` (N,), read from stream ``stream``."""
+
+    stream: str
+    names: list[str]
+    timestamps_ns: I64
+    values: F64
+
+    @property
+    def times_s(self) -> F64:
+        """Seconds from the first sample."""
+        t: F64 = (self.timestamps_ns - self.timestamps_ns[0]) / 1e9 if len(self.timestamps_ns) else np.zeros(0)
+        return t
+
+
+def _keys(joint: str, embodiment: Embodiment) -> list[str]:
+    return [joint] + [alias for alias, target in embodiment.aliases.items() if target == joint]
+
+
+def _column(columns: list[str], keys: list[str]) -> int | None:
+    for key in keys:
+        for i, c in enumerate(columns):
+            if c in (key, f"{key}.position") or c.endswith((f".{key}", f".{key}.position")):
+                return i
+    return None
+
+
+def _ordered(data: EpisodeData) -> list[Stream]:
+    numeric = [s for s in data.meta.streams if s.kind.value == "numeric" and s.name in data.payloads]
+    rank = {r: i for i, r in enumerate(_ROLE_ORDER)}
+    return sorted(numeric, key=lambda s: rank.get(s.role or "", len(rank)))
+
+
+def joint_trajectory(data: EpisodeData, embodiment: Embodiment, joints: tuple[str, ...]) -> JointTrajectory:
+    """The first stream holding every joint of ``joints``; InputError naming the joints when none does."""
+    for s in _ordered(data):
+        idx = [_column(s.columns, _keys(j, embodiment)) for j in joints]
+        if all(i is not None for i in idx):
+            payload = data.numeric(s.name)
+            cols = [i for i in idx if i is not None]
+            return JointTrajectory(s.name, list(joints), payload.timestamps_ns, payload.values[:, cols])
+    raise InputError(f"episode {data.meta.id}: no numeric stream holds the joints {list(joints)} of {embodiment.id}")
+
+
+def ee_trajectory(data: EpisodeData, embodiment: Embodiment, arm: str | None = None) -> tuple[JointTrajectory, F64]:
+    """The arm's joint trajectory and its (N, 4, 4) tool poses in the base frame (m)."""
+    spec = embodiment.arm(arm)
+    joints = joint_trajectory(data, embodiment, spec.joints)
+    return joints, arm_kinematics(embodiment, spec.name).fk(joints.values)
+
+
+def aperture_from_joints(gripper: GripperSpec, values: F64) -> F64:
+    """(N,) aperture in m from gripper joint values (N, k), by the registry's linear map (clipped to the range)."""
+    open_, closed = np.asarray(gripper.open), np.asarray(gripper.closed)
+    closure = np.mean((values - open_) / (closed - open_), axis=1)
+    out: F64 = np.clip(gripper.max_aperture_m * (1 - closure), 0.0, gripper.max_aperture_m)
+    return out
+
+
+def gripper_aperture(data: EpisodeData, embodiment: Embodiment, arm: ArmSpec) -> tuple[I64, F64] | None:
+    """Timestamps (ns) and aperture (m) of the arm's gripper, or None if it has no mapped gripper or no data."""
+    g = arm.gripper
+    if g is None or not g.joints:
+        return None
+    try:
+        traj = joint_trajectory(data, embodiment, g.joints)
+    except InputError:
+        return None
+    return traj.timestamps_ns, aperture_from_joints(g, traj.values)
+
+
+def _pose_stream(name: str, role: str, ts: I64, poses: F64, frame: str | None) -> tuple[Stream, NumericData]:
+    payload = NumericData(ts, poses_to_rows(poses))
+    units = {c: "m" if c in "xyz" else "1" for c in EE_POSE_COLUMNS}
+    meta = numeric_stream(
+        name, payload, list(EE_POSE_COLUMNS), role=role, frame=frame, quaternion_order="xyzw", column_units=units
+    )
+    return meta, payload
+
+
+def canonical_streams(data: EpisodeData, embodiment: Embodiment) -> dict[str, tuple[Stream, NumericData]]:
+    """Every canonical stream computable for the episode: per arm ``ee_pose.<arm>``, ``ee_pose_relative.<arm>``
+    (both m + quaternion xyzw in the base frame) and ``gripper_aperture.<arm>`` (m), keyed by stream name."""
+    out: dict[str, tuple[Stream, NumericData]] = {}
+    frame = embodiment.base_frame
+    for spec in embodiment.arms:
+        joints, poses = ee_trajectory(data, embodiment, spec.name)
+        ts = joints.timestamps_ns
+        out[f"ee_pose.{spec.name}"] = _pose_stream(f"ee_pose.{spec.name}", EE_POSE_ROLE, ts, poses, frame)
+        rel_name = f"ee_pose_relative.{spec.name}"
+        out[rel_name] = _pose_stream(rel_name, EE_POSE_RELATIVE_ROLE, ts, relative_poses(poses), frame)
+        grip = gripper_aperture(data, embodiment, spec)
+        if grip is not None:
+            payload = NumericData(grip[0], grip[1])
+            name = f"gripper_aperture.{spec.name}"
+            out[name] = (numeric_stream(name, payload, ["aperture"], role=GRIPPER_APERTURE_ROLE, unit="m"), payload)
+    return out

@@ -1,0 +1,124 @@
+"""Inverse kinematics of an arm's tool frame along a trajectory: damped least squares (Levenberg-Marquardt).
+
+Each frame is solved from the previous frame's solution (warm start); the first from the arm's home configuration.
+Every iterate stays inside the joint position limits and, from the second frame on, inside the velocity limits:
+``|theta_t - theta_{t-1}| <= v_max * dt`` (rad or m, with ``dt`` in s from the frame times). The error of a pose
+is the position error (m, base frame) stacked with the rotation vector (rad, base frame) of ``R_target R^T``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from robofuel.embodiment.model import F64, ArmKinematics
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class IkOptions:
+    """Solver settings. Tolerances: position in m, rotation in rad; ``rot_weight`` is m per rad of error;
+    ``posture_gain`` pulls redundant arms towards home in the null space of the task (per iteration, 0-1)."""
+
+    first_iters: int = 300
+    iters: int = 40
+    damping: float = 1e-6
+    tol_pos_m: float = 1e-5
+    tol_rot_rad: float = 1e-4
+    rot_weight: float = 0.3
+    posture_gain: float = 0.05
+    velocity_limits: bool = True
+
+
+@dataclass
+class IkResult:
+    """Per-frame solution: joint values (N, n), residual position (m) and rotation (rad) errors, and flags."""
+
+    theta: F64
+    pos_err_m: F64
+    rot_err_rad: F64
+    velocity_limited: BoolArray
+    iterations: int
+
+
+def rotation_vector(rot: F64) -> F64:
+    """Axis-angle vector (rad) of a 3x3 rotation matrix (angle in [0, pi])."""
+    cos = np.clip((np.trace(rot) - 1) / 2, -1.0, 1.0)
+    angle = float(np.arccos(cos))
+    v = np.array([rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0], rot[1, 0] - rot[0, 1]])
+    if angle < 1e-7:
+        return 0.5 * v
+    if angle > np.pi - 1e-4:  # sin(angle) vanishes: axis from the symmetric part
+        axis = np.sqrt(np.clip((np.diag(rot) + 1) / 2, 0.0, None))
+        axis *= np.where(v >= 0, 1.0, -1.0)
+        return np.asarray(axis / max(np.linalg.norm(axis), 1e-12) * angle, dtype=np.float64)
+    return np.asarray(v * angle / (2 * np.sin(angle)), dtype=np.float64)
+
+
+def pose_error(pose: F64, target: F64) -> F64:
+    """6-vector: target minus pose position (m), then the rotation vector of ``R_target R_pose^T`` (rad)."""
+    return np.concatenate([target[:3, 3] - pose[:3, 3], rotation_vector(target[:3, :3] @ pose[:3, :3].T)])
+
+
+def _converged(err: F64, opts: IkOptions) -> bool:
+    return bool(np.linalg.norm(err[:3]) < opts.tol_pos_m and np.linalg.norm(err[3:]) < opts.tol_rot_rad)
+
+
+def solve_frame(
+    kin: ArmKinematics, target: F64, theta0: F64, bounds: tuple[F64, F64], opts: IkOptions, iters: int
+) -> tuple[F64, F64, int]:
+    """Joint values reaching the 4x4 ``target`` from ``theta0`` within ``bounds``; also the final error, iterations."""
+    lo, hi = bounds
+    weight = np.array([1.0, 1.0, 1.0, opts.rot_weight, opts.rot_weight, opts.rot_weight])
+    theta = np.clip(theta0, lo, hi)
+    for it in range(iters):
+        pose, jac = kin.pose_jacobian(theta)
+        err = pose_error(pose, target)
+        if _converged(err, opts):
+            return theta, err, it
+        jw, ew = jac * weight[:, None], err * weight
+        lam = opts.damping + 1e-3 * float(ew @ ew)  # Levenberg-Marquardt: damp more when far from the target
+        pinv = jw.T @ np.linalg.inv(jw @ jw.T + lam * np.eye(6))
+        posture = opts.posture_gain * (kin.home - theta)  # drift towards home in the task's null space
+        step = pinv @ ew + posture - pinv @ (jw @ posture)
+        theta = np.clip(theta + step, lo, hi)
+    return theta, pose_error(kin.pose(theta), target), iters
+
+
+def _bounds(kin: ArmKinematics, prev: F64 | None, dt: float, opts: IkOptions) -> tuple[F64, F64]:
+    lo, hi = kin.lower.copy(), kin.upper.copy()
+    if prev is not None and opts.velocity_limits and dt > 0:
+        lo, hi = np.maximum(lo, prev - kin.velocity * dt), np.minimum(hi, prev + kin.velocity * dt)
+    return lo, hi
+
+
+def solve_trajectory(
+    kin: ArmKinematics, targets: F64, times_s: F64, theta0: F64 | None = None, opts: IkOptions | None = None
+) -> IkResult:
+    """Solve every 4x4 target of ``targets`` (N, 4, 4) in order; ``times_s`` (N,) are the frame times in s."""
+    opts = opts or IkOptions()
+    n = len(targets)
+    theta = np.zeros((n, len(kin.names)))
+    errs = np.zeros((n, 6))
+    limited = np.zeros(n, dtype=bool)
+    prev: F64 | None = None
+    total = 0
+    start = kin.home if theta0 is None else np.asarray(theta0, dtype=np.float64)
+    for i in range(n):
+        dt = float(times_s[i] - times_s[i - 1]) if i else 0.0
+        lo, hi = _bounds(kin, prev, dt, opts)
+        seed = start if prev is None else prev
+        theta[i], errs[i], it = solve_frame(
+            kin, targets[i], seed, (lo, hi), opts, opts.iters if i else opts.first_iters
+        )
+        total += it
+        if prev is not None and opts.velocity_limits:
+            tight = (kin.lower < lo - 1e-12) | (kin.upper > hi + 1e-12)
+            limited[i] = bool(np.any(tight & ((theta[i] <= lo + 1e-9) | (theta[i] >= hi - 1e-9))))
+        prev = theta[i]
+    pos = np.linalg.norm(errs[:, :3], axis=1)
+    rot = np.linalg.norm(errs[:, 3:], axis=1)
+    return IkResult(theta, pos, rot, limited, total)
