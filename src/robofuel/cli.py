@@ -140,7 +140,7 @@ def qc(
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
-    """Judge episodes (profile + qc steps) and report the qualification rate and the causes of rejects."""
+    """Judge episodes (sync + profile + qc steps) and report the qualification rate and the causes of rejects."""
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
     from robofuel.engine import LocalEngine
@@ -149,7 +149,7 @@ def qc(
     from robofuel.steps.qc.config import QcConfig
 
     rules = QcConfig.load(config)
-    pipeline = build_pipeline(["profile", "qc"], {"qc": {"config": rules.raw}})
+    pipeline = build_pipeline(["sync", "profile", "qc"], {"qc": {"config": rules.raw}})
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
         LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)
@@ -377,6 +377,13 @@ def demo(
         emit_json(summary)
     else:
         print_summary(out, summary)
+
+
+from robofuel.cli_annotations import register as _register_annotations  # noqa: E402
+from robofuel.cli_embodiment import register as _register_embodiment  # noqa: E402
+
+_register_embodiment(app)
+_register_annotations(app)
 
 
 def main() -> None:

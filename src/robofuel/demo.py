@@ -18,9 +18,13 @@ from rich.table import Table
 
 from robofuel.context import Workspace, open_workspace
 from robofuel.engine import LocalEngine
+from robofuel.errors import MissingExtra
 from robofuel.ingest.runner import Ingester
 from robofuel.report.qc_summary import summarise
+from robofuel.standard import Episode
 from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
+from robofuel.steps.annotate.review import needs_review
+from robofuel.steps.clean.summary import effective_summary
 
 
 def _recordings(out_dir: Path, n: int, seed: int) -> Path:
@@ -46,6 +50,29 @@ def _export(ws: Workspace, out: Path) -> dict[str, Any]:
     return get_exporter("lerobot").export(episodes, out, ExportOptions()).to_dict()
 
 
+def _report(ws: Workspace, quality: dict[str, Any], metas: list[Episode], path: Path) -> str | None:
+    """The self-contained HTML QC report (needs the ``report`` extra, which ``make demo`` installs)."""
+    try:
+        from robofuel.report.qc_html import write_report
+
+        write_report(path, quality, metas, ws.lake)
+    except MissingExtra:
+        return None
+    return str(path)
+
+
+def _annotation(metas: list[Episode]) -> dict[str, Any]:
+    """Segments per annotated episode, and how many episodes the machine decided without review."""
+    annotated = [m for m in metas if m.segments]
+    waiting = sum(needs_review(m) for m in metas)
+    return {
+        "annotated": len(annotated),
+        "segments_per_episode": round(sum(len(m.segments) for m in annotated) / max(len(annotated), 1), 1),
+        "needs_review": waiting,
+        "decided_without_review": round(1 - waiting / max(len(annotated), 1), 3),
+    }
+
+
 def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progress: bool = True) -> dict[str, Any]:
     """Generate, ingest and process; return the summary that ``demo --json`` prints."""
     rec_dir = _recordings(out_dir, n, seed)
@@ -55,7 +82,9 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         ids = ws.catalog.episode_ids()
         stats = LocalEngine(ws.lake, ws.catalog, workers, progress).run(build_pipeline(DEFAULT_PIPELINE), ids)
         rows = ws.catalog.episode_rows()
-        quality = summarise(ws.lake.read_meta(eid) for eid in ids)
+        metas = [ws.lake.read_meta(eid) for eid in ids]
+        quality = summarise(metas)
+        report = _report(ws, quality, metas, out_dir / "qc-report.html")
         export = _export(ws, out_dir / "export" / "lerobot")
     statuses = Counter(o.status for o in outcomes)
     return {
@@ -67,6 +96,8 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
             "ingest": {k: statuses.get(k, 0) for k in ("ingested", "partial", "skipped", "quarantined")},
             **stats.to_dict()["steps"],
         },
+        "cleaning": effective_summary(metas),
+        "annotation": _annotation(metas),
         "qualification_rate": quality["qualification_rate"],
         "qualified_hours": quality["qualified_hours"],
         "verdicts": quality["verdicts"],
@@ -74,6 +105,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         "findings": quality["findings"],
         "quarantined": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "quarantined"],
         "partial": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "partial"],
+        "qc_report": report,
         "export": export,
         "recordings_dir": str(rec_dir),
         "truth_dir": str(out_dir / "truth"),
@@ -109,6 +141,17 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     console.print(f"[bold]qualification rate {s['qualification_rate']:.0%}[/] ({verdicts})")
     causes = ", ".join(f"{c['code']} x{c['episodes']}" for c in s["top_causes"][:6])
     console.print(f"top causes of rejection: {causes or 'none'}")
+    c, a = s["cleaning"], s["annotation"]
+    console.print(
+        f"after cleaning: {c['effective_hours'] * 60:.1f} effective minutes (qualified, idle trimmed) of "
+        f"{c['hours'] * 60:.1f} recorded; {c['duplicates']} duplicates"
+    )
+    console.print(
+        f"annotated {a['annotated']} episodes, {a['segments_per_episode']} segments each; "
+        f"{a['decided_without_review']:.0%} decided without review ({a['needs_review']} wait for review)"
+    )
+    if s["qc_report"]:
+        console.print(f"QC report: {s['qc_report']}")
     ex = s["export"]
     if ex["out"]:
         copied = sum(n for how in ex["video"].values() for k, n in how.items() if k == "copied")

@@ -256,6 +256,15 @@ class Catalog:
             row = c.execute(sa.select(step_runs.c.report).where(self._step_match(key))).first()
         return None if row is None else dict(json.loads(row[0]))
 
+    def step_inputs(self, episode_id: str, step: str, version: str, config_hash: str) -> list[str]:
+        """The content hashes on which this step (version, config) finished for the episode."""
+        t = step_runs.c
+        query = sa.select(t.content_hash).where(
+            t.episode_id == episode_id, t.step == step, t.version == version, t.config_hash == config_hash
+        )
+        with self.engine.connect() as c:
+            return [str(row[0]) for row in c.execute(query)]
+
     def record_step(self, key: StepKey, report: dict[str, Any]) -> None:
         """Mark a step finished on an episode, with its report (replacing an earlier record of the same key)."""
         with self.engine.begin() as c:

@@ -71,15 +71,31 @@ def _work(lake_uri: str, episode_id: str, specs: list[tuple[str, dict[str, Any]]
     return _run_steps(Lake(lake_uri, create=False), episode_id, steps)
 
 
-def _plan(catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str) -> tuple[int, int]:
-    """(index of the first step to run, steps already done); index == len(steps) when all are done."""
+def _walk(catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str) -> tuple[int, str]:
+    """(steps done in a row from ``content_hash``, the hash the last of them left)."""
     current = content_hash
     for i, step in enumerate(steps):
         stored = catalog.step_result(StepKey(episode_id, current, step.name, step.version, step.config_hash))
         if stored is None:
-            return i, i
+            return i, current
         current = stored.get("output_hash", current)
-    return len(steps), len(steps)
+    return len(steps), current
+
+
+def _plan(catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str) -> tuple[int, int]:
+    """(index of the first step to run, steps already done); index == len(steps) when all are done.
+
+    A step that rewrote samples (clean repairing a gap) changed the episode's content hash, so the pipeline that
+    produced the current samples started from an earlier hash: when a finished run of the whole pipeline from an
+    earlier hash ends at the current one, nothing is left to do."""
+    done, _ = _walk(catalog, steps, episode_id, content_hash)
+    if done == len(steps) or not steps:
+        return done, done
+    first = steps[0]
+    for start in catalog.step_inputs(episode_id, first.name, first.version, first.config_hash):
+        if start != content_hash and _walk(catalog, steps, episode_id, start) == (len(steps), content_hash):
+            return len(steps), len(steps)
+    return done, done
 
 
 class LocalEngine:
@@ -102,6 +118,8 @@ class LocalEngine:
             for result in self._execute(todo):
                 self._commit(result, steps, stats)
                 advance()
+        for step in steps:
+            step.after_batch(self.lake, self.catalog, episode_ids)
         return stats
 
     def _execute(self, todo: list[tuple[str, list[Step]]]) -> Any:

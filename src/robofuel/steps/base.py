@@ -15,12 +15,16 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from robofuel import __version__
 from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, Payload
+
+if TYPE_CHECKING:
+    from robofuel.catalog import Catalog
+    from robofuel.lake import Lake
 
 
 @dataclass
@@ -72,6 +76,11 @@ class Step(ABC):
     @abstractmethod
     def run(self, data: EpisodeData) -> StepOutput:
         """Process one episode. Must not mutate ``data``; return new objects."""
+
+    def after_batch(self, lake: Lake, catalog: Catalog, episode_ids: Sequence[str]) -> None:
+        """A pass over the whole batch, run once by the engine after the pipeline (for what one episode alone cannot
+        tell, such as duplicates across episodes). Default: nothing."""
+        return None
 
     def lineage(self) -> LineageEntry:
         return LineageEntry(

@@ -17,7 +17,7 @@ BUILTIN: dict[str, str] = {
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.
-DEFAULT_PIPELINE: tuple[str, ...] = ("profile", "qc")
+DEFAULT_PIPELINE: tuple[str, ...] = ("sync", "profile", "qc", "clean", "annotate")
 
 
 GROUP = "robofuel.steps"

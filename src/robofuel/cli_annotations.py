@@ -1,0 +1,81 @@
+"""``robofuel annotations export|import|review``: hand corrections of the annotate step's segments.
+
+The file is JSON Lines, one episode per line (:mod:`robofuel.steps.annotate.files`): export it, correct segments
+in any editor, import it back with ``--by`` naming who corrected them. Corrected segments are marked ``human`` and
+are never replaced by a later ``annotate`` run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from robofuel.cli import Catalog_, Json_, Lake_, Where_, emit_json, out
+
+annotations_app = typer.Typer(no_args_is_help=True, help="Export, correct and import episode annotations.")
+
+
+@annotations_app.command("export")
+def export_(
+    file: Annotated[Path, typer.Option("--out", help="JSON Lines file to write (one episode per line).")],
+    where: Where_ = None,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Write the segments, instruction and confidence of the selected episodes to a file to correct by hand."""
+    from robofuel.catalog import parse_where
+    from robofuel.context import open_workspace
+    from robofuel.steps.annotate.files import export_from_lake
+
+    with open_workspace(lake, catalog, create=False) as ws:
+        count = export_from_lake(ws.lake, ws.catalog.episode_ids(parse_where(where)), file)
+    if as_json:
+        emit_json({"episodes": count, "file": str(file)})
+    else:
+        out.print(f"{count} episodes written to {file}")
+
+
+@annotations_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A corrected file written by `annotations export`.")],
+    by: Annotated[str, typer.Option("--by", help="Who corrected the annotations (recorded with the time).")],
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Apply hand-corrected annotations; episodes whose annotations did not change are left as they are."""
+    from robofuel.context import open_workspace
+    from robofuel.steps.annotate.files import import_into_lake
+
+    with open_workspace(lake, catalog, create=False) as ws:
+        changed = import_into_lake(ws.lake, file, by, ws.catalog)
+    if as_json:
+        emit_json({"changed": [m.id for m in changed], "by": by})
+    else:
+        out.print(f"{len(changed)} episodes corrected by {by}")
+
+
+@annotations_app.command("review")
+def review(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
+    """The review queue: episodes whose annotation the machine is unsure of, least confident first."""
+    from robofuel.catalog import parse_where
+    from robofuel.context import open_workspace
+    from robofuel.steps.annotate.review import review_queue
+
+    with open_workspace(lake, catalog, create=False) as ws:
+        items = review_queue(ws.lake.read_meta(i) for i in ws.catalog.episode_ids(parse_where(where)))
+    if as_json:
+        emit_json({"queue": [{"id": i.episode_id, "confidence": i.confidence, "reasons": i.reasons} for i in items]})
+        return
+    table = Table("episode", "confidence", "why")
+    for item in items:
+        table.add_row(item.episode_id, f"{item.confidence:.2f}", "; ".join(item.reasons))
+    out.print(table if items else "nothing waits for review")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(annotations_app, name="annotations")
