@@ -5,7 +5,7 @@
 Loads with ``LeRobotDataset`` (default video backend), iterates every frame through a torch DataLoader with
 ``delta_timestamps`` (the state one frame back and now, the camera now), and saves per frame: index, episode,
 the state now and one frame back, and the per-channel mean of the camera image (0..1), plus the number of frames
-in the dataset.
+in the dataset and the first episode's sub-task names as LeRobot's episode metadata gives them.
 """
 
 from __future__ import annotations
@@ -34,8 +34,11 @@ def main(root: str, out: str, camera: str) -> None:
         state_prev.append(batch["observation.state"][:, 0].numpy())
         frames = batch[camera].numpy().astype(np.float32)  # (B, 1, C, H, W) with delta_timestamps
         image.append(frames.reshape(len(frames), -1, *frames.shape[-2:]).mean(axis=(2, 3)))
+    episodes = ds.meta.episodes
+    subtasks = episodes["subtask_names"][0] if "subtask_names" in episodes.column_names else []
     np.savez(
         out,
+        subtasks=np.array(subtasks, dtype=str),
         index=np.concatenate(index),
         episode=np.concatenate(episode),
         state=np.concatenate(state),

@@ -140,6 +140,29 @@ def test_round_trip_through_robofuels_lerobot_reader(
         assert all(np.array_equal(a, b) for a, b in zip(frames, lake_frames[start:], strict=False))
 
 
+def test_annotated_segments_become_lerobot_subtasks(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Segments of the annotate step go into the episodes table as LeRobot's sub-task columns (names and inclusive
+    frame spans, as its SARM policy reads them), contiguous and in order."""
+    from robofuel.standard import EpisodeData
+    from robofuel.steps.annotate import Annotate
+
+    episodes = [EpisodeData(Annotate().run(ep).meta, ep.payloads) for ep in teleop_lake.episodes()]
+    assert all(ep.meta.segments for ep in episodes)
+    get_exporter("lerobot").export(episodes, tmp_path / "ds", ExportOptions())
+    rows = pq.read_table(tmp_path / "ds/meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    data = pq.read_table(tmp_path / "ds/data/chunk-000/file-000.parquet")
+    for ep, row in zip(episodes, rows, strict=True):
+        names, starts, ends = row["subtask_names"], row["subtask_start_frames"], row["subtask_end_frames"]
+        labels = [s.label for s in ep.meta.segments]  # those overlapping the exported frames, in order
+        assert any(labels[i : i + len(names)] == names for i in range(len(labels))) and "grasp" in names
+        assert len(names) == len(starts) == len(ends) == len(row["subtask_instructions"])
+        assert starts[0] == 0 and ends[-1] == row["length"] - 1
+        assert all(a <= b for a, b in zip(starts, ends, strict=True))
+        assert all(e + 1 == s for e, s in zip(ends[:-1], starts[1:], strict=True))  # contiguous
+        frames = data.filter(data.column("episode_index").to_numpy() == row["episode_index"])
+        assert frames.num_rows == row["length"]
+
+
 def test_reencoding_when_asked(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     report = get_exporter("lerobot").export(teleop_lake.episodes()[:1], tmp_path / "ds", ExportOptions(fps=15))
     assert set(report.video["camera.front.video"]) == {"re-encoded (h264 is not copyable or not the frame clock)"}

@@ -41,8 +41,13 @@ def lerobot_python() -> Path:
 
 @pytest.fixture(scope="module")
 def dataset(teleop_lake, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """The teleop episodes, annotated (so the sub-task columns are there), exported."""
+    from robofuel.standard import EpisodeData
+    from robofuel.steps.annotate import Annotate
+
     out = tmp_path_factory.mktemp("real") / "ds"
-    get_exporter("lerobot").export(teleop_lake.episodes(), out, ExportOptions())
+    episodes = [EpisodeData(Annotate().run(ep).meta, ep.payloads) for ep in teleop_lake.episodes()]
+    get_exporter("lerobot").export(episodes, out, ExportOptions())
     return out
 
 
@@ -60,6 +65,8 @@ def test_lerobot_loads_every_frame_with_the_lakes_values(
     assert done.returncode == 0, done.stderr[-3000:]
     served = np.load(dump)
     data = pq.read_table(dataset / "data/chunk-000/file-000.parquet")
+    written = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").column("subtask_names")
+    assert served["subtasks"].tolist() == written[0].as_py() and "grasp" in served["subtasks"].tolist()
     assert int(served["num_frames"]) == data.num_rows == len(served["index"])
     assert np.array_equal(served["index"], np.arange(data.num_rows))
     state = np.stack(data.column("observation.state").to_numpy(zero_copy_only=False))

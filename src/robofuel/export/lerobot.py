@@ -30,6 +30,7 @@ from robofuel.export.base import Exporter, ExportOptions, ExportReport
 from robofuel.export.frames import picked_frames
 from robofuel.export.lerobot_features import Feature, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
+from robofuel.export.lerobot_tables import episodes_table, subtask_columns, tasks_table
 from robofuel.export.timeline import Timeline, choose_timeline, reference_times
 from robofuel.export.video_out import DEFAULT_ENCODER, Mp4Out
 from robofuel.resample import nearest_index, resample
@@ -228,7 +229,7 @@ class _Dataset:
             self._stat(key, array_stats(values.reshape(-1, 1).astype(np.float64)), row)
         table = pa.table(arrays)
         chunk, file = _chunk_file(self.data_files)
-        row |= {
+        row |= subtask_columns(ep, timeline.t_ns) | {
             "tasks": [task],
             "data/chunk_index": chunk,
             "data/file_index": file,
@@ -294,37 +295,6 @@ def _feature_info(ds: _Dataset) -> dict[str, Any]:
     return info
 
 
-def _tasks_table(tasks: dict[str, int]) -> pa.Table:
-    """tasks.parquet as pandas writes it: task strings as the index, ``task_index`` the one column."""
-    names = sorted(tasks, key=tasks.__getitem__)
-    table = pa.table({"task_index": pa.array([tasks[t] for t in names], pa.int64()), "__index_level_0__": names})
-    pandas = {
-        "index_columns": ["__index_level_0__"],
-        "column_indexes": [
-            {"name": None, "field_name": None, "pandas_type": "unicode", "numpy_type": "object", "metadata": None}
-        ],
-        "columns": [
-            {
-                "name": "task_index",
-                "field_name": "task_index",
-                "pandas_type": "int64",
-                "numpy_type": "int64",
-                "metadata": None,
-            },
-            {
-                "name": None,
-                "field_name": "__index_level_0__",
-                "pandas_type": "unicode",
-                "numpy_type": "object",
-                "metadata": None,
-            },
-        ],
-        "creator": {"library": "robofuel", "version": "0"},
-        "pandas_version": "2.2.0",
-    }
-    return table.replace_schema_metadata({"pandas": json.dumps(pandas)})
-
-
 def write_meta(ds: _Dataset) -> None:
     """info.json, stats.json, tasks.parquet and the episodes table."""
     meta = ds.out / "meta"
@@ -348,8 +318,8 @@ def write_meta(ds: _Dataset) -> None:
     (meta / "info.json").write_text(json.dumps(info, indent=4))
     stats = {key: to_json(aggregate(per)) for key, per in ds.stats.items()}
     (meta / "stats.json").write_text(json.dumps(stats, indent=4))
-    pq.write_table(_tasks_table(ds.tasks), meta / "tasks.parquet")
-    pq.write_table(pa.Table.from_pylist(ds.episodes), meta / "episodes/chunk-000/file-000.parquet")
+    pq.write_table(tasks_table(ds.tasks), meta / "tasks.parquet")
+    pq.write_table(episodes_table(ds.episodes), meta / "episodes/chunk-000/file-000.parquet")
 
 
 class LeRobotExporter(Exporter):
