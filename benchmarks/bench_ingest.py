@@ -1,5 +1,6 @@
-"""Ingest, profile and qc throughput on generated teleop MCAPs, beside the bare `mcap` + `mcap_ros2` decode of the
-same files in the same run (the floor any MCAP ingester pays).
+"""Ingest and per-step throughput (the default pipeline: sync, profile, qc, clean, annotate) on generated teleop
+MCAPs, beside the bare `mcap` + `mcap_ros2` decode of the same files in the same run (the floor any MCAP ingester
+pays).
 
     .venv/bin/python benchmarks/bench_ingest.py [--n 12] [--repeat 5]
 
@@ -23,7 +24,7 @@ from robofuel.engine import LocalEngine
 from robofuel.generate import generate_teleop
 from robofuel.ingest.runner import Ingester
 from robofuel.lake import Lake
-from robofuel.steps import build_pipeline
+from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
 
 
 def bare_decode(files: list[Path]) -> int:
@@ -36,19 +37,21 @@ def bare_decode(files: list[Path]) -> int:
     return n
 
 
-def robofuel_ingest(files: list[Path], lake_dir: Path) -> tuple[float, float, float]:
-    """Seconds to ingest the files into a fresh lake (1 worker), then for the profile step, then for qc."""
+def robofuel_ingest(files: list[Path], lake_dir: Path) -> dict[str, float]:
+    """Seconds to ingest the files into a fresh lake (1 worker), then for each step of the default pipeline in
+    turn (the steps before it are cached by then)."""
     lake = Lake(lake_dir)
     catalog = Catalog(lake.default_catalog_url)
-    t0 = time.perf_counter()
+    t = time.perf_counter()
     Ingester(lake, catalog, workers=1, progress=False).run(files)
-    t1 = time.perf_counter()
-    LocalEngine(lake, catalog, workers=1, progress=False).run(build_pipeline(["profile"]), catalog.episode_ids())
-    t2 = time.perf_counter()
-    LocalEngine(lake, catalog, workers=1, progress=False).run(build_pipeline(["profile", "qc"]), catalog.episode_ids())
-    t3 = time.perf_counter()
+    seconds = {"ingest_s": time.perf_counter() - t}
+    for i, name in enumerate(DEFAULT_PIPELINE):
+        t = time.perf_counter()
+        engine = LocalEngine(lake, catalog, workers=1, progress=False)
+        engine.run(build_pipeline(DEFAULT_PIPELINE[: i + 1]), catalog.episode_ids())
+        seconds[f"{name}_s"] = time.perf_counter() - t
     catalog.close()
-    return t1 - t0, t2 - t1, t3 - t2
+    return seconds
 
 
 def main() -> None:
@@ -63,35 +66,24 @@ def main() -> None:
     for r in range(args.repeat):
         t = time.perf_counter()
         messages = bare_decode(files)
-        bare = time.perf_counter() - t
-        ingest, profile, qc = robofuel_ingest(files, work / f"lake{r}")
-        run = {
-            "bare_s": bare,
-            "ingest_s": ingest,
-            "profile_s": profile,
-            "qc_s": qc,
-            "messages": messages,
-            "mb": size_mb,
-        }
+        run = {"bare_s": time.perf_counter() - t, **robofuel_ingest(files, work / f"lake{r}")}
+        run |= {"messages": messages, "mb": size_mb}
         runs.append(run)
         print(json.dumps(run))
-    med = {k: statistics.median(r[k] for r in runs) for k in ("bare_s", "ingest_s", "profile_s", "qc_s")}
-    print(
-        json.dumps(
-            {
-                "files": args.n,
-                "mb": round(size_mb, 2),
-                "messages": runs[0]["messages"],
-                "bare_mb_s": round(size_mb / med["bare_s"], 2),
-                "robofuel_mb_s": round(size_mb / med["ingest_s"], 2),
-                "bare_msgs_s": round(runs[0]["messages"] / med["bare_s"]),
-                "robofuel_msgs_s": round(runs[0]["messages"] / med["ingest_s"]),
-                "ratio_robofuel_over_bare_time": round(med["ingest_s"] / med["bare_s"], 2),
-                "profile_episodes_s": round(args.n / med["profile_s"], 1),
-                "qc_episodes_s": round(args.n / med["qc_s"], 1),
-            }
-        )
-    )
+    keys = ["bare_s", "ingest_s", *(f"{name}_s" for name in DEFAULT_PIPELINE)]
+    med = {k: statistics.median(r[k] for r in runs) for k in keys}
+    summary = {
+        "files": args.n,
+        "mb": round(size_mb, 2),
+        "messages": runs[0]["messages"],
+        "bare_mb_s": round(size_mb / med["bare_s"], 2),
+        "robofuel_mb_s": round(size_mb / med["ingest_s"], 2),
+        "bare_msgs_s": round(runs[0]["messages"] / med["bare_s"]),
+        "robofuel_msgs_s": round(runs[0]["messages"] / med["ingest_s"]),
+        "ratio_robofuel_over_bare_time": round(med["ingest_s"] / med["bare_s"], 2),
+    }
+    summary |= {f"{name}_episodes_s": round(args.n / med[f"{name}_s"], 1) for name in DEFAULT_PIPELINE}
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
