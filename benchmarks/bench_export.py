@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from video_quality import decoded, encode, psnr, rate_quality, size_at_quality
 
 from robofuel.catalog import Catalog
 from robofuel.export import ExportOptions, get_exporter
@@ -99,6 +100,37 @@ def lerobot_write(venv: Path, frames: Path, out: Path) -> dict[str, float]:
     return result
 
 
+def quality(work: Path, ids: list[str]) -> dict[str, object]:
+    """Per camera: LeRobot's video (size, PSNR) and robofuel's encoder on the same frames: its default, and the
+    size it needs for LeRobot's PSNR (a CRF sweep, interpolated)."""
+    files = sorted((work / "frames").glob("episode_*.npz"))
+    result: dict[str, object] = {}
+    for cam in ("front", "wrist"):
+        frames = [np.load(f)[cam] for f in files]
+        fps = float(np.load(files[0])["fps"])
+        source = np.concatenate(frames)
+        theirs = sorted((work / "lerobot" / "videos" / f"observation.images.{cam}").rglob("*.mp4"))
+        lerobot = {
+            "bytes": sum(p.stat().st_size for p in theirs),
+            "psnr": psnr(np.concatenate([decoded(p) for p in theirs]), source),
+        }
+        default = encode(frames, fps, work / f"default-{cam}.mp4", "libx264", None)
+        mine = {"bytes": default.stat().st_size, "psnr": psnr(decoded(default), source)}
+        sweep = rate_quality(frames, fps, work, [14, 17, 20, 23, 26, 29, 32])
+        at = size_at_quality(sweep, lerobot["psnr"])
+        at_g2 = size_at_quality(rate_quality(frames, fps, work, [14, 17, 20, 23, 26, 29, 32], gop=2), lerobot["psnr"])
+        result[cam] = {
+            "lerobot": {"mb": round(lerobot["bytes"] / 1e6, 3), "psnr_db": round(lerobot["psnr"], 2)},
+            "robofuel_default": {"mb": round(mine["bytes"] / 1e6, 3), "psnr_db": round(mine["psnr"], 2)},
+            "robofuel_sweep": [
+                {"crf": p["crf"], "mb": round(p["bytes"] / 1e6, 3), "psnr_db": round(p["psnr"], 2)} for p in sweep
+            ],
+            "robofuel_size_at_lerobot_psnr_ratio": None if at is None else round(at / lerobot["bytes"], 3),
+            "robofuel_g2_size_at_lerobot_psnr_ratio": None if at_g2 is None else round(at_g2 / lerobot["bytes"], 3),
+        }
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=6)
@@ -136,6 +168,8 @@ def main() -> None:
         summary["reencode_speedup_vs_lerobot"] = round(
             lerobot_s / statistics.median(r["seconds"] for r in runs["reencode"]), 1
         )
+    if runs["lerobot"]:
+        summary["video_size_at_equal_quality"] = quality(work, ids)
     print(json.dumps(summary))
 
 
