@@ -46,6 +46,7 @@ from robofuel.export.hdf5_common import (
     JPEG_CODECS,
     NEXT_STATE_NOTE,
     camera_picks,
+    episode_attrs,
     folder_bytes,
     frames_at,
     h5_name,
@@ -215,16 +216,7 @@ def _write(h: Any, ep: EpisodeData, plan: _Plan, timeline: Timeline, codec: str 
     h.attrs["sim"] = False
     h.attrs["compress"] = bool(plan.cameras) and codec != "rawvideo"
     h.attrs["fps"] = timeline.fps
-    known = {
-        "episode_id": meta.id,
-        "task_id": meta.task.id,
-        "task_instruction": meta.task.instruction,
-        "operator": meta.operator,
-        "embodiment": meta.embodiment,
-    }
-    for key, value in known.items():
-        if value is not None:
-            h.attrs[key] = value
+    h.attrs.update(episode_attrs(meta))
     h.create_group("observations/images")
     _write_numeric(h, ep, plan, timeline, report)
     if codec == "rawvideo":

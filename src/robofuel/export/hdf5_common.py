@@ -21,7 +21,7 @@ from robofuel.export.frames import picked_frames
 from robofuel.export.lerobot_features import ACTION_ROLES
 from robofuel.export.timeline import reference_times
 from robofuel.resample import nearest_index, resample
-from robofuel.standard import EpisodeData, NumericData, StreamKind, VideoData
+from robofuel.standard import Episode, EpisodeData, NumericData, StreamKind, VideoData
 from robofuel.standard.data import F64, I64
 from robofuel.video import Rgb, rgb_frames
 
@@ -100,3 +100,15 @@ def frames_at(ep: EpisodeData, name: str, t_ns: I64) -> Iterator[Rgb]:
 def h5_name(name: str) -> str:
     """A stream name as an HDF5 dataset name: dots and slashes replaced by ``_``."""
     return name.replace(".", "_").replace("/", "_")
+
+
+def episode_attrs(meta: Episode) -> dict[str, str]:
+    """The episode's identity as HDF5 attributes (those it has): id, task id and instruction, operator, embodiment."""
+    known = {
+        "episode_id": meta.id,
+        "task_id": meta.task.id,
+        "task_instruction": meta.task.instruction,
+        "operator": meta.operator,
+        "embodiment": meta.embodiment,
+    }
+    return {key: value for key, value in known.items() if value is not None}

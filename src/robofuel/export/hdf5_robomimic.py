@@ -44,6 +44,7 @@ from robofuel.export.frames import staged_output
 from robofuel.export.hdf5_common import (
     NEXT_STATE_NOTE,
     Offered,
+    episode_attrs,
     folder_bytes,
     frames_at,
     h5_name,
@@ -191,16 +192,7 @@ class _File:
         meta = ep.meta
         demo.attrs["num_samples"] = len(timeline.t_ns)
         demo.attrs["timestamp"] = float(timeline.t_ns[0]) / 1e9
-        known = {
-            "episode_id": meta.id,
-            "task_id": meta.task.id,
-            "task_instruction": meta.task.instruction,
-            "operator": meta.operator,
-            "embodiment": meta.embodiment,
-        }
-        for key, value in known.items():
-            if value is not None:
-                demo.attrs[key] = value
+        demo.attrs.update(episode_attrs(meta))
         self.tasks.add(meta.task.id)
         if meta.embodiment and meta.embodiment not in self.robots:
             self.robots.append(meta.embodiment)
