@@ -176,6 +176,9 @@ def export(
     video_codec: Annotated[
         str | None, typer.Option("--video-codec", help="Re-encode every camera with this FFmpeg encoder (libx264...).")
     ] = None,
+    embodiment: Annotated[
+        str | None, typer.Option("--embodiment", help="Retarget to this embodiment id and export its joints.")
+    ] = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
@@ -184,11 +187,14 @@ def export(
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
     from robofuel.export import ExportOptions, get_exporter
+    from robofuel.export.embodiment import check_supported
     from robofuel.lake import load_episode
     from robofuel.progress import progress_bar
     from robofuel.standard import EpisodeData
 
     exporter = get_exporter(format)
+    options = ExportOptions(fps, video_codec, embodiment=embodiment)
+    check_supported(exporter, options)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
         with progress_bar("export", len(ids), enabled=not as_json) as advance:
@@ -198,7 +204,7 @@ def export(
                     yield load_episode(ws.lake, episode_id)
                     advance()
 
-            report = exporter.export(episodes(), out_dir, ExportOptions(fps, video_codec)).to_dict()
+            report = exporter.export(episodes(), out_dir, options).to_dict()
     if as_json:
         emit_json(report)
         return

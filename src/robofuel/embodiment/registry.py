@@ -60,6 +60,18 @@ class ArmSpec:
 
 
 @dataclass(frozen=True)
+class HandSpec:
+    """A dexterous hand: its palm frame, the rotation (rad roll-pitch-yaw) from that frame to robofuel's palm
+    convention (z towards the fingers, y from the index to the little-finger side, x = y cross z, out of the back
+    of the hand), and per human finger (``thumb``, ``index``...) the fingertip and knuckle frames of the model."""
+
+    palm_frame: str
+    palm_rpy: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    fingertips: dict[str, str] = field(default_factory=dict)
+    knuckles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Embodiment:
     """One registry record. ``package`` + ``path`` locate the model file; ``aliases`` map data names to joints."""
 
@@ -75,6 +87,7 @@ class Embodiment:
     aliases: dict[str, str] = field(default_factory=dict)
     notes: str = ""
     source: str = "builtin"
+    hand: HandSpec | None = None
 
     @property
     def has_model(self) -> bool:
@@ -146,6 +159,14 @@ def _gripper(d: dict[str, Any] | None) -> GripperSpec | None:
     )
 
 
+def _hand(d: dict[str, Any] | None) -> HandSpec | None:
+    if not d:
+        return None
+    rpy = tuple(float(v) for v in d.get("palm_rpy", (0, 0, 0)))
+    knuckles = dict(d.get("knuckles", {}))
+    return HandSpec(str(d["palm_frame"]), rpy, dict(d.get("fingertips", {})), knuckles)  # type: ignore[arg-type]
+
+
 def _arm(d: dict[str, Any]) -> ArmSpec:
     home = d.get("home")
     return ArmSpec(
@@ -178,6 +199,7 @@ def from_dict(d: dict[str, Any], source: str = "builtin") -> Embodiment:
         aliases=dict(d.get("aliases", {})),
         notes=str(d.get("notes", "")),
         source=source,
+        hand=_hand(d.get("hand")),
     )
 
 
@@ -194,8 +216,14 @@ def to_dict(e: Embodiment) -> dict[str, Any]:
             arm["gripper"] |= {"open": list(g.open), "closed": list(g.closed)}
         arms.append(arm)
     model = {"package": e.package, "path": e.path, "srdf": e.srdf, "base_frame": e.base_frame}
-    body = {"id": e.id, "name": e.name, "kind": e.kind, "model": {k: v for k, v in model.items() if v is not None}}
-    return body | {"arms": arms, "joints": list(e.joints), "aliases": e.aliases, "notes": e.notes, "source": e.source}
+    body: dict[str, Any] = {"id": e.id, "name": e.name, "kind": e.kind}
+    body |= {"model": {k: v for k, v in model.items() if v is not None}}
+    body |= {"arms": arms, "joints": list(e.joints), "aliases": e.aliases, "notes": e.notes, "source": e.source}
+    if e.hand is not None:
+        h = e.hand
+        hand = {"palm_frame": h.palm_frame, "palm_rpy": list(h.palm_rpy), "fingertips": h.fingertips}
+        body["hand"] = hand | {"knuckles": h.knuckles}
+    return body
 
 
 @cache

@@ -22,11 +22,13 @@ from robofuel.standard import EpisodeData
 class ExportOptions:
     """``fps``: the export rate in Hz (None: the format's or the data's own); ``video_codec``: re-encode every
     camera with this FFmpeg encoder (None: copy packets where the target accepts the codec); ``threads``: encoder
-    threads (0: all cores)."""
+    threads (0: all cores); ``embodiment``: retarget every episode to this embodiment id and export its joints
+    (exporters with ``supports_embodiment``; see :mod:`robofuel.export.embodiment`)."""
 
     fps: float | None = None
     video_codec: str | None = None
     threads: int = 0
+    embodiment: str | None = None
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Exporter(ABC):
     name: ClassVar[str]
     #: One line for ``robofuel export --help`` and ``robofuel formats``.
     description: ClassVar[str] = ""
+    #: Whether ``ExportOptions.embodiment`` (retargeting on export) is implemented.
+    supports_embodiment: ClassVar[bool] = False
 
     @abstractmethod
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:

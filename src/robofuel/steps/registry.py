@@ -14,6 +14,7 @@ BUILTIN: dict[str, str] = {
     "clean": "robofuel.steps.clean:Clean",
     "sync": "robofuel.steps.sync:Sync",
     "annotate": "robofuel.steps.annotate:Annotate",
+    "retarget": "robofuel.steps.retarget:Retarget",
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.

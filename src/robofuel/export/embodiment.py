@@ -1,0 +1,69 @@
+"""Exporting in another embodiment's joint space (``robofuel export --embodiment ID``).
+
+Each episode is retargeted on the fly by :func:`robofuel.embodiment.auto.retarget_any` (the same call as the
+``retarget`` step). The exported episode keeps every stream except the source's joint, gripper-joint, state and
+action streams, which give way to the target's ``retarget.<ID>.joint_states`` (role ``joint_position``: it becomes
+``observation.state``; with no action stream the exporter's next-state convention makes ``action``) and, for arms,
+``retarget.<ID>.gripper_aperture.<arm>`` (m). Its ``embodiment`` is the target. An episode that cannot be
+retargeted, or whose feasibility verdict is ``infeasible``, is left out and counted in ``ExportReport.omitted``
+with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from robofuel.embodiment.auto import Retargeted, RetargetOptions, retarget_any, retarget_streams
+from robofuel.embodiment.registry import Registry
+from robofuel.errors import InputError
+from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.standard import EpisodeData, Payload
+
+#: Roles of the source's own joint space, replaced by the target's.
+SOURCE_ROLES = ("joint_position", "gripper_joint", "state", "action")
+
+
+def check_supported(exporter: Exporter, options: ExportOptions) -> None:
+    """InputError naming the formats that implement ``options.embodiment`` when ``exporter`` does not."""
+    if options.embodiment and not exporter.supports_embodiment:
+        from robofuel.export.registry import formats, get_exporter
+
+        able = [f for f in formats() if get_exporter(f).supports_embodiment]
+        raise InputError(
+            f"--embodiment is not supported by the {exporter.name} exporter; formats that support it: {', '.join(able)}"
+        )
+
+
+def swapped(ep: EpisodeData, result: Retargeted) -> EpisodeData:
+    """The episode with its source joint streams replaced by the retargeted joint and aperture streams."""
+    streams = retarget_streams(result, ep.meta)
+    keep = {f"{result.prefix}joint_states"} | {n for n in streams if ".gripper_aperture." in n}
+    added = {n: streams[n] for n in streams if n in keep}
+    kept = [s for s in ep.meta.streams if s.role not in SOURCE_ROLES and not s.name.startswith(result.prefix)]
+    payloads: dict[str, Payload] = {n: p for n, p in ep.payloads.items() if any(s.name == n for s in kept)}
+    payloads |= {n: p for n, (_, p) in added.items()}
+    meta = ep.meta.model_copy(update={"streams": kept + [s for s, _ in added.values()], "embodiment": result.target.id})
+    return EpisodeData(meta, payloads)
+
+
+def retargeted(
+    episodes: Iterable[EpisodeData], target: str, report: ExportReport, registry: Registry | None = None
+) -> Iterator[EpisodeData]:
+    """The episodes in ``target``'s joint space; the ones left out are counted in ``report.omitted``."""
+    registry = registry or Registry()
+    registry.get(target)  # an unknown id fails before any work
+    verdicts: dict[str, int] = {}
+    for ep in episodes:
+        try:
+            result = retarget_any(ep, target, registry, RetargetOptions())
+        except InputError as exc:
+            report.omitted[f"{ep.meta.id}: not retargeted to {target} ({exc})"] += 1
+            continue
+        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+        if result.verdict == "infeasible":
+            why = "; ".join(result.report.get("reasons", []))
+            report.omitted[f"{ep.meta.id}: infeasible on {target} ({why})"] += 1
+            continue
+        yield swapped(ep, result)
+    summary = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))
+    report.notes.append(f"retargeted to {target} on export (feasibility verdicts: {summary or 'none'})")

@@ -1,0 +1,108 @@
+"""Human-hand (wearable keypoint) episodes retargeted to a parallel-gripper arm and to the Allegro hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embodiment.test_retarget import _numpy_fk
+from robofuel.embodiment import Registry
+from robofuel.embodiment.dexhand import hand_kinematics, solve_fingertips
+from robofuel.embodiment.hand import PINCH_CLOSED_M, PINCH_OPEN_M, aperture_from_pinch
+from robofuel.embodiment.hand_arm import hand_to_arm
+from robofuel.embodiment.hand_dex import hand_to_dexterous
+from robofuel.generate.urdf import parse_urdf
+from robofuel.standard import EpisodeData
+
+
+@pytest.fixture(scope="module")
+def wearable_episodes(tmp_path_factory: pytest.TempPathFactory) -> list[EpisodeData]:
+    """Two generated wearable recordings (21 keypoints at 30 Hz in head_camera), ingested."""
+    from robofuel.catalog import Catalog
+    from robofuel.generate import generate_wearable
+    from robofuel.ingest.runner import Ingester
+    from robofuel.lake import Lake, load_episode
+
+    root: Path = tmp_path_factory.mktemp("hands")
+    files = [generate_wearable(root / "gen", f"w{i}", seed=80 + i).path for i in range(2)]
+    lake = Lake(root / "lake")
+    catalog = Catalog(lake.default_catalog_url)
+    Ingester(lake, catalog, progress=False).run(files)
+    ids = catalog.episode_ids()
+    catalog.close()
+    return [load_episode(lake, i) for i in ids]
+
+
+@pytest.mark.parametrize("target", ["ur5", "xarm7"])
+def test_hand_to_gripper_arm(wearable_episodes: list[EpisodeData], target: str) -> None:
+    registry = Registry()
+    for data in wearable_episodes:
+        out = hand_to_arm(data, registry.get("human_hand_21"), registry.get(target))
+        poses = _numpy_fk(target, out.result.ik.theta)  # independent of pinocchio
+        pos_mm = np.linalg.norm(poses[:, :3, 3] - out.result.targets[:, :3, 3], axis=1) * 1e3
+        assert np.mean(pos_mm <= 1.0) >= 0.97 and np.median(pos_mm) < 0.1
+        assert out.report.verdict in ("feasible", "partial") and out.report.reachable_fraction >= 0.97
+        assert out.report.joint_limit_violations == 0 and out.report.velocity_limit_violations == 0
+        assert out.result.aperture_m is not None and out.result.aperture_m.min() >= 0.0
+        assert out.result.aperture_m.max() <= 0.085 and "pinch" in out.report.gripper
+
+
+def test_aperture_mapping_is_monotone(wearable_episodes: list[EpisodeData]) -> None:
+    d = np.linspace(0.0, 0.15, 301)
+    a = aperture_from_pinch(d, 0.085)
+    assert np.all(np.diff(a) >= 0) and a[0] == 0.0 and a[-1] == pytest.approx(0.085)
+    assert aperture_from_pinch(np.array([PINCH_CLOSED_M, PINCH_OPEN_M]), 0.08).tolist() == pytest.approx([0, 0.08])
+    registry = Registry()
+    out = hand_to_arm(wearable_episodes[0], registry.get("human_hand_21"), registry.get("ur5"), check_collisions=False)
+    assert out.pinch_m is not None and out.result.aperture_m is not None
+    order = np.argsort(out.pinch_m)
+    assert np.all(np.diff(out.result.aperture_m[order]) >= -1e-12)  # frame by frame: wider pinch, wider gripper
+    assert np.ptp(out.result.aperture_m) > 0.03  # the grasp shows up in the aperture
+
+
+def _allegro_numpy_tips(theta: np.ndarray) -> np.ndarray:
+    """Fingertip positions (N, F, 3) from robofuel.generate's numpy URDF chains: independent of pinocchio."""
+    e = Registry().get("allegro_hand_right")
+    assert e.hand is not None
+    with np.errstate(invalid="ignore"):
+        model = parse_urdf(e.model_path())
+    out = []
+    for finger, tip in e.hand.fingertips.items():
+        chain = model.chain(e.hand.palm_frame, tip)
+        cols = [list(e.joints).index(n) for n in chain.names]
+        out.append(chain.fk_batch(theta[:, cols])[:, :3, 3])
+        assert len(cols) == 4, finger
+    return np.stack(out, axis=1)
+
+
+def test_allegro_ik_recovers_reachable_targets() -> None:
+    kin = hand_kinematics(Registry().get("allegro_hand_right"))
+    t = np.linspace(0, 3, 90)
+    mid, half = (kin.lower + kin.upper) / 2, (kin.upper - kin.lower) / 2
+    theta = mid + 0.6 * half * np.sin(t[:, None] * np.linspace(0.5, 1.5, 16)[None] + np.arange(16))
+    targets = _allegro_numpy_tips(theta)
+    res = solve_fingertips(kin, targets, t)
+    assert np.median(res.error_m) < 1e-3 and np.percentile(res.error_m, 90) < 5e-3
+
+
+def test_hand_to_allegro(wearable_episodes: list[EpisodeData]) -> None:
+    """Medians of the fingertip error after scaling, bounded by what the generated hand allows: its thumb is a
+    straight finger beside the index pointing along the fingers (not opposable), which the Allegro's thumb cannot
+    follow (median about 120-150 mm), and its closed fingers curl back to the wrist's level, beyond the
+    Allegro's flexion (index, middle, ring medians about 15-30 mm, at a scale of about 2)."""
+    registry = Registry()
+    for data in wearable_episodes:
+        res = hand_to_dexterous(data, registry.get("human_hand_21"), registry.get("allegro_hand_right"))
+        rep = res.report
+        assert 1.8 < rep.scale < 2.3
+        fk = _allegro_numpy_tips(res.solution.theta)
+        np.testing.assert_allclose(fk, res.solution.tips, atol=1e-6)  # FK of the result is what the report used
+        err = np.linalg.norm(fk - res.targets, axis=2) * 1e3
+        assert rep.fingertip_error_mm["index"]["median"] == pytest.approx(np.median(err[:, 1]), abs=1e-3)
+        for finger in ("index", "middle", "ring"):
+            assert rep.fingertip_error_mm[finger]["median"] < 40.0, (finger, rep.fingertip_error_mm)
+        assert rep.fingertip_error_mm["thumb"]["median"] < 200.0
+        assert rep.joint_limit_violations == 0 and rep.velocity_limit_violations == 0
+        assert rep.verdict == "infeasible" and any("thumb" in r for r in rep.reasons)
