@@ -101,7 +101,10 @@ def report_line(report: dict[str, Any]) -> str:
 
 @app.command()
 def process(
-    steps: Annotated[str | None, typer.Option(help="Comma-separated steps (default: all available).")] = None,
+    steps: Annotated[str | None, typer.Option(help="Comma-separated steps (default: sync,profile,qc,clean,annotate).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML: one table of config keys per step ([retarget] to = 'ur5').")
+    ] = None,
     engine: Annotated[str, typer.Option(help="local (process pool).")] = "local",
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     where: Where_ = None,
@@ -114,11 +117,12 @@ def process(
     from robofuel.context import open_workspace
     from robofuel.engine import LocalEngine
     from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
+    from robofuel.steps.registry import load_configs
 
     if engine != "local":
         raise InputError(f"--engine {engine}: only 'local' is available in this version")
     names = [s.strip() for s in steps.split(",") if s.strip()] if steps else list(DEFAULT_PIPELINE)
-    pipeline = build_pipeline(names)
+    pipeline = build_pipeline(names, load_configs(config) if config else None)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
         stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)

@@ -50,6 +50,15 @@ def test_ls_show_stats_and_process(cli: Any, lake: Path) -> None:
     assert cli("process", "--lake", str(lake), "--json").json()["steps"]["profile"]["cached"] == 15
 
 
+def test_process_with_a_step_config_file(cli: Any, lake: Path, tmp_path: Path) -> None:
+    """A config changes the step's key: the step runs again under it, and then is cached under it."""
+    config = tmp_path / "steps.toml"
+    config.write_text("[clean]\npad_s = 0.3\n")
+    args = ("process", "--steps", "clean", "--config", str(config), "--lake", str(lake), "--json")
+    assert cli(*args).json()["steps"]["clean"]["ran"] == 15
+    assert cli(*args).json()["steps"]["clean"]["cached"] == 15
+
+
 def test_validate_an_episode_folder_and_a_dataset(cli: Any, lake: Path, shared_data: Path) -> None:
     folder = next((lake / "episodes").glob("*/*"))
     assert cli("validate", str(folder)).code == 0

@@ -67,3 +67,16 @@ def test_an_empty_folder_is_reported(cli: Any, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     r = cli("ingest", str(tmp_path / "empty"), "--lake", str(tmp_path / "lake"))
     assert r.code == 2 and "the folder is empty" in r.out
+
+
+def test_a_bad_step_config_file_is_named(cli: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "steps.toml"
+    bad.write_text("[nosuch]\nx = 1\n")
+    r = cli("process", "--config", str(bad), "--lake", str(tmp_path / "lake"))
+    assert r.code == 2 and str(bad) in r.err and "unknown: ['nosuch']" in r.err
+    bad.write_text("[clean]\npadding = 1\n")
+    r = cli("process", "--steps", "clean", "--config", str(bad), "--lake", str(tmp_path / "lake"))
+    assert r.code == 2 and "step clean" in r.err and "padding" in r.err
+    bad.write_text("[clean\n")
+    r = cli("process", "--config", str(bad), "--lake", str(tmp_path / "lake"))
+    assert r.code == 2 and "not a readable TOML file" in r.err

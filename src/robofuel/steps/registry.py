@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from robofuel import plugins
+from robofuel.errors import InputError
 from robofuel.steps.base import Step
 
 BUILTIN: dict[str, str] = {
@@ -29,8 +32,26 @@ def step_names() -> list[str]:
 
 
 def get_step(name: str, config: Mapping[str, Any] | None = None) -> Step:
-    step: Step = plugins.load(BUILTIN, GROUP, name, "step")(config)
+    cls = plugins.load(BUILTIN, GROUP, name, "step")
+    try:
+        step: Step = cls(config)
+    except ValueError as exc:  # unknown config keys, a bad value
+        raise InputError(f"step {name}: {exc}") from exc
     return step
+
+
+def load_configs(path: Path) -> dict[str, dict[str, Any]]:
+    """Step configs from a TOML file: one table per step, its keys the step's config keys (``[retarget]`` ``to =
+    "ur5"``, ``[clean]`` ``pad_s = 0.2``); the ``[qc]`` table holds the quality-control thresholds, as in the file
+    ``robofuel qc --config`` reads (docs/qc.md)."""
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: not a readable TOML file ({exc})") from exc
+    unknown = sorted(set(raw) - set(step_names()))
+    if unknown or any(not isinstance(v, dict) for v in raw.values()):
+        raise InputError(f"{path}: one table per step expected; unknown: {unknown}; steps: {', '.join(step_names())}")
+    return {name: ({"config": table} if name == "qc" else table) for name, table in raw.items()}
 
 
 def build_pipeline(names: Sequence[str], configs: Mapping[str, Mapping[str, Any]] | None = None) -> list[Step]:
