@@ -101,7 +101,9 @@ def report_line(report: dict[str, Any]) -> str:
 
 @app.command()
 def process(
-    steps: Annotated[str | None, typer.Option(help="Comma-separated steps (default: sync,profile,qc,clean,annotate).")] = None,
+    steps: Annotated[
+        str | None, typer.Option(help="Comma-separated steps (default: sync,profile,qc,clean,annotate).")
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML: one table of config keys per step ([retarget] to = 'ur5').")
     ] = None,
