@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from factories import T0, joint_episode
+from robofuel.errors import InputError
 from robofuel.ingest.base import ReadContext, make_episode
 from robofuel.standard import NumericData, numeric_stream
 from robofuel.steps import get_step
@@ -44,7 +45,7 @@ def test_empty_stream_is_blocking() -> None:
 
 
 def test_unknown_config_key_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown config keys"):
+    with pytest.raises(InputError, match="unknown config keys"):
         get_step("profile", {"gap_factr": 2})
 
 

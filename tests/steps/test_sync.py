@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from robofuel.errors import InputError
 from robofuel.generate import generate_teleop, generate_wearable
 from robofuel.ingest import ReadContext, get_reader
 from robofuel.ingest.base import make_episode
@@ -177,5 +178,5 @@ def test_qc_flags_an_unresolved_offset(generated: dict[str, EpisodeData]) -> Non
 
 def test_sync_is_registered() -> None:
     assert isinstance(get_step("sync"), Sync)
-    with pytest.raises(ValueError, match="unknown config"):
+    with pytest.raises(InputError, match="unknown config"):
         get_step("sync", {"nope": 1})

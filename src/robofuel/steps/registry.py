@@ -35,8 +35,9 @@ def get_step(name: str, config: Mapping[str, Any] | None = None) -> Step:
     cls = plugins.load(BUILTIN, GROUP, name, "step")
     try:
         step: Step = cls(config)
-    except ValueError as exc:  # unknown config keys, a bad value
-        raise InputError(f"step {name}: {exc}") from exc
+    except ValueError as exc:  # unknown config keys, a bad value: a usage error
+        message = str(exc) if str(exc).startswith(f"step {name}") else f"step {name}: {exc}"
+        raise InputError(message) from exc
     return step
 
 
