@@ -41,12 +41,19 @@ TELEOP: dict[str, tuple[int, int, Faults]] = {
                   FaultSpec("missing_stream", "ft_sensor.wrench")]),
     "t4": (4, 1, ["idle_head_tail", "wrong_units"]),
     "t5": (4, 1, ["truncated_file"]),
+    "t6": (6, 2, ["saturation", "joint_velocity", "frozen_frames", FaultSpec("underexposed_frames", "camera_wrist"),
+                  FaultSpec("codec_mismatch", "camera_wrist")]),
+    "t7": (7, 1, ["duplicated_channel", "missed_grasp", "long_idle", "task_failed", "invalid_embodiment"]),
+    "t8": (8, 1, ["contact_without_motion"]),
 }  # fmt: skip
 WEARABLE: dict[str, tuple[int, Faults]] = {
     "w1": (1, ["nan_inf", "dropped_frames", "clock_offset", "frozen_sensor"]),
     "w2": (2, ["force_spike", "wrong_units", "black_frames", FaultSpec("missing_stream", "hand_keypoints.csv")]),
     "w3": (3, ["truncated_file", "idle_head_tail", FaultSpec("timestamp_jump", "glove_pressure"),
                FaultSpec("timestamp_reversal", "hand_keypoints"), "overexposed_frames", "blurred_frames"]),
+    "w4": (4, ["saturation", FaultSpec("duplicated_channel", "hand_keypoints"), "underexposed_frames", "long_idle",
+               "task_failed", "invalid_embodiment"]),
+    "w5": (5, ["frozen_frames"]),
 }  # fmt: skip
 
 
@@ -236,6 +243,83 @@ def check_truncated_file(rec: GeneratedRecording, gt: dict[str, Any], f: dict[st
         assert (int(lines[-2].split(",")[0]) - gt["t0_ns"]) / 1e9 == pytest.approx(f["start_s"], abs=1e-3)
 
 
+def check_saturation(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    ts, _, values = numeric(rec, f)
+    col = values[:, int(f["params"]["column"])]
+    pinned = col == col.max()
+    assert pinned.sum() >= 10 and inside(ts, gt, f)[pinned].all()
+
+
+def check_duplicated_channel(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    _, _, values = numeric(rec, f)
+    source, target = int(f["params"]["source"]), int(f["params"]["target"])
+    assert (values[:, target] == values[:, source]).all() and np.ptp(values[:, source]) > 0
+
+
+def check_joint_velocity(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    ts, _, values = numeric(rec, f)
+    j = int(f["params"]["joint"])
+    speed = np.abs(np.gradient(values[:, j], seconds(ts, gt["t0_ns"])))
+    fast = speed > 1.5 * panda_chain().velocity[j]
+    assert fast.sum() > 5 and inside(ts, gt, f)[fast].all()
+    assert np.abs(values[fast, 7 + j]).max() > 1.5 * panda_chain().velocity[j]  # the velocity column follows
+
+
+def check_contact_without_motion(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    ts, _, values = numeric(rec, f)
+    m = inside(ts, gt, f)
+    force = values[:, int(f["params"]["column"])]
+    assert f["start_s"] >= phases(gt)["idle_tail"][0] and m.sum() > 100
+    assert np.median(force[m]) - np.median(force[~m]) > 0.8 * f["params"]["force_n"]
+
+
+def check_missed_grasp(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    ts, _, values = numeric(rec, f)
+    closed = values[:, 0] < 0.001
+    assert closed.any() and inside(ts, gt, f)[closed].all() and (values[:, 4:] == 0).all()  # no grip force
+    assert f["start_s"] == pytest.approx(phases(gt)["grasp"][0], abs=1e-3)
+    assert f["end_s"] == pytest.approx(phases(gt)["release"][1], abs=1e-3)
+
+
+def check_underexposed_frames(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    mean, m = _brightness(rec, gt, f)
+    assert m.any() and (mean[m] < 0.4 * np.median(mean[~m])).all() and (mean[m] > 16).all()
+
+
+def check_frozen_frames(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    ts, frames = video(rec, f)
+    idx = np.flatnonzero(inside(ts, gt, f))
+    change = [np.percentile(np.abs(frames[i].astype(int) - frames[idx[0]]), 99) for i in idx]
+    assert len(idx) > 30 and max(change) <= 10
+    assert np.percentile(np.abs(frames[idx[-1] + 15].astype(int) - frames[idx[-1]]), 99.9) > 10  # moves on
+
+
+def check_codec_mismatch(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    msgs = messages(rec.path, f["source"])
+    assert {m.ros_msg.format for m in msgs} == {"png" if f["stream"] == "camera_wrist" else "h265"}
+    assert all(bytes(m.ros_msg.data[:3]) == b"\xff\xd8\xff" for m in msgs)  # still JPEG
+
+
+def check_long_idle(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    ph = phases(gt)
+    assert ph["transport"][0] - ph["lift"][1] == pytest.approx(f["params"]["pause_s"])
+    assert (f["start_s"], f["end_s"]) == (pytest.approx(ph["lift"][1], abs=1e-3), pytest.approx(ph["transport"][0]))
+    assert f["stream"] is None
+
+
+def check_task_failed(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    if rec.kind == "teleop":
+        with open(rec.path, "rb") as fh:
+            (session,) = [m.metadata for m in make_reader(fh).iter_metadata() if m.name == "robofuel.session"]
+        assert session["success"] == "false"
+    else:
+        assert json.loads((rec.path / "session.json").read_text())["success"] is False
+
+
+def check_invalid_embodiment(rec: GeneratedRecording, gt: dict[str, Any], f: dict[str, Any]) -> None:
+    assert gt["session"]["embodiment"] in ("franka-panda", "human-hand-21")
+
+
 CHECKS: dict[str, Callable[[GeneratedRecording, dict[str, Any], dict[str, Any]], None]] = {
     k.removeprefix("check_"): v for k, v in globals().items() if k.startswith("check_")
 }
@@ -295,6 +379,10 @@ def test_a_truncated_mcap_is_a_prefix_of_the_full_file(recs: dict[str, Generated
         ("teleop", [FaultSpec("blurred_frames", stream="camera_wrist")], "no stream 'camera_wrist'"),
         ("wearable", ["missing_stream", FaultSpec("truncated_file", "glove_pressure")], "missing_stream leaves out"),
         ("teleop", ["truncated_file", "truncated_file"], "once per recording"),
+        ("wearable", ["joint_velocity"], "does not apply to this kind of recording"),
+        ("wearable", ["codec_mismatch"], "does not apply to this kind of recording"),
+        ("teleop", [FaultSpec("long_idle", stream="wrench")], "takes no stream"),
+        ("teleop", ["idle_head_tail", "contact_without_motion"], "both set the idle tail"),
     ],
 )
 def test_impossible_faults_are_refused(tmp_path: Path, kind: str, faults: list[str | FaultSpec], match: str) -> None:

@@ -74,6 +74,7 @@ class Draft:
     defaults: Mapping[str, str]  # fault kind -> default stream
     limits: dict[str, tuple[F64, F64]] = field(default_factory=dict)  # stream -> (lower, upper) per column
     omitted: set[str] = field(default_factory=set)
+    declared_codec: dict[str, str] = field(default_factory=dict)  # video stream -> codec written as its format
 
     def resolve(self, stream: str) -> str:
         """Logical name of ``stream`` given by logical name, MCAP topic / file name, or ingested name."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -30,11 +31,32 @@ FAULT_KINDS = (
     "missing_stream",
     "truncated_file",
     "wrong_units",
+    "saturation",
+    "duplicated_channel",
+    "joint_velocity",
+    "contact_without_motion",
+    "missed_grasp",
+    "underexposed_frames",
+    "frozen_frames",
+    "codec_mismatch",
+    "long_idle",
+    "task_failed",
+    "invalid_embodiment",
 )
-VIDEO_KINDS = frozenset({"dropped_frames", "black_frames", "blurred_frames", "overexposed_frames"})
-VALUE_KINDS = frozenset({"frozen_sensor", "nan_inf", "force_spike", "joint_limit", "wrong_units"})
+VIDEO_KINDS = frozenset(
+    {"dropped_frames", "black_frames", "blurred_frames", "overexposed_frames", "underexposed_frames", "frozen_frames"}
+    | {"codec_mismatch"}
+)
+VALUE_KINDS = frozenset(
+    {"frozen_sensor", "nan_inf", "force_spike", "joint_limit", "wrong_units", "saturation", "duplicated_channel"}
+    | {"joint_velocity", "contact_without_motion", "missed_grasp"}
+)
 TIME_KINDS = frozenset({"timestamp_jump", "timestamp_reversal", "clock_offset"})
-WHOLE_RECORDING = frozenset({"idle_head_tail"})
+WHOLE_RECORDING = frozenset({"idle_head_tail", "long_idle", "task_failed", "invalid_embodiment"})
+#: Kinds whose time range the task plan decides (the generator binds it once the plan is made).
+PLAN_KINDS = frozenset({"long_idle", "missed_grasp", "contact_without_motion"})
+#: Kinds that act on the session metadata (what the recording says about itself).
+SESSION_KINDS = frozenset({"task_failed", "invalid_embodiment"})
 
 #: Default length (s) of a windowed fault; the others span to the end of the recording or all of it.
 WINDOW_S = {
@@ -47,6 +69,10 @@ WINDOW_S = {
     "black_frames": 0.5,
     "blurred_frames": 0.8,
     "overexposed_frames": 0.6,
+    "saturation": 0.6,
+    "joint_velocity": 0.25,
+    "underexposed_frames": 0.6,
+    "frozen_frames": 1.5,
 }
 #: Default parameters, recorded in the ground truth.
 PARAMS: dict[str, dict[str, float]] = {
@@ -59,6 +85,12 @@ PARAMS: dict[str, dict[str, float]] = {
     "truncated_file": {"fraction": 0.7},
     "blurred_frames": {"kernel_px": 9},
     "overexposed_frames": {"gain": 3.0, "offset": 120},
+    "saturation": {"column": 0, "rise": 3.0, "headroom": 0.5},
+    "duplicated_channel": {"source": 0, "target": 2},
+    "joint_velocity": {"joint": 0, "amplitude_rad": 0.5},
+    "contact_without_motion": {"force_n": 25.0, "column": 2, "idle_s": 2.0},
+    "underexposed_frames": {"gain": 0.3},
+    "long_idle": {"pause_s": 4.0},
 }
 
 
@@ -92,11 +124,36 @@ def normalise(faults: Sequence[str | FaultSpec]) -> list[FaultSpec]:
 
 
 def idle_s(specs: Sequence[FaultSpec]) -> float | None:
-    """Length (s) of each idle phase an ``idle_head_tail`` fault asks for, None without one."""
+    """Length (s) of each idle phase an ``idle_head_tail`` (or ``contact_without_motion``, which happens in the idle
+    tail) fault asks for, None without one."""
     for s in specs:
-        if s.kind == "idle_head_tail":
-            return float(s.params.get("idle_s", PARAMS["idle_head_tail"]["idle_s"]))
+        if s.kind in ("idle_head_tail", "contact_without_motion"):
+            return float(s.params.get("idle_s", PARAMS[s.kind]["idle_s"]))
     return None
+
+
+def pause_s(specs: Sequence[FaultSpec]) -> float | None:
+    """Length (s) of the still pause a ``long_idle`` fault inserts after the lift, None without one."""
+    for s in specs:
+        if s.kind == "long_idle":
+            return float(s.params.get("pause_s", PARAMS["long_idle"]["pause_s"]))
+    return None
+
+
+def bind(spec: FaultSpec, start_s: float, end_s: float) -> FaultSpec:
+    """A plan-bound fault with the time range (s from the recording start) the plan gave it."""
+    return replace(spec, start_s=round(start_s, 3), duration_s=round(end_s - round(start_s, 3), 6))
+
+
+def apply_session(specs: Sequence[FaultSpec], session: dict[str, Any], text: bool = False) -> None:
+    """Session faults: ``task_failed`` records a failed outcome (``success`` false, the string "false" when ``text``:
+    MCAP metadata holds strings only); ``invalid_embodiment`` writes the embodiment id with dashes
+    (``franka-panda``), which no registry knows."""
+    for s in specs:
+        if s.kind == "task_failed":
+            session["success"] = "false" if text else False
+        elif s.kind == "invalid_embodiment":
+            session["embodiment"] = str(session["embodiment"]).replace("_", "-")
 
 
 def _check_stream(kind: str, stream: str | None, d: Draft) -> None:
@@ -116,7 +173,7 @@ def _check_stream(kind: str, stream: str | None, d: Draft) -> None:
         problem = "does not apply to audio"
     elif info is not None and kind in VALUE_KINDS and info.kind != "numeric":
         problem = f"needs a numeric stream and {stream} is {info.kind}"
-    elif kind == "joint_limit" and stream not in d.limits:
+    elif kind in ("joint_limit", "joint_velocity") and stream not in d.limits:
         problem = f"needs joints with URDF limits and {stream} has none"
     elif kind == "wrong_units" and info is not None and not info.angular_columns:
         problem = f"writes degrees for radians and {stream} has no angular column"
@@ -155,9 +212,11 @@ def place(spec: FaultSpec, d: Draft, active: tuple[float, float], rng: np.random
 
 def check_combination(placed: Sequence[FaultSpec]) -> None:
     """Refuse contradictory fault sets: a whole-file kind given twice, or any fault on a stream left out."""
-    for kind in ("idle_head_tail", "truncated_file"):
+    for kind in ("idle_head_tail", "truncated_file", *sorted(PLAN_KINDS | SESSION_KINDS)):
         if sum(s.kind == kind for s in placed) > 1:
             raise ValueError(f"fault {kind} can be given once per recording")
+    if {"idle_head_tail", "contact_without_motion"} <= {s.kind for s in placed}:
+        raise ValueError("faults idle_head_tail and contact_without_motion both set the idle tail")
     missing = {s.stream for s in placed if s.kind == "missing_stream"}
     for s in placed:
         if s.kind != "missing_stream" and s.stream in missing:

@@ -2,7 +2,8 @@
 
 Each function changes the draft in place over the fault's time range (s from the recording start). Only written
 stamps (``ts``) are changed by timing faults; receive times (``log_ts``) stay true. ``idle_head_tail`` is applied
-by the task plan, ``truncated_file`` by the writer, ``missing_stream`` by the writer leaving the stream out.
+by the task plan, ``truncated_file`` by the writer, ``missing_stream`` by the writer leaving the stream out;
+``long_idle`` and ``missed_grasp`` by the plan, ``task_failed`` and ``invalid_embodiment`` in the session metadata.
 """
 
 from __future__ import annotations
@@ -68,6 +69,60 @@ def _wrong_units(d: Draft, s: FaultSpec) -> None:
     values[:, :cols] = np.degrees(values[:, :cols])
 
 
+def _saturation(d: Draft, s: FaultSpec) -> None:
+    """``column`` pushed up by a half-sine of ``rise`` times its range over the stream and clipped at its maximum
+    plus ``headroom`` times that range: the reading sits at the end of the sensor's range for a run."""
+    values, m = _values(d, s)
+    c = int(s.params["column"])
+    span = float(np.ptp(values[:, c])) or 1.0
+    level = float(values[:, c].max()) + float(s.params["headroom"]) * span
+    idx = np.flatnonzero(m)
+    shape = np.sin(np.pi * (np.arange(len(idx)) + 1) / (len(idx) + 1))
+    values[idx, c] = np.minimum(values[idx, c] + float(s.params["rise"]) * span * shape, level)
+
+
+def _duplicated(d: Draft, s: FaultSpec) -> None:
+    """Column ``source`` written into column ``target`` over the whole stream (a logging slot mix-up)."""
+    values, _ = _values(d, s)
+    values[:, int(s.params["target"])] = values[:, int(s.params["source"])]
+
+
+def _joint_velocity(d: Draft, s: FaultSpec) -> None:
+    """Joint ``joint`` jerked out and back by a half-sine of ``amplitude_rad`` over the window (far faster than its
+    URDF velocity limit); its velocity column (the stream's second third) follows."""
+    series = d.numeric[s.stream or ""]
+    values, m = _values(d, s)
+    idx = np.flatnonzero(m)
+    j, n = int(s.params["joint"]), values.shape[1] // 3
+    bump = float(s.params["amplitude_rad"]) * np.sin(np.pi * (np.arange(len(idx)) + 1) / (len(idx) + 1))
+    values[idx, j] += bump
+    if len(idx) > 1:
+        values[idx, n + j] += np.gradient(bump, (series.ts[idx] - d.t0_ns) / 1e9)
+
+
+def _contact(d: Draft, s: FaultSpec) -> None:
+    """``force_n`` (N) pushed on ``column`` over the window with 0.1 s ramps: the arm at rest is pressed on."""
+    series = d.numeric[s.stream or ""]
+    values, m = _values(d, s)
+    idx = np.flatnonzero(m)
+    t = (series.ts[idx] - series.ts[idx[0]]) / 1e9
+    ramp = np.clip(np.minimum(t, t[-1] - t) / 0.1, 0.0, 1.0)
+    values[idx, int(s.params["column"])] += float(s.params["force_n"]) * ramp
+
+
+def _frozen_video(d: Draft, s: FaultSpec) -> None:
+    """The window's first frame repeated over the window (the camera stopped updating, stamps go on)."""
+    video = d.video[s.stream or ""]
+    idx = np.flatnonzero(window(video.ts, d.t0_ns, s))
+    for i in idx[1:]:
+        video.frames[i] = video.frames[idx[0]].copy()
+
+
+def _codec_mismatch(d: Draft, s: FaultSpec) -> None:
+    """The stream's format written as another codec than its packets are: H.264 declared h265, JPEG declared png."""
+    d.declared_codec[s.stream or ""] = "h265" if s.stream == "camera_front" else "png"
+
+
 def _shift(d: Draft, s: FaultSpec, mask: Mask, delta_s: float) -> None:
     d.stamps(s.stream or "")[mask] += round(delta_s * 1e9)
 
@@ -120,12 +175,18 @@ def overexpose(img: Frame, s: FaultSpec) -> Frame:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def underexpose(img: Frame, s: FaultSpec) -> Frame:
+    """Pixel values times ``gain`` (below 1: too little light)."""
+    return (img.astype(np.float64) * float(s.params.get("gain", 0.3))).astype(np.uint8)
+
+
 def _omit(d: Draft, s: FaultSpec) -> None:
     d.omitted.add(s.stream or "")
 
 
 def _nothing(d: Draft, s: FaultSpec) -> None:
-    """Applied by the plan (idle_head_tail) or the writer (truncated_file)."""
+    """Applied by the plan (idle_head_tail, long_idle, missed_grasp), the session (task_failed,
+    invalid_embodiment) or the writer (truncated_file)."""
 
 
 APPLY: dict[str, Callable[[Draft, FaultSpec], None]] = {
@@ -144,6 +205,17 @@ APPLY: dict[str, Callable[[Draft, FaultSpec], None]] = {
     "overexposed_frames": _frames(overexpose),
     "idle_head_tail": _nothing,
     "truncated_file": _nothing,
+    "saturation": _saturation,
+    "duplicated_channel": _duplicated,
+    "joint_velocity": _joint_velocity,
+    "contact_without_motion": _contact,
+    "missed_grasp": _nothing,
+    "underexposed_frames": _frames(underexpose),
+    "frozen_frames": _frozen_video,
+    "codec_mismatch": _codec_mismatch,
+    "long_idle": _nothing,
+    "task_failed": _nothing,
+    "invalid_embodiment": _nothing,
 }
 
 

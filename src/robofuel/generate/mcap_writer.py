@@ -49,15 +49,17 @@ def _wrench(d: Draft, order: int) -> Iterator[Message]:
 def _front(d: Draft, order: int) -> Iterator[Message]:
     v = d.video["camera_front"]
     packets = h264_packets(v.frames, 30)
+    fmt = d.declared_codec.get("camera_front", "h264")
     for seq, (t, log, pkt) in enumerate(zip(v.ts.tolist(), v.log_ts.tolist(), packets, strict=True)):
-        yield log, order, seq, cdr.compressed_video(t, "front_camera", pkt, "h264")
+        yield log, order, seq, cdr.compressed_video(t, "front_camera", pkt, fmt)
 
 
 def _wrist(d: Draft, order: int) -> Iterator[Message]:
     v = d.video["camera_wrist"]
     images = jpeg_images(v.frames)
+    fmt = d.declared_codec.get("camera_wrist", "jpeg")
     for seq, (t, log, jpg) in enumerate(zip(v.ts.tolist(), v.log_ts.tolist(), images, strict=True)):
-        yield log, order, seq, cdr.compressed_image(t, "wrist_camera", "jpeg", jpg)
+        yield log, order, seq, cdr.compressed_image(t, "wrist_camera", fmt, jpg)
 
 
 MAKERS: dict[str, Callable[[Draft, int], Iterator[Message]]] = {

@@ -66,6 +66,17 @@ def fit_duration(lengths: dict[str, float], duration_s: float | None, idle_s: fl
     return {k: v if k in fixed else v * scale for k, v in out.items()}
 
 
+def insert_pause(phases: Sequence[Phase], after: str, pause_s: float | None) -> list[Phase]:
+    """The phases with every phase after ``after`` moved ``pause_s`` later: a still pause in between (interpolation
+    holds the last key over gaps, see :func:`piecewise`)."""
+    out, shift = [], 0.0
+    for p in phases:
+        out.append(Phase(p.name, p.start_s + shift, p.end_s + shift))
+        if p.name == after and pause_s:
+            shift = float(pause_s)
+    return out
+
+
 def phase(phases: Sequence[Phase], name: str) -> Phase:
     """The phase called ``name``."""
     return next(p for p in phases if p.name == name)

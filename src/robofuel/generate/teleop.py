@@ -21,7 +21,17 @@ from pathlib import Path
 import numpy as np
 
 from robofuel.generate.draft import Draft, Series, StreamInfo, Video
-from robofuel.generate.faults import FaultSpec, check_combination, idle_s, normalise, place, truncated
+from robofuel.generate.faults import (
+    FaultSpec,
+    apply_session,
+    bind,
+    check_combination,
+    idle_s,
+    normalise,
+    pause_s,
+    place,
+    truncated,
+)
 from robofuel.generate.inject import apply
 from robofuel.generate.mcap_writer import last_log_time, truncate, write_mcap
 from robofuel.generate.models import panda_chain
@@ -55,6 +65,14 @@ DEFAULTS = {
     "overexposed_frames": "camera_front",
     "missing_stream": "wrench",
     "wrong_units": "joint_states",
+    "saturation": "wrench",
+    "duplicated_channel": "joint_states",
+    "joint_velocity": "joint_states",
+    "contact_without_motion": "wrench",
+    "missed_grasp": "gripper",
+    "underexposed_frames": "camera_front",
+    "frozen_frames": "camera_front",
+    "codec_mismatch": "camera_front",
 }
 OPERATORS = ("op-01", "op-02", "op-03", "op-04")
 STATIONS = ("cell-1", "cell-2", "cell-3")
@@ -125,14 +143,16 @@ def generate_teleop(
         raise ValueError(f"cameras must be 1 or 2, got {cameras}")
     specs = normalise(faults)
     chain = panda_chain()
-    plan = make_plan(chain, rng_for(seed, "plan"), duration_s, idle_s(specs))
+    missed = any(s.kind == "missed_grasp" for s in specs)
+    plan = make_plan(chain, rng_for(seed, "plan"), duration_s, idle_s(specs), pause_s(specs), missed)
     meta_rng = rng_for(seed, "session")
     t0 = start_ns(meta_rng)
     session = session_for(meta_rng, seed)
+    apply_session(specs, session, text=True)
     draft = empty_draft(plan, chain, t0, cameras)
     active = (phase(plan.phases, "reach").start_s, phase(plan.phases, "retreat").end_s)
     fault_rng = rng_for(seed, "faults")
-    placed = [place(s, draft, active, fault_rng) for s in specs]
+    placed = [plan_bound(place(s, draft, active, fault_rng), plan) for s in specs]
     check_combination(placed)
     fill_draft(draft, plan, chain, rng_for(seed, "noise"))
     for s in placed:
@@ -143,6 +163,19 @@ def generate_teleop(
     placed = [_cut(path, s, t0, plan.duration_s) if s.kind == "truncated_file" else s for s in placed]
     truth = Truth("teleop", seed, t0, plan.phases, draft.streams, session, {"scene": _scene(plan)})
     return GeneratedRecording("teleop", path, write_truth(out_dir, name, truth, placed), tuple(placed))
+
+
+def plan_bound(spec: FaultSpec, plan: Plan) -> FaultSpec:
+    """The time range of a fault the plan decides: the pause after the lift (``long_idle``), grasp to release
+    (``missed_grasp``), the idle tail less 0.2 s at each end (``contact_without_motion``); others unchanged."""
+    if spec.kind == "long_idle":
+        return bind(spec, phase(plan.phases, "lift").end_s, phase(plan.phases, "transport").start_s)
+    if spec.kind == "missed_grasp":
+        return bind(spec, phase(plan.phases, "grasp").start_s, phase(plan.phases, "release").end_s)
+    if spec.kind == "contact_without_motion":
+        tail = phase(plan.phases, "idle_tail")
+        return bind(spec, tail.start_s + 0.2, tail.end_s - 0.2)
+    return spec
 
 
 def _scene(plan: Plan) -> dict[str, object]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from robofuel.generate.ik import solve_ik
-from robofuel.generate.motion import F64, Phase, fit_duration, min_jerk, phase, phase_table, piecewise
+from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, min_jerk, phase, phase_table, piecewise
 from robofuel.generate.urdf import GRAVITY, Chain
 
 HOME = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])  # rad, the Panda "ready" pose
@@ -47,11 +47,13 @@ class Scene:
 
 @dataclass(frozen=True)
 class Plan:
-    """Phases (s from start) and the joint configuration (rad) reached at the end of each phase."""
+    """Phases (s from start) and the joint configuration (rad) reached at the end of each phase; ``missed``: the
+    gripper closes beside the object (fully, with no grip force and nothing lifted)."""
 
     phases: list[Phase]
     keys: list[F64]
     scene: Scene
+    missed: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -80,10 +82,16 @@ def _hand(chain: Chain, point: F64, yaw: float, q0: F64) -> F64:
 
 
 def make_plan(
-    chain: Chain, rng: np.random.Generator, duration_s: float | None = None, idle_s: float | None = None
+    chain: Chain,
+    rng: np.random.Generator,
+    duration_s: float | None = None,
+    idle_s: float | None = None,
+    pause_s: float | None = None,
+    missed: bool = False,
 ) -> Plan:
-    """Seeded scene, phase lengths and IK keyframes. Raises ValueError if ``duration_s`` would make the arm exceed
-    its URDF joint velocity limits."""
+    """Seeded scene, phase lengths and IK keyframes; ``pause_s`` holds the arm still after the lift, ``missed``
+    makes the grasp miss. Raises ValueError if ``duration_s`` would make the arm exceed its URDF joint velocity
+    limits."""
     scene = make_scene(rng)
     lengths = fit_duration({k: float(rng.uniform(*r)) for k, r in LENGTHS.items()}, duration_s, idle_s)
     grasp = _hand(chain, scene.obj, scene.yaw, HOME)
@@ -91,7 +99,8 @@ def make_plan(
     above = _hand(chain, scene.goal + LIFT, scene.yaw + 0.4, lift)
     place = _hand(chain, scene.goal + [0.0, 0.0, 0.002], scene.yaw + 0.4, above)
     retreat = _hand(chain, scene.goal + LIFT + [0.0, 0.0, 0.05], scene.yaw + 0.4, place)
-    plan = Plan(phase_table(lengths), [HOME, grasp, grasp, lift, above, place, place, retreat, retreat], scene)
+    keys = [HOME, grasp, grasp, lift, above, place, place, retreat, retreat]
+    plan = Plan(insert_pause(phase_table(lengths), "lift", pause_s), keys, scene, missed)
     t = np.linspace(0.0, plan.duration_s, int(plan.duration_s * 250) + 1)
     speed = np.abs(np.gradient(joint_positions(plan, t), t, axis=0)).max(axis=0)
     if (speed > chain.velocity).any():
@@ -113,13 +122,16 @@ def gripper_width(plan: Plan, t: F64) -> F64:
     g, r = phase(plan.phases, "grasp"), phase(plan.phases, "release")
     close = min_jerk((t - g.start_s) / (plan.closed_s() - g.start_s))
     opening = min_jerk((t - r.start_s) / (r.end_s - r.start_s))
-    out: F64 = OPEN_WIDTH - (OPEN_WIDTH - plan.scene.width) * close * (1 - opening)
+    closed = 0.0 if plan.missed else plan.scene.width
+    out: F64 = OPEN_WIDTH - (OPEN_WIDTH - closed) * close * (1 - opening)
     return out
 
 
 def held(plan: Plan, t: F64) -> F64:
     """0..1: how much of the object's weight hangs on the hand (ramps in at lift, out as it touches the pad)."""
     lift, place = phase(plan.phases, "lift"), phase(plan.phases, "place")
+    if plan.missed:
+        return np.zeros_like(t)
     out: F64 = np.clip((t - lift.start_s) / 0.2, 0, 1) * np.clip((place.end_s - t) / 0.15, 0, 1)
     return out
 
@@ -142,7 +154,8 @@ def wrench(plan: Plan, chain: Chain, t: F64, rng: np.random.Generator) -> F64:
     force_world = plan.scene.mass * held(plan, t)[:, None] * (gvec - acc)
     force = np.einsum("nji,nj->ni", poses[:, :3, :3], force_world)  # R^T f: into the hand frame
     place = phase(plan.phases, "place")
-    force[:, 2] -= 8.0 * _bump(t, plan.closed_s(), 0.04) + 10.0 * _bump(t, place.end_s - 0.05, 0.04)
+    if not plan.missed:  # the fingers touch the object, the object touches the pad
+        force[:, 2] -= 8.0 * _bump(t, plan.closed_s(), 0.04) + 10.0 * _bump(t, place.end_s - 0.05, 0.04)
     torque = np.cross(np.array([0.0, 0.0, FINGER_DEPTH]), force)
     bias = rng.normal(0.0, [0.3, 0.3, 0.3, 0.02, 0.02, 0.02])
     out: F64 = np.hstack([force, torque]) + bias + rng.normal(0.0, [0.05] * 3 + [0.005] * 3, (len(t), 6))
@@ -168,6 +181,6 @@ def gripper_state(plan: Plan, t: F64, rng: np.random.Generator) -> F64:
     """(N, 6) finger positions (m, each half the width), velocities (m/s) and grip forces (N) at times ``t`` (s)."""
     half = gripper_width(plan, t) / 2
     vel = np.gradient(half, t)
-    squeeze = 20.0 * (half < plan.scene.width / 2 + 0.001) * (np.abs(vel) < 1e-3)
+    squeeze = 20.0 * (half < plan.scene.width / 2 + 0.001) * (np.abs(vel) < 1e-3) * (not plan.missed)
     noisy = half + rng.normal(0.0, 2e-5, len(t))
     return np.stack([noisy, noisy, vel, vel, squeeze / 2, squeeze / 2], axis=1)

@@ -12,33 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robofuel.generate.motion import F64, Phase, fit_duration, phase_table, piecewise
+from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, phase_table, piecewise
 from robofuel.generate.urdf import axis_angle_batch
+from robofuel.standard.canonical import HAND_KEYPOINTS
 
 G_CAM = np.array([0.0, 9.81, 0.0])  # gravity in head_camera coordinates (y down), m/s^2
-KEYPOINTS = (
-    "wrist",
-    "thumb_cmc",
-    "thumb_mcp",
-    "thumb_ip",
-    "thumb_tip",
-    "index_mcp",
-    "index_pip",
-    "index_dip",
-    "index_tip",
-    "middle_mcp",
-    "middle_pip",
-    "middle_dip",
-    "middle_tip",
-    "ring_mcp",
-    "ring_pip",
-    "ring_dip",
-    "ring_tip",
-    "pinky_mcp",
-    "pinky_pip",
-    "pinky_dip",
-    "pinky_tip",
-)
+KEYPOINTS = HAND_KEYPOINTS  # the canonical 21-point hand layout
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
 REST = np.array([0.12, 0.32, 0.32])  # m, wrist at rest in head_camera
 UP = np.array([0.0, -0.1, 0.0])  # m, lift height (y is down)
@@ -80,12 +59,15 @@ class HandMotion:
     grip: F64
 
 
-def make_plan(rng: np.random.Generator, duration_s: float | None, idle_s: float | None) -> HandPlan:
-    """Seeded phase lengths (a task of 5-8 s before stretching) and grasp and place positions."""
+def make_plan(
+    rng: np.random.Generator, duration_s: float | None, idle_s: float | None, pause_s: float | None = None
+) -> HandPlan:
+    """Seeded phase lengths (a task of 5-8 s before stretching) and grasp and place positions; ``pause_s`` holds
+    the hand still after the lift."""
     lengths = fit_duration({k: float(rng.uniform(*r)) for k, r in LENGTHS.items()}, duration_s, idle_s)
     obj = np.array([rng.uniform(-0.12, 0.0), 0.2, rng.uniform(0.45, 0.55)])
     goal = np.array([rng.uniform(0.08, 0.18), 0.2, rng.uniform(0.45, 0.55)])
-    return HandPlan(phase_table(lengths), obj, goal)
+    return HandPlan(insert_pause(phase_table(lengths), "lift", pause_s), obj, goal)
 
 
 def motion(plan: HandPlan, t: F64) -> HandMotion:

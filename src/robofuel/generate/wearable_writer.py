@@ -15,7 +15,17 @@ import numpy as np
 
 from robofuel.generate import wearable as W
 from robofuel.generate.draft import F64, I64, Draft, Series, Video
-from robofuel.generate.faults import FaultSpec, check_combination, idle_s, normalise, place, truncated
+from robofuel.generate.faults import (
+    FaultSpec,
+    apply_session,
+    bind,
+    check_combination,
+    idle_s,
+    normalise,
+    pause_s,
+    place,
+    truncated,
+)
 from robofuel.generate.inject import apply
 from robofuel.generate.media import write_mp4, write_wav
 from robofuel.generate.motion import clock, phase, rng_for, seconds, start_ns
@@ -37,6 +47,10 @@ DEFAULTS = {
     "missing_stream": "glove_pressure",
     "wrong_units": "imu_wrist",
     "truncated_file": "imu_wrist",
+    "saturation": "glove_pressure",
+    "duplicated_channel": "glove_pressure",
+    "underexposed_frames": "ego",
+    "frozen_frames": "ego",
 }
 JITTER_NS = 30_000  # +-30 us sensor sample jitter
 
@@ -120,14 +134,17 @@ def generate_wearable(
     """
     check_name(name)
     specs = normalise(faults)
-    plan = W.make_plan(rng_for(seed, "plan"), duration_s, idle_s(specs))
+    plan = W.make_plan(rng_for(seed, "plan"), duration_s, idle_s(specs), pause_s(specs))
     meta_rng = rng_for(seed, "session")
     t0 = start_ns(meta_rng)
     session = session_json(meta_rng, t0, seed)
+    apply_session(specs, session)
     draft = Draft("wearable", t0, plan.duration_s, {}, {}, dict(STREAMS), DEFAULTS)
     active = (phase(plan.phases, "reach").start_s, phase(plan.phases, "retreat").end_s)
     fault_rng = rng_for(seed, "faults")
     placed = [place(s, draft, active, fault_rng) for s in specs]
+    pause = (phase(plan.phases, "lift").end_s, phase(plan.phases, "transport").start_s)
+    placed = [bind(s, *pause) if s.kind == "long_idle" else s for s in placed]
     check_combination(placed)
     noise = rng_for(seed, "noise")
     fill_draft(draft, plan, noise)

@@ -22,7 +22,7 @@ Timestamps: ``header.stamp`` (or a time-typed ``timestamp``) when non-zero, else
 since the Unix epoch.
 
 Metadata: an MCAP metadata record named ``robofuel.session`` (keys operator, station, scene, site, task_id,
-instruction, embodiment, device_id; also license, consent) fills the episode's metadata, under any ``--set``
+instruction, embodiment, device_id; also license, consent, success) fills the episode's metadata, under any ``--set``
 values; unknown session keys go to ``extra["session"]``, other metadata records to
 ``extra["mcap_metadata"][name]`` and the MCAP header to ``extra["mcap"]`` (profile, library).
 """
@@ -42,7 +42,7 @@ from robofuel.standard.data import episode_span
 
 SESSION_RECORD = "robofuel.session"
 _SESSION_PLAIN = ("operator", "station", "scene", "site", "embodiment", "license")
-_SESSION_OTHER = ("task_id", "task", "instruction", "device_id", "device", "consent")
+_SESSION_OTHER = ("task_id", "task", "instruction", "device_id", "device", "consent", "success")
 #: The MCAP message encodings this reader decodes.
 ENCODINGS = ("cdr", "json", "ros1", "protobuf")
 
@@ -60,6 +60,8 @@ def session_fields(scan: Scan) -> dict[str, Any]:
         "id": session.get("task_id", session.get("task")),
         "instruction": session.get("instruction"),
     }
+    if "success" in session:
+        fields["task"]["success"] = session["success"].lower() in ("1", "true", "yes")
     device = session.get("device_id", session.get("device"))
     if device:
         fields["devices"] = [d for d in device.split(",") if d]

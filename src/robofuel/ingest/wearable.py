@@ -156,6 +156,8 @@ def _metadata(session: dict[str, Any]) -> dict[str, Any]:
     keys = ("operator", "station", "scene", "site", "embodiment", "license")
     fields: dict[str, Any] = {k: session[k] for k in keys if k in session}
     fields["task"] = {"id": session.get("task_id"), "instruction": session.get("instruction")}
+    if isinstance(session.get("success"), bool):
+        fields["task"]["success"] = session["success"]
     fields["devices"] = [str(d) for d in session.get("devices", [])]
     if "consent" in session:
         fields["consent"] = bool(session["consent"])

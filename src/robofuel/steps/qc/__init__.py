@@ -14,7 +14,17 @@ from typing import Any, ClassVar
 
 from robofuel.standard import EpisodeData, Finding, Severity, Verdict
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
-from robofuel.steps.qc import rules_basic, rules_behaviour, rules_signal, rules_sync, rules_video
+from robofuel.steps.qc import (
+    rules_basic,
+    rules_behaviour,
+    rules_motion,
+    rules_physical,
+    rules_signal,
+    rules_sync,
+    rules_task,
+    rules_video,
+    rules_video_extra,
+)
 from robofuel.steps.qc.config import QcConfig
 from robofuel.steps.qc.context import RuleContext
 
@@ -22,15 +32,25 @@ RULES: tuple[Callable[[RuleContext], None], ...] = (
     rules_basic.completeness,
     rules_basic.coverage,
     rules_basic.metadata,
+    rules_task.invalid_embodiment,
+    rules_task.empty_stream,
     rules_basic.rate,
     rules_basic.dropped_frames,
     rules_signal.frozen,
     rules_signal.joint_limits,
     rules_signal.gyro_units,
+    rules_motion.saturation,
+    rules_motion.duplicated_channel,
+    rules_motion.joint_motion,
     rules_signal.force_spike,
     rules_signal.pressure_spike,
+    rules_physical.contact_without_motion,
+    rules_physical.gripper_closed_on_nothing,
     rules_video.video_quality,
+    rules_video_extra.codec_mismatch,
     rules_behaviour.idle,
+    rules_task.long_idle,
+    rules_task.task_failed,
     rules_sync.unresolved_clock_offset,
 )
 
@@ -49,7 +69,7 @@ def verdict(findings: list[Finding], advisory: frozenset[str] = frozenset()) -> 
 
 class Qc(Step):
     name = "qc"
-    version = "1"
+    version = "2"
     needs = frozenset({"numeric", "video"})
     default_config: ClassVar[Mapping[str, Any]] = {"config": {}}
 

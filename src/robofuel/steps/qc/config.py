@@ -28,6 +28,9 @@ from robofuel.standard import Episode
 
 PANDA_LOWER = [-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973]
 PANDA_UPPER = [2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973]
+#: Franka's published Cartesian-independent joint limits (rad/s^2, rad/s^3); the URDF only carries velocities.
+PANDA_ACCEL = [15.0, 7.5, 10.0, 12.5, 15.0, 20.0, 20.0]
+PANDA_JERK = [7500.0, 3750.0, 5000.0, 6250.0, 7500.0, 10000.0, 10000.0]
 
 DEFAULTS: dict[str, Any] = {
     "min_duration_s": 2.0,
@@ -45,17 +48,39 @@ DEFAULTS: dict[str, Any] = {
     "joint_lower_rad": [],
     "joint_upper_rad": [],
     "degrees_suspect_rad": 6.5,
+    "saturation_roles": ["wrench", "imu", "glove_pressure"],
+    "saturation_s": 0.1,
+    "saturation_min_samples": 5,
+    "duplicate_roles": ["joint_position", "wrench", "imu", "glove_pressure", "hand_keypoints"],
+    "joint_velocity_max_rad_s": [],
+    "joint_accel_max_rad_s2": [],
+    "joint_jerk_max_rad_s3": [],
+    "joint_motion_margin": 1.2,
+    "joint_motion_step_s": 0.02,
     "force_spike_n": 40.0,
     "force_max_n": 120.0,
     "pressure_spike_kpa": 60.0,
+    "contact_force_n": 15.0,
+    "contact_still_s": 0.5,
+    "gripper_closed_fraction": 0.9,
+    "gripper_closed_m": 0.004,
+    "gripper_closed_s": 0.3,
+    "grip_force_min_n": 3.0,
+    "load_change_n": 1.0,
     "video_sample_hz": 10.0,
     "black_luma": 16.0,
     "overexposed_luma": 235.0,
     "blur_sharpness": 0.35,
     "blur_min_frames": 2,
+    "underexposed_luma": 45.0,
+    "frozen_video_luma": 12.0,
+    "frozen_video_s": 1.0,
+    "frozen_video_motion_s": 0.5,
     "idle_s": 3.0,
     "idle_speed_fraction": 0.05,
+    "long_idle_s": 3.0,
     "required_metadata": ["operator", "station", "task"],
+    "known_embodiments": [],
     "advisory_roles": ["operator_input"],
     "clock_offset_tolerance_s": 0.04,
     "clock_offset_min_confidence": 0.15,
@@ -67,6 +92,8 @@ BUILTIN_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
             "required_roles": ["joint_position", "gripper_joint", "wrench", "camera_rgb"],
             "joint_lower_rad": PANDA_LOWER,
             "joint_upper_rad": PANDA_UPPER,
+            "joint_accel_max_rad_s2": PANDA_ACCEL,
+            "joint_jerk_max_rad_s3": PANDA_JERK,
         },
         "human_hand_21": {"required_roles": ["imu", "hand_keypoints", "glove_pressure", "camera_rgb"]},
     },

@@ -13,7 +13,7 @@ MOTION_ROLES = ("joint_position", "hand_keypoints", "state")
 WINDOW_S = 0.2  # speed is measured over this span, so sensor noise does not look like motion
 
 
-def _speed(stream: Stream, data: NumericData) -> np.ndarray:  # type: ignore[type-arg]
+def speed(stream: Stream, data: NumericData) -> np.ndarray:  # type: ignore[type-arg]
     """Speed (units/s of the stream) of each sample over the next WINDOW_S, from positions only."""
     cols = [i for i, c in enumerate(stream.columns) if not c.endswith((".velocity", ".effort"))]
     values = finite(data.values[:, cols])
@@ -21,11 +21,11 @@ def _speed(stream: Stream, data: NumericData) -> np.ndarray:  # type: ignore[typ
     ahead = np.clip(np.searchsorted(t, t + WINDOW_S), 0, len(t) - 1)
     dt = t[ahead] - t
     dt[dt <= 0] = np.inf
-    speed = np.linalg.norm(values[ahead] - values, axis=1) / dt
+    v = np.linalg.norm(values[ahead] - values, axis=1) / dt
     short = t > t[-1] - WINDOW_S  # the last samples have no full window ahead: hold the last full-window value
     if short.any() and not short.all():
-        speed[short] = speed[~short][-1]
-    return speed  # type: ignore[no-any-return]
+        v[short] = v[~short][-1]
+    return v  # type: ignore[no-any-return]
 
 
 def idle(ctx: RuleContext) -> None:
@@ -33,8 +33,8 @@ def idle(ctx: RuleContext) -> None:
     for s, d in ctx.numeric(*MOTION_ROLES):
         if len(d.timestamps_ns) < 10:
             continue
-        speed = _speed(s, d)
-        moving = speed > ctx.th["idle_speed_fraction"] * np.percentile(speed, 95)
+        v = speed(s, d)
+        moving = v > ctx.th["idle_speed_fraction"] * np.percentile(v, 95)
         if not moving.any():
             continue
         ts = d.timestamps_ns

@@ -1,4 +1,5 @@
-"""Video rules on sampled decoded frames: black, over-exposed, blurred (relative to the episode), undecodable."""
+"""Video rules on sampled decoded frames: black, over-exposed, blurred (relative to the episode), undecodable; the
+under-exposed and frozen checks of :mod:`robofuel.steps.qc.rules_video_extra` run on the same decoded samples."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 
 from robofuel.standard import Severity, StreamKind, VideoData
 from robofuel.steps.qc.context import RuleContext, runs
+from robofuel.steps.qc.rules_video_extra import frozen_frames, underexposed
 from robofuel.video import Gray, gray_frames
 
 MIN_EDGE = 6.0  # luma steps (per pixel) below which a frame has no edge to judge its focus by
@@ -50,17 +52,33 @@ def _flag(
         )
 
 
+def _sample(video: VideoData, hz: float) -> tuple[list[int], list[float], list[float], list[float], int]:
+    """Sampled frames' times (ns), mean luma, sharpness and luma difference from the previous sampled frame (the
+    99.9th percentile of the change over a 2x-subsampled frame; inf for the first), and the index of the last frame
+    decoded (-1: none)."""
+    ts: list[int] = []
+    luma: list[float] = []
+    sharp: list[float] = []
+    diffs: list[float] = []
+    last, previous = -1, None
+    for t, frame, index in gray_frames(video, hz):
+        ts.append(t)
+        luma.append(float(frame.mean()))
+        sharp.append(sharpness(frame))
+        small = frame[::2, ::2].astype(np.int16)
+        change = np.abs(small - previous).astype(np.uint8) if previous is not None else None
+        diffs.append(_percentile_u8(change, 99.9) if change is not None else float("inf"))
+        last, previous = index, small
+    return ts, luma, sharp, diffs, last
+
+
 def video_quality(ctx: RuleContext) -> None:
+    """Black, over-exposed, under-exposed, blurred and frozen sampled frames, and decoding that fails."""
     for s in ctx.data.meta.streams:
         video = ctx.data.payloads.get(s.name)
         if s.kind is not StreamKind.video or not isinstance(video, VideoData) or s.codec == "rawvideo":
             continue
-        ts, luma, sharp, last = [], [], [], -1
-        for t, frame, index in gray_frames(video, ctx.th["video_sample_hz"]):
-            ts.append(t)
-            luma.append(float(frame.mean()))
-            sharp.append(sharpness(frame))
-            last = index
+        ts, luma, sharp, diffs, last = _sample(video, ctx.th["video_sample_hz"])
         if not ts:
             ctx.add("video.decode_error", Severity.blocking, f"{s.name}: no frame decodes ({s.codec})", stream=s.name)
             continue
@@ -85,3 +103,5 @@ def video_quality(ctx: RuleContext) -> None:
             "are blurred",
             ctx.th["blur_min_frames"],
         )
+        underexposed(ctx, s.name, ts, lum)
+        frozen_frames(ctx, s.name, ts, diffs)

@@ -1,0 +1,90 @@
+"""Behaviour, metadata and completeness rules on the episode as a whole: long idle inside, task failed, embodiment
+not in the registry, streams declared without samples."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from robofuel.embodiment.registry import builtins
+from robofuel.standard import Severity, StreamKind
+from robofuel.steps.qc.context import RuleContext, runs
+from robofuel.steps.qc.rules_behaviour import MOTION_ROLES, speed
+
+
+def long_idle(ctx: RuleContext) -> None:
+    """No motion for longer than ``long_idle_s`` between the first and the last motion of the episode (the idle
+    head and tail are :func:`robofuel.steps.qc.rules_behaviour.idle`'s); one motion stream decides."""
+    for s, d in ctx.numeric(*MOTION_ROLES):
+        if len(d.timestamps_ns) < 10:
+            continue
+        v = speed(s, d)
+        moving = v > ctx.th["idle_speed_fraction"] * np.percentile(v, 95)
+        if not moving.any():
+            return
+        ts = d.timestamps_ns
+        first, last = int(np.argmax(moving)), len(moving) - 1 - int(np.argmax(moving[::-1]))
+        for a, b in runs(~moving[first : last + 1]):
+            start, end = int(ts[first + a - 1]), int(ts[first + b])
+            length = (end - start) / 1e9
+            if length > ctx.th["long_idle_s"]:
+                ctx.add(
+                    "behaviour.long_idle",
+                    Severity.warning,
+                    f"{s.name}: no motion for {length:.1f} s inside the episode",
+                    stream=s.name,
+                    span_ns=(start, end),
+                    value=length,
+                )
+        return
+
+
+def _success_stream(ctx: RuleContext) -> tuple[str, bool] | None:
+    """(stream, whether success was reached) from a numeric column named like ``success`` (LeRobot's
+    ``next.success``) or a stream whose role is ``success``; None when the episode has none."""
+    for s, d in ctx.numeric():
+        cols = [i for i, c in enumerate(s.columns) if "success" in c.lower()]
+        if s.role == "success" and not cols:
+            cols = list(range(d.values.shape[1]))
+        if cols:
+            values = d.values[:, cols]
+            return s.name, bool((np.nan_to_num(values) > 0.5).any())
+    return None
+
+
+def task_failed(ctx: RuleContext) -> None:
+    """The recording's own success signal (``Task.success``, else a success stream) says the task was not done."""
+    success = ctx.data.meta.task.success
+    stream = None
+    if success is None:
+        found = _success_stream(ctx)
+        if found is None:
+            return
+        stream, success = found
+    if not success:
+        ctx.add(
+            "behaviour.task_failed",
+            Severity.blocking,
+            f"the recording's success signal{f' ({stream})' if stream else ''} says the task was not completed",
+            stream=stream,
+        )
+
+
+def invalid_embodiment(ctx: RuleContext) -> None:
+    """An embodiment id that is neither built in nor listed in ``known_embodiments`` (user embodiments of a lake):
+    retargeting and export cannot find its joints and limits."""
+    emb = ctx.data.meta.embodiment
+    if emb and emb not in builtins() and emb not in ctx.th["known_embodiments"]:
+        known = ", ".join(sorted(builtins()))
+        ctx.add(
+            "metadata.invalid_embodiment",
+            Severity.warning,
+            f"embodiment {emb!r} is not in the registry (built in: {known}); add it or list it in known_embodiments",
+        )
+
+
+def empty_stream(ctx: RuleContext) -> None:
+    """A declared stream (any kind) without samples, unless a reader or ``profile`` already reported it."""
+    reported = {f.stream for f in ctx.data.meta.findings if f.step != "qc" and f.code.startswith("completeness.")}
+    for s in ctx.data.meta.streams:
+        if s.count == 0 and s.name not in reported and s.kind is not StreamKind.audio:
+            ctx.add("completeness.empty_stream", Severity.blocking, f"stream {s.name} has no samples", stream=s.name)
