@@ -60,3 +60,13 @@ def test_cli_list_json_shape(cli: Any, tmp_path: Path) -> None:
     rows = r.json()["embodiments"]
     assert {"id", "kind", "available"} <= set(rows[0])
     assert any(e["id"] == "ur5" for e in rows)
+
+
+def test_names_datasets_use_resolve_to_registry_ids() -> None:
+    from robofuel.embodiment import Registry
+    from robofuel.embodiment.registry import builtins, resolve
+
+    assert resolve("panda", builtins()) == "franka_panda" == resolve("Franka", builtins())
+    assert resolve("Unitree_G1_Inspire", builtins()) == "unitree_g1"
+    assert resolve("so101_follower", builtins()) == "so101" and resolve("my_arm", builtins()) is None
+    assert Registry().get("iiwa").id == "kuka_iiwa"

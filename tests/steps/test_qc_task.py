@@ -60,12 +60,16 @@ def test_task_failed_reads_task_success_or_a_success_stream() -> None:
     assert stream_fail.findings[0].stream == "next" and failed.findings[0].severity is Severity.blocking
 
 
-def test_invalid_embodiment_accepts_built_ins_and_listed_ids() -> None:
+def test_invalid_embodiment_accepts_built_ins_their_names_and_listed_ids() -> None:
     for emb, config, fires in (
         ("franka_panda", None, False),
         ("my_arm", None, True),
         ("my_arm", {"thresholds": {"known_embodiments": ["my_arm"]}}, False),
         (None, None, False),
+        ("panda", None, False),  # robomimic's name for the Panda
+        ("panda+panda", None, False),  # robomimic's two-arm tasks
+        ("Unitree_G1_Inspire", None, False),  # a LeRobot robot_type
+        ("panda+my_arm", None, True),
     ):
         ctx = context({}, config, embodiment=emb)
         invalid_embodiment(ctx)

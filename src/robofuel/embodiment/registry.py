@@ -85,6 +85,8 @@ class Embodiment:
     arms: tuple[ArmSpec, ...] = ()
     joints: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)
+    #: Other names datasets give it (LeRobot ``robot_type``, robomimic ``env_args``...), matched case-insensitively.
+    known_as: tuple[str, ...] = ()
     notes: str = ""
     source: str = "builtin"
     hand: HandSpec | None = None
@@ -197,6 +199,7 @@ def from_dict(d: dict[str, Any], source: str = "builtin") -> Embodiment:
         arms=tuple(_arm(a) for a in d.get("arms", ())),
         joints=tuple(d.get("joints", ())),
         aliases=dict(d.get("aliases", {})),
+        known_as=tuple(str(n) for n in d.get("known_as", ())),
         notes=str(d.get("notes", "")),
         source=source,
         hand=_hand(d.get("hand")),
@@ -218,12 +221,24 @@ def to_dict(e: Embodiment) -> dict[str, Any]:
     model = {"package": e.package, "path": e.path, "srdf": e.srdf, "base_frame": e.base_frame}
     body: dict[str, Any] = {"id": e.id, "name": e.name, "kind": e.kind}
     body |= {"model": {k: v for k, v in model.items() if v is not None}}
-    body |= {"arms": arms, "joints": list(e.joints), "aliases": e.aliases, "notes": e.notes, "source": e.source}
+    body |= {"arms": arms, "joints": list(e.joints), "aliases": e.aliases, "known_as": list(e.known_as)}
+    body |= {"notes": e.notes, "source": e.source}
     if e.hand is not None:
         h = e.hand
         hand = {"palm_frame": h.palm_frame, "palm_rpy": list(h.palm_rpy), "fingertips": h.fingertips}
         body["hand"] = hand | {"knuckles": h.knuckles}
     return body
+
+
+def resolve(name: str, found: dict[str, Embodiment]) -> str | None:
+    """The id of the embodiment called ``name`` (its id, or one of its ``known_as`` names, any case); None if none."""
+    if name in found:
+        return name
+    key = name.strip().lower()
+    for e in found.values():
+        if key == e.id.lower() or key in (n.lower() for n in e.known_as):
+            return e.id
+    return None
 
 
 @cache
@@ -257,9 +272,10 @@ class Registry:
     def get(self, embodiment_id: str) -> Embodiment:
         """The embodiment ``embodiment_id``; InputError naming the known ids if absent."""
         found = self.all()
-        if embodiment_id not in found:
+        resolved = resolve(embodiment_id, found)
+        if resolved is None:
             raise InputError(f"unknown embodiment {embodiment_id!r}; known: {', '.join(sorted(found))}")
-        return found[embodiment_id]
+        return found[resolved]
 
     def add(self, record: Embodiment, urdf: Path) -> Embodiment:
         """Store a user embodiment: a copy of ``urdf`` and its record under ``<user_dir>/<id>/``."""

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from robofuel.embodiment.registry import builtins, resolve
 from robofuel.errors import InputError
 from robofuel.standard import Episode
 
@@ -128,7 +129,8 @@ class QcConfig:
 
     def for_episode(self, meta: Episode) -> dict[str, Any]:
         merged = dict(self.base)
-        merged.update(self.overrides["embodiment"].get(meta.embodiment or "", {}))
+        emb = meta.embodiment or ""
+        merged.update(self.overrides["embodiment"].get(resolve(emb, builtins()) or emb, {}))
         merged.update(self.overrides["task"].get(meta.task.id or "", {}))
         return merged
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from robofuel.embodiment.registry import builtins
+from robofuel.embodiment.registry import builtins, resolve
 from robofuel.standard import Severity, StreamKind
 from robofuel.steps.qc.context import RuleContext, runs
 from robofuel.steps.qc.rules_behaviour import MOTION_ROLES, speed
@@ -70,10 +70,13 @@ def task_failed(ctx: RuleContext) -> None:
 
 
 def invalid_embodiment(ctx: RuleContext) -> None:
-    """An embodiment id that is neither built in nor listed in ``known_embodiments`` (user embodiments of a lake):
-    retargeting and export cannot find its joints and limits."""
+    """An embodiment that is neither built in (by id or a name it is known as, e.g. ``panda``; ``a+b`` for two arms)
+    nor listed in ``known_embodiments`` (user embodiments of a lake): retargeting and export cannot find its joints
+    and limits."""
     emb = ctx.data.meta.embodiment
-    if emb and emb not in builtins() and emb not in ctx.th["known_embodiments"]:
+    parts = [p for p in (emb or "").split("+") if p]  # "panda+panda": a two-arm setup
+    unknown = [p for p in parts if resolve(p, builtins()) is None and p not in ctx.th["known_embodiments"]]
+    if unknown:
         known = ", ".join(sorted(builtins()))
         ctx.add(
             "metadata.invalid_embodiment",
