@@ -180,3 +180,19 @@ def test_sync_is_registered() -> None:
     assert isinstance(get_step("sync"), Sync)
     with pytest.raises(InputError, match="unknown config"):
         get_step("sync", {"nope": 1})
+
+
+def test_a_single_motion_event_gives_no_trusted_lag(tmp_path: Path) -> None:
+    """A recording cut after the grasp holds one event: the lag its asymmetric shape gives is not the clocks'."""
+    from robofuel.steps.sync.lag import count_events
+
+    dt = 0.005
+    t = np.arange(0, 10, dt)
+    one = np.exp(-(((t - 3.0) / 0.2) ** 2))
+    two = one + np.exp(-(((t - 7.0) / 0.2) ** 2))
+    assert count_events(one, dt, 1.0) == 1 and count_events(two, dt, 1.0) == 2
+    assert count_events(np.zeros_like(t), dt, 1.0) == 0
+    cut = _read(generate_teleop(tmp_path, "cut", seed=2005, faults=["truncated_file"]).path, "mcap")
+    pair = _pair(cut)
+    assert pair["events"] <= 1 and pair["confidence"] == 0.0 and not pair["applied"]
+    assert _sync_findings(cut) == []

@@ -107,3 +107,16 @@ def estimate_drift(ref: F64, sensor: F64, dt_s: float, max_lag_s: float) -> Drif
     span_s = half * dt_s
     drift = (b.lag_s - a.lag_s) / span_s if span_s > 0 else 0.0
     return Drift(a.lag_s, b.lag_s, drift, min(a.confidence, b.confidence))
+
+
+def count_events(signal: F64, dt_s: float, gap_s: float, fraction: float = 0.3) -> int:
+    """Separate bursts of activity in ``signal``: runs of samples farther than ``fraction`` of the largest deviation
+    from the median, bursts closer than ``gap_s`` (s) counted as one. A lag set by a single event is not
+    identifiable: the peak then follows that event's asymmetric shape (a load leaving the hand before the gripper
+    opens), not the clocks."""
+    deviation = np.abs(signal - np.median(signal))
+    top = float(deviation.max()) if len(deviation) else 0.0
+    if top <= 0:
+        return 0
+    active = np.flatnonzero(deviation > fraction * top)
+    return 1 + int(np.sum(np.diff(active) * dt_s > gap_s)) if len(active) else 0

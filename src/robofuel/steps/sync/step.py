@@ -9,6 +9,9 @@ overlap) is estimated only on overlaps of ``drift_min_span_s`` or more: a clock 
 far below what a short episode resolves. Every estimate (lag s, confidence, pair, drift) goes to
 ``Episode.calibration["sync"]``, where the ``qc`` step judges the ones left unresolved, and to the step report.
 
+An estimate whose reference shows fewer than ``min_events`` separate motion events in the overlap (a recording cut
+after the grasp) gets confidence 0: a single event's shape, not the clocks, sets its peak.
+
 Re-running replaces the step's own correction: the offset it applied before is taken back first (it is the value
 of its earlier ``timing.clock_offset`` finding), so estimates are always made from the same starting point.
 """
@@ -16,12 +19,12 @@ of its earlier ``timing.clock_offset`` finding), so estimates are always made fr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from robofuel.standard import Episode, EpisodeData, Finding, Severity
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
-from robofuel.steps.sync.lag import Drift, LagEstimate, estimate_drift, estimate_lag
+from robofuel.steps.sync.lag import Drift, LagEstimate, count_events, estimate_drift, estimate_lag
 from robofuel.steps.sync.pairs import Pair, candidate_pairs
 from robofuel.steps.sync.signals import clean, derive, overlap_grid
 
@@ -36,6 +39,7 @@ class PairResult:
     estimate: LagEstimate
     drift: Drift | None
     applied: bool = False
+    events: int = 0
 
     def to_dict(self, offset_ns: int) -> dict[str, Any]:
         """JSON-ready summary (times in s, drift in ppm) with the sensor's resulting ``clock_offset_ns``."""
@@ -51,6 +55,7 @@ class PairResult:
             "peak_width_s": round(self.estimate.width_s, 4),
             "drift_ppm": round(self.drift.drift * 1e6, 1) if self.drift else None,
             "drift_confidence": round(self.drift.confidence, 3) if self.drift else None,
+            "events": self.events,
             "applied": self.applied,
             "clock_offset_ns": offset_ns,
         }
@@ -75,6 +80,8 @@ class Sync(Step):
         "min_confidence": 0.3,  # below it an estimate is reported but never applied
         "min_offset_s": 0.04,  # smaller lags count as in sync (the links' own timing spread), s
         "drift_min_span_s": 60.0,  # drift is estimated on overlaps at least this long, s
+        "min_events": 2,  # separate motion events the reference must show in the overlap for a trusted lag
+        "event_gap_s": 1.0,  # bursts closer than this count as one event, s
     }
 
     def measure(self, pair: Pair, data: EpisodeData, base: Mapping[str, int]) -> PairResult | None:
@@ -92,7 +99,10 @@ class Sync(Step):
         max_lag = self.config["max_lag_s"]
         long_enough = len(grid) * dt_s >= self.config["drift_min_span_s"]
         drift = estimate_drift(a, b, dt_s, max_lag) if long_enough else None
-        return PairResult(pair, estimate_lag(a, b, dt_s, max_lag), drift)
+        estimate, events = estimate_lag(a, b, dt_s, max_lag), count_events(a, dt_s, self.config["event_gap_s"])
+        if events < self.config["min_events"]:  # one event (a cut recording): its shape, not the clocks, sets the lag
+            estimate = replace(estimate, confidence=0.0)
+        return PairResult(pair, estimate, drift, events=events)
 
     def best_per_sensor(self, data: EpisodeData, base: Mapping[str, int]) -> list[PairResult]:
         """For each sensor stream, the most confident of its pairs (streams without any are left out)."""
