@@ -119,6 +119,17 @@ def score(lake: Lake, catalog: Catalog, plan: dict[str, str | None]) -> dict[str
     return result
 
 
+def judged_suite(work: Path, seeds: int, clean: int, workers: int) -> tuple[Lake, Catalog, dict[str, str | None]]:
+    """The labelled suite generated under ``work``, ingested and judged by ``sync`` + ``profile`` + ``qc``."""
+    plan = generate(work, seeds, clean)
+    lake = Lake(work / "lake")
+    catalog = Catalog(lake.default_catalog_url)
+    Ingester(lake, catalog, workers, progress=False).run([work / "recordings"])
+    pipeline = build_pipeline(["sync", "profile", "qc"])
+    LocalEngine(lake, catalog, workers, progress=False).run(pipeline, catalog.episode_ids())
+    return lake, catalog, plan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
@@ -126,12 +137,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="robofuel-qcbench-"))
-    plan = generate(work, args.seeds, args.clean)
-    lake = Lake(work / "lake")
-    catalog = Catalog(lake.default_catalog_url)
-    Ingester(lake, catalog, args.workers, progress=False).run([work / "recordings"])
-    pipeline = build_pipeline(["sync", "profile", "qc"])
-    LocalEngine(lake, catalog, args.workers, progress=False).run(pipeline, catalog.episode_ids())
+    lake, catalog, plan = judged_suite(work, args.seeds, args.clean, args.workers)
     print(json.dumps({"recordings": len(plan), "families": score(lake, catalog, plan)}, indent=1))
 
 
