@@ -88,21 +88,21 @@ def test_allegro_ik_recovers_reachable_targets() -> None:
 
 
 def test_hand_to_allegro(wearable_episodes: list[EpisodeData]) -> None:
-    """Medians of the fingertip error after scaling, bounded by what the generated hand allows: its thumb is a
-    straight finger beside the index pointing along the fingers (not opposable), which the Allegro's thumb cannot
-    follow (median about 120-150 mm), and its closed fingers curl back to the wrist's level, beyond the
-    Allegro's flexion (index, middle, ring medians about 15-30 mm, at a scale of about 2)."""
+    """Medians of the fingertip error after scaling (about 1.5: the Allegro is larger than the generated hand). The
+    thumb opposes and the fingers flex at three joints, so thumb, index and middle tips are followed within a few mm;
+    the Allegro's third finger sits farther from its middle finger than a human ring finger does, so the ring target
+    is out of its reach by about 2-3 cm, and the verdict says so."""
     registry = Registry()
     for data in wearable_episodes:
         res = hand_to_dexterous(data, registry.get("human_hand_21"), registry.get("allegro_hand_right"))
         rep = res.report
-        assert 1.8 < rep.scale < 2.3
+        assert 1.3 < rep.scale < 1.8
         fk = _allegro_numpy_tips(res.solution.theta)
         np.testing.assert_allclose(fk, res.solution.tips, atol=1e-6)  # FK of the result is what the report used
         err = np.linalg.norm(fk - res.targets, axis=2) * 1e3
         assert rep.fingertip_error_mm["index"]["median"] == pytest.approx(np.median(err[:, 1]), abs=1e-3)
-        for finger in ("index", "middle", "ring"):
-            assert rep.fingertip_error_mm[finger]["median"] < 40.0, (finger, rep.fingertip_error_mm)
-        assert rep.fingertip_error_mm["thumb"]["median"] < 200.0
+        for finger in ("thumb", "index", "middle"):
+            assert rep.fingertip_error_mm[finger]["median"] < 10.0, (finger, rep.fingertip_error_mm)
+        assert rep.fingertip_error_mm["ring"]["median"] < 40.0
         assert rep.joint_limit_violations == 0 and rep.velocity_limit_violations == 0
-        assert rep.verdict == "infeasible" and any("thumb" in r for r in rep.reasons)
+        assert rep.verdict in ("partial", "infeasible") and any("ring" in r for r in rep.reasons)

@@ -96,21 +96,53 @@ def imu(m: HandMotion, rng: np.random.Generator) -> F64:
     return out
 
 
+#: Finger bones (m): MCP to PIP, PIP to DIP, DIP to tip; and each joint's flexion at full grip (rad).
+BONES = (0.045, 0.025, 0.02)
+FLEX = (0.8, 1.0, 0.6)
+MCP_Z = 0.085  # the knuckles' distance from the wrist along the hand, m
+
+
+def _finger(x0: float, grip: F64) -> F64:
+    """(N, 4, 3) a finger's MCP, PIP, DIP and tip in the hand frame (m): a chain of three bones from its knuckle,
+    each joint flexing towards the palm side (+y) in proportion to ``grip`` (0..1)."""
+    points = [np.broadcast_to(np.array([x0, 0.0, MCP_Z]), (len(grip), 3))]
+    angle = np.zeros_like(grip)
+    for bone, flex in zip(BONES, FLEX, strict=True):
+        angle = angle + grip * flex
+        step = np.stack([np.zeros_like(grip), bone * np.sin(angle), bone * np.cos(angle)], axis=1)
+        points.append(points[-1] + step)
+    return np.stack(points, axis=1)
+
+
+def _thumb(grip: F64) -> F64:
+    """(N, 4, 3) the thumb's CMC, MCP, IP and tip in the hand frame (m): abducted and pointing away from the palm
+    when open, its tip swinging across to meet the curled index fingertip (a pinch about 2 cm wide) as ``grip``
+    (0..1) closes, so the thumb-index distance shrinks with closure as on a real hand."""
+    base = np.array([-0.03, 0.0, 0.015])
+    open_tip = base + np.array([-0.045, 0.03, 0.065])
+    closed_tip = np.array([-0.03, 0.055, 0.09])  # 2 cm short of the curled index tip (-0.02, 0.071, 0.095)
+    g = grip[:, None]
+    tip = (1 - g) * open_tip + g * closed_tip
+    bulge = base + np.array([-0.03, 0.0, 0.03])  # the joints bow outward, away from the fingers
+    points = []
+    for k, u in enumerate((0.0, 0.35, 0.7, 1.0)):
+        point = (1 - u) ** 2 * base + 2 * u * (1 - u) * bulge + u**2 * tip
+        points.append(point if k else np.broadcast_to(base, tip.shape))
+    return np.stack(points, axis=1)
+
+
 def keypoints(m: HandMotion, rng: np.random.Generator) -> F64:
-    """(N, 63) the 21 hand keypoints (m, head_camera), MediaPipe order, x/y/z per point; fingers curl with grip.
+    """(N, 63) the 21 hand keypoints (m, head_camera), MediaPipe order, x/y/z per point: fingers flex at their
+    three joints with grip (:func:`_finger`) and the thumb opposes them (:func:`_thumb`).
 
     Tracking noise: 0.8 mm per coordinate.
     """
     spread = np.array([-0.035, -0.02, 0.0, 0.018, 0.034])
-    pts = np.zeros((len(m.t), 21, 3))
-    for f, x0 in enumerate(spread):
-        for k in range(4):
-            reach = 0.05 + 0.022 * k
-            curl = m.grip * (0.5 + 0.35 * k) * (0.6 if f == 0 else 1.0)
-            local = np.stack(
-                [np.full_like(m.grip, x0 * (1 + 0.2 * k)), reach * np.sin(curl) * 0.6, reach * np.cos(curl)], axis=1
-            )
-            pts[:, 1 + 4 * f + k] = np.einsum("nij,nj->ni", m.rot, local)
+    local = np.zeros((len(m.t), 21, 3))
+    local[:, 1:5] = _thumb(m.grip)
+    for f, x0 in enumerate(spread[1:], start=1):
+        local[:, 1 + 4 * f : 5 + 4 * f] = _finger(float(x0), m.grip)
+    pts = np.einsum("nij,npj->npi", m.rot, local)
     out: F64 = (pts + m.pos[:, None, :]).reshape(len(m.t), 63) + rng.normal(0.0, 8e-4, (len(m.t), 63))
     return out
 
