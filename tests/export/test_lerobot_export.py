@@ -181,3 +181,24 @@ def test_refusals(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyp
     with pytest.raises(InputError, match="nothing to export"):
         get_exporter("lerobot").export([], tmp_path / "none", ExportOptions())
     assert not (tmp_path / "none").exists() and not (tmp_path / ".none.partial").exists()
+
+
+def test_an_episode_whose_camera_cannot_be_copied_is_left_out(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Packets that are not the declared H.264 (no keyframe among them): that episode is left out with the reason,
+    before anything of it is written, and the others are exported."""
+    from robofuel.standard import EpisodeData
+
+    good, bad = teleop_lake.episodes()[:2]
+    video = bad.payloads["camera.front.video"]
+    assert isinstance(video, VideoData) and video.packets is not None
+    broken = VideoData(
+        video.timestamps_ns, video.codec, video.width, video.height, packets=[b"\xff\xd8"] * len(video.packets)
+    )
+    bad = EpisodeData(bad.meta, {**bad.payloads, "camera.front.video": broken})
+    report = get_exporter("lerobot").export([good, bad], tmp_path / "ds", ExportOptions())
+    assert report.episodes == 1
+    assert report.omitted == {
+        f"{bad.meta.id}: camera.front.video: no keyframe among its frames (damaged, or not h264)": 1
+    }
+    info = json.loads((tmp_path / "ds/meta/info.json").read_text())
+    assert info["total_episodes"] == 1 and info["total_frames"] == report.frames

@@ -50,8 +50,9 @@ def _chunk_file(n: int) -> tuple[int, int]:
     return n // CHUNKS_SIZE, n % CHUNKS_SIZE
 
 
-def _trim_to_keyframe(ep: EpisodeData, timeline: Timeline) -> tuple[Timeline, list[bytes]]:
-    """The copied camera's packets at the frames, starting at its first keyframe (frames before it dropped)."""
+def _trim_to_keyframe(ep: EpisodeData, timeline: Timeline) -> tuple[Timeline, list[bytes]] | None:
+    """The copied camera's packets at the frames, starting at its first keyframe (frames before it dropped); None
+    when no frame is a keyframe (a cut or damaged stream: it cannot be copied)."""
     assert timeline.camera is not None
     video = ep.payloads[timeline.camera]
     assert isinstance(video, VideoData) and video.packets is not None
@@ -59,7 +60,7 @@ def _trim_to_keyframe(ep: EpisodeData, timeline: Timeline) -> tuple[Timeline, li
     idx = np.searchsorted(ts, timeline.t_ns)
     first = next((k for k, i in enumerate(idx) if is_keyframe(video.codec, video.packets[i]) is not False), None)
     if first is None:
-        raise ValueError(f"{timeline.camera}: no keyframe to start a copied video at")
+        return None
     packets = [video.packets[i] for i in idx[first:]]
     return Timeline(timeline.t_ns[first:], timeline.fps, timeline.camera), packets
 
@@ -96,11 +97,11 @@ class _Dataset:
         if any(f.derived == "next_state" for f in features) and not self.report.notes:
             self.report.notes.append("action: no command stream recorded; the next frame's observation.state")
         names = [n for f in self.features for n in f.streams]
-        copyable = set() if self.options.video_codec else self._copyable(ep)
-        timeline = choose_timeline(ep, names, self.fps or self.options.fps, copyable)
-        packets: list[bytes] = []
-        if timeline.camera is not None:
-            timeline, packets = _trim_to_keyframe(ep, timeline)
+        try:
+            timeline, packets = self._frames(ep, names)
+        except ValueError as exc:  # nothing written yet: the episode is left out with the reason, the rest goes on
+            self.report.omitted[f"{ep.meta.id}: {exc}"] += 1
+            return
         self.fps = self.fps or timeline.fps
         index = len(self.episodes)
         row: dict[str, Any] = {"episode_index": index, "length": len(timeline.t_ns)}
@@ -113,6 +114,20 @@ class _Dataset:
         self.report.episodes += 1
         self.report.frames += len(timeline.t_ns)
         self.report.seconds += len(timeline.t_ns) / timeline.fps
+
+    def _frames(self, ep: EpisodeData, names: list[str]) -> tuple[Timeline, list[bytes]]:
+        """The episode's frames, and the copied camera's packets at them. ValueError, before anything is written,
+        when the streams share no time or the copied camera has no keyframe among the frames (a damaged stream, or
+        packets that are not the codec declared)."""
+        copyable = set() if self.options.video_codec else self._copyable(ep)
+        timeline = choose_timeline(ep, names, self.fps or self.options.fps, copyable)
+        if timeline.camera is None:
+            return timeline, []
+        trimmed = _trim_to_keyframe(ep, timeline)
+        if trimmed is None:
+            codec = ep.meta.stream(timeline.camera).codec
+            raise ValueError(f"{timeline.camera}: no keyframe among its frames (damaged, or not {codec})")
+        return trimmed
 
     def _copyable(self, ep: EpisodeData) -> set[str]:
         videos = {n: p for n, p in ep.payloads.items() if isinstance(p, VideoData) and p.packets}
