@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from robofuel.standard import NumericData, Severity, Stream
+from robofuel.standard.data import I64
 from robofuel.steps.qc.context import RuleContext, finite
 
 MOTION_ROLES = ("joint_position", "hand_keypoints", "state")
@@ -28,29 +30,37 @@ def speed(stream: Stream, data: NumericData) -> np.ndarray:  # type: ignore[type
     return v  # type: ignore[no-any-return]
 
 
-def idle(ctx: RuleContext) -> None:
-    """Idle head / tail longer than ``idle_s``: speed below ``idle_speed_fraction`` of the episode's high speed."""
+def motion_mask(ctx: RuleContext) -> tuple[Stream, I64, npt.NDArray[np.bool_], int, int] | None:
+    """The first motion stream that moves: (stream, its times ns, moving per sample, first and last moving index).
+    Moving: speed above ``idle_speed_fraction`` of the stream's 95th-percentile speed."""
     for s, d in ctx.numeric(*MOTION_ROLES):
         if len(d.timestamps_ns) < 10:
             continue
         v = speed(s, d)
         moving = v > ctx.th["idle_speed_fraction"] * np.percentile(v, 95)
-        if not moving.any():
-            continue
-        ts = d.timestamps_ns
-        first, last = int(np.argmax(moving)), len(moving) - 1 - int(np.argmax(moving[::-1]))
-        for code, span in (
-            ("behaviour.idle_head", (int(ts[0]), int(ts[first]))),
-            ("behaviour.idle_tail", (int(ts[last]), int(ts[-1]))),
-        ):
-            length = (span[1] - span[0]) / 1e9
-            if length > ctx.th["idle_s"]:
-                ctx.add(
-                    code,
-                    Severity.warning,
-                    f"{s.name}: no motion for {length:.1f} s",
-                    stream=s.name,
-                    span_ns=span,
-                    value=length,
-                )
-        return  # one motion stream decides
+        if moving.any():
+            first, last = int(np.argmax(moving)), len(moving) - 1 - int(np.argmax(moving[::-1]))
+            return s, d.timestamps_ns, moving, first, last
+    return None
+
+
+def idle(ctx: RuleContext) -> None:
+    """Idle head / tail longer than ``idle_s``: speed below ``idle_speed_fraction`` of the episode's high speed."""
+    found = motion_mask(ctx)
+    if found is None:
+        return
+    s, ts, _, first, last = found
+    for code, span in (
+        ("behaviour.idle_head", (int(ts[0]), int(ts[first]))),
+        ("behaviour.idle_tail", (int(ts[last]), int(ts[-1]))),
+    ):
+        length = (span[1] - span[0]) / 1e9
+        if length > ctx.th["idle_s"]:
+            ctx.add(
+                code,
+                Severity.warning,
+                f"{s.name}: no motion for {length:.1f} s",
+                stream=s.name,
+                span_ns=span,
+                value=length,
+            )

@@ -8,34 +8,28 @@ import numpy as np
 from robofuel.embodiment.registry import builtins, resolve
 from robofuel.standard import Severity, StreamKind
 from robofuel.steps.qc.context import RuleContext, runs
-from robofuel.steps.qc.rules_behaviour import MOTION_ROLES, speed
+from robofuel.steps.qc.rules_behaviour import motion_mask
 
 
 def long_idle(ctx: RuleContext) -> None:
     """No motion for longer than ``long_idle_s`` between the first and the last motion of the episode (the idle
     head and tail are :func:`robofuel.steps.qc.rules_behaviour.idle`'s); one motion stream decides."""
-    for s, d in ctx.numeric(*MOTION_ROLES):
-        if len(d.timestamps_ns) < 10:
-            continue
-        v = speed(s, d)
-        moving = v > ctx.th["idle_speed_fraction"] * np.percentile(v, 95)
-        if not moving.any():
-            return
-        ts = d.timestamps_ns
-        first, last = int(np.argmax(moving)), len(moving) - 1 - int(np.argmax(moving[::-1]))
-        for a, b in runs(~moving[first : last + 1]):
-            start, end = int(ts[first + a - 1]), int(ts[first + b])
-            length = (end - start) / 1e9
-            if length > ctx.th["long_idle_s"]:
-                ctx.add(
-                    "behaviour.long_idle",
-                    Severity.warning,
-                    f"{s.name}: no motion for {length:.1f} s inside the episode",
-                    stream=s.name,
-                    span_ns=(start, end),
-                    value=length,
-                )
+    found = motion_mask(ctx)
+    if found is None:
         return
+    s, ts, moving, first, last = found
+    for a, b in runs(~moving[first : last + 1]):
+        start, end = int(ts[first + a - 1]), int(ts[first + b])
+        length = (end - start) / 1e9
+        if length > ctx.th["long_idle_s"]:
+            ctx.add(
+                "behaviour.long_idle",
+                Severity.warning,
+                f"{s.name}: no motion for {length:.1f} s inside the episode",
+                stream=s.name,
+                span_ns=(start, end),
+                value=length,
+            )
 
 
 def _success_stream(ctx: RuleContext) -> tuple[str, bool] | None:
