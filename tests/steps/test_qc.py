@@ -85,6 +85,13 @@ def test_thresholds_resolve_per_embodiment_and_task(gen: Path) -> None:
     data = _judge(generate_teleop(gen, "short", seed=51, cameras=1).path, "mcap", cfg.raw)
     assert "completeness.too_short" in _codes(data)
     assert cfg.for_episode(data.meta)["required_roles"][0] == "joint_position"  # built-in franka_panda override
+    # the same robot under a dataset's name (robosuite's "panda"): its joint limits apply, not the sample rig's
+    # required streams
+    robosuite = cfg.for_episode(data.meta.model_copy(update={"embodiment": "panda"}))
+    assert (
+        robosuite["required_roles"] == []
+        and robosuite["joint_upper_rad"] == cfg.for_episode(data.meta)["joint_upper_rad"]
+    )
     with pytest.raises(Exception, match="unknown thresholds"):
         QcConfig({"thresholds": {"min_durations": 1}})
 

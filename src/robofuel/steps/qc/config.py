@@ -87,6 +87,17 @@ DEFAULTS: dict[str, Any] = {
     "clock_offset_min_confidence": 0.15,
 }
 
+#: Thresholds that are properties of the robot itself (they follow it under any name a dataset gives it).
+PHYSICAL_LIMITS = frozenset(
+    {
+        "joint_lower_rad",
+        "joint_upper_rad",
+        "joint_accel_max_rad_s2",
+        "joint_jerk_max_rad_s3",
+        "joint_velocity_max_rad_s",
+    }
+)
+
 BUILTIN_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "embodiment": {
         "franka_panda": {
@@ -128,9 +139,17 @@ class QcConfig:
             raise InputError(f"{path}: not a readable TOML file ({exc})") from exc
 
     def for_episode(self, meta: Episode) -> dict[str, Any]:
+        """Thresholds for the episode. An ``[embodiment.X]`` section applies whole to episodes whose embodiment is
+        ``X``; to an episode that names the robot otherwise (robosuite's ``panda`` for ``franka_panda``) only its
+        physical limits apply: the streams a rig must record (``required_roles``) belong to the rig, not the robot."""
         merged = dict(self.base)
         emb = meta.embodiment or ""
-        merged.update(self.overrides["embodiment"].get(resolve(emb, builtins()) or emb, {}))
+        sections = self.overrides["embodiment"]
+        if emb in sections:
+            merged.update(sections[emb])
+        else:
+            limits = sections.get(resolve(emb, builtins()) or "", {})
+            merged.update({k: v for k, v in limits.items() if k in PHYSICAL_LIMITS})
         merged.update(self.overrides["task"].get(meta.task.id or "", {}))
         return merged
 
