@@ -142,6 +142,22 @@ def sample_numeric(ep: EpisodeData, features: list[Feature], t_ns: I64) -> dict[
     return out
 
 
+def left_out_as_different(
+    ep: EpisodeData,
+    report: ExportReport,
+    features: list[Feature],
+    first: list[Feature],
+    cameras: object = None,
+    first_cameras: object = None,
+) -> bool:
+    """Whether ``ep`` differs from the dataset's first episode (feature keys and names, and the cameras where
+    given: :func:`camera_signature`); one that does is counted in ``report`` as left out."""
+    differs = [(f.key, f.names) for f in features] != [(f.key, f.names) for f in first] or cameras != first_cameras
+    if differs:
+        report.omitted[f"{ep.meta.id}: its streams differ from the dataset's first episode"] += 1
+    return differs
+
+
 def camera_signature(ep: EpisodeData, features: list[Feature]) -> list[tuple[str, str | None, int, int]]:
     """each camera's name, codec and size, to check that episodes agree."""
     out = []

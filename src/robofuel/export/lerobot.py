@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from robofuel.errors import InputError
 from robofuel.export.base import Exporter, ExportOptions, ExportReport
-from robofuel.export.frames import picked_frames
+from robofuel.export.frames import left_out_as_different, picked_frames
 from robofuel.export.lerobot_features import Feature, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
 from robofuel.export.lerobot_tables import episodes_table, subtask_columns, tasks_table
@@ -90,8 +90,7 @@ class _Dataset:
         features, omitted = plan_features(ep.meta)
         if self.features is None:
             self.features, self.robot_type = features, ep.meta.embodiment
-        elif [(f.key, f.names) for f in features] != [(f.key, f.names) for f in self.features]:
-            self.report.omitted[f"{ep.meta.id}: its streams differ from the dataset's first episode"] += 1
+        elif left_out_as_different(ep, self.report, features, self.features):
             return
         self.report.omitted.update(omitted)
         if any(f.derived == "next_state" for f in features) and not self.report.notes:

@@ -46,6 +46,7 @@ from robofuel.export.frames import (
     camera_images,
     camera_signature,
     image_format,
+    left_out_as_different,
     safe_name,
     sample_numeric,
     staged_output,
@@ -142,10 +143,7 @@ class _Rlds:
         cameras = camera_signature(ep, features)
         if self.features is None:
             self.features, self.cameras = features, cameras
-        elif [(f.key, f.names) for f in features] != [(f.key, f.names) for f in self.features] or (
-            cameras != self.cameras
-        ):
-            self.report.omitted[f"{ep.meta.id}: its streams differ from the dataset's first episode"] += 1
+        elif left_out_as_different(ep, self.report, features, self.features, cameras, self.cameras):
             return
         names = [n for f in features for n in f.streams]
         timeline = choose_timeline(ep, names, self.fps or self.options.fps, set())
