@@ -119,7 +119,8 @@ class LocalEngine:
                 self._commit(result, steps, stats)
                 advance()
         for step in steps:
-            step.after_batch(self.lake, self.catalog, episode_ids)
+            if stats.step(step.name).ran:  # a fully cached step changed nothing its batch pass has not seen
+                step.after_batch(self.lake, self.catalog, episode_ids)
         return stats
 
     def _execute(self, todo: list[tuple[str, list[Step]]]) -> Any:
