@@ -35,11 +35,18 @@ def test_step_retargets_panda_to_ur5(panda_lake: PandaLake) -> None:
     assert [s.name for s in again.meta.streams] == [s.name for s in out.meta.streams]  # idempotent
 
 
-def test_step_hand_to_allegro_flags_infeasible(wearable_episodes: list[EpisodeData]) -> None:  # noqa: F811
+def test_step_hand_to_allegro(wearable_episodes: list[EpisodeData]) -> None:  # noqa: F811
     out = get_step("retarget", {"to": "allegro_hand_right"}).run(wearable_episodes[0])
     assert out.payloads is not None and set(out.payloads) == {"retarget.allegro_hand_right.joint_states"}
     values = out.report.values["feasibility"]
-    assert values["verdict"] == "infeasible" and "thumb" in values["fingertip_error_mm"]
+    assert values["verdict"] == "feasible" and "thumb" in values["fingertip_error_mm"]
+    assert not [f for f in out.meta.findings if f.step == "retarget"]
+
+
+def test_step_flags_an_infeasible_target(wearable_episodes: list[EpisodeData]) -> None:  # noqa: F811
+    """The palm anchor puts the ring target between the Allegro's fingers: infeasible, with a finding."""
+    out = get_step("retarget", {"to": "allegro_hand_right", "anchor": "palm"}).run(wearable_episodes[0])
+    assert out.report.values["feasibility"]["verdict"] == "infeasible"
     codes = [f.code for f in out.meta.findings if f.step == "retarget"]
     assert codes == ["retarget.infeasible"] and out.report.flagged["retarget.infeasible"] == 1
 

@@ -65,7 +65,7 @@ class RetargetOptions:
     alignment: Alignment | None = None
     check_collisions: bool = True
     orientation: str = "relative"
-    anchor: str = "palm"
+    anchor: str = "finger"
 
 
 def _source(data: EpisodeData, registry: Registry, opts: RetargetOptions) -> Embodiment:
@@ -90,7 +90,7 @@ def retarget_any(
     registry, opts = registry or Registry(), opts or RetargetOptions()
     source, target = _source(data, registry, opts), registry.get(target_id)
     if source.kind in HAND_SOURCES and target.hand is not None and not target.arms:
-        dex = hand_to_dexterous(data, source, target, anchor=opts.anchor)
+        dex = hand_to_dexterous(data, source, target, anchor=opts.anchor, check_collisions=opts.check_collisions)
         report = dex.report.to_dict()
         return Retargeted(source.id, target, dex.timestamps_ns, list(target.joints), dex.solution.theta, report)
     if not target.arms:

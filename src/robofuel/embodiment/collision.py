@@ -2,22 +2,37 @@
 
 The collision geometry (meshes or primitives from the URDF's ``collision`` tags) is loaded with every link pair
 tested, minus the pairs the embodiment's SRDF disables (adjacent or never-touching links) and pairs of links joined
-directly by a joint. When no geometry can be loaded, :func:`self_collision_checker` returns None with the reason.
+directly by a joint; given a rest pose, also the pairs already touching in it (overlapping geometry of a model, as
+the Allegro's palm and thumb base). When no geometry can be loaded, :func:`self_collision_checker` returns None
+with the reason. Works for an arm (:class:`~robofuel.embodiment.model.ArmKinematics`) and a dexterous hand
+(:class:`~robofuel.embodiment.dexhand.HandKinematics`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from robofuel.embodiment.model import F64, ArmKinematics
+from robofuel.embodiment.model import F64
+from robofuel.embodiment.registry import Embodiment
+
+
+class Kinematics(Protocol):
+    """What the checker needs of a kinematic model: pinocchio, its model and data, and joint values to a config."""
+
+    pin: Any
+    model: Any
+    data: Any
+    embodiment: Embodiment
+
+    def config(self, theta: F64) -> F64: ...
 
 
 class SelfCollision:
-    """Counts frames in self-collision for joint values of one arm (rad or m)."""
+    """Counts frames in self-collision for joint values of one arm or hand (rad or m)."""
 
-    def __init__(self, kin: ArmKinematics, geom: Any) -> None:
+    def __init__(self, kin: Kinematics, geom: Any) -> None:
         self.kin, self.geom = kin, geom
         self.geom_data = geom.createData() if hasattr(geom, "createData") else kin.pin.GeometryData(geom)
 
@@ -34,20 +49,31 @@ class SelfCollision:
             )
         )
 
+    def touching(self, theta: F64) -> list[tuple[str, str]]:
+        """The frame names (links, or tip frames) of every tested pair in contact at joint values ``theta`` (n,)."""
+        kin, geom = self.kin, self.geom
+        kin.pin.computeCollisions(kin.model, kin.data, geom, self.geom_data, kin.config(theta), False)
+        objects, frames = geom.geometryObjects, kin.model.frames
+        return [
+            (frames[objects[pair.first].parentFrame].name, frames[objects[pair.second].parentFrame].name)
+            for k, pair in enumerate(geom.collisionPairs)
+            if self.geom_data.collisionResults[k].isCollision()
+        ]
+
     def count(self, theta: F64, stride: int = 1) -> tuple[int, int]:
         """(frames in collision, frames checked) over every ``stride``-th row of ``theta`` (N, n)."""
         rows = np.asarray(theta)[::stride]
         return sum(self.colliding(t) for t in rows), len(rows)
 
 
-def _package_dirs(kin: ArmKinematics) -> list[str]:
+def _package_dirs(kin: Kinematics) -> list[str]:
     path = kin.embodiment.model_path()
     if kin.embodiment.package == "example-robot-data":
         return [str(path.parents[3].parent)]  # .../share, holding example-robot-data/robots/...
     return [str(path.parent)]
 
 
-def _remove_pairs(pin: Any, kin: ArmKinematics, geom: Any) -> None:
+def _remove_pairs(pin: Any, kin: Kinematics, geom: Any) -> None:
     srdf = kin.embodiment.srdf_path()
     if srdf is not None:
         pin.removeCollisionPairs(kin.model, geom, str(srdf))
@@ -60,8 +86,22 @@ def _remove_pairs(pin: Any, kin: ArmKinematics, geom: Any) -> None:
             geom.removeCollisionPair(pair)
 
 
-def self_collision_checker(kin: ArmKinematics) -> tuple[SelfCollision | None, str]:
-    """A checker for ``kin``'s arm and a note; (None, reason) when the model has no usable collision geometry."""
+def _remove_touching(checker: SelfCollision, rest: F64) -> int:
+    """Drop the pairs in contact at joint values ``rest`` from the checker's geometry (build a new checker on it
+    afterwards); how many were dropped."""
+    checker.kin.pin.computeCollisions(
+        checker.kin.model, checker.kin.data, checker.geom, checker.geom_data, checker.kin.config(rest), False
+    )
+    results = checker.geom_data.collisionResults
+    touching = [pair for k, pair in enumerate(checker.geom.collisionPairs) if results[k].isCollision()]
+    for pair in touching:
+        checker.geom.removeCollisionPair(pair)
+    return len(touching)
+
+
+def self_collision_checker(kin: Kinematics, rest: F64 | None = None) -> tuple[SelfCollision | None, str]:
+    """A checker for ``kin`` and a note; (None, reason) when the model has no usable collision geometry. Pairs in
+    contact at joint values ``rest`` (n,), when given, are not tested."""
     pin = kin.pin
     try:
         geom = pin.buildGeomFromUrdf(
@@ -73,5 +113,9 @@ def self_collision_checker(kin: ArmKinematics) -> tuple[SelfCollision | None, st
         return None, "self-collision not checked: the model has no collision geometry"
     geom.addAllCollisionPairs()
     _remove_pairs(pin, kin, geom)
-    how = "SRDF-disabled and adjacent pairs skipped" if kin.embodiment.srdf_path() else "adjacent pairs skipped"
-    return SelfCollision(kin, geom), f"self-collision checked on {len(geom.collisionPairs)} link pairs ({how})"
+    how = ["SRDF-disabled" if kin.embodiment.srdf_path() else "", "adjacent pairs skipped"]
+    if rest is not None and (dropped := _remove_touching(SelfCollision(kin, geom), rest)):
+        how.append(f"{dropped} pair(s) already touching at rest skipped")
+    checker = SelfCollision(kin, geom)
+    text = ", ".join(h for h in how if h).replace("SRDF-disabled, adjacent", "SRDF-disabled and adjacent")
+    return checker, f"self-collision checked on {len(geom.collisionPairs)} link pairs ({text})"

@@ -4,7 +4,8 @@
 gives the fingertip frames named by the record's ``[hand]`` table, in the palm frame (``HandSpec.palm_frame``, m).
 :func:`solve_fingertips` matches fingertip targets (N, F, 3) frame by frame: damped least squares
 (Levenberg-Marquardt) on the stacked fingertip position Jacobians (3F x n), projected onto the joint position
-limits, warm-started from the previous frame's solution (the first frame from mid-flexion).
+limits (a joint pinned at a bound drops out of the step so the others take up the motion), warm-started from
+the previous frame's solution (the first frame from mid-flexion).
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from robofuel.errors import InputError
 @dataclass(frozen=True)
 class FingertipOptions:
     """Solver settings: iterations (first frame, later frames), damping, stop when every fingertip is within
-    ``tol_m`` (m) or a step moves no joint by more than ``min_step_rad`` (rad)."""
+    ``tol_m`` (m) or a step moves no joint by more than ``min_step_rad`` (rad). The first frame starts from every
+    joint at ``start_flexion`` (rad). Each step also moves the joints by ``posture_gain`` of their way towards the
+    relaxed pose (:meth:`HandKinematics.posture`) within the fingertips' null space: a finger has three flexion
+    joints for the two coordinates of its tip in the flexion plane, and this shares a curl between them rather
+    than leaving the distal joints hyperextended."""
 
     first_iters: int = 200
     iters: int = 30
@@ -31,6 +36,7 @@ class FingertipOptions:
     tol_m: float = 2e-4
     min_step_rad: float = 1e-5
     start_flexion: float = 0.3
+    posture_gain: float = 0.05
 
 
 @dataclass
@@ -85,6 +91,13 @@ class HandKinematics:
         """3x3 axes of robofuel's palm convention (columns x, y, z) in the model's palm frame."""
         return rpy_to_matrix(self.spec.palm_rpy)
 
+    def posture(self, flexion: float) -> F64:
+        """A relaxed pose (n,) rad: joints whose range is centred on zero (sideways or twisting base joints) at
+        zero, the others at ``flexion`` clipped to their limits."""
+        centred = np.abs(self.lower + self.upper) < 0.1 * (self.upper - self.lower)
+        out: F64 = np.where(centred, 0.0, np.clip(flexion, self.lower, self.upper))
+        return out
+
     def config(self, theta: F64) -> F64:
         q: F64 = self.pin.neutral(self.model)
         q[self.idx_q] = theta
@@ -125,6 +138,14 @@ def hand_kinematics(embodiment: Embodiment) -> HandKinematics:
     return HandKinematics(embodiment)
 
 
+def _dls_step(jac: F64, err: F64, lam: float, secondary: F64) -> F64:
+    """Damped least-squares joint step (n,) for the task error ``err`` (m) through ``jac`` (m/rad), plus the
+    ``secondary`` step (n, rad) projected onto the task's null space (it moves no fingertip, to first order)."""
+    inv = jac.T @ np.linalg.inv(jac @ jac.T + lam * np.eye(len(err)))
+    step: F64 = inv @ err + secondary - inv @ (jac @ secondary)
+    return step
+
+
 def solve_frame(
     kin: HandKinematics, target: F64, theta0: F64, bounds: tuple[F64, F64], opts: FingertipOptions, iters: int
 ) -> tuple[F64, int]:
@@ -132,13 +153,17 @@ def solve_frame(
     ``theta0``; also the iterations used."""
     lower, upper = bounds
     theta = np.clip(theta0, lower, upper)
+    posture = kin.posture(opts.start_flexion)
     for it in range(iters):
         tips, jac = kin.tips_jacobian(theta)
         err = (target - tips).reshape(-1)
         if np.max(np.linalg.norm(err.reshape(-1, 3), axis=1)) < opts.tol_m:
             return theta, it
         lam = opts.damping + 1e-2 * float(err @ err)
-        step = jac.T @ np.linalg.solve(jac @ jac.T + lam * np.eye(len(err)), err)
+        step = _dls_step(jac, err, lam, opts.posture_gain * (posture - theta))
+        blocked = ((theta <= lower) & (step < 0)) | ((theta >= upper) & (step > 0))
+        if blocked.any():  # joints pinned at a bound: let the free ones take up the motion instead
+            step = _dls_step(np.where(blocked, 0.0, jac), err, lam, np.zeros_like(theta))
         new = np.clip(theta + step, lower, upper)
         if np.max(np.abs(new - theta)) < opts.min_step_rad:
             return new, it + 1

@@ -1,10 +1,12 @@
 """Human hand to a dexterous hand (the Allegro): fingertip targets from keypoints, fingertip IK, feasibility.
 
-Targets: each human fingertip keypoint is taken relative to the knuckle centre (mean of the index, middle and ring
-MCP keypoints, m) in the human palm frame (:func:`robofuel.embodiment.hand.palm_rotations`), scaled by the ratio of
-the robot's to the human's middle-finger length (knuckle to tip, straight robot finger; the human's summed
-segments, median over the episode), and placed at the robot's knuckle centre in its palm convention
-(``HandSpec.palm_rpy``). Fingers the robot lacks (the Allegro's pinky) are left out. Solved by
+Targets (:func:`fingertip_targets`): the human keypoints are scaled by the ratio of the robot's to the human's
+middle-finger length (knuckle to tip, straight robot finger; the human's summed segments, median over the episode)
+and expressed in the human palm frame (:func:`robofuel.embodiment.hand.palm_rotations`), then placed in the
+robot's palm convention (``HandSpec.palm_rpy``). By default each finger's tip is taken from its own knuckle to the
+robot's knuckle of that finger, with the finger's neutral sideways lean replaced by the robot finger's; the thumb
+tip is taken from the knuckle centre and pulled onto the fingertips it pinches, so contacts survive the different
+finger spacing. Fingers the robot lacks (the Allegro's pinky) are left out. Solved by
 :func:`robofuel.embodiment.dexhand.solve_fingertips`; checked by :func:`assess_hand`.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.embodiment.collision import self_collision_checker
 from robofuel.embodiment.dexhand import (
     FingertipOptions,
     FingertipResult,
@@ -23,7 +26,7 @@ from robofuel.embodiment.dexhand import (
     hand_kinematics,
     solve_fingertips,
 )
-from robofuel.embodiment.feasibility import PARTIAL_REACH, verdict
+from robofuel.embodiment.feasibility import MAX_COLLISION_CHECKS, PARTIAL_REACH, verdict
 from robofuel.embodiment.hand import I64, KP, finger_length, hand_track, palm_rotations, smooth
 from robofuel.embodiment.model import F64
 from robofuel.embodiment.registry import Embodiment
@@ -36,11 +39,19 @@ REACH_TIP_M = 0.015
 SMOOTH_S = 0.1  # s, centred moving average of the keypoints (tracking noise)
 _ANCHOR_FINGERS = ("index", "middle", "ring")
 ANCHORS = ("finger", "palm")
+#: Human thumb-to-fingertip gaps (m): at or below ``PINCH_HOLD_M`` the robot keeps the contact exactly (scaled);
+#: beyond ``PINCH_FREE_M`` the thumb follows its own target. Tips of a pinch sit ~1-2 cm apart (keypoints are at
+#: the finger pads' centres).
+PINCH_HOLD_M = 0.025
+PINCH_FREE_M = 0.05
+EXTENDED = 0.9  # a finger counts as extended when knuckle-to-tip is at least this fraction of its length
 
 
 @dataclass
 class HandFeasibilityReport:
-    """Per episode and dexterous target. Errors in mm between FK fingertips and their scaled targets."""
+    """Per episode and dexterous target. Errors in mm between FK fingertips and their scaled targets. Contacts:
+    frames where the thumb target is within the scaled :data:`PINCH_HOLD_M` of another fingertip target, and how
+    far the robot's thumb-to-fingertip distance is from the target's there (mm; a pinch that survives reads ~0)."""
 
     episode: str
     source: str
@@ -51,8 +62,12 @@ class HandFeasibilityReport:
     reach_tolerance_mm: float
     reachable_fraction: float
     fingertip_error_mm: dict[str, dict[str, float]]
+    contact_frames: int
+    contact_gap_error_mm: dict[str, float]
     joint_limit_violations: int
     velocity_limit_violations: int
+    collision_frames: int | None
+    collision_checked_frames: int
     collision_note: str
     verdict: str
     reasons: list[str] = field(default_factory=list)
@@ -77,29 +92,95 @@ def _human_knuckle(finger: str) -> int:
     return KP["thumb_cmc" if finger == "thumb" else f"{finger}_mcp"]
 
 
-def fingertip_targets(points: F64, kin: HandKinematics, anchor: str = "palm") -> tuple[F64, float]:
+def _palm_local(points: F64, rot: F64, idx: list[int], base: F64) -> F64:
+    """(N, len(idx), 3) keypoints ``idx`` relative to ``base`` (N, 3) or (N, len(idx), 3), in human palm axes."""
+    rel = points[:, idx] - (base[:, None, :] if base.ndim == 2 else base)
+    out: F64 = np.einsum("nji,nfj->nfi", rot, rel)  # R^T (p - base)
+    return out
+
+
+def _spread(local: F64) -> F64:
+    """Sideways lean (rad) of finger vectors (..., 3) in palm axes: the angle of y against z (fingers along +z)."""
+    out: F64 = np.arctan2(local[..., 1], local[..., 2])
+    return out
+
+
+def _unspread(local: F64, length_m: float, robot_rest: F64) -> F64:
+    """A finger's vectors (N, 3; knuckle to tip, human palm axes) turned about the palm normal (x) so that the
+    finger's neutral sideways lean becomes the robot finger's (``robot_rest``: its straight knuckle-to-tip vector in
+    robofuel's palm axes). The neutral lean is the median over frames where the finger is extended (knuckle-to-tip
+    at least :data:`EXTENDED` of its length ``length_m``); with no such frame the vectors are returned unchanged.
+    Dexterous hands spread their fingers their own way (the Allegro's base joint twists a straight finger rather
+    than swinging it sideways), so only the lean away from neutral is carried over."""
+    extended = np.linalg.norm(local, axis=1) >= EXTENDED * length_m
+    if not extended.any():
+        return local
+    turn = float(np.median(_spread(local[extended])) - _spread(robot_rest))
+    c, s = np.cos(turn), np.sin(turn)
+    rx = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+    out: F64 = local @ rx.T
+    return out
+
+
+def pinch_weights(gaps_m: F64) -> F64:
+    """How strongly (0..1) a thumb-to-fingertip gap (m, any shape) counts as a contact to preserve: 1 at or below
+    :data:`PINCH_HOLD_M`, 0 at or beyond :data:`PINCH_FREE_M`, linear in between."""
+    w: F64 = np.clip((PINCH_FREE_M - gaps_m) / (PINCH_FREE_M - PINCH_HOLD_M), 0.0, 1.0)
+    return w
+
+
+def _thumb_near_fingers(points: F64, rot: F64, kin: HandKinematics, scale: float, targets: F64) -> F64:
+    """The thumb target moved towards the fingertips it touches: for each other robot finger, the finger's target
+    plus the scaled human thumb-to-fingertip vector, blended with the thumb's own target by :func:`pinch_weights`
+    of the human gap (a pinch stays a pinch even where the robot's fingers are spaced otherwise)."""
+    t = kin.fingers.index("thumb")
+    others = [i for i, f in enumerate(kin.fingers) if f != "thumb"]
+    tips = [KP[f"{kin.fingers[i]}_tip"] for i in others]
+    gap_vec = -_palm_local(points, rot, tips, points[:, KP["thumb_tip"]])  # thumb tip minus finger tip
+    w = pinch_weights(np.linalg.norm(gap_vec, axis=2))  # (N, F-1)
+    near = targets[:, others] + scale * gap_vec @ kin.palm_rotation.T
+    total = w.sum(axis=1, keepdims=True)
+    mean = (w[:, :, None] * near).sum(axis=1) / np.where(total > 0, total, 1.0)
+    blend = w.max(axis=1, keepdims=True)
+    out: F64 = targets.copy()
+    out[:, t] = (1 - blend) * targets[:, t] + blend * mean
+    return out
+
+
+def fingertip_targets(points: F64, kin: HandKinematics, anchor: str = "finger") -> tuple[F64, float]:
     """(N, F, 3) targets (m, robot palm frame) for the robot's fingers, and the scale used, from keypoints
-    (N, 21, 3) in any one frame. ``anchor``: ``finger`` (each tip relative to its own knuckle: thumb CMC or
-    finger MCP, placed at the robot's knuckle of that finger) or ``palm`` (every tip relative to the knuckle
-    centre, placed at the robot's knuckle centre)."""
+    (N, 21, 3) in any one frame. ``anchor``:
+
+    - ``finger`` (default): each finger's tip relative to its own MCP knuckle, placed at the robot's knuckle of that
+      finger, so a robot whose fingers are spaced wider than a human's still follows every flexion; the thumb tip
+      relative to the knuckle centre, then pulled towards the fingertips it pinches (:func:`pinch_weights`).
+    - ``palm``: every tip relative to the knuckle centre (mean of the index, middle and ring MCP keypoints), placed
+      at the robot's knuckle centre: absolute fingertip layout, contacts kept, spread not adapted.
+    """
     if anchor not in ANCHORS:
         raise InputError(f"anchor {anchor!r}: choose one of {', '.join(ANCHORS)}")
     rot = palm_rotations(points)
     zero = np.zeros(len(kin.names))
     middle = kin.frame_positions(zero, [kin.spec.knuckles["middle"], kin.spec.fingertips["middle"]])
     scale = float(np.linalg.norm(middle[1] - middle[0]) / finger_length(points, "middle"))
+    used = [f for f in _ANCHOR_FINGERS if f in kin.spec.knuckles]
+    centre_h = points[:, [KP[f"{f}_mcp"] for f in used]].mean(axis=1)
+    centre_r = kin.frame_positions(zero, [kin.spec.knuckles[f] for f in used]).mean(axis=0)
+    tips = [KP[f"{f}_tip"] for f in kin.fingers]
     if anchor == "palm":
-        used = [f for f in _ANCHOR_FINGERS if f in kin.spec.knuckles]
-        centre = points[:, [KP[f"{f}_mcp"] for f in used]].mean(axis=1)
-        base_h = np.repeat(centre[:, None, :], len(kin.fingers), axis=1)
-        robot_centre = kin.frame_positions(zero, [kin.spec.knuckles[f] for f in used]).mean(axis=0)
-        base_r = np.repeat(robot_centre[None], len(kin.fingers), axis=0)
-    else:
-        base_h = points[:, [_human_knuckle(f) for f in kin.fingers]]
-        base_r = kin.frame_positions(zero, [kin.spec.knuckles[f] for f in kin.fingers])
-    tips_h = points[:, [KP[f"{f}_tip"] for f in kin.fingers]] - base_h
-    local = np.einsum("nji,nfj->nfi", rot, tips_h)  # R^T (tip - base): human palm coordinates
-    targets: F64 = base_r[None] + scale * local @ kin.palm_rotation.T
+        targets: F64 = centre_r + scale * _palm_local(points, rot, tips, centre_h) @ kin.palm_rotation.T
+        return targets, scale
+    own = np.array([centre_r if f == "thumb" else kin.frame_positions(zero, [kin.spec.knuckles[f]])[0]
+                    for f in kin.fingers])  # fmt: skip
+    base_h = np.stack([centre_h if f == "thumb" else points[:, _human_knuckle(f)] for f in kin.fingers], axis=1)
+    local = _palm_local(points, rot, tips, base_h)
+    rest = kin.frame_positions(zero, [kin.spec.fingertips[f] for f in kin.fingers]) - own
+    for i, f in enumerate(kin.fingers):
+        if f != "thumb":
+            local[:, i] = _unspread(local[:, i], finger_length(points, f), kin.palm_rotation.T @ rest[i])
+    targets = own[None] + scale * local @ kin.palm_rotation.T
+    if "thumb" in kin.fingers:
+        targets = _thumb_near_fingers(points, rot, kin, scale, targets)
     return targets, scale
 
 
@@ -117,27 +198,88 @@ def _velocity_violations(kin: HandKinematics, theta: F64, times_s: F64) -> int:
     return int(np.any(speed > kin.velocity * (1 + 1e-6), axis=1).sum())
 
 
+def _contact_gaps(kin: HandKinematics, targets: F64, tips: F64, scale: float) -> tuple[int, dict[str, float]]:
+    """Thumb-to-fingertip contacts in the targets (count of (frame, finger) pairs) and the robot's gap error there."""
+    if "thumb" not in kin.fingers or not len(targets):
+        return 0, {}
+    t = kin.fingers.index("thumb")
+    want = np.linalg.norm(np.delete(targets, t, axis=1) - targets[:, t : t + 1], axis=2)
+    got = np.linalg.norm(np.delete(tips, t, axis=1) - tips[:, t : t + 1], axis=2)
+    touching = want <= scale * PINCH_HOLD_M
+    if not touching.any():
+        return 0, {}
+    return int(touching.sum()), _finger_stats(np.abs(got - want)[touching] * 1e3)
+
+
+def _finger_of_frames(kin: HandKinematics) -> dict[str, str]:
+    """Model frame name -> the finger whose chain carries it (frames on the palm are absent)."""
+    model = kin.model
+    joint_finger: dict[int, str] = {}
+    for finger in kin.fingers:
+        j = model.frames[kin.model.getFrameId(kin.spec.fingertips[finger])].parentJoint
+        while j > 0:
+            joint_finger[j] = finger
+            j = model.parents[j]
+    return {f.name: joint_finger[f.parentJoint] for f in model.frames if f.parentJoint in joint_finger}
+
+
+def _collisions(kin: HandKinematics, theta: F64, targets: F64, scale: float) -> tuple[int | None, int, str]:
+    """(frames in self-collision, frames checked, note) over up to :data:`MAX_COLLISION_CHECKS` frames. The thumb
+    touching a finger in a frame where its target pinches that finger's target (within the scaled
+    :data:`PINCH_HOLD_M`) is the grasp, not a collision; anything else touching (fingers through each other, a
+    finger through the palm) is."""
+    checker, note = self_collision_checker(kin, np.clip(np.zeros(len(kin.names)), kin.lower, kin.upper))
+    if checker is None:
+        return None, 0, note
+    finger = _finger_of_frames(kin)
+    t = kin.fingers.index("thumb") if "thumb" in kin.fingers else -1
+    gaps = np.linalg.norm(targets - targets[:, t : t + 1], axis=2) if t >= 0 else np.full(targets.shape[:2], np.inf)
+    rows = np.arange(0, len(theta), max(1, len(theta) // MAX_COLLISION_CHECKS))
+    hits = 0
+    for i in rows:
+        for a, b in checker.touching(theta[i]):
+            pair = {finger.get(a, "palm"), finger.get(b, "palm")}
+            other = next(iter(pair - {"thumb"}), "")
+            pinch = (
+                "thumb" in pair and other in kin.fingers and gaps[i, kin.fingers.index(other)] <= scale * PINCH_HOLD_M
+            )
+            if not pinch:
+                hits += 1
+                break
+    return hits, len(rows), note + "; the thumb touching a finger it pinches counts as contact"
+
+
 def assess_hand(
-    episode: str, source: str, kin: HandKinematics, targets: F64, solution: FingertipResult, times_s: F64
+    episode: str,
+    source: str,
+    kin: HandKinematics,
+    targets: F64,
+    solution: FingertipResult,
+    times_s: F64,
+    scale: float = 1.0,
+    check_collisions: bool = True,
 ) -> HandFeasibilityReport:
     """The feasibility report of a fingertip retargeting: per-fingertip errors (FK of the solution against the
-    targets, mm), the fraction of frames with every fingertip within :data:`REACH_TIP_M`, limit violations
-    (position, and velocity over the frame intervals ``times_s`` in s) and the verdict."""
+    targets, mm), the fraction of frames with every fingertip within :data:`REACH_TIP_M`, thumb contacts kept
+    (targets scaled by ``scale`` from the human hand), limit violations (position, and velocity over the frame
+    intervals ``times_s`` in s), self-collisions (:func:`_collisions`) and the verdict."""
     err_mm = np.linalg.norm(solution.tips - targets, axis=2) * 1e3
     per = {f: _finger_stats(err_mm[:, i]) for i, f in enumerate(kin.fingers)} | {"all": _finger_stats(err_mm)}
     ok = np.all(err_mm <= REACH_TIP_M * 1e3, axis=1)
     reach = float(np.mean(ok)) if len(ok) else 0.0
+    contacts, gap_err = _contact_gaps(kin, targets, solution.tips, scale)
     theta = solution.theta
     outside = int(np.any((theta < kin.lower - 1e-6) | (theta > kin.upper + 1e-6), axis=1).sum())
     fast = _velocity_violations(kin, theta, times_s)
-    word, reasons = verdict(reach, outside + fast, None)
+    hits, checked, note = _collisions(kin, solution.theta, targets, scale) if check_collisions else (None, 0, "")
+    word, reasons = verdict(reach, outside + fast, hits)
     reasons = [r.replace(">1 mm or >1 deg", f"a fingertip >{REACH_TIP_M * 1e3:.0f} mm") for r in reasons]
     if reach < PARTIAL_REACH:
         worst = max(kin.fingers, key=lambda f: per[f]["median"])
         reasons.append(f"worst fingertip: {worst} (median {per[worst]['median']} mm)")
     return HandFeasibilityReport(
-        episode, source, kin.embodiment.id, len(ok), 0, 0.0, REACH_TIP_M * 1e3, round(reach, 4), per,
-        outside, fast, "self-collision between fingers not checked", word, reasons,
+        episode, source, kin.embodiment.id, len(ok), 0, scale, REACH_TIP_M * 1e3, round(reach, 4), per,
+        contacts, gap_err, outside, fast, hits, checked, note or "self-collision not checked (disabled)", word, reasons,
     )  # fmt: skip
 
 
@@ -147,7 +289,8 @@ def hand_to_dexterous(
     target: Embodiment,
     opts: FingertipOptions | None = None,
     smooth_s: float = SMOOTH_S,
-    anchor: str = "palm",
+    anchor: str = "finger",
+    check_collisions: bool = True,
 ) -> HandDexResult:
     """Retarget a human-hand episode's fingertips to the dexterous hand ``target`` (keypoints smoothed over
     ``smooth_s`` s; ``anchor`` as in :func:`fingertip_targets`)."""
@@ -156,7 +299,9 @@ def hand_to_dexterous(
     track = hand_track(data)
     targets, scale = fingertip_targets(smooth(track.points, track.times_s, smooth_s), kin, anchor)
     solution = solve_fingertips(kin, targets, track.times_s, opts)
-    report = assess_hand(data.meta.id, source.id, kin, targets, solution, track.times_s)
-    report.dropped_frames, report.scale = track.dropped, round(scale, 4)
+    report = assess_hand(
+        data.meta.id, source.id, kin, targets, solution, track.times_s, round(scale, 4), check_collisions
+    )
+    report.dropped_frames = track.dropped
     report.seconds = round(time.perf_counter() - started, 3)
     return HandDexResult(targets, solution, track.timestamps_ns, track.times_s, report)

@@ -2,7 +2,7 @@
 
 Config: ``to`` (target embodiment id, required), ``from`` (source id; default the episode's ``embodiment``),
 ``scale`` and ``offset`` (m, x y z; the workspace alignment, default chosen), ``collisions`` (check self-collisions),
-``orientation`` (hand to arm: ``relative`` or ``absolute``), ``anchor`` (hand to hand: ``palm`` or ``finger``).
+``orientation`` (hand to arm: ``relative`` or ``absolute``), ``anchor`` (hand to hand: ``finger``, the default, or ``palm``).
 See :mod:`robofuel.embodiment.auto` for the method per kind and the streams written
 (``retarget.<to>.joint_states``, role ``joint_position``, and for arms ``retarget.<to>.ee_pose.<arm>``,
 ``retarget.<to>.ee_pose_relative.<arm>``, ``retarget.<to>.gripper_aperture.<arm>``). Raw streams are untouched.
@@ -36,7 +36,7 @@ def options(config: Mapping[str, Any]) -> RetargetOptions:
         alignment=alignment,
         check_collisions=bool(config.get("collisions", True)),
         orientation=str(config.get("orientation", "relative")),
-        anchor=str(config.get("anchor", "palm")),
+        anchor=str(config.get("anchor", "finger")),
     )
 
 
@@ -50,7 +50,7 @@ class Retarget(Step):
         "offset": None,
         "collisions": True,
         "orientation": "relative",
-        "anchor": "palm",
+        "anchor": "finger",
     }
 
     def run(self, data: EpisodeData) -> StepOutput:
