@@ -2,7 +2,7 @@
 velocity limits, warm-started) on generated Panda teleop episodes retargeted to other arms, beside mink's own
 differential-IK loop (MuJoCo + the daqp QP solver) on the same aligned targets, in the same run.
 
-Usage: .venv/bin/python benchmarks/bench_retarget.py [--n 2] [--repeat 3] [--targets ur5,xarm7,kuka_iiwa]
+Usage: .venv/bin/python benchmarks/bench_retarget.py [--n 2] [--repeat 3] [--targets ur5,xarm7,kuka_iiwa] [--avoid]
 Prints one JSON line per (repeat, target) and a final line of medians. mink and mujoco are optional here
 (``pip install mink mujoco``); without them the peer columns are null.
 """
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from robofuel.embodiment import Registry
+from robofuel.embodiment.avoid import avoidance
 from robofuel.embodiment.fk import ee_trajectory
 from robofuel.embodiment.ik import pose_error, solve_trajectory
 from robofuel.embodiment.model import arm_kinematics
@@ -95,9 +96,10 @@ def _figures(frames: int, seconds: float, errs: np.ndarray, iters: int) -> dict[
     }
 
 
-def run_target(target: str, data: list[EpisodeData], peer: bool) -> dict[str, Any]:
+def run_target(target: str, data: list[EpisodeData], peer: bool, avoid: bool = False) -> dict[str, Any]:
     registry = Registry()
     kin = arm_kinematics(registry.get(target))
+    guard = avoidance(kin) if avoid else None
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
     for episode in data:
@@ -106,7 +108,7 @@ def run_target(target: str, data: list[EpisodeData], peer: bool) -> dict[str, An
         targets = auto_alignment(kin, poses).apply(poses)
         align_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        ik = solve_trajectory(kin, targets, joints.times_s)
+        ik = solve_trajectory(kin, targets, joints.times_s, avoid=guard)
         seconds = time.perf_counter() - t0
         errs = np.array([pose_error(p, t) for p, t in zip(kin.fk(ik.theta), targets, strict=True)])
         ours.append(_figures(len(targets), seconds, errs, ik.iterations) | {"align_s": round(align_s, 3)})
@@ -133,6 +135,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--targets", default="ur5,xarm7,kuka_iiwa")
+    parser.add_argument("--avoid", action="store_true", help="with self-collision avoidance (a mesh check a frame)")
     args = parser.parse_args()
     try:
         import mink  # noqa: F401
@@ -146,7 +149,7 @@ def main() -> None:
         results: dict[str, list[dict[str, Any]]] = {}
         for rep in range(args.repeat):
             for target in args.targets.split(","):
-                row = run_target(target, data, peer)
+                row = run_target(target, data, peer, args.avoid)
                 print(json.dumps({"repeat": rep, **row}), flush=True)
                 results.setdefault(target, []).append(row)
     summary = {}

@@ -193,14 +193,12 @@ def export(
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
     from robofuel.export import ExportOptions, get_exporter
-    from robofuel.export.embodiment import check_supported
     from robofuel.lake import load_episode
     from robofuel.progress import progress_bar
     from robofuel.standard import EpisodeData
 
     exporter = get_exporter(format)
     options = ExportOptions(fps, video_codec, embodiment=embodiment)
-    check_supported(exporter, options)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
         with progress_bar("export", len(ids), enabled=not as_json) as advance:

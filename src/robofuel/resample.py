@@ -63,17 +63,19 @@ def slerp(src_ns: I64, quats: F64, at_ns: I64) -> F64:
 
 
 def quaternion_groups(stream: Stream) -> list[list[int]]:
-    """Column indices of each quaternion in the stream: four columns ``<prefix>.x/.y/.z/.w`` side by side."""
+    """Column indices of each quaternion in the stream, in ``quaternion_order``: four columns ``<prefix>.x/.y/.z/.w``,
+    or ``<prefix>qx/qy/qz/qw`` (the canonical ``ee_pose`` columns ``qx qy qz qw``)."""
     if stream.quaternion_order is None:
         return []
     names = {c: i for i, c in enumerate(stream.columns)}
     groups = []
     for col in stream.columns:
-        if col.endswith(".x"):
-            prefix = col[:-2]
-            idx = [names.get(f"{prefix}.{a}") for a in stream.quaternion_order]
-            if all(i is not None for i in idx):
-                groups.append([int(i) for i in idx if i is not None])
+        for tail, sep in ((".x", "."), ("qx", "q")):
+            if col.endswith(tail):
+                prefix = col[: -len(tail)]
+                idx = [names.get(f"{prefix}{sep}{a}") for a in stream.quaternion_order]
+                if all(i is not None for i in idx):
+                    groups.append([int(i) for i in idx if i is not None])
     return groups
 
 

@@ -1,4 +1,4 @@
-"""``robofuel export --embodiment``: Panda teleop episodes exported in the UR5's joint space (LeRobot v3)."""
+"""``robofuel export --embodiment``: Panda teleop episodes exported in the UR5's joint space, in every format."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from robofuel.embodiment.fk import ee_trajectory
 from robofuel.embodiment.model import arm_kinematics
 from robofuel.errors import InputError
 from robofuel.export import ExportOptions, get_exporter
-from robofuel.export.embodiment import check_supported
 
 pytest.importorskip("pinocchio", reason="needs robofuel[models] (pin)")
 
@@ -72,13 +71,50 @@ def test_infeasible_episodes_are_left_out(
     assert report.omitted == Counter({f"{episodes[0].meta.id}: infeasible on ur5 (out of reach (test))": 1})
 
 
-def test_other_formats_refuse_embodiment() -> None:
-    with pytest.raises(InputError, match="formats that support it: lerobot"):
-        check_supported(get_exporter("hdf5-robomimic"), ExportOptions(embodiment="ur5"))
-    check_supported(get_exporter("lerobot"), ExportOptions(embodiment="ur5"))
+@pytest.mark.parametrize("fmt", ["hdf5-aloha", "hdf5-robomimic", "zarr-umi", "mcap", "rlds", "webdataset"])
+def test_every_format_exports_in_ur5_joint_space(teleop_lake: ExportLake, tmp_path: Path, fmt: str) -> None:
+    """Every exporter takes ``--embodiment``: the same retargeting, then the format's own layout."""
+    episodes = teleop_lake.episodes()[:2]
+    out = tmp_path / "out"
+    report = get_exporter(fmt).export(iter(episodes), out, ExportOptions(embodiment="ur5"))
+    assert report.episodes == 2 and any("retargeted to ur5" in n for n in report.notes)
+    assert not [k for k in report.omitted if "retarget" in k and "dataset for it" not in k], report.omitted
+    ur5 = Registry().get("ur5")
+    if fmt == "hdf5-aloha":
+        import h5py
+
+        with h5py.File(out / "episode_0.hdf5", "r") as h:
+            qpos = h["observations/qpos"][:]
+            assert qpos.shape[1] == 6 and h.attrs["embodiment"] == "ur5"
+        reached = arm_kinematics(ur5).fk(qpos)[:, :3, 3]
+        source = ee_trajectory(episodes[0], Registry().get("franka_panda"))[1][:, :3, 3]
+        assert np.ptp(reached, axis=0) == pytest.approx(np.ptp(source, axis=0), abs=0.01)  # the same motion
+    elif fmt == "mcap":
+        from factories import read
+
+        back = read(out / f"{episodes[0].meta.id}.mcap", "mcap").episodes[0]
+        joints = next(s for s in back.meta.streams if s.name.endswith("retarget.ur5.joint_states"))
+        assert [c.removesuffix(".position") for c in joints.columns][:6] == list(ur5.arm().joints)
+        assert not any(s.name.endswith("joint_states") and "ur5" not in s.name for s in back.meta.streams)
+    elif fmt == "zarr-umi":
+        import zarr
+
+        from robofuel.export.zarr_umi import STORE
+
+        data = zarr.open_group(str(out / STORE), mode="r")["data"]
+        eef = data["robot0_eef_pos"][:]
+        path = [s for s in episodes[0].meta.streams if s.role == "ee_pose"]
+        assert eef.shape[1] == 3 and not path  # the source has no pose stream: the UR5's FK made this one
 
 
-def test_cli_export_embodiment_refused_for_mcap(teleop_lake: ExportLake, tmp_path: Path, cli: Any) -> None:
+def test_unknown_embodiment_fails_before_any_work(teleop_lake: ExportLake, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nope"):
+        get_exporter("hdf5-robomimic").export(iter([]), tmp_path / "o", ExportOptions(embodiment="nope"))
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_export_embodiment_mcap(teleop_lake: ExportLake, tmp_path: Path, cli: Any) -> None:
     lake = teleop_lake.lake.uri
     result = cli("export", "--format", "mcap", "--out", str(tmp_path / "o"), "--embodiment", "ur5", "--lake", lake)
-    assert result.code == 2 and "formats that support it: lerobot" in " ".join(result.err.split())
+    assert result.code == 0, result.err
+    assert len(list((tmp_path / "o").glob("*.mcap"))) == len(teleop_lake.episodes())

@@ -31,7 +31,8 @@ MAX_COLLISION_CHECKS = 500  # frames checked for self-collision per episode, eve
 
 @dataclass
 class FeasibilityReport:
-    """Per episode and target. Errors: position mm, orientation degree, of the tool frame, FK of the IK result."""
+    """Per episode and target. Errors: position mm, orientation degree, of the tool frame, FK of the IK result.
+    ``avoidance_frames``: frames where the IK pushed link pairs apart (None: avoidance off or no geometry)."""
 
     episode: str
     source: str
@@ -47,6 +48,7 @@ class FeasibilityReport:
     collision_frames: int | None
     collision_checked_frames: int
     collision_note: str
+    avoidance_frames: int | None
     alignment: dict[str, Any]
     gripper: str
     verdict: str
@@ -137,6 +139,7 @@ def assess(
         hits,
         checked,
         note,
+        None if result.ik.avoided is None else int(result.ik.avoided.sum()),
         result.alignment.to_dict(),
         gripper,
         word,
@@ -164,7 +167,7 @@ def retarget_episode(
     started = time.perf_counter()
     joints, poses = ee_trajectory(data, source)
     kin = arm_kinematics(target)
-    result = retarget(kin, poses, joints.times_s, alignment, opts)
+    result = retarget(kin, poses, joints.times_s, alignment, opts, check_collisions)
     note = _map_gripper(data, source, target.arms[0], result, int(joints.timestamps_ns[0]))
     report = assess(data.meta.id, source.id, kin, result, check_collisions, note)
     report.seconds = round(time.perf_counter() - started, 3)

@@ -111,7 +111,7 @@ def hand_to_arm(
     ts, poses, track, origin = _source_poses(data, smooth_s)
     kin = arm_kinematics(target)
     poses = orient(poses, orientation, kin.pose(kin.home)[:3, :3])
-    result = retarget(kin, poses, (ts - ts[0]) / 1e9, alignment, opts)
+    result = retarget(kin, poses, (ts - ts[0]) / 1e9, alignment, opts, check_collisions)
     result.notes.append(f"source: {origin}, orientation {orientation}")
     pinch, note = _aperture(result, ts, track, target)
     report = assess(data.meta.id, source.id, kin, result, check_collisions, note)

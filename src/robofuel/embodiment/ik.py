@@ -9,11 +9,15 @@ is the position error (m, base frame) stacked with the rotation vector (rad, bas
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from robofuel.embodiment.model import F64, ArmKinematics
+
+if TYPE_CHECKING:
+    from robofuel.embodiment.avoid import Avoidance
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -21,7 +25,8 @@ BoolArray = npt.NDArray[np.bool_]
 @dataclass(frozen=True)
 class IkOptions:
     """Solver settings. Tolerances: position in m, rotation in rad; ``rot_weight`` is m per rad of error;
-    ``posture_gain`` pulls redundant arms towards home in the null space of the task (per iteration, 0-1)."""
+    ``posture_gain`` pulls redundant arms towards home in the null space of the task (per iteration, 0-1);
+    ``avoid_weight`` weighs the self-collision repulsion rows (m of clearance against m of position error)."""
 
     first_iters: int = 300
     iters: int = 40
@@ -31,17 +36,20 @@ class IkOptions:
     rot_weight: float = 0.3
     posture_gain: float = 0.05
     velocity_limits: bool = True
+    avoid_weight: float = 5.0
 
 
 @dataclass
 class IkResult:
-    """Per-frame solution: joint values (N, n), residual position (m) and rotation (rad) errors, and flags."""
+    """Per-frame solution: joint values (N, n), residual position (m) and rotation (rad) errors, flags (frames
+    held back by the velocity limits; frames where self-collision avoidance acted) and the iterations run."""
 
     theta: F64
     pos_err_m: F64
     rot_err_rad: F64
     velocity_limited: BoolArray
     iterations: int
+    avoided: BoolArray | None = None
 
 
 def rotation_vector(rot: F64) -> F64:
@@ -68,24 +76,49 @@ def _converged(err: F64, opts: IkOptions) -> bool:
 
 
 def solve_frame(
-    kin: ArmKinematics, target: F64, theta0: F64, bounds: tuple[F64, F64], opts: IkOptions, iters: int
-) -> tuple[F64, F64, int]:
-    """Joint values reaching the 4x4 ``target`` from ``theta0`` within ``bounds``; also the final error, iterations."""
+    kin: ArmKinematics,
+    target: F64,
+    theta0: F64,
+    bounds: tuple[F64, F64],
+    opts: IkOptions,
+    iters: int,
+    avoid: Avoidance | None = None,
+) -> tuple[F64, F64, int, bool]:
+    """Joint values reaching the 4x4 ``target`` from ``theta0`` within ``bounds``; also the final error, the
+    iterations and whether ``avoid``'s repulsion rows (:mod:`robofuel.embodiment.avoid`) were stacked under the
+    pose task in some iteration (a step would have brought a link pair inside the margin)."""
     lo, hi = bounds
     weight = np.array([1.0, 1.0, 1.0, opts.rot_weight, opts.rot_weight, opts.rot_weight])
     theta = np.clip(theta0, lo, hi)
+    acted = False
     for it in range(iters):
         pose, jac = kin.pose_jacobian(theta)
         err = pose_error(pose, target)
-        if _converged(err, opts):
-            return theta, err, it
+        watch = avoid.repulsion(theta) if avoid is not None else None
+        inside = watch is not None and bool(np.any(watch.wanted_m > 0))
+        if not inside and _converged(err, opts):
+            return theta, err, it, acted
         jw, ew = jac * weight[:, None], err * weight
-        lam = opts.damping + 1e-3 * float(ew @ ew)  # Levenberg-Marquardt: damp more when far from the target
-        pinv = jw.T @ np.linalg.inv(jw @ jw.T + lam * np.eye(6))
-        posture = opts.posture_gain * (kin.home - theta)  # drift towards home in the task's null space
-        step = pinv @ ew + posture - pinv @ (jw @ posture)
+        step = _dls_step(kin, theta, jw, ew, opts)
+        if watch is not None:
+            active = watch.distance_m + watch.jacobian @ step < avoid.margin_m if avoid else None
+            if active is not None and active.any():  # hold the pairs this step would push inside the margin
+                acted = True
+                jw = np.vstack([jw, opts.avoid_weight * watch.jacobian[active]])
+                ew = np.concatenate([ew, opts.avoid_weight * watch.wanted_m[active]])
+                step = _dls_step(kin, theta, jw, ew, opts)
         theta = np.clip(theta + step, lo, hi)
-    return theta, pose_error(kin.pose(theta), target), iters
+    return theta, pose_error(kin.pose(theta), target), iters, acted
+
+
+def _dls_step(kin: ArmKinematics, theta: F64, jw: F64, ew: F64, opts: IkOptions) -> F64:
+    """Damped least-squares step (n,) for the weighted task rows ``jw`` / errors ``ew``, plus the drift towards
+    home in their null space."""
+    lam = opts.damping + 1e-3 * float(ew[:6] @ ew[:6])  # Levenberg-Marquardt: damp more when far from the target
+    pinv = jw.T @ np.linalg.inv(jw @ jw.T + lam * np.eye(len(ew)))
+    posture = opts.posture_gain * (kin.home - theta)
+    step: F64 = pinv @ ew + posture - pinv @ (jw @ posture)
+    return step
 
 
 def _bounds(kin: ArmKinematics, prev: F64 | None, dt: float, opts: IkOptions) -> tuple[F64, F64]:
@@ -96,14 +129,22 @@ def _bounds(kin: ArmKinematics, prev: F64 | None, dt: float, opts: IkOptions) ->
 
 
 def solve_trajectory(
-    kin: ArmKinematics, targets: F64, times_s: F64, theta0: F64 | None = None, opts: IkOptions | None = None
+    kin: ArmKinematics,
+    targets: F64,
+    times_s: F64,
+    theta0: F64 | None = None,
+    opts: IkOptions | None = None,
+    avoid: Avoidance | None = None,
 ) -> IkResult:
-    """Solve every 4x4 target of ``targets`` (N, 4, 4) in order; ``times_s`` (N,) are the frame times in s."""
+    """Solve every 4x4 target of ``targets`` (N, 4, 4) in order; ``times_s`` (N,) are the frame times in s. With
+    ``avoid``, a frame whose solution puts the arm's links in contact is solved again keeping them apart (see
+    :func:`solve_frame`); ``IkResult.avoided`` marks those frames."""
     opts = opts or IkOptions()
     n = len(targets)
     theta = np.zeros((n, len(kin.names)))
     errs = np.zeros((n, 6))
     limited = np.zeros(n, dtype=bool)
+    avoided = np.zeros(n, dtype=bool)
     prev: F64 | None = None
     total = 0
     start = kin.home if theta0 is None else np.asarray(theta0, dtype=np.float64)
@@ -111,9 +152,11 @@ def solve_trajectory(
         dt = float(times_s[i] - times_s[i - 1]) if i else 0.0
         lo, hi = _bounds(kin, prev, dt, opts)
         seed = start if prev is None else prev
-        theta[i], errs[i], it = solve_frame(
-            kin, targets[i], seed, (lo, hi), opts, opts.iters if i else opts.first_iters
-        )
+        iters = opts.iters if i else opts.first_iters
+        theta[i], errs[i], it, _ = solve_frame(kin, targets[i], seed, (lo, hi), opts, iters)
+        if avoid is not None and avoid.colliding(theta[i]):  # solve again, keeping the links apart
+            theta[i], errs[i], more, avoided[i] = solve_frame(kin, targets[i], seed, (lo, hi), opts, 2 * iters, avoid)
+            it += more
         total += it
         if prev is not None and opts.velocity_limits:
             tight = (kin.lower < lo - 1e-12) | (kin.upper > hi + 1e-12)
@@ -121,4 +164,4 @@ def solve_trajectory(
         prev = theta[i]
     pos = np.linalg.norm(errs[:, :3], axis=1)
     rot = np.linalg.norm(errs[:, 3:], axis=1)
-    return IkResult(theta, pos, rot, limited, total)
+    return IkResult(theta, pos, rot, limited, total, avoided if avoid is not None else None)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.embodiment.avoid import avoidance
 from robofuel.embodiment.ik import BoolArray, IkOptions, IkResult, solve_trajectory
 from robofuel.embodiment.model import F64, ArmKinematics
 from robofuel.embodiment.registry import GripperSpec
@@ -107,9 +108,13 @@ def retarget(
     times_s: F64,
     alignment: Alignment | None = None,
     opts: IkOptions | None = None,
+    avoid_collisions: bool = True,
 ) -> RetargetResult:
-    """Align ``poses`` (N, 4, 4; source base frame, m) to the target arm ``kin`` and solve IK along them."""
+    """Align ``poses`` (N, 4, 4; source base frame, m) to the target arm ``kin`` and solve IK along them, keeping
+    the arm's links apart (:mod:`robofuel.embodiment.avoid`) unless ``avoid_collisions`` is False or the model has
+    no collision geometry."""
     alignment = alignment or auto_alignment(kin, poses)
     targets = alignment.apply(poses)
-    ik = solve_trajectory(kin, targets, times_s, opts=opts)
+    avoid = avoidance(kin) if avoid_collisions else None
+    ik = solve_trajectory(kin, targets, times_s, opts=opts, avoid=avoid)
     return RetargetResult(alignment, targets, ik, times_s)

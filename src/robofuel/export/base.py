@@ -23,7 +23,7 @@ class ExportOptions:
     """``fps``: the export rate in Hz (None: the format's or the data's own); ``video_codec``: re-encode every
     camera with this FFmpeg encoder (None: copy packets where the target accepts the codec); ``threads``: encoder
     threads (0: all cores); ``embodiment``: retarget every episode to this embodiment id and export its joints
-    (exporters with ``supports_embodiment``; see :mod:`robofuel.export.embodiment`)."""
+    (every format; see :mod:`robofuel.export.embodiment`)."""
 
     fps: float | None = None
     video_codec: str | None = None
@@ -69,9 +69,17 @@ class Exporter(ABC):
     name: ClassVar[str]
     #: One line for ``robofuel export --help`` and ``robofuel formats``.
     description: ClassVar[str] = ""
-    #: Whether ``ExportOptions.embodiment`` (retargeting on export) is implemented.
-    supports_embodiment: ClassVar[bool] = False
 
     @abstractmethod
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         """Write ``episodes`` (in order) into ``out``, a new or empty folder."""
+
+    @staticmethod
+    def prepare(episodes: Iterable[EpisodeData], options: ExportOptions, report: ExportReport) -> Iterable[EpisodeData]:
+        """The episodes to write: as given, or retargeted to ``options.embodiment``, those that cannot be counted in
+        ``report.omitted`` (:mod:`robofuel.export.embodiment`; an unknown id fails here, before any work)."""
+        if not options.embodiment:
+            return episodes
+        from robofuel.export.embodiment import retargeted
+
+        return retargeted(episodes, options.embodiment, report)

@@ -1,10 +1,13 @@
 """Exporting in another embodiment's joint space (``robofuel export --embodiment ID``).
 
 Each episode is retargeted on the fly by :func:`robofuel.embodiment.auto.retarget_any` (the same call as the
-``retarget`` step). The exported episode keeps every stream except the source's joint, gripper-joint, state and
-action streams, which give way to the target's ``retarget.<ID>.joint_states`` (role ``joint_position``: it becomes
-``observation.state``; with no action stream the exporter's next-state convention makes ``action``) and, for arms,
-``retarget.<ID>.gripper_aperture.<arm>`` (m). Its ``embodiment`` is the target. An episode that cannot be
+``retarget`` step). Every format takes it
+(:meth:`robofuel.export.base.Exporter.prepare`). The exported episode keeps every stream except the source's joint,
+gripper-joint, state, action, tool-pose and aperture streams, which give way to the target's
+``retarget.<ID>.joint_states`` (role ``joint_position``: LeRobot's ``observation.state``; with no action stream the
+exporters' next-state convention makes ``action``) and, for arms, ``retarget.<ID>.ee_pose.<arm>`` /
+``ee_pose_relative.<arm>`` (FK of the solution, target base frame) and ``retarget.<ID>.gripper_aperture.<arm>``
+(m). Its ``embodiment`` is the target. An episode that cannot be
 retargeted, or whose feasibility verdict is ``infeasible``, is left out and counted in ``ExportReport.omitted``
 with the reason.
 """
@@ -16,29 +19,26 @@ from collections.abc import Iterable, Iterator
 from robofuel.embodiment.auto import Retargeted, RetargetOptions, retarget_any, retarget_streams
 from robofuel.embodiment.registry import Registry
 from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import ExportReport
 from robofuel.standard import EpisodeData, Payload
+from robofuel.standard.canonical import EE_POSE_RELATIVE_ROLE, EE_POSE_ROLE, GRIPPER_APERTURE_ROLE
 
-#: Roles of the source's own joint space, replaced by the target's.
-SOURCE_ROLES = ("joint_position", "gripper_joint", "state", "action")
-
-
-def check_supported(exporter: Exporter, options: ExportOptions) -> None:
-    """InputError naming the formats that implement ``options.embodiment`` when ``exporter`` does not."""
-    if options.embodiment and not exporter.supports_embodiment:
-        from robofuel.export.registry import formats, get_exporter
-
-        able = [f for f in formats() if get_exporter(f).supports_embodiment]
-        raise InputError(
-            f"--embodiment is not supported by the {exporter.name} exporter; formats that support it: {', '.join(able)}"
-        )
+#: Roles of the source's own joint space and tool poses, replaced by the target's.
+SOURCE_ROLES = (
+    "joint_position",
+    "gripper_joint",
+    "state",
+    "action",
+    EE_POSE_ROLE,
+    EE_POSE_RELATIVE_ROLE,
+    GRIPPER_APERTURE_ROLE,
+)
 
 
 def swapped(ep: EpisodeData, result: Retargeted) -> EpisodeData:
-    """The episode with its source joint streams replaced by the retargeted joint and aperture streams."""
-    streams = retarget_streams(result, ep.meta)
-    keep = {f"{result.prefix}joint_states"} | {n for n in streams if ".gripper_aperture." in n}
-    added = {n: streams[n] for n in streams if n in keep}
+    """The episode with its source joint, tool-pose and aperture streams replaced by the target's
+    (:func:`robofuel.embodiment.auto.retarget_streams`)."""
+    added = retarget_streams(result, ep.meta)
     kept = [s for s in ep.meta.streams if s.role not in SOURCE_ROLES and not s.name.startswith(result.prefix)]
     payloads: dict[str, Payload] = {n: p for n, p in ep.payloads.items() if any(s.name == n for s in kept)}
     payloads |= {n: p for n, (_, p) in added.items()}
@@ -49,9 +49,16 @@ def swapped(ep: EpisodeData, result: Retargeted) -> EpisodeData:
 def retargeted(
     episodes: Iterable[EpisodeData], target: str, report: ExportReport, registry: Registry | None = None
 ) -> Iterator[EpisodeData]:
-    """The episodes in ``target``'s joint space; the ones left out are counted in ``report.omitted``."""
+    """The episodes in ``target``'s joint space; the ones left out are counted in ``report.omitted``. An unknown
+    ``target`` raises InputError at once, before any episode is read."""
     registry = registry or Registry()
-    registry.get(target)  # an unknown id fails before any work
+    registry.get(target)
+    return _each(episodes, target, report, registry)
+
+
+def _each(
+    episodes: Iterable[EpisodeData], target: str, report: ExportReport, registry: Registry
+) -> Iterator[EpisodeData]:
     verdicts: dict[str, int] = {}
     for ep in episodes:
         try:

@@ -235,6 +235,7 @@ class AlohaExporter(Exporter):
         if options.video_codec not in CODECS:
             raise InputError(f"--video-codec {options.video_codec}: ALOHA stores JPEG (mjpeg) or raw (rawvideo) frames")
         report = ExportReport(self.name, str(out))
+        episodes = self.prepare(episodes, options, report)
         with staged_output(out) as stage:
             for ep in episodes:
                 plan = _plan(ep, report)

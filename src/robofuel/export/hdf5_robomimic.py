@@ -220,6 +220,7 @@ class RobomimicExporter(Exporter):
         """Write ``episodes`` (in order) as the demos of ``<out>/demo.hdf5``."""
         h5py = require("h5py", "hdf5")
         report = ExportReport(self.name, str(out))
+        episodes = self.prepare(episodes, options, report)
         with staged_output(out) as stage, h5py.File(stage / FILE_NAME, "w") as h:
             file = _File(h, options, report)
             for ep in episodes:

@@ -339,7 +339,6 @@ def write_meta(ds: _Dataset) -> None:
 class LeRobotExporter(Exporter):
     name = "lerobot"
     description = "LeRobot dataset v3.0 (LeRobotDataset): packed parquet and MP4, H.264/HEVC/AV1 packets copied"
-    supports_embodiment = True
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -348,10 +347,7 @@ class LeRobotExporter(Exporter):
         shutil.rmtree(stage, ignore_errors=True)
         report = ExportReport(self.name, str(out))
         ds = _Dataset(stage, options, report)
-        if options.embodiment:
-            from robofuel.export.embodiment import retargeted
-
-            episodes = retargeted(episodes, options.embodiment, report)
+        episodes = self.prepare(episodes, options, report)
         try:
             for ep in episodes:
                 ds.add(ep)

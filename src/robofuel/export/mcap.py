@@ -196,6 +196,7 @@ class McapExporter(Exporter):
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         report = ExportReport(self.name, str(out))
+        episodes = self.prepare(episodes, options, report)
         with staged_output(out) as stage:
             for ep in episodes:
                 plan = _Episode(ep, report)

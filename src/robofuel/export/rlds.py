@@ -252,6 +252,7 @@ class RldsExporter(Exporter):
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         report = ExportReport(self.name, str(out))
+        episodes = self.prepare(episodes, options, report)
         name = dataset_name(out)
         with staged_output(out) as stage:
             root = stage / name / VERSION

@@ -191,6 +191,7 @@ class WebDatasetExporter(Exporter):
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         report = ExportReport(self.name, str(out))
+        episodes = self.prepare(episodes, options, report)
         with staged_output(out) as stage:
             ds = _WebDataset(stage, options, report)
             try:

@@ -196,6 +196,7 @@ class UmiExporter(Exporter):
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         report = ExportReport(self.name, str(out))
+        episodes = self.prepare(episodes, options, report)
         with staged_output(out) as stage:
             buffer = _Buffer(stage / STORE, options, report)
             for ep in episodes:

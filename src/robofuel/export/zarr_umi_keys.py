@@ -4,9 +4,9 @@ values at the export frames.
 Per robot ``k`` (the k-th stream of each role, in the episode's stream order):
 
 - ``robot<k>_eef_pos`` (N, 3) m and ``robot<k>_eef_rot_axis_angle`` (N, 3) rad: an end-effector pose stream (role
-  ``ee_pose``, else ``pose``) with a quaternion (``quaternion_order`` set) and a ``<prefix>.x/.y/.z`` position,
-  both in the stream's ``frame``; the quaternion, slerped at the frame times, becomes an axis-angle vector
-  (rotation angle times unit axis, angle in [0, pi]);
+  ``ee_pose``, else ``pose``) with a quaternion (``quaternion_order`` set) and a ``<prefix>.x/.y/.z`` (or canonical
+  ``x y z``) position, both in the stream's ``frame``; the quaternion, slerped at the frame times, becomes an
+  axis-angle vector (rotation angle times unit axis, angle in [0, pi]);
 - ``robot<k>_gripper_width`` (N, 1) m: a ``gripper_width`` stream as it is, or a ``gripper_joint`` stream's finger
   positions summed (a parallel gripper, each finger's travel from the centre); its other columns are counted as
   omitted;
@@ -65,11 +65,14 @@ def _pose_keys(stream: Stream, k: int) -> list[Key] | None:
         return None
     order = stream.quaternion_order
     quat = tuple(groups[0][order.index(a)] for a in "xyzw")
-    prefix = stream.columns[quat[0]][:-2]
     for col in stream.columns:
-        pos = col[:-2] if col.endswith(".x") else None
-        if pos is not None and pos != prefix and all(f"{pos}.{a}" in stream.columns for a in "yz"):
-            where = tuple(stream.columns.index(f"{pos}.{a}") for a in "xyz")
+        pos = col[:-1] if col.endswith(".x") or col == "x" else None  # "<prefix>.x" or the canonical bare "x"
+        if (
+            pos is not None
+            and quat[0] != stream.columns.index(col)
+            and all(f"{pos}{a}" in stream.columns for a in "yz")
+        ):
+            where = tuple(stream.columns.index(f"{pos}{a}") for a in "xyz")
             return [
                 Key(f"robot{k}_eef_pos", "numeric", stream.name, where, names=("x", "y", "z")),
                 Key(f"robot{k}_eef_rot_axis_angle", "numeric", stream.name, quat, "axis_angle", ("rx", "ry", "rz")),

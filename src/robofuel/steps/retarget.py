@@ -1,8 +1,9 @@
 """Step ``retarget``: the episode's motion on another embodiment, as new streams beside the raw ones.
 
 Config: ``to`` (target embodiment id, required), ``from`` (source id; default the episode's ``embodiment``),
-``scale`` and ``offset`` (m, x y z; the workspace alignment, default chosen), ``collisions`` (check self-collisions),
-``orientation`` (hand to arm: ``relative`` or ``absolute``), ``anchor`` (hand to hand: ``finger``, the default, or ``palm``).
+``scale`` and ``offset`` (m, x y z; the workspace alignment, default chosen), ``collisions`` (avoid and check
+self-collisions), ``orientation`` (hand to arm: ``relative`` or ``absolute``), ``anchor`` (hand to hand: ``finger``,
+the default, or ``palm``).
 See :mod:`robofuel.embodiment.auto` for the method per kind and the streams written
 (``retarget.<to>.joint_states``, role ``joint_position``, and for arms ``retarget.<to>.ee_pose.<arm>``,
 ``retarget.<to>.ee_pose_relative.<arm>``, ``retarget.<to>.gripper_aperture.<arm>``). Raw streams are untouched.
