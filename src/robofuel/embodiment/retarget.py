@@ -61,11 +61,16 @@ def reachable(ik: IkResult) -> BoolArray:
     return ok
 
 
-def _score(kin: ArmKinematics, poses: F64, alignment: Alignment) -> float:
+def _score(kin: ArmKinematics, poses: F64, alignment: Alignment) -> tuple[float, float]:
+    """(fraction of probe frames reached, median joint-limit margin over them): the margin of a frame is its joint
+    nearest a limit, as a fraction of that joint's half range (1 at mid-range, 0 at a limit; unbounded joints 1)."""
     idx = np.unique(np.linspace(0, len(poses) - 1, min(_PROBES, len(poses))).round().astype(int))
     targets = alignment.apply(poses)[idx]
     ik = solve_trajectory(kin, targets, np.zeros(len(idx)), opts=IkOptions(iters=100, velocity_limits=False))
-    return float(np.mean(reachable(ik)))
+    half = (kin.upper - kin.lower) / 2
+    with np.errstate(invalid="ignore"):
+        room = np.where(np.isfinite(half), 1 - np.abs(ik.theta - (kin.upper + kin.lower) / 2) / half, 1.0)
+    return float(np.mean(reachable(ik))), float(np.median(np.min(room, axis=1)))
 
 
 def candidate_offsets(kin: ArmKinematics, poses: F64, scale: float) -> list[tuple[float, float, float]]:
@@ -78,15 +83,17 @@ def candidate_offsets(kin: ArmKinematics, poses: F64, scale: float) -> list[tupl
 
 
 def auto_alignment(kin: ArmKinematics, poses: F64, scale: float = 1.0) -> Alignment:
-    """The first candidate placement reaching every probe frame, else the one reaching the most."""
-    best, best_score = Alignment(scale=scale, auto=True), -1.0
+    """No offset when that reaches every probe frame (the recorded placement is kept); else, of the candidates,
+    the one reaching the most probe frames, ties broken by the joint-limit margin (a path near a limit leaves the
+    velocity-limited IK no room)."""
+    best, best_key = Alignment(scale=scale, auto=True), (-1.0, -1.0)
     for offset in candidate_offsets(kin, poses, scale):
         candidate = Alignment(offset, scale, auto=True)
-        score = _score(kin, poses, candidate)
-        if score > best_score:
-            best, best_score = candidate, score
-        if score >= 1.0:
-            break
+        key = _score(kin, poses, candidate)
+        if not any(offset) and key[0] >= 1.0:
+            return candidate
+        if key > best_key:
+            best, best_key = candidate, key
     return best
 
 
