@@ -23,7 +23,8 @@ from bench_retarget import mujoco_model
 from robofuel.embodiment import Registry
 from robofuel.embodiment.dexhand import FingertipOptions, HandKinematics, hand_kinematics, solve_fingertips
 from robofuel.embodiment.hand import hand_track, smooth
-from robofuel.embodiment.hand_dex import SMOOTH_S, fingertip_targets
+from robofuel.embodiment.hand_dex import SMOOTH_S
+from robofuel.embodiment.hand_targets import fingertip_targets
 from robofuel.standard import EpisodeData
 
 TARGET, MAX_ITERS = "allegro_hand_right", 30

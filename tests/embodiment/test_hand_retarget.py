@@ -136,7 +136,8 @@ def test_hand_to_allegro_palm_anchor_leaves_the_ring_finger_out_of_reach(wearabl
 def test_allegro_fingers_through_each_other_count_as_collisions(wearable_episodes: list[EpisodeData]) -> None:
     """The thumb touching the index finger is the grasp where the targets pinch, and a collision where they do
     not."""
-    from robofuel.embodiment.hand_dex import _collisions, pinch_weights
+    from robofuel.embodiment.hand_dex import _collisions
+    from robofuel.embodiment.hand_targets import pinch_weights
 
     registry = Registry()
     kin = hand_kinematics(registry.get("allegro_hand_right"))
