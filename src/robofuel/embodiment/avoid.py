@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from robofuel.embodiment.collision import self_collision_checker
+from robofuel.embodiment.collision import self_collision_checker, shared_checker
 from robofuel.embodiment.model import F64, ArmKinematics
 from robofuel.errors import InputError
 
@@ -66,12 +66,13 @@ class Avoidance:
     def __init__(
         self, kin: ArmKinematics, margin_m: float = DEFAULT_MARGIN_M, influence_m: float = DEFAULT_INFLUENCE_M
     ) -> None:
-        checker, note = self_collision_checker(kin)
-        if checker is None:
+        mesh, note = shared_checker(kin)
+        hulls, _ = self_collision_checker(kin)  # a geometry of its own: its meshes become hulls below
+        if mesh is None or hulls is None:
             raise InputError(f"{kin.embodiment.id}: no collision avoidance, {note}")
-        self.mesh = self_collision_checker(kin)[0] or checker  # the exact meshes, to tell whether to act
-        _convex(checker.geom)
-        self.kin, self.geom, self.margin_m, self.influence_m = kin, checker.geom, margin_m, influence_m
+        self.mesh = mesh  # the exact meshes, to tell whether to act
+        _convex(hulls.geom)
+        self.kin, self.geom, self.margin_m, self.influence_m = kin, hulls.geom, margin_m, influence_m
         self.geom_data = self.geom.createData()
         self.columns = [s.idx_v for s in kin.slots]
 

@@ -10,6 +10,7 @@ with the reason. Works for an arm (:class:`~robofuel.embodiment.model.ArmKinemat
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Protocol
 
 import numpy as np
@@ -49,15 +50,19 @@ class SelfCollision:
             )
         )
 
-    def touching(self, theta: F64) -> list[tuple[str, str]]:
-        """The frame names (links, or tip frames) of every tested pair in contact at joint values ``theta`` (n,)."""
+    def contacts(self, theta: F64) -> list[Any]:
+        """The tested collision pairs (pinocchio ``CollisionPair``) in contact at joint values ``theta`` (n,)."""
         kin, geom = self.kin, self.geom
         kin.pin.computeCollisions(kin.model, kin.data, geom, self.geom_data, kin.config(theta), False)
-        objects, frames = geom.geometryObjects, kin.model.frames
+        results = self.geom_data.collisionResults
+        return [pair for k, pair in enumerate(geom.collisionPairs) if results[k].isCollision()]
+
+    def touching(self, theta: F64) -> list[tuple[str, str]]:
+        """The frame names (links, or tip frames) of every tested pair in contact at joint values ``theta`` (n,)."""
+        objects, frames = self.geom.geometryObjects, self.kin.model.frames
         return [
             (frames[objects[pair.first].parentFrame].name, frames[objects[pair.second].parentFrame].name)
-            for k, pair in enumerate(geom.collisionPairs)
-            if self.geom_data.collisionResults[k].isCollision()
+            for pair in self.contacts(theta)
         ]
 
     def count(self, theta: F64, stride: int = 1) -> tuple[int, int]:
@@ -89,11 +94,7 @@ def _remove_pairs(pin: Any, kin: Kinematics, geom: Any) -> None:
 def _remove_touching(checker: SelfCollision, rest: F64) -> int:
     """Drop the pairs in contact at joint values ``rest`` from the checker's geometry (build a new checker on it
     afterwards); how many were dropped."""
-    checker.kin.pin.computeCollisions(
-        checker.kin.model, checker.kin.data, checker.geom, checker.geom_data, checker.kin.config(rest), False
-    )
-    results = checker.geom_data.collisionResults
-    touching = [pair for k, pair in enumerate(checker.geom.collisionPairs) if results[k].isCollision()]
+    touching = checker.contacts(rest)
     for pair in touching:
         checker.geom.removeCollisionPair(pair)
     return len(touching)
@@ -113,9 +114,18 @@ def self_collision_checker(kin: Kinematics, rest: F64 | None = None) -> tuple[Se
         return None, "self-collision not checked: the model has no collision geometry"
     geom.addAllCollisionPairs()
     _remove_pairs(pin, kin, geom)
-    how = ["SRDF-disabled" if kin.embodiment.srdf_path() else "", "adjacent pairs skipped"]
+    how = "SRDF-disabled and adjacent pairs skipped" if kin.embodiment.srdf_path() else "adjacent pairs skipped"
     if rest is not None and (dropped := _remove_touching(SelfCollision(kin, geom), rest)):
-        how.append(f"{dropped} pair(s) already touching at rest skipped")
-    checker = SelfCollision(kin, geom)
-    text = ", ".join(h for h in how if h).replace("SRDF-disabled, adjacent", "SRDF-disabled and adjacent")
-    return checker, f"self-collision checked on {len(geom.collisionPairs)} link pairs ({text})"
+        how += f", {dropped} pair(s) already touching at rest skipped"
+    return SelfCollision(kin, geom), f"self-collision checked on {len(geom.collisionPairs)} link pairs ({how})"
+
+
+_BUILT: weakref.WeakKeyDictionary[Any, tuple[SelfCollision | None, str]] = weakref.WeakKeyDictionary()
+
+
+def shared_checker(kin: Kinematics) -> tuple[SelfCollision | None, str]:
+    """:func:`self_collision_checker` of ``kin`` (no rest pose), built once per kinematics object and process:
+    the feasibility report and the IK's avoidance test the same meshes."""
+    if kin not in _BUILT:
+        _BUILT[kin] = self_collision_checker(kin)
+    return _BUILT[kin]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.embodiment.ik import dls_step, velocity_bounds
 from robofuel.embodiment.model import F64, pinocchio, rpy_to_matrix
 from robofuel.embodiment.registry import Embodiment, HandSpec, builtins
 from robofuel.errors import InputError
@@ -138,14 +139,6 @@ def hand_kinematics(embodiment: Embodiment) -> HandKinematics:
     return HandKinematics(embodiment)
 
 
-def _dls_step(jac: F64, err: F64, lam: float, secondary: F64) -> F64:
-    """Damped least-squares joint step (n,) for the task error ``err`` (m) through ``jac`` (m/rad), plus the
-    ``secondary`` step (n, rad) projected onto the task's null space (it moves no fingertip, to first order)."""
-    inv = jac.T @ np.linalg.inv(jac @ jac.T + lam * np.eye(len(err)))
-    step: F64 = inv @ err + secondary - inv @ (jac @ secondary)
-    return step
-
-
 def solve_frame(
     kin: HandKinematics, target: F64, theta0: F64, bounds: tuple[F64, F64], opts: FingertipOptions, iters: int
 ) -> tuple[F64, int]:
@@ -160,21 +153,15 @@ def solve_frame(
         if np.max(np.linalg.norm(err.reshape(-1, 3), axis=1)) < opts.tol_m:
             return theta, it
         lam = opts.damping + 1e-2 * float(err @ err)
-        step = _dls_step(jac, err, lam, opts.posture_gain * (posture - theta))
+        step = dls_step(jac, err, lam, opts.posture_gain * (posture - theta))
         blocked = ((theta <= lower) & (step < 0)) | ((theta >= upper) & (step > 0))
         if blocked.any():  # joints pinned at a bound: let the free ones take up the motion instead
-            step = _dls_step(np.where(blocked, 0.0, jac), err, lam, np.zeros_like(theta))
+            step = dls_step(np.where(blocked, 0.0, jac), err, lam, np.zeros_like(theta))
         new = np.clip(theta + step, lower, upper)
         if np.max(np.abs(new - theta)) < opts.min_step_rad:
             return new, it + 1
         theta = new
     return theta, iters
-
-
-def _bounds(kin: HandKinematics, prev: F64 | None, dt: float) -> tuple[F64, F64]:
-    if prev is None or dt <= 0:
-        return kin.lower, kin.upper
-    return np.maximum(kin.lower, prev - kin.velocity * dt), np.minimum(kin.upper, prev + kin.velocity * dt)
 
 
 def solve_fingertips(
@@ -189,7 +176,8 @@ def solve_fingertips(
     total = 0
     for i in range(n):
         prev = theta[i - 1] if i else None
-        bounds = _bounds(kin, prev, float(times_s[i] - times_s[i - 1]) if i else 0.0)
+        dt = float(times_s[i] - times_s[i - 1]) if i else 0.0
+        bounds = velocity_bounds(kin.lower, kin.upper, kin.velocity, prev, dt)
         seed = start if prev is None else prev
         theta[i], it = solve_frame(kin, targets[i], seed, bounds, opts, opts.iters if i else opts.first_iters)
         total += it

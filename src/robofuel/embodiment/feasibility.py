@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from robofuel.embodiment.collision import self_collision_checker
+from robofuel.embodiment.collision import shared_checker
 from robofuel.embodiment.fk import ee_trajectory, gripper_aperture
 from robofuel.embodiment.ik import BoolArray, IkOptions, pose_error
 from robofuel.embodiment.model import F64, ArmKinematics, arm_kinematics
@@ -76,7 +76,15 @@ def fk_errors(kin: ArmKinematics, result: RetargetResult) -> tuple[F64, F64]:
     return np.linalg.norm(errs[:, :3], axis=1) * 1e3, np.rad2deg(np.linalg.norm(errs[:, 3:], axis=1))
 
 
-def limit_violations(kin: ArmKinematics, theta: F64, times_s: F64) -> tuple[int, int]:
+class JointLimits(Protocol):
+    """Joint position (rad or m) and velocity (per s) limits, one value per joint: an arm's or a hand's."""
+
+    lower: F64
+    upper: F64
+    velocity: F64
+
+
+def limit_violations(kin: JointLimits, theta: F64, times_s: F64) -> tuple[int, int]:
     """Frames outside the joint position limits, and frames moving faster than the velocity limits (1e-6 slack)."""
     outside = np.any((theta < kin.lower - 1e-6) | (theta > kin.upper + 1e-6), axis=1)
     dt = np.diff(times_s)
@@ -102,7 +110,7 @@ def verdict(reach: float, limits: int, collisions: int | None) -> tuple[str, lis
 def _collisions(kin: ArmKinematics, theta: F64, check: bool) -> tuple[int | None, int, str]:
     if not check:
         return None, 0, "self-collision not checked (disabled)"
-    checker, note = self_collision_checker(kin)
+    checker, note = shared_checker(kin)
     if checker is None:
         return None, 0, note
     hits, checked = checker.count(theta, max(1, len(theta) // MAX_COLLISION_CHECKS))

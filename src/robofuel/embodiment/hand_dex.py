@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from robofuel.embodiment.collision import self_collision_checker
 from robofuel.embodiment.dexhand import (
@@ -19,7 +20,7 @@ from robofuel.embodiment.dexhand import (
     hand_kinematics,
     solve_fingertips,
 )
-from robofuel.embodiment.feasibility import MAX_COLLISION_CHECKS, PARTIAL_REACH, verdict
+from robofuel.embodiment.feasibility import MAX_COLLISION_CHECKS, PARTIAL_REACH, limit_violations, verdict
 from robofuel.embodiment.hand import I64, hand_track, smooth
 from robofuel.embodiment.hand_targets import PINCH_HOLD_M, fingertip_targets
 from robofuel.embodiment.model import F64
@@ -81,22 +82,25 @@ def _finger_stats(err_mm: F64) -> dict[str, float]:
     }
 
 
-def _velocity_violations(kin: HandKinematics, theta: F64, times_s: F64) -> int:
-    dt = np.diff(times_s)
-    speed = np.abs(np.diff(theta, axis=0)) / np.where(dt > 0, dt, np.inf)[:, None]
-    return int(np.any(speed > kin.velocity * (1 + 1e-6), axis=1).sum())
+def _pinching(kin: HandKinematics, targets: F64, scale: float) -> npt.NDArray[np.bool_]:
+    """(N, F) whether each finger's target is within the scaled :data:`PINCH_HOLD_M` of the thumb's target (the
+    thumb's own column, and every column of a hand without a thumb, False)."""
+    if "thumb" not in kin.fingers:
+        return np.zeros(targets.shape[:2], dtype=bool)
+    t = kin.fingers.index("thumb")
+    near: npt.NDArray[np.bool_] = np.linalg.norm(targets - targets[:, t : t + 1], axis=2) <= scale * PINCH_HOLD_M
+    near[:, t] = False
+    return near
 
 
 def _contact_gaps(kin: HandKinematics, targets: F64, tips: F64, scale: float) -> tuple[int, dict[str, float]]:
     """Thumb-to-fingertip contacts in the targets (count of (frame, finger) pairs) and the robot's gap error there."""
-    if "thumb" not in kin.fingers or not len(targets):
-        return 0, {}
-    t = kin.fingers.index("thumb")
-    want = np.linalg.norm(np.delete(targets, t, axis=1) - targets[:, t : t + 1], axis=2)
-    got = np.linalg.norm(np.delete(tips, t, axis=1) - tips[:, t : t + 1], axis=2)
-    touching = want <= scale * PINCH_HOLD_M
+    touching = _pinching(kin, targets, scale)
     if not touching.any():
         return 0, {}
+    t = kin.fingers.index("thumb")
+    want = np.linalg.norm(targets - targets[:, t : t + 1], axis=2)
+    got = np.linalg.norm(tips - tips[:, t : t + 1], axis=2)
     return int(touching.sum()), _finger_stats(np.abs(got - want)[touching] * 1e3)
 
 
@@ -121,17 +125,14 @@ def _collisions(kin: HandKinematics, theta: F64, targets: F64, scale: float) -> 
     if checker is None:
         return None, 0, note
     finger = _finger_of_frames(kin)
-    t = kin.fingers.index("thumb") if "thumb" in kin.fingers else -1
-    gaps = np.linalg.norm(targets - targets[:, t : t + 1], axis=2) if t >= 0 else np.full(targets.shape[:2], np.inf)
+    pinching = _pinching(kin, targets, scale)
     rows = np.arange(0, len(theta), max(1, len(theta) // MAX_COLLISION_CHECKS))
     hits = 0
     for i in rows:
         for a, b in checker.touching(theta[i]):
             pair = {finger.get(a, "palm"), finger.get(b, "palm")}
             other = next(iter(pair - {"thumb"}), "")
-            pinch = (
-                "thumb" in pair and other in kin.fingers and gaps[i, kin.fingers.index(other)] <= scale * PINCH_HOLD_M
-            )
+            pinch = "thumb" in pair and other in kin.fingers and bool(pinching[i, kin.fingers.index(other)])
             if not pinch:
                 hits += 1
                 break
@@ -157,9 +158,7 @@ def assess_hand(
     ok = np.all(err_mm <= REACH_TIP_M * 1e3, axis=1)
     reach = float(np.mean(ok)) if len(ok) else 0.0
     contacts, gap_err = _contact_gaps(kin, targets, solution.tips, scale)
-    theta = solution.theta
-    outside = int(np.any((theta < kin.lower - 1e-6) | (theta > kin.upper + 1e-6), axis=1).sum())
-    fast = _velocity_violations(kin, theta, times_s)
+    outside, fast = limit_violations(kin, solution.theta, times_s)
     hits, checked, note = _collisions(kin, solution.theta, targets, scale) if check_collisions else (None, 0, "")
     word, reasons = verdict(reach, outside + fast, hits)
     reasons = [r.replace(">1 mm or >1 deg", f"a fingertip >{REACH_TIP_M * 1e3:.0f} mm") for r in reasons]

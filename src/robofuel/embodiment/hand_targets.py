@@ -28,10 +28,6 @@ PINCH_FREE_M = 0.05
 EXTENDED = 0.9  # a finger counts as extended when knuckle-to-tip is at least this fraction of its length
 
 
-def _human_knuckle(finger: str) -> int:
-    return KP["thumb_cmc" if finger == "thumb" else f"{finger}_mcp"]
-
-
 def _palm_local(points: F64, rot: F64, idx: list[int], base: F64) -> F64:
     """(N, len(idx), 3) keypoints ``idx`` relative to ``base`` (N, 3) or (N, len(idx), 3), in human palm axes."""
     rel = points[:, idx] - (base[:, None, :] if base.ndim == 2 else base)
@@ -110,9 +106,10 @@ def fingertip_targets(points: F64, kin: HandKinematics, anchor: str = "finger") 
     if anchor == "palm":
         targets: F64 = centre_r + scale * _palm_local(points, rot, tips, centre_h) @ kin.palm_rotation.T
         return targets, scale
-    own = np.array([centre_r if f == "thumb" else kin.frame_positions(zero, [kin.spec.knuckles[f]])[0]
-                    for f in kin.fingers])  # fmt: skip
-    base_h = np.stack([centre_h if f == "thumb" else points[:, _human_knuckle(f)] for f in kin.fingers], axis=1)
+    own = kin.frame_positions(zero, [kin.spec.knuckles[f] for f in kin.fingers])  # robot knuckles; thumb: the centre
+    base_h = np.stack([centre_h if f == "thumb" else points[:, KP[f"{f}_mcp"]] for f in kin.fingers], axis=1)
+    if "thumb" in kin.fingers:
+        own[kin.fingers.index("thumb")] = centre_r
     local = _palm_local(points, rot, tips, base_h)
     rest = kin.frame_positions(zero, [kin.spec.fingertips[f] for f in kin.fingers]) - own
     for i, f in enumerate(kin.fingers):

@@ -101,8 +101,8 @@ def solve_frame(
         jw, ew = jac * weight[:, None], err * weight
         step = _dls_step(kin, theta, jw, ew, opts)
         if watch is not None:
-            active = watch.distance_m + watch.jacobian @ step < avoid.margin_m if avoid else None
-            if active is not None and active.any():  # hold the pairs this step would push inside the margin
+            active = watch.jacobian @ step < watch.wanted_m  # d + J step < margin: hold the pairs it would push in
+            if active.any():
                 acted = True
                 jw = np.vstack([jw, opts.avoid_weight * watch.jacobian[active]])
                 ew = np.concatenate([ew, opts.avoid_weight * watch.wanted_m[active]])
@@ -111,21 +111,28 @@ def solve_frame(
     return theta, pose_error(kin.pose(theta), target), iters, acted
 
 
-def _dls_step(kin: ArmKinematics, theta: F64, jw: F64, ew: F64, opts: IkOptions) -> F64:
-    """Damped least-squares step (n,) for the weighted task rows ``jw`` / errors ``ew``, plus the drift towards
-    home in their null space."""
-    lam = opts.damping + 1e-3 * float(ew[:6] @ ew[:6])  # Levenberg-Marquardt: damp more when far from the target
-    pinv = jw.T @ np.linalg.inv(jw @ jw.T + lam * np.eye(len(ew)))
-    posture = opts.posture_gain * (kin.home - theta)
-    step: F64 = pinv @ ew + posture - pinv @ (jw @ posture)
+def dls_step(jac: F64, err: F64, lam: float, secondary: F64) -> F64:
+    """Damped least-squares joint step (n,) for the task error ``err`` through ``jac`` (rows in the task's units per
+    rad or m; ``lam`` the damping), plus the ``secondary`` step (n,) projected onto the task's null space (it moves
+    no task coordinate, to first order)."""
+    inv = jac.T @ np.linalg.inv(jac @ jac.T + lam * np.eye(len(err)))
+    step: F64 = inv @ err + secondary - inv @ (jac @ secondary)
     return step
 
 
-def _bounds(kin: ArmKinematics, prev: F64 | None, dt: float, opts: IkOptions) -> tuple[F64, F64]:
-    lo, hi = kin.lower.copy(), kin.upper.copy()
-    if prev is not None and opts.velocity_limits and dt > 0:
-        lo, hi = np.maximum(lo, prev - kin.velocity * dt), np.minimum(hi, prev + kin.velocity * dt)
-    return lo, hi
+def _dls_step(kin: ArmKinematics, theta: F64, jw: F64, ew: F64, opts: IkOptions) -> F64:
+    """:func:`dls_step` for the weighted task rows ``jw`` / errors ``ew``, with Levenberg-Marquardt damping (more
+    when far from the pose target) and the drift towards home as the secondary step."""
+    lam = opts.damping + 1e-3 * float(ew[:6] @ ew[:6])
+    return dls_step(jw, ew, lam, opts.posture_gain * (kin.home - theta))
+
+
+def velocity_bounds(lower: F64, upper: F64, velocity: F64, prev: F64 | None, dt: float) -> tuple[F64, F64]:
+    """Joint bounds for a frame ``dt`` s after the joint values ``prev``: the position limits, narrowed to
+    ``|theta - prev| <= velocity dt``; the position limits alone for a first frame (``prev`` None or ``dt <= 0``)."""
+    if prev is None or dt <= 0:
+        return lower, upper
+    return np.maximum(lower, prev - velocity * dt), np.minimum(upper, prev + velocity * dt)
 
 
 def solve_trajectory(
@@ -150,7 +157,7 @@ def solve_trajectory(
     start = kin.home if theta0 is None else np.asarray(theta0, dtype=np.float64)
     for i in range(n):
         dt = float(times_s[i] - times_s[i - 1]) if i else 0.0
-        lo, hi = _bounds(kin, prev, dt, opts)
+        lo, hi = velocity_bounds(kin.lower, kin.upper, kin.velocity, prev if opts.velocity_limits else None, dt)
         seed = start if prev is None else prev
         iters = opts.iters if i else opts.first_iters
         theta[i], errs[i], it, _ = solve_frame(kin, targets[i], seed, (lo, hi), opts, iters)
