@@ -41,3 +41,11 @@ class MissingExtra(RobofuelError):
 
 class ValidationFailed(RobofuelError):
     """An episode or folder does not conform to the robofuel data standard."""
+
+
+class StorageError(InputError):
+    """A place robofuel must write cannot take it: a read-only lake, a full disk, a folder without permission.
+
+    The message names the place, what happened and what to do; the CLI exits with code 2. Whatever the failed
+    command had half-written is removed before this is raised.
+    """

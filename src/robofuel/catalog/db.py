@@ -3,12 +3,22 @@
 SQLite inside the lake by default; PostgreSQL (``postgresql+psycopg://...``) for a catalog shared by many machines.
 A row in ``episodes`` is what makes an episode visible; its metadata JSON in the lake stays the full record, the
 columns here are what queries filter and group on.
+
+Opening is safe when several commands start together on a new lake: the tables are created with ``IF NOT EXISTS``,
+SQLite waits for a lock (busy timeout set when the connection opens) and the schema setup retries while the file is
+locked. A SQLite catalog this process cannot write is opened read-only (``mode=ro``, no schema, no WAL switch):
+queries work and every write raises :class:`~robofuel.errors.StorageError`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import os
+import sqlite3
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +27,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from robofuel._lazy import require
+from robofuel.errors import StorageError
 from robofuel.standard import Episode
+from robofuel.storage import writable
+
+#: Seconds a SQLite connection waits for another process's lock before "database is locked".
+BUSY_TIMEOUT_S = 30.0
 
 metadata = sa.MetaData()
 
@@ -151,20 +166,65 @@ def episode_row(meta: Episode) -> dict[str, Any]:
     }
 
 
-class Catalog:
-    """The catalog behind a SQLAlchemy URL; tables are created on first use."""
+def sqlite_file(url: str) -> str | None:
+    """The database file of a ``sqlite:///`` URL; None for other URLs and in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return str(parsed.database)
 
-    def __init__(self, url: str) -> None:
+
+def _sqlite_read_only(path: str) -> bool:
+    """An existing SQLite file this process cannot change (the file or, for its journal, its folder)."""
+    return os.path.exists(path) and not (writable(path) and writable(os.path.dirname(os.path.abspath(path))))
+
+
+class Catalog:
+    """The catalog behind a SQLAlchemy URL; tables are created on first use.
+
+    ``read_only`` (default: a SQLite file this process cannot write) opens it for queries only.
+    """
+
+    def __init__(self, url: str, read_only: bool | None = None) -> None:
         if url.startswith("postgresql"):
             require("psycopg", "postgres")
         self.url = url
-        self.engine: Engine = sa.create_engine(url, future=True)
-        if url.startswith("sqlite"):
+        self.where = sa.engine.make_url(url).render_as_string(hide_password=True)
+        file = sqlite_file(url)
+        self.read_only = bool(file and _sqlite_read_only(file)) if read_only is None else read_only
+        if file and self.read_only:
+            self.engine: Engine = sa.create_engine(url, creator=lambda: _sqlite_connect_read_only(file))
+        elif url.startswith("sqlite"):
+            self.engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        else:
+            self.engine = sa.create_engine(url)
+        if not self.read_only:
+            _retry_locked(lambda: _create_schema(self.engine))
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """One write transaction; refused on a read-only catalog, a full disk becomes a StorageError."""
+        if self.read_only:
+            raise StorageError(
+                f"{self.where}: the catalog is read-only for this user (another user's lake or a read-only mount); "
+                "reading commands (ls, show, stats, validate, export) work: ask its owner for write access or "
+                "work on a copy"
+            )
+        try:
+            with self.engine.begin() as c:
+                yield c
+        except sa.exc.OperationalError as exc:
+            text = str(exc.orig)
+            if "readonly" in text or "read-only" in text or "disk is full" in text:
+                raise StorageError(
+                    f"{self.where}: the catalog cannot be written ({text}); nothing of this change was kept: "
+                    "free space or fix the permissions, then run the command again"
+                ) from exc
+            raise
 
     # -- recordings and episodes ---------------------------------------------------------------------------------
 
@@ -174,7 +234,7 @@ class Catalog:
 
     def commit_recording(self, row: dict[str, Any], metas: Sequence[Episode]) -> None:
         """Make a recording and its episodes visible, in one transaction (replacing a previous attempt)."""
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(sa.delete(episodes).where(episodes.c.recording == row["sha256"]))
             c.execute(sa.delete(recordings).where(recordings.c.sha256 == row["sha256"]))
             c.execute(sa.delete(quarantine).where(quarantine.c.key == row["sha256"]))
@@ -184,7 +244,7 @@ class Catalog:
 
     def update_episodes(self, metas: Iterable[Episode]) -> None:
         """Refresh the catalog columns of episodes whose metadata changed."""
-        with self.engine.begin() as c:
+        with self._writing() as c:
             for meta in metas:
                 values = episode_row(meta)
                 c.execute(sa.update(episodes).where(episodes.c.id == meta.id).values(**values))
@@ -267,7 +327,7 @@ class Catalog:
 
     def record_step(self, key: StepKey, report: dict[str, Any]) -> None:
         """Mark a step finished on an episode, with its report (replacing an earlier record of the same key)."""
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(sa.delete(step_runs).where(self._step_match(key)))
             c.execute(
                 sa.insert(step_runs).values(**key.__dict__, report=json.dumps(report, default=str), finished_at=now())
@@ -276,7 +336,7 @@ class Catalog:
     # -- quarantine ----------------------------------------------------------------------------------------------
 
     def add_quarantine(self, key: str, path: str, code: str, message: str) -> None:
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(sa.delete(quarantine).where(quarantine.c.key == key))
             c.execute(sa.insert(quarantine).values(key=key, path=path, code=code, message=message, at=now()))
 
@@ -285,10 +345,48 @@ class Catalog:
             return [dict(r._mapping) for r in c.execute(sa.select(quarantine).order_by(quarantine.c.path))]
 
 
+def _retry_locked(action: Any, attempts: int = 8) -> Any:
+    """Run ``action()``, again after a growing pause while SQLite says the database is locked or busy (two
+    commands creating the same new catalog); other errors, and the last attempt's, propagate."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except (sa.exc.OperationalError, sqlite3.OperationalError) as exc:
+            if attempt == attempts - 1 or ("locked" not in str(exc) and "busy" not in str(exc)):
+                raise
+            time.sleep(0.05 * 2**attempt)
+
+
+def _create_schema(engine: Engine) -> None:
+    """Create the missing tables and indexes; ``IF NOT EXISTS`` makes two processes doing it at once harmless."""
+    with engine.begin() as c:
+        for table in metadata.sorted_tables:
+            c.execute(sa.schema.CreateTable(table, if_not_exists=True))
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                c.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """Per connection: WAL (once per file, retried while another process holds the lock), relaxed fsync, and
+    case-sensitive LIKE (prefix matches on ids). The busy timeout was set when the connection opened."""
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        _retry_locked(lambda: cur.execute("PRAGMA journal_mode=WAL").fetchall())
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA case_sensitive_like=ON")
     cur.close()
+
+
+def _sqlite_connect_read_only(path: str) -> sqlite3.Connection:
+    """A query-only connection: ``mode=ro`` (sees another process's live writes through the WAL index); where SQLite
+    cannot open that (a WAL file in a folder this user cannot write, and no ``-shm`` to share, so no process has
+    the file open for writing) ``immutable=1``. Never creates or changes a file."""
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}"
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    conn.execute("PRAGMA case_sensitive_like=ON")
+    return conn

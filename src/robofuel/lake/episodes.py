@@ -121,6 +121,7 @@ def write_episode(lake: Lake, data: EpisodeData) -> Episode:
     """Stage every stream and the metadata, then move the folder into place; return the stored metadata.
 
     The catalog row is not written here: the caller commits it once this returns, which makes the episode visible.
+    On any failure (a full disk: :class:`~robofuel.errors.StorageError`) the staged folder is removed.
     """
     staging = lake.new_staging()
     try:
@@ -130,7 +131,7 @@ def write_episode(lake: Lake, data: EpisodeData) -> Episode:
                 raise ValueError(f"episode {data.meta.id}: stream {stream.name!r} has no payload")
             files = _stream_files(stream, data.payloads[stream.name])
             for rel, blob in files.items():
-                with lake.open(f"{staging}/{rel}", "wb") as f:
+                with lake.writing(f"episode {data.meta.id}"), lake.open(f"{staging}/{rel}", "wb") as f:
                     f.write(blob)
             _hash_entry(digest, stream, {rel: hashlib.sha256(blob).hexdigest() for rel, blob in files.items()})
         meta = data.meta.model_copy(update={"content_hash": digest.hexdigest()})

@@ -14,6 +14,10 @@ Layout (relative to the lake root, a folder or any fsspec URL)::
 An episode becomes visible in two moves: its staged folder is renamed into ``episodes/`` and then its row is
 committed in the catalog. The catalog is the source of truth for what exists: a folder without a row (left by a
 crash between the two moves) is overwritten by the next write of the same id.
+
+A local lake this process cannot write (another user's, a read-only mount) opens read-only: reading works, and every
+write raises :class:`~robofuel.errors.StorageError` saying so. A write that fails half-way (disk full) removes what it
+had written before the error is raised.
 """
 
 from __future__ import annotations
@@ -24,14 +28,16 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from robofuel.errors import InputError
+from robofuel.errors import InputError, StorageError
 from robofuel.standard import Episode
+from robofuel.storage import storage_errors, writable
 
 LAYOUT_VERSION = 1
 MARKER = "robofuel-lake.json"
@@ -76,11 +82,15 @@ class Lake:
         fs, root = fsspec.core.url_to_fs(self.uri)
         self.fs: fsspec.AbstractFileSystem = fs
         self.root: str = root.rstrip("/")
+        #: True when this process cannot write the (local) lake: every write then raises StorageError.
+        self.read_only = False
         if not self.fs.exists(self._p(MARKER)):
             if not create:
                 raise InputError(f"{self.uri}: not a robofuel lake (no {MARKER}); ingest something first")
-            self.fs.makedirs(self.root, exist_ok=True)
+            with storage_errors(f"{self.uri}: cannot create the lake", "choose a folder you can write"):
+                self.fs.makedirs(self.root, exist_ok=True)
             self._write_bytes(MARKER, json.dumps({"robofuel_lake": LAYOUT_VERSION}).encode())
+        self.read_only = self.is_local and not writable(self.root)
 
     @property
     def is_local(self) -> bool:
@@ -105,13 +115,37 @@ class Lake:
             raise InputError(f"{self.uri}: needs a local copy for this operation")
         return Path(self._p(rel))
 
+    def check_writable(self, what: str = "this command") -> None:
+        """Raise :class:`StorageError` if the lake is read-only for this process."""
+        if self.read_only:
+            raise StorageError(
+                f"{self.uri}: the lake is read-only for this user (another user's lake or a read-only mount), and "
+                f"{what} needs to write it; reading commands (ls, show, stats, validate, export) work: ask its "
+                "owner for write access or work on a copy"
+            )
+
+    @contextlib.contextmanager
+    def writing(self, what: str, tmp: str | None = None) -> Iterator[None]:
+        """Guard a write into the lake: refused on a read-only lake; on a storage fault (disk full) ``tmp`` (a
+        lake path) is removed and a :class:`StorageError` naming ``what`` is raised."""
+        self.check_writable(f"writing {what}")
+        try:
+            with storage_errors(f"{self.uri}: writing {what}"):
+                yield
+        except BaseException:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    self.fs.rm(self._p(tmp), recursive=True)
+            raise
+
     def _write_bytes(self, rel: str, data: bytes) -> None:
         """Write ``data`` to ``rel`` atomically: a temporary sibling, then a rename."""
         tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
-        self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
-        with self.fs.open(self._p(tmp), "wb") as f:
-            f.write(data)
-        self.fs.mv(self._p(tmp), self._p(rel))
+        with self.writing(rel, tmp):
+            self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
+            with self.fs.open(self._p(tmp), "wb") as f:
+                f.write(data)
+            self.fs.mv(self._p(tmp), self._p(rel))
 
     def exists(self, rel: str) -> bool:
         return bool(self.fs.exists(self._p(rel)))
@@ -126,9 +160,10 @@ class Lake:
         rel = f"raw/blobs/{sha[:2]}/{sha}{''.join(src.suffixes[-2:])}"
         if not self.exists(rel):
             tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
-            self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
-            self.fs.put_file(str(src), self._p(tmp))
-            self.fs.mv(self._p(tmp), self._p(rel))
+            with self.writing(f"the raw copy of {src}", tmp):
+                self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
+                self.fs.put_file(str(src), self._p(tmp))
+                self.fs.mv(self._p(tmp), self._p(rel))
         return rel
 
     def put_raw(self, src: Path, sha: str | None = None) -> str:
@@ -153,16 +188,18 @@ class Lake:
     def new_staging(self) -> str:
         """A fresh staging folder (lake-relative path) for writing one episode."""
         rel = f"staging/{uuid.uuid4().hex}"
-        self.fs.makedirs(self._p(rel + "/streams"), exist_ok=True)
+        with self.writing("an episode", rel):
+            self.fs.makedirs(self._p(rel + "/streams"), exist_ok=True)
         return rel
 
     def commit_staging(self, staging: str, episode_id: str) -> str:
         """Move a staged episode into place, replacing an uncommitted leftover of the same id."""
         final = self.episode_dir(episode_id)
-        if self.exists(final):
-            self.fs.rm(self._p(final), recursive=True)
-        self.fs.makedirs(self._p(final).rsplit("/", 1)[0], exist_ok=True)
-        self.fs.mv(self._p(staging), self._p(final), recursive=True)
+        with self.writing(f"episode {episode_id}"):
+            if self.exists(final):
+                self.fs.rm(self._p(final), recursive=True)
+            self.fs.makedirs(self._p(final).rsplit("/", 1)[0], exist_ok=True)
+            self.fs.mv(self._p(staging), self._p(final), recursive=True)
         return final
 
     def discard_staging(self, staging: str) -> None:
@@ -176,6 +213,7 @@ class Lake:
         """
         if not self.exists("staging"):
             return 0
+        self.check_writable("removing staging folders left by crashed runs")
         removed = 0
         for entry in self.fs.ls(self._p("staging"), detail=True):
             modified = entry.get("mtime") or entry.get("LastModified") or entry.get("created")
@@ -198,6 +236,9 @@ class Lake:
         self._write_bytes(f"{folder}/episode.json", meta.model_dump_json(indent=1, exclude_none=True).encode())
 
     def open(self, rel: str, mode: str = "rb") -> Any:
+        """A file object; in a write mode only on a writable lake (wrap the writes in :meth:`writing`)."""
+        if set(mode) & set("wax+"):
+            self.check_writable(f"writing {rel}")
         return self.fs.open(self._p(rel), mode)
 
     # -- quarantine ----------------------------------------------------------------------------------------------
