@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from robofuel._lazy import require
 from robofuel.errors import StorageError
 from robofuel.standard import Episode
-from robofuel.storage import writable
+from robofuel import storage
 
 #: Seconds a SQLite connection waits for another process's lock before "database is locked".
 BUSY_TIMEOUT_S = 30.0
@@ -176,7 +176,9 @@ def sqlite_file(url: str) -> str | None:
 
 def _sqlite_read_only(path: str) -> bool:
     """An existing SQLite file this process cannot change (the file or, for its journal, its folder)."""
-    return os.path.exists(path) and not (writable(path) and writable(os.path.dirname(os.path.abspath(path))))
+    return os.path.exists(path) and not (
+        storage.writable(path) and storage.writable(os.path.dirname(os.path.abspath(path)))
+    )
 
 
 class Catalog:
@@ -205,15 +207,19 @@ class Catalog:
     def close(self) -> None:
         self.engine.dispose()
 
+    def check_writable(self, what: str = "this command") -> None:
+        """Raise :class:`StorageError` if the catalog is read-only for this process."""
+        if self.read_only:
+            raise StorageError(
+                f"{self.where}: the catalog is read-only for this user (another user's lake or a read-only mount), "
+                f"and {what} needs to write it; reading commands (ls, show, stats, validate, export) work: ask its "
+                "owner for write access or work on a copy"
+            )
+
     @contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
         """One write transaction; refused on a read-only catalog, a full disk becomes a StorageError."""
-        if self.read_only:
-            raise StorageError(
-                f"{self.where}: the catalog is read-only for this user (another user's lake or a read-only mount); "
-                "reading commands (ls, show, stats, validate, export) work: ask its owner for write access or "
-                "work on a copy"
-            )
+        self.check_writable("this change")
         try:
             with self.engine.begin() as c:
                 yield c
@@ -378,15 +384,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_connect_read_only(path: str) -> sqlite3.Connection:
-    """A query-only connection: ``mode=ro`` (sees another process's live writes through the WAL index); where SQLite
-    cannot open that (a WAL file in a folder this user cannot write, and no ``-shm`` to share, so no process has
-    the file open for writing) ``immutable=1``. Never creates or changes a file."""
+    """A query-only connection that never creates or changes a file. While a writer has the catalog open (its
+    ``-wal`` file exists) ``mode=ro``, which reads its live changes through the shared WAL index; otherwise
+    ``immutable=1``, since ``mode=ro`` would create the ``-wal`` and ``-shm`` files, owned by this user, beside
+    another user's catalog (or fail in a folder this user cannot write)."""
     uri = f"file:{urllib.parse.quote(os.path.abspath(path))}"
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
-    except sqlite3.OperationalError:
-        conn.close()
-        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    live = os.path.exists(f"{path}-wal")
+    conn = sqlite3.connect(
+        f"{uri}?mode=ro" if live else f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+    )
     conn.execute("PRAGMA case_sensitive_like=ON")
     return conn

@@ -114,6 +114,9 @@ class LocalEngine:
                 stats.step(step.name).cached += 1
             if first < len(steps):
                 todo.append((eid, list(steps[first:])))
+        if todo:  # finished work is read from the catalog; new work needs to write
+            self.lake.check_writable(f"running {', '.join(s.name for s in steps)} on {len(todo)} episodes")
+            self.catalog.check_writable(f"running {', '.join(s.name for s in steps)} on {len(todo)} episodes")
         with progress_bar("process", len(todo), enabled=self.progress) as advance:
             for result in self._execute(todo):
                 self._commit(result, steps, stats)

@@ -182,6 +182,8 @@ class Ingester:
     ) -> list[FileOutcome]:
         metadata = metadata or {}
         check_metadata_keys(metadata)
+        self.lake.check_writable("ingest")
+        self.catalog.check_writable("ingest")
         self.lake.clean_staging()  # leftovers of runs killed more than an hour ago
         outcomes: list[FileOutcome] = []
         todo: list[tuple[Path, str]] = []

@@ -23,9 +23,11 @@ had written before the error is raised.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -37,7 +39,8 @@ from fsspec.implementations.local import LocalFileSystem
 
 from robofuel.errors import InputError, StorageError
 from robofuel.standard import Episode
-from robofuel.storage import storage_errors, writable
+from robofuel import storage
+from robofuel.storage import storage_errors
 
 LAYOUT_VERSION = 1
 MARKER = "robofuel-lake.json"
@@ -74,6 +77,20 @@ def recording_sha256(path: Path) -> str:
     return manifest_sha256(folder_manifest(path)) if path.is_dir() else file_sha256(path)
 
 
+def _rename_over(src: Path, dst: Path, attempts: int = 5) -> None:
+    """Rename the folder ``src`` to ``dst``, replacing a folder there; a rename never moves ``src`` inside ``dst``
+    (as a move would when another process put ``dst`` back in between), it fails and is tried again."""
+    for attempt in range(attempts):
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(dst)
+        try:
+            os.rename(src, dst)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == attempts - 1:
+                raise
+
+
 class Lake:
     """A lake rooted at a local folder or an fsspec URL."""
 
@@ -90,7 +107,7 @@ class Lake:
             with storage_errors(f"{self.uri}: cannot create the lake", "choose a folder you can write"):
                 self.fs.makedirs(self.root, exist_ok=True)
             self._write_bytes(MARKER, json.dumps({"robofuel_lake": LAYOUT_VERSION}).encode())
-        self.read_only = self.is_local and not writable(self.root)
+        self.read_only = self.is_local and not storage.writable(self.root)
 
     @property
     def is_local(self) -> bool:
@@ -196,9 +213,12 @@ class Lake:
         """Move a staged episode into place, replacing an uncommitted leftover of the same id."""
         final = self.episode_dir(episode_id)
         with self.writing(f"episode {episode_id}"):
+            self.fs.makedirs(self._p(final).rsplit("/", 1)[0], exist_ok=True)
+            if self.is_local:
+                _rename_over(Path(self._p(staging)), Path(self._p(final)))
+                return final
             if self.exists(final):
                 self.fs.rm(self._p(final), recursive=True)
-            self.fs.makedirs(self._p(final).rsplit("/", 1)[0], exist_ok=True)
             self.fs.mv(self._p(staging), self._p(final), recursive=True)
         return final
 
