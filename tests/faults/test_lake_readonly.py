@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from lake_faults import recordings
+
 from robofuel import storage
 
 

@@ -26,10 +26,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from robofuel import storage
 from robofuel._lazy import require
 from robofuel.errors import StorageError
 from robofuel.standard import Episode
-from robofuel import storage
 
 #: Seconds a SQLite connection waits for another process's lock before "database is locked".
 BUSY_TIMEOUT_S = 30.0

@@ -37,9 +37,9 @@ from typing import Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from robofuel import storage
 from robofuel.errors import InputError, StorageError
 from robofuel.standard import Episode
-from robofuel import storage
 from robofuel.storage import storage_errors
 
 LAYOUT_VERSION = 1
