@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Any
 
 from robofuel.catalog import Catalog, StepKey
@@ -22,6 +21,7 @@ from robofuel.lake import Lake, load_episode, write_episode
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, EpisodeData
 from robofuel.steps import Step, build_pipeline
+from robofuel.workers import process_pool
 
 
 @dataclass
@@ -131,7 +131,7 @@ class LocalEngine:
             for eid, steps in todo:
                 yield _run_steps(self.lake, eid, steps)
             return
-        with ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) as pool:
+        with process_pool(self.workers) as pool:
             futures: list[Future[EpisodeResult]] = [
                 pool.submit(_work, self.lake.uri, eid, [(s.name, s.config) for s in steps]) for eid, steps in todo
             ]

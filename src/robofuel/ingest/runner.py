@@ -12,10 +12,9 @@ import hashlib
 import json
 import traceback
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from robofuel.ingest.registry import detect, get_reader
 from robofuel.lake import Lake, recording_sha256, write_episode
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, Severity
+from robofuel.workers import process_pool
 
 SIDECAR_SUFFIX = ".session.json"
 
@@ -204,7 +204,7 @@ class Ingester:
             for path, sha in todo:
                 yield read_one(self.lake, path, fmt, metadata, sha, self.mapping)
             return
-        with ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) as pool:
+        with process_pool(self.workers) as pool:
             work = partial(_read_worker, self.lake.uri, fmt=fmt, metadata=metadata, mapping=self.mapping)
             futures = [pool.submit(work, path=str(p), sha=sha) for p, sha in todo]
             for fut in as_completed(futures):
