@@ -25,28 +25,27 @@ def writable(path: str | Path) -> bool:
 
 
 def storage_fault(exc: BaseException) -> str | None:
-    """What a write error means for the user ("no space left on the device"...), or None if it is not a
-    storage fault. Libraries that wrap the OS error (HDF5, FFmpeg) keep only its text, so that is matched too."""
+    """What a write error means for the user and what to do ("no space left on the device ...; free space ..."), or
+    None if it is not a storage fault. Libraries that wrap the OS error (HDF5, FFmpeg) keep only its text, so that is
+    matched too."""
     if not isinstance(exc, OSError):
         return None
     text = str(exc)
     if exc.errno in _FULL or "No space left on device" in text or "Disk quota exceeded" in text:
-        return "no space left on the device (disk full or quota reached)"
+        return "no space left on the device (disk full or quota reached); free space, then run the command again"
     if exc.errno in _DENIED or "Read-only file system" in text:
-        return f"cannot write there ({exc.strerror or text})"
+        return f"cannot write there ({exc.strerror or text}); fix the permissions or choose another place"
     return None
 
 
-_RETRY = "free space or fix the permissions, then run the command again"
-
-
 @contextmanager
-def storage_errors(where: str, what_to_do: str = _RETRY) -> Iterator[None]:
-    """Turn a storage fault raised inside the block into a :class:`StorageError` naming ``where``."""
+def storage_errors(where: str, what_to_do: str = "") -> Iterator[None]:
+    """Turn a storage fault raised inside the block into a :class:`StorageError` naming ``where``; ``what_to_do``
+    is added to the advice."""
     try:
         yield
     except OSError as exc:
         fault = storage_fault(exc)
         if fault is None:
             raise
-        raise StorageError(f"{where}: {fault}; {what_to_do}") from exc
+        raise StorageError(f"{where}: {fault}" + (f"; {what_to_do}" if what_to_do else "")) from exc

@@ -20,6 +20,7 @@ from robofuel.export.timeline import reference_times
 from robofuel.resample import nearest_index, resample
 from robofuel.standard import EpisodeData, NumericData, StreamKind, VideoData
 from robofuel.standard.data import F64, I64
+from robofuel.storage import storage_errors
 from robofuel.video import rgb_frames
 
 #: Codecs whose packets are image files a trainer decodes as they are, and the format they are.
@@ -170,17 +171,20 @@ def camera_signature(ep: EpisodeData, features: list[Feature]) -> list[tuple[str
 
 @contextmanager
 def staged_output(out: Path) -> Iterator[Path]:
-    """a staging folder beside ``out``, renamed into place when the block succeeds, removed when not."""
+    """a staging folder beside ``out``, renamed into place when the block succeeds, removed when not; a full disk
+    (or a folder that cannot be written) becomes a :class:`~robofuel.errors.StorageError` naming ``out``."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out}: the output folder is not empty; choose a new folder or empty it")
     stage = out.parent / f".{out.name}.partial"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    advice = "nothing was left there (you may also choose another --out)"
     try:
-        yield stage
+        with storage_errors(f"{out}: exporting", advice):
+            shutil.rmtree(stage, ignore_errors=True)
+            stage.mkdir(parents=True)
+            yield stage
+            if out.exists():
+                out.rmdir()
+            stage.rename(out)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    if out.exists():
-        out.rmdir()
-    stage.rename(out)

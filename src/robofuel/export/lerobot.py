@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import pyarrow.parquet as pq
 
 from robofuel.errors import InputError
 from robofuel.export.base import Exporter, ExportOptions, ExportReport
-from robofuel.export.frames import left_out_as_different, picked_frames
+from robofuel.export.frames import left_out_as_different, picked_frames, staged_output
 from robofuel.export.lerobot_features import Feature, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
 from robofuel.export.lerobot_tables import episodes_table, subtask_columns, tasks_table
@@ -341,25 +340,18 @@ class LeRobotExporter(Exporter):
     description = "LeRobot dataset v3.0 (LeRobotDataset): packed parquet and MP4, H.264/HEVC/AV1 packets copied"
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise InputError(f"{out}: the output folder is not empty; choose a new folder or empty it")
-        stage = out.parent / f".{out.name}.partial"  # renamed into place only when complete
-        shutil.rmtree(stage, ignore_errors=True)
         report = ExportReport(self.name, str(out))
-        ds = _Dataset(stage, options, report)
         episodes = self.prepare(episodes, options, report)
-        try:
-            for ep in episodes:
-                ds.add(ep)
-            ds.finish()
-        except BaseException:
-            for video in ds.videos.values():
-                with contextlib.suppress(Exception):
-                    video.close()
-            shutil.rmtree(stage, ignore_errors=True)
-            raise
-        if out.exists():
-            out.rmdir()
-        stage.rename(out)
+        with staged_output(out) as stage:  # renamed into place only when complete
+            ds = _Dataset(stage, options, report)
+            try:
+                for ep in episodes:
+                    ds.add(ep)
+                ds.finish()
+            except BaseException:
+                for video in ds.videos.values():
+                    with contextlib.suppress(Exception):
+                        video.close()
+                raise
         report.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         return report

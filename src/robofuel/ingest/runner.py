@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from robofuel.catalog import Catalog
-from robofuel.errors import InputError, UnreadableRecording
+from robofuel.errors import InputError, StorageError, UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadResult, check_metadata_keys
 from robofuel.ingest.mapping import Mapping, apply_mapping
 from robofuel.ingest.registry import detect, get_reader
 from robofuel.lake import Lake, recording_sha256, write_episode
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, Severity
+from robofuel.storage import storage_fault
 from robofuel.workers import process_pool
 
 SIDECAR_SUFFIX = ".session.json"
@@ -137,13 +138,20 @@ def read_one(
         outcome.status, outcome.message = "quarantined", f"{path}: {exc}"
         return _Read(outcome)
     except Exception as exc:  # a reader bug must cost one file, not the batch
+        if (fault := storage_fault(exc)) is not None:  # but a full disk is not the file's fault
+            raise StorageError(f"{path}: reading it into temporary files failed: {fault}") from exc
         outcome.status = "quarantined"
         outcome.message = f"{path}: the {outcome.format} reader failed ({type(exc).__name__}: {exc})"
         outcome.report = {"traceback": traceback.format_exc(limit=8)}
         return _Read(outcome)
+    metas: list[Episode] = []
     try:
         raw = lake.put_raw(path, None if path.is_dir() else sha)
-        metas = [write_episode(lake, ep) for ep in result.episodes]
+        for ep in result.episodes:
+            metas.append(write_episode(lake, ep))
+    except BaseException:
+        discard_episodes(lake, metas)  # written but never committed: nothing half-ingested stays
+        raise
     finally:
         result.cleanup()
     result.report.episodes = len(metas)
@@ -153,6 +161,12 @@ def read_one(
         outcome.status = "partial"
         outcome.message = "; ".join(f.message for f in result.report.findings if f.severity is Severity.blocking)
     return _Read(outcome, metas, raw)
+
+
+def discard_episodes(lake: Lake, metas: Sequence[Episode]) -> None:
+    """Remove the folders of episodes written for a recording whose ingest failed before its catalog commit."""
+    for meta in metas:
+        lake.discard_staging(lake.episode_dir(meta.id))
 
 
 def _read_worker(
@@ -193,10 +207,19 @@ class Ingester:
                 outcomes.append(FileOutcome(str(path), "skipped", sha256=sha, message="already ingested"))
             else:
                 todo.append((path, sha or hashlib.sha256(str(path).encode()).hexdigest()))
+        skipped = len(outcomes)
         with progress_bar("ingest", len(todo), enabled=self.progress) as advance:
-            for read in self._execute(todo, fmt, metadata):
-                outcomes.append(self._commit(read))
-                advance()
+            try:
+                for read in self._execute(todo, fmt, metadata):
+                    outcomes.append(self._commit(read))
+                    advance()
+            except StorageError as exc:  # a full disk stops the batch: every next file would fail the same way
+                done = len(outcomes) - skipped
+                raise StorageError(
+                    f"{exc}\ningest stopped: {done} of the {len(todo)} new recordings were done (ingested or "
+                    "quarantined) and are kept, the others were not ingested; run the same ingest again once there is "
+                    "space (what is already in the lake is skipped)"
+                ) from exc
         return sorted(outcomes, key=lambda o: o.path)
 
     def _execute(self, todo: list[tuple[Path, str]], fmt: str | None, metadata: dict[str, str]) -> Iterator[_Read]:
@@ -226,5 +249,9 @@ class Ingester:
             "episodes": len(read.metas),
             "report": json.dumps(o.report, default=str),
         }
-        self.catalog.commit_recording(row, read.metas)
+        try:
+            self.catalog.commit_recording(row, read.metas)
+        except StorageError:
+            discard_episodes(self.lake, read.metas)
+            raise
         return o

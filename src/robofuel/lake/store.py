@@ -104,7 +104,7 @@ class Lake:
         if not self.fs.exists(self._p(MARKER)):
             if not create:
                 raise InputError(f"{self.uri}: not a robofuel lake (no {MARKER}); ingest something first")
-            with storage_errors(f"{self.uri}: cannot create the lake", "choose a folder you can write"):
+            with storage_errors(f"{self.uri}: cannot create the lake"):
                 self.fs.makedirs(self.root, exist_ok=True)
             self._write_bytes(MARKER, json.dumps({"robofuel_lake": LAYOUT_VERSION}).encode())
         self.read_only = self.is_local and not storage.writable(self.root)
