@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from robofuel.lake.store import Lake
+from robofuel.parquet import read_parquet_bytes
 from robofuel.standard import (
     AudioData,
     Episode,
@@ -144,8 +145,7 @@ def write_episode(lake: Lake, data: EpisodeData) -> Episode:
 
 
 def _read_parquet(lake: Lake, rel: str) -> pa.Table:
-    with lake.open(rel) as f:
-        return pq.read_table(f)
+    return read_parquet_bytes(lake.read_bytes(rel))
 
 
 def load_numeric(lake: Lake, meta: Episode, stream: Stream) -> NumericData:

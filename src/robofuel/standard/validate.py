@@ -14,9 +14,9 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from pydantic import ValidationError
 
+from robofuel.parquet import read_parquet_bytes
 from robofuel.standard.data import AudioData, EpisodeData, NumericData, VideoData
 from robofuel.standard.models import Episode, Stream, StreamKind
 
@@ -37,7 +37,7 @@ class ValidationResult:
 
 def _check_numeric_table(stream: Stream, blob: bytes) -> list[str]:
     try:
-        table = pq.read_table(io.BytesIO(blob))
+        table = read_parquet_bytes(blob)
     except Exception as exc:
         return [f"{stream.path}: not a readable Parquet table ({exc})"]
     problems = []
@@ -58,7 +58,7 @@ def _check_numeric_table(stream: Stream, blob: bytes) -> list[str]:
 
 
 def _check_frames_table(stream: Stream, frames: bytes, blob_size: int) -> list[str]:
-    table = pq.read_table(io.BytesIO(frames))
+    table = read_parquet_bytes(frames)
     problems = []
     if table.num_rows != stream.count:
         problems.append(f"{stream.name}: {table.num_rows} frame timestamps, metadata says count={stream.count}")
