@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from robofuel.counts import ranked
 from robofuel.errors import InputError, RobofuelError
 
 app = typer.Typer(
@@ -93,7 +94,7 @@ def report_line(report: dict[str, Any]) -> str:
     for key in ("skipped", "undecodable"):
         reasons: dict[str, int] = report.get(key) or {}
         if reasons:
-            top = "; ".join(f"{why} ({n})" for why, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+            top = "; ".join(f"{why} ({n})" for why, n in ranked(reasons, 3))
             more = f"; {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""
             parts.append(f"{sum(reasons.values())} {key}: {top}{more}")
     return " | ".join(parts)

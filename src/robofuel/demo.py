@@ -91,7 +91,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         "recordings": len(outcomes),
         "episodes": len(rows),
         "hours": round(sum(r["duration_s"] for r in rows) / 3600.0, 4),
-        "by_format": dict(Counter(r["format"] for r in rows)),
+        "by_format": dict(sorted(Counter(r["format"] for r in rows).items())),
         "steps": {
             "ingest": {k: statuses.get(k, 0) for k in ("ingested", "partial", "skipped", "quarantined")},
             **stats.to_dict()["steps"],
