@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.table import Table
 
 from robofuel.counts import ranked
 from robofuel.errors import InputError, RobofuelError
+
+if TYPE_CHECKING:
+    from robofuel.catalog import Catalog
 
 app = typer.Typer(
     add_completion=False,
@@ -267,16 +270,25 @@ def ls_(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_j
     out.print(table)
 
 
+def resolve_episode(catalog: Catalog, text: str, shown: int = 5) -> str:
+    """The episode id ``text`` names (an id or a prefix of one id); a usage error naming candidates otherwise."""
+    ids = catalog.match_episodes(text, limit=shown + 1)
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise InputError(f"no episode id starts with {text!r}; `robofuel ls` lists the ids")
+    listed = ", ".join(ids[:shown]) + (", ..." if len(ids) > shown else "")
+    many = f"more than {shown}" if len(ids) > shown else str(len(ids))
+    raise InputError(f"{text!r} is ambiguous: {many} episode ids start with it ({listed}); give more of the id")
+
+
 @app.command()
 def show(episode: str, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
     """Show one episode's metadata (streams, findings, segments); EPISODE may be an id prefix."""
     from robofuel.context import open_workspace
 
     with open_workspace(lake, catalog, create=False) as ws:
-        eid = ws.catalog.find_episode(episode)
-        if eid is None:
-            raise InputError(f"no single episode matches {episode!r}; see `robofuel ls`")
-        meta = ws.lake.read_meta(eid)
+        meta = ws.lake.read_meta(resolve_episode(ws.catalog, episode))
     if as_json:
         sys.stdout.write(meta.model_dump_json(indent=2, exclude_none=True) + "\n")
         return
