@@ -18,6 +18,7 @@ from rich.table import Table
 
 from robofuel.counts import ranked
 from robofuel.errors import InputError, RobofuelError
+from robofuel.outputs import output_file, output_folder
 
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
@@ -158,6 +159,8 @@ def qc(
     from robofuel.steps import build_pipeline
     from robofuel.steps.qc.config import QcConfig
 
+    if report is not None:
+        output_file(report, "--report", example="qc-report.html")
     rules = QcConfig.load(config)
     pipeline = build_pipeline(["sync", "profile", "qc"], {"qc": {"config": rules.raw}})
     with open_workspace(lake, catalog, create=False) as ws:
@@ -202,6 +205,7 @@ def export(
     from robofuel.standard import EpisodeData
 
     exporter = get_exporter(format)
+    output_folder(out_dir, "--out")
     options = ExportOptions(fps, video_codec, embodiment=embodiment)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
@@ -378,7 +382,7 @@ def schema(
     if out_file is None:
         sys.stdout.write(text)
     else:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
+        output_file(out_file, "--out", example="episode.schema.json").parent.mkdir(parents=True, exist_ok=True)
         out_file.write_text(text)
 
 
