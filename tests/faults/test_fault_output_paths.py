@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import joint_episode, store
 
+from factories import joint_episode, store
 from robofuel.catalog import Catalog
 from robofuel.lake import Lake
 
