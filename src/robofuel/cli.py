@@ -346,12 +346,14 @@ def validate(path: Path, catalog: Catalog_ = None, as_json: Json_ = False) -> No
 
     result = validate_path(path, catalog)
     if as_json:
-        emit_json({"ok": result.ok, "problems": result.problems})
+        emit_json({"ok": result.ok, "problems": result.problems, "warnings": result.warnings})
     else:
         for item, problems in result.problems.items():
             out.print(f"[{'red' if problems else 'green'}]{'invalid' if problems else 'valid'}[/] {item}")
             for p in problems:
                 out.print(f"    {p}")
+        for warning in result.warnings:
+            out.print(f"[yellow]warning[/] {warning}", highlight=False)
         out.print(f"{sum(1 for p in result.problems.values() if not p)}/{len(result.problems)} valid")
     if not result.ok:
         raise typer.Exit(1)

@@ -114,6 +114,8 @@ class LocalEngine:
                 stats.step(step.name).cached += 1
             if first < len(steps):
                 todo.append((eid, list(steps[first:])))
+        if todo:
+            self.lake.clean_staging()  # leftovers of killed runs (never those of a run still writing)
         with progress_bar("process", len(todo), enabled=self.progress) as advance:
             for result in self._execute(todo):
                 self._commit(result, steps, stats)

@@ -182,7 +182,7 @@ class Ingester:
     ) -> list[FileOutcome]:
         metadata = metadata or {}
         check_metadata_keys(metadata)
-        self.lake.clean_staging()  # leftovers of runs killed more than an hour ago
+        self.lake.clean_staging()  # leftovers of killed runs (never those of a run still writing)
         outcomes: list[FileOutcome] = []
         todo: list[tuple[Path, str]] = []
         for path in discover(paths, fmt):
