@@ -60,3 +60,15 @@ def test_step_stats_do_not_depend_on_the_order_work_finished_in() -> None:
     b.flagged.update({"w": 1, "x": 1})
     a.errors, b.errors = {"ep_2": "E2", "ep_1": "E1"}, {"ep_1": "E1", "ep_2": "E2"}
     assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
+
+
+def test_export_report_counts_are_ranked() -> None:
+    from robofuel.export.base import ExportReport
+
+    a, b = ExportReport("lerobot", "x"), ExportReport("lerobot", "x")
+    for report, cams in ((a, ["wrist", "front"]), (b, ["front", "wrist"])):
+        for cam in cams:
+            report.video_handled(cam, "copied")
+            report.omitted[f"{cam}: audio"] += 1
+    assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
+    assert list(a.to_dict()["video"]) == ["front", "wrist"]
