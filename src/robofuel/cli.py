@@ -10,13 +10,18 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from robofuel.counts import ranked
 from robofuel.errors import InputError, RobofuelError
+from robofuel.outputs import output_file, output_folder
+
+if TYPE_CHECKING:
+    from robofuel.catalog import Catalog
 
 app = typer.Typer(
     add_completion=False,
@@ -93,7 +98,7 @@ def report_line(report: dict[str, Any]) -> str:
     for key in ("skipped", "undecodable"):
         reasons: dict[str, int] = report.get(key) or {}
         if reasons:
-            top = "; ".join(f"{why} ({n})" for why, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+            top = "; ".join(f"{why} ({n})" for why, n in ranked(reasons, 3))
             more = f"; {len(reasons) - 3} more reasons" if len(reasons) > 3 else ""
             parts.append(f"{sum(reasons.values())} {key}: {top}{more}")
     return " | ".join(parts)
@@ -154,6 +159,8 @@ def qc(
     from robofuel.steps import build_pipeline
     from robofuel.steps.qc.config import QcConfig
 
+    if report is not None:
+        output_file(report, "--report", example="qc-report.html")
     rules = QcConfig.load(config)
     pipeline = build_pipeline(["sync", "profile", "qc"], {"qc": {"config": rules.raw}})
     with open_workspace(lake, catalog, create=False) as ws:
@@ -198,6 +205,7 @@ def export(
     from robofuel.standard import EpisodeData
 
     exporter = get_exporter(format)
+    output_folder(out_dir, "--out")
     options = ExportOptions(fps, video_codec, embodiment=embodiment)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
@@ -266,16 +274,25 @@ def ls_(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_j
     out.print(table)
 
 
+def resolve_episode(catalog: Catalog, text: str, shown: int = 5) -> str:
+    """The episode id ``text`` names (an id or a prefix of one id); a usage error naming candidates otherwise."""
+    ids = catalog.match_episodes(text, limit=shown + 1)
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise InputError(f"no episode id starts with {text!r}; `robofuel ls` lists the ids")
+    listed = ", ".join(ids[:shown]) + (", ..." if len(ids) > shown else "")
+    many = f"more than {shown}" if len(ids) > shown else str(len(ids))
+    raise InputError(f"{text!r} is ambiguous: {many} episode ids start with it ({listed}); give more of the id")
+
+
 @app.command()
 def show(episode: str, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
     """Show one episode's metadata (streams, findings, segments); EPISODE may be an id prefix."""
     from robofuel.context import open_workspace
 
     with open_workspace(lake, catalog, create=False) as ws:
-        eid = ws.catalog.find_episode(episode)
-        if eid is None:
-            raise InputError(f"no single episode matches {episode!r}; see `robofuel ls`")
-        meta = ws.lake.read_meta(eid)
+        meta = ws.lake.read_meta(resolve_episode(ws.catalog, episode))
     if as_json:
         sys.stdout.write(meta.model_dump_json(indent=2, exclude_none=True) + "\n")
         return
@@ -329,12 +346,14 @@ def validate(path: Path, catalog: Catalog_ = None, as_json: Json_ = False) -> No
 
     result = validate_path(path, catalog)
     if as_json:
-        emit_json({"ok": result.ok, "problems": result.problems})
+        emit_json({"ok": result.ok, "problems": result.problems, "warnings": result.warnings})
     else:
         for item, problems in result.problems.items():
             out.print(f"[{'red' if problems else 'green'}]{'invalid' if problems else 'valid'}[/] {item}")
             for p in problems:
                 out.print(f"    {p}")
+        for warning in result.warnings:
+            out.print(f"[yellow]warning[/] {warning}", highlight=False)
         out.print(f"{sum(1 for p in result.problems.values() if not p)}/{len(result.problems)} valid")
     if not result.ok:
         raise typer.Exit(1)
@@ -365,7 +384,7 @@ def schema(
     if out_file is None:
         sys.stdout.write(text)
     else:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
+        output_file(out_file, "--out", example="episode.schema.json").parent.mkdir(parents=True, exist_ok=True)
         out_file.write_text(text)
 
 

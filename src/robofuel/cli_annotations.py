@@ -1,6 +1,6 @@
 """``robofuel annotations export|import|review``: hand corrections of the annotate step's segments.
 
-The file is JSON Lines, one episode per line (:mod:`robofuel.steps.annotate.files`): export it, correct segments
+The file is JSON, one entry per episode (:mod:`robofuel.steps.annotate.files`): export it, correct segments
 in any editor, import it back with ``--by`` naming who corrected them. Corrected segments are marked ``human`` and
 are never replaced by a later ``annotate`` run.
 """
@@ -14,13 +14,15 @@ import typer
 from rich.table import Table
 
 from robofuel.cli import Catalog_, Json_, Lake_, Where_, emit_json, out
+from robofuel.outputs import output_file
 
 annotations_app = typer.Typer(no_args_is_help=True, help="Export, correct and import episode annotations.")
 
 
 @annotations_app.command("export")
 def export_(
-    file: Annotated[Path, typer.Option("--out", help="JSON Lines file to write (one episode per line).")],
+    file: Annotated[Path, typer.Option("--out", help="JSON file to write (a new one: it is the file you correct).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists, edits and all.")] = False,
     where: Where_ = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
@@ -31,6 +33,7 @@ def export_(
     from robofuel.context import open_workspace
     from robofuel.steps.annotate.files import export_from_lake
 
+    output_file(file, "--out", force=force, example="annotations.json")
     with open_workspace(lake, catalog, create=False) as ws:
         count = export_from_lake(ws.lake, ws.catalog.episode_ids(parse_where(where)), file)
     if as_json:

@@ -12,7 +12,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from robofuel.cli import Json_, Lake_, emit_json, out
+from robofuel.cli import Json_, Lake_, emit_json, out, resolve_episode
 from robofuel.errors import InputError
 
 embodiment_app = typer.Typer(no_args_is_help=True, help="The embodiment registry: robots, hands, humans.")
@@ -153,10 +153,7 @@ def retarget(
         xyz = _offset(offset)
         alignment = Alignment(xyz, scale)
     with open_workspace(lake, None, create=False) as ws:
-        eid = ws.catalog.find_episode(episode)
-        if eid is None:
-            raise InputError(f"no single episode matches {episode!r}; see `robofuel ls`")
-        data = load_episode(ws.lake, eid)
+        data = load_episode(ws.lake, resolve_episode(ws.catalog, episode))
     _, report = retarget_episode(data, to, _registry(lake), source, alignment, collisions)
     if as_json:
         emit_json(report.to_dict())

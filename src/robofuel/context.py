@@ -6,9 +6,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
 
 from robofuel.catalog import Catalog
 from robofuel.lake import Lake, default_lake_uri
+from robofuel.outputs import output_folder
 
 
 @dataclass
@@ -22,7 +27,11 @@ class Workspace:
 @contextmanager
 def open_workspace(lake_uri: str | None, catalog_url: str | None = None, create: bool = True) -> Iterator[Workspace]:
     """Open (creating if allowed) the lake at ``lake_uri`` and its catalog; ``$ROBOFUEL_CATALOG`` overrides."""
-    lake = Lake(lake_uri or default_lake_uri(), create=create)
+    uri = lake_uri or default_lake_uri()
+    fs, root = fsspec.core.url_to_fs(uri)
+    if isinstance(fs, LocalFileSystem):
+        output_folder(Path(root), "--lake", "the lake's folder (ingest makes one where none exists)")
+    lake = Lake(uri, create=create)
     catalog = Catalog(catalog_url or os.environ.get("ROBOFUEL_CATALOG") or lake.default_catalog_url)
     try:
         yield Workspace(lake, catalog)

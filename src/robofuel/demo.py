@@ -2,12 +2,12 @@
 
 Generates a seeded suite of sample recordings (teleoperated Panda MCAPs and wearable-rig folders, some with injected
 faults; ground truth beside them), ingests them into a lake, runs the default pipeline and summarises. Running it
-again reuses the recordings and the lake: nothing is ingested or processed twice.
+again reuses the recordings and the lake: nothing is ingested or processed twice. It writes only where its record
+(:mod:`robofuel.demo_out`) says it wrote before, and refuses, touching nothing, where the user's files are.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from robofuel.context import Workspace, open_workspace
+from robofuel.demo_out import DemoOut
 from robofuel.engine import LocalEngine
 from robofuel.errors import MissingExtra
 from robofuel.ingest.runner import Ingester
@@ -27,38 +28,47 @@ from robofuel.steps.annotate.review import needs_review
 from robofuel.steps.clean.summary import effective_summary
 
 
-def _recordings(out_dir: Path, n: int, seed: int) -> Path:
+def _recordings(out: DemoOut, n: int, seed: int) -> Path:
+    """The sample recordings: generated once (a run killed while generating makes them again), then reused."""
     from robofuel.generate import generate_suite
 
-    rec_dir = out_dir / "recordings"
-    if not rec_dir.is_dir() or not any(rec_dir.iterdir()):
-        generate_suite(out_dir, n=n, seed=seed)
+    rec_dir = out.root / "recordings"
+    if not (out.owned("recordings", "complete") and rec_dir.is_dir() and any(rec_dir.iterdir())):
+        out.claim("truth", n=n, seed=seed)
+        out.claim("recordings", n=n, seed=seed, complete=False)
+        generate_suite(out.root, n=n, seed=seed)
+        out.claim("recordings", complete=True)
     return rec_dir
 
 
-def _export(ws: Workspace, out: Path) -> dict[str, Any]:
+def _export(ws: Workspace, out: DemoOut) -> dict[str, Any]:
     """The qualified teleop episodes as a LeRobot v3.0 dataset (rewritten on every run)."""
     from robofuel.catalog import parse_where
     from robofuel.export import ExportOptions, get_exporter
     from robofuel.lake import load_episode
 
     ids = ws.catalog.episode_ids(parse_where("verdict = qualified and format = mcap"))
-    shutil.rmtree(out, ignore_errors=True)
+    path = out.clear_export()
     if not ids:
+        out.export_done(written=False)
         return {"format": "lerobot", "out": None, "episodes": 0}
     episodes = (load_episode(ws.lake, i) for i in ids)
-    return get_exporter("lerobot").export(episodes, out, ExportOptions()).to_dict()
+    report = get_exporter("lerobot").export(episodes, path, ExportOptions()).to_dict()
+    out.export_done(written=True)
+    return report
 
 
-def _report(ws: Workspace, quality: dict[str, Any], metas: list[Episode], path: Path) -> str | None:
+def _report(ws: Workspace, quality: dict[str, Any], metas: list[Episode], out: DemoOut) -> str | None:
     """The self-contained HTML QC report (needs the ``report`` extra, which ``make demo`` installs)."""
+    staged = out.report_stage()
     try:
         from robofuel.report.qc_html import write_report
 
-        write_report(path, quality, metas, ws.lake)
+        write_report(staged, quality, metas, ws.lake)
     except MissingExtra:
+        staged.unlink(missing_ok=True)
         return None
-    return str(path)
+    return str(out.commit_report(staged))
 
 
 def _annotation(metas: list[Episode]) -> dict[str, Any]:
@@ -75,8 +85,11 @@ def _annotation(metas: list[Episode]) -> dict[str, Any]:
 
 def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progress: bool = True) -> dict[str, Any]:
     """Generate, ingest and process; return the summary that ``demo --json`` prints."""
-    rec_dir = _recordings(out_dir, n, seed)
+    out = DemoOut(out_dir)
+    out.check()  # before anything is written: never over what the demo did not write
+    rec_dir = _recordings(out, n, seed)
     lake_dir = out_dir / "lake"
+    out.claim("lake")
     with open_workspace(str(lake_dir)) as ws:
         outcomes = Ingester(ws.lake, ws.catalog, workers, progress).run([rec_dir])
         ids = ws.catalog.episode_ids()
@@ -84,14 +97,14 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         rows = ws.catalog.episode_rows()
         metas = [ws.lake.read_meta(eid) for eid in ids]
         quality = summarise(metas)
-        report = _report(ws, quality, metas, out_dir / "qc-report.html")
-        export = _export(ws, out_dir / "export" / "lerobot")
+        report = _report(ws, quality, metas, out)
+        export = _export(ws, out)
     statuses = Counter(o.status for o in outcomes)
     return {
         "recordings": len(outcomes),
         "episodes": len(rows),
         "hours": round(sum(r["duration_s"] for r in rows) / 3600.0, 4),
-        "by_format": dict(Counter(r["format"] for r in rows)),
+        "by_format": dict(sorted(Counter(r["format"] for r in rows).items())),
         "steps": {
             "ingest": {k: statuses.get(k, 0) for k in ("ingested", "partial", "skipped", "quarantined")},
             **stats.to_dict()["steps"],

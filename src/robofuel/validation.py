@@ -33,7 +33,34 @@ def _validate_lake(path: Path, catalog_url: str | None) -> ValidationResult:
             result.add(eid, problems)
     finally:
         catalog.close()
+    result.warnings += staging_warnings(lake, path)
     return result
+
+
+def _age(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{max(seconds, 0) / 60:.0f} min"
+
+
+def staging_warnings(lake: Lake, root: Path) -> list[str]:
+    """One line per staging folder whose writer is not running (or cannot be checked): what it is, what to do."""
+    lines = []
+    for staged in lake.staging_folders():
+        if staged.state == "alive":
+            continue
+        o = staged.owner
+        who = f"`{o.get('command')}` (pid {o.get('pid')} on {o.get('host')})" if o else "a run that left no record"
+        if staged.state == "dead":
+            todo = "that process is gone; the next `robofuel ingest` or `process` on this lake removes it"
+        else:
+            todo = (
+                "robofuel cannot check that process from here; the next `robofuel ingest` or `process` removes it "
+                "once it is an hour old, or delete it when no run on another machine writes to this lake"
+            )
+        lines.append(
+            f"{root / staged.rel}: an unfinished episode left by {who} {_age(staged.age_s)} ago, never visible in "
+            f"the lake; {todo}"
+        )
+    return lines
 
 
 def _hash_problems(lake: Lake, folder: Path, expected: str | None) -> list[str]:

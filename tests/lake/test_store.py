@@ -83,9 +83,15 @@ def test_stale_staging_folders_are_cleaned_and_fresh_ones_kept(tmp_path: Path) -
     import os
     import time
 
+    from robofuel.lake.store import OWNER_SUFFIX
+
     lake = Lake(tmp_path / "lake")
-    stale, fresh = lake.new_staging(), lake.new_staging()
+    stale, fresh, live = lake.new_staging(), lake.new_staging(), lake.new_staging()
+    for rel in (stale, fresh):  # no owner record: only their age tells
+        lake.local_path(rel + OWNER_SUFFIX).unlink()
     old = time.time() - 7200
-    os.utime(lake.local_path(stale), (old, old))
+    for rel in (stale, live):
+        os.utime(lake.local_path(rel), (old, old))
     assert lake.clean_staging() == 1
     assert not lake.exists(stale) and lake.exists(fresh)
+    assert lake.exists(live)  # old, but its writer (this process) still runs

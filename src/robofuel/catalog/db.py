@@ -276,14 +276,20 @@ class Catalog:
 
     def find_episode(self, prefix: str) -> str | None:
         """The one episode id equal to or starting with ``prefix``; None when none or several match."""
+        ids = self.match_episodes(prefix, limit=2)
+        return ids[0] if len(ids) == 1 else None
+
+    def match_episodes(self, prefix: str, limit: int = 10) -> list[str]:
+        """Episode ids starting with ``prefix`` in id order, at most ``limit``; only ``prefix`` when it is an id."""
         with self.engine.connect() as c:
             rows = c.execute(
                 sa.select(episodes.c.id)
                 .where(sa.or_(episodes.c.id == prefix, episodes.c.id.startswith(prefix, autoescape=True)))
-                .limit(2)
+                .order_by(episodes.c.id)
+                .limit(limit)
             ).all()
-        exact = [r[0] for r in rows if r[0] == prefix]
-        return exact[0] if exact else (rows[0][0] if len(rows) == 1 else None)
+        ids = [r[0] for r in rows]
+        return [prefix] if prefix in ids else ids
 
     def group_counts(self, by: str, where: sa.ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
         """Episodes, hours and verdict counts grouped by one queryable column."""

@@ -117,6 +117,7 @@ class LocalEngine:
         if todo:  # finished work is read from the catalog; new work needs to write
             self.lake.check_writable(f"running {', '.join(s.name for s in steps)} on {len(todo)} episodes")
             self.catalog.check_writable(f"running {', '.join(s.name for s in steps)} on {len(todo)} episodes")
+            self.lake.clean_staging()  # leftovers of killed runs (never those of a run still writing)
         with progress_bar("process", len(todo), enabled=self.progress) as advance:
             for result in self._execute(todo):
                 self._commit(result, steps, stats)

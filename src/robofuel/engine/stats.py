@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from robofuel.counts import ranked_dict
+
 
 @dataclass
 class StepStats:
@@ -21,9 +23,9 @@ class StepStats:
             "ran": self.ran,
             "cached": self.cached,
             "failed": self.failed,
-            "flagged": dict(self.flagged.most_common()),
-            "dropped": dict(self.dropped.most_common()),
-            "errors": {k: v.splitlines()[0] for k, v in self.errors.items()},
+            "flagged": ranked_dict(self.flagged),
+            "dropped": ranked_dict(self.dropped),
+            "errors": {k: v.splitlines()[0] for k, v in sorted(self.errors.items())},
         }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from robofuel.counts import ranked_dict
 from robofuel.standard import EpisodeData
 
 
@@ -57,8 +58,8 @@ class ExportReport:
             "frames": self.frames,
             "seconds": round(self.seconds, 3),
             "bytes": self.bytes,
-            "video": {k: dict(v) for k, v in self.video.items()},
-            "omitted": dict(self.omitted),
+            "video": {k: ranked_dict(v) for k, v in sorted(self.video.items())},
+            "omitted": ranked_dict(self.omitted),
             "notes": self.notes,
         }
 

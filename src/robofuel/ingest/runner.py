@@ -198,7 +198,7 @@ class Ingester:
         check_metadata_keys(metadata)
         self.lake.check_writable("ingest")
         self.catalog.check_writable("ingest")
-        self.lake.clean_staging()  # leftovers of runs killed more than an hour ago
+        self.lake.clean_staging()  # leftovers of killed runs (never those of a run still writing)
         outcomes: list[FileOutcome] = []
         todo: list[tuple[Path, str]] = []
         for path in discover(paths, fmt):

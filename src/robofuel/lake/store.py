@@ -8,6 +8,7 @@ Layout (relative to the lake root, a folder or any fsspec URL)::
     raw/manifests/<sha256>.json        a folder recording: {relative path: blob sha256}, hashed as a whole
     episodes/<id[3:5]>/<id>/           one canonical episode: episode.json + streams/*
     staging/<uuid>/                    episodes being written; invisible until moved and committed
+    staging/<uuid>.owner.json          the process writing it (host, pid, start time, command)
     quarantine/<sha256 or name>.json   inputs that could not be read, with their findings
     reports/                           QC reports and other outputs
 
@@ -31,6 +32,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +41,31 @@ from fsspec.implementations.local import LocalFileSystem
 
 from robofuel import storage
 from robofuel.errors import InputError, StorageError
+from robofuel.lake.owner import OwnerState, owner_record, owner_state
 from robofuel.standard import Episode
 from robofuel.storage import storage_errors
 
 LAYOUT_VERSION = 1
 MARKER = "robofuel-lake.json"
 _CHUNK = 1 << 20
+OWNER_SUFFIX = ".owner.json"  # staging/<uuid>.owner.json: the process writing staging/<uuid>/
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A staging folder: lake-relative path, its writer's state, seconds since last touched, owner record, paths."""
+
+    rel: str
+    state: OwnerState
+    age_s: float
+    owner: dict[str, Any] | None
+    paths: tuple[str, ...]
+
+
+def _mtime(entry: dict[str, Any]) -> float:
+    """Modification time of an fsspec ``ls`` entry (s since the epoch); 0 when the filesystem gives none."""
+    modified: Any = entry.get("mtime") or entry.get("LastModified") or entry.get("created")
+    return float(modified.timestamp()) if hasattr(modified, "timestamp") else float(modified or 0)
 
 
 def default_lake_uri() -> str:
@@ -203,9 +224,11 @@ class Lake:
         return f"episodes/{episode_id[3:5]}/{episode_id}"
 
     def new_staging(self) -> str:
-        """A fresh staging folder (lake-relative path) for writing one episode."""
+        """A fresh staging folder (lake-relative path) for writing one episode, with its owner record beside it."""
         rel = f"staging/{uuid.uuid4().hex}"
         with self.writing("an episode", rel):
+            self.fs.makedirs(self._p("staging"), exist_ok=True)
+            self.fs.pipe_file(self._p(rel + OWNER_SUFFIX), json.dumps(owner_record()).encode())
             self.fs.makedirs(self._p(rel + "/streams"), exist_ok=True)
         return rel
 
@@ -216,31 +239,67 @@ class Lake:
             self.fs.makedirs(self._p(final).rsplit("/", 1)[0], exist_ok=True)
             if self.is_local:
                 _rename_over(Path(self._p(staging)), Path(self._p(final)))
-                return final
-            if self.exists(final):
-                self.fs.rm(self._p(final), recursive=True)
-            self.fs.mv(self._p(staging), self._p(final), recursive=True)
+            else:
+                if self.exists(final):
+                    self.fs.rm(self._p(final), recursive=True)
+                self.fs.mv(self._p(staging), self._p(final), recursive=True)
+            self._drop_owner(staging)
         return final
 
     def discard_staging(self, staging: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(self._p(staging), recursive=True)
+        self._drop_owner(staging)
+
+    def _drop_owner(self, staging: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm(self._p(staging + OWNER_SUFFIX))
+
+    def staging_folders(self) -> list[Staged]:
+        """Every staging folder (with its owner record, when present), its owner's state and age; by name."""
+        if not self.exists("staging"):
+            return []
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for entry in self.fs.ls(self._p("staging"), detail=True):
+            name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
+            groups.setdefault(name.split(".", 1)[0], []).append(entry)
+        found = []
+        for key, entries in sorted(groups.items()):
+            owner = self._owner(f"staging/{key}")
+            stamps = [_mtime(e) for e in entries] + ([float(owner.get("created") or 0)] if owner else [])
+            state = owner_state(owner) if owner else "unknown"
+            paths = tuple(str(e["name"]) for e in entries)
+            found.append(Staged(f"staging/{key}", state, time.time() - max(stamps), owner, paths))
+        return found
+
+    def _owner(self, staging: str) -> dict[str, Any] | None:
+        try:
+            record = json.loads(self.read_bytes(staging + OWNER_SUFFIX))
+        except (FileNotFoundError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
 
     def clean_staging(self, older_than_s: float = 3600.0) -> int:
-        """Remove staging folders left by crashed runs (untouched for ``older_than_s``); return how many.
+        """Remove staging folders left by runs that are gone; return how many.
 
-        Younger folders may belong to a run still writing, so they are left alone.
+        A folder whose process is known dead (killed; the machine restarted) goes at once, one whose process cannot
+        be checked from here (another host, no owner record) once untouched for ``older_than_s``; one whose process
+        still runs is never touched. A lake that cannot be written keeps them (``validate`` reports them).
         """
-        if not self.exists("staging"):
+        if self.read_only or not self.exists("staging"):
             return 0
-        self.check_writable("removing staging folders left by crashed runs")
         removed = 0
-        for entry in self.fs.ls(self._p("staging"), detail=True):
-            modified = entry.get("mtime") or entry.get("LastModified") or entry.get("created")
-            stamp = modified.timestamp() if hasattr(modified, "timestamp") else float(modified or 0)
-            if time.time() - stamp >= older_than_s:
-                self.fs.rm(entry["name"], recursive=True)
-                removed += 1
+        for staged in self.staging_folders():
+            if staged.state == "alive" or (staged.state == "unknown" and staged.age_s < older_than_s):
+                continue
+            try:
+                for path in sorted(staged.paths, key=lambda p: p.endswith(OWNER_SUFFIX)):  # the owner record last
+                    self.fs.rm(path, recursive=True)
+            except FileNotFoundError:
+                pass  # removed by a concurrent cleaner
+            except OSError:
+                continue
+            removed += 1
         return removed
 
     def read_meta(self, episode_id: str) -> Episode:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from robofuel.counts import ranked, ranked_dict
 from robofuel.standard import Episode, Severity
 
 GROUPS = ("operator", "device", "station", "scene", "task", "day")
@@ -55,8 +56,8 @@ class _Tally:
             "hours": round(self.hours, 4),
             "qualified_hours": round(self.qualified_hours, 4),
             "qualification_rate": round(rate, 4),
-            "verdicts": dict(self.verdicts),
-            "top_causes": [{"code": c, "episodes": n} for c, n in self.causes.most_common(top)],
+            "verdicts": dict(sorted(self.verdicts.items())),
+            "top_causes": [{"code": c, "episodes": n} for c, n in ranked(self.causes, top)],
         }
 
 
@@ -71,7 +72,7 @@ def summarise(metas: Iterable[Episode]) -> dict[str, Any]:
         for by in GROUPS:
             groups[by].setdefault(_group_value(meta, by), _Tally()).add(meta)
     result = overall.to_dict(top=10)
-    result["findings"] = dict(findings.most_common())
+    result["findings"] = ranked_dict(findings)
     result["by"] = {
         by: {key: tally.to_dict() for key, tally in sorted(tallies.items())} for by, tallies in groups.items()
     }

@@ -23,9 +23,10 @@ from robofuel.standard.models import Episode, Stream, StreamKind
 
 @dataclass
 class ValidationResult:
-    """Problems found per checked item (an episode id or a path); empty lists mean valid."""
+    """Problems found per checked item (an episode id or a path), empty lists meaning valid; and warnings."""
 
     problems: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # worth knowing, not a reason to call the item invalid
 
     @property
     def ok(self) -> bool:

@@ -54,7 +54,9 @@ def export_annotations(metas: Iterable[Episode], path: Path) -> int:
     entries = [entry(m) for m in metas]
     doc = {"format": FORMAT, "version": VERSION, "episodes": entries}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    tmp = path.with_name(f".{path.name}.partial")  # a kill never leaves the (corrected) file half written
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    tmp.replace(path)
     return len(entries)
 
 

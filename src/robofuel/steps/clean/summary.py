@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from robofuel.counts import ranked_dict
 from robofuel.standard import Episode
 
 
@@ -31,6 +32,6 @@ def effective_summary(metas: Iterable[Episode]) -> dict[str, Any]:
         "effective_hours": round(effective, 4),
         "trimmed_hours": round(hours - kept, 4),
         "cleaned": cleaned,
-        "quarantined": dict(quarantined.most_common()),
+        "quarantined": ranked_dict(quarantined),
         "duplicates": duplicates,
     }
