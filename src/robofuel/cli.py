@@ -109,12 +109,20 @@ def process(
     ] = None,
     engine: Annotated[str, typer.Option(help="local (process pool).")] = "local",
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    redo: Annotated[
+        str | None,
+        typer.Option(
+            "--redo",
+            help="Comma-separated steps to redo: samples re-derived from the raw recording (undoing what clean or "
+            "a hand edit changed), then these steps and those after them run again.",
+        ),
+    ] = None,
     where: Where_ = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
-    """Run steps over the episodes; finished (episode, step, version, config) work is never redone."""
+    """Run steps over the episodes; finished (episode, step, version, config) work is never redone unless --redo."""
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
     from robofuel.engine import LocalEngine
@@ -127,7 +135,8 @@ def process(
     pipeline = build_pipeline(names, load_configs(config) if config else None)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
-        stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)
+        again = [s.strip() for s in redo.split(",") if s.strip()] if redo else []
+        stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids, again)
     if as_json:
         emit_json(stats.to_dict())
         return
