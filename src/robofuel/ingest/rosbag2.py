@@ -115,8 +115,8 @@ class _Bag:
         try:
             plain = self.plain(file)
         except OSError:
-            raise
-        except Exception as exc:
+            raise  # the file cannot be read at all: scan() says so
+        except Exception as exc:  # zstd fails on damaged compressed data
             self.found.append(self.report.finding("ingest.corrupt_record", f"{label}: {exc}", Severity.blocking))
             return
         kind = storage_kind(plain)
