@@ -36,6 +36,17 @@ Lake_ = Annotated[str | None, typer.Option("--lake", help="Lake folder or URL [$
 Catalog_ = Annotated[str | None, typer.Option("--catalog", help="Catalog URL [$ROBOFUEL_CATALOG, SQLite in the lake]")]
 Json_ = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 Where_ = Annotated[str | None, typer.Option("--where", help='Filter, e.g. "verdict = qualified and duration_s > 5"')]
+Superseded_ = Annotated[
+    bool, typer.Option("--superseded", help="Include episodes of older versions of files ingested again.")
+]
+
+
+def note_left_out(count: int) -> None:
+    """Say on stderr how many superseded episodes a command left out, and how to include them."""
+    if count:
+        from robofuel.catalog.current import HINT
+
+        err.print(f"{count} superseded episodes left out ({HINT})", highlight=False)
 
 
 def emit_json(obj: Any) -> None:
@@ -114,12 +125,20 @@ def process(
     ] = None,
     engine: Annotated[str, typer.Option(help="local (process pool).")] = "local",
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    redo: Annotated[
+        str | None,
+        typer.Option(
+            "--redo",
+            help="Comma-separated steps to redo: samples re-derived from the raw recording (undoing what clean or "
+            "a hand edit changed), then these steps and those after them run again.",
+        ),
+    ] = None,
     where: Where_ = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
-    """Run steps over the episodes; finished (episode, step, version, config) work is never redone."""
+    """Run steps over the episodes; finished (episode, step, version, config) work is never redone unless --redo."""
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
     from robofuel.engine import LocalEngine
@@ -132,7 +151,8 @@ def process(
     pipeline = build_pipeline(names, load_configs(config) if config else None)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
-        stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)
+        again = [s.strip() for s in redo.split(",") if s.strip()] if redo else []
+        stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids, again)
     if as_json:
         emit_json(stats.to_dict())
         return
@@ -147,12 +167,13 @@ def qc(
     report: Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     where: Where_ = None,
+    superseded: Superseded_ = False,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
     """Judge episodes (sync + profile + qc steps) and report the qualification rate and the causes of rejects."""
-    from robofuel.catalog import parse_where
+    from robofuel.catalog.current import left_out, selection
     from robofuel.context import open_workspace
     from robofuel.engine import LocalEngine
     from robofuel.report.qc_summary import summarise
@@ -164,7 +185,8 @@ def qc(
     rules = QcConfig.load(config)
     pipeline = build_pipeline(["sync", "profile", "qc"], {"qc": {"config": rules.raw}})
     with open_workspace(lake, catalog, create=False) as ws:
-        ids = ws.catalog.episode_ids(parse_where(where))
+        ids = ws.catalog.episode_ids(selection(where, superseded))
+        hidden = left_out(ws.catalog, where, superseded)
         LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)
         metas = [ws.lake.read_meta(i) for i in ids]
         summary = summarise(metas)
@@ -173,9 +195,10 @@ def qc(
 
             write_report(report, summary, metas, ws.lake)
     if as_json:
-        emit_json({**summary, "report": str(report) if report else None})
+        emit_json({**summary, "report": str(report) if report else None, "superseded_left_out": hidden})
         return
     print_qc(summary)
+    note_left_out(hidden)
     if report is not None:
         out.print(f"report: {report}")
 
@@ -192,12 +215,13 @@ def export(
     embodiment: Annotated[
         str | None, typer.Option("--embodiment", help="Retarget to this embodiment id and export its joints.")
     ] = None,
+    superseded: Superseded_ = False,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
     """Write episodes in a trainer's format; camera packets are copied, not re-encoded, where the format allows."""
-    from robofuel.catalog import parse_where
+    from robofuel.catalog.current import left_out, selection
     from robofuel.context import open_workspace
     from robofuel.export import ExportOptions, get_exporter
     from robofuel.lake import load_episode
@@ -208,7 +232,8 @@ def export(
     output_folder(out_dir, "--out")
     options = ExportOptions(fps, video_codec, embodiment=embodiment)
     with open_workspace(lake, catalog, create=False) as ws:
-        ids = ws.catalog.episode_ids(parse_where(where))
+        ids = ws.catalog.episode_ids(selection(where, superseded))
+        hidden = left_out(ws.catalog, where, superseded)
         with progress_bar("export", len(ids), enabled=not as_json) as advance:
 
             def episodes() -> Iterator[EpisodeData]:
@@ -218,7 +243,7 @@ def export(
 
             report = exporter.export(episodes(), out_dir, options).to_dict()
     if as_json:
-        emit_json(report)
+        emit_json({**report, "superseded_left_out": hidden})
         return
     out.print(
         f"exported {report['episodes']} episodes, {report['frames']} frames ({report['seconds']:.1f} s) to "
@@ -228,6 +253,7 @@ def export(
         out.print(f"  {camera}: " + ", ".join(f"{k} x{n}" for k, n in how.items()))
     for what, n in report["omitted"].items():
         out.print(f"  left out: {what} (x{n})")
+    note_left_out(hidden)
 
 
 def print_qc(summary: dict[str, Any]) -> None:
@@ -247,17 +273,25 @@ def print_qc(summary: dict[str, Any]) -> None:
 
 
 @app.command("ls")
-def ls_(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
-    """List episodes."""
-    from robofuel.catalog import parse_where
+def ls_(
+    where: Where_ = None,
+    superseded: Superseded_ = False,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """List episodes (not those of older versions of files ingested again, unless --superseded)."""
+    from robofuel.catalog.current import left_out, selection
     from robofuel.context import open_workspace
 
     with open_workspace(lake, catalog, create=False) as ws:
-        rows = ws.catalog.episode_rows(parse_where(where))
-    keys = ("id", "recording_path", "duration_s", "verdict", "format", "operator", "task", "findings")
-    episodes = [{**{k: r[k] for k in keys}, "recording": r["recording"]} for r in rows]
+        rows = ws.catalog.episode_rows(selection(where, superseded))
+        hidden = left_out(ws.catalog, where, superseded)
+    keys: tuple[str, ...] = ("id", "recording_path", "duration_s", "verdict", "format", "operator", "task")
+    keys += ("findings", "recording", "superseded_by")
+    episodes = [{k: r[k] for k in keys} for r in rows]
     if as_json:
-        emit_json({"episodes": episodes})
+        emit_json({"episodes": episodes, "superseded_left_out": hidden})
         return
     table = Table("id", "recording", "format", "duration s", "verdict", "findings", "operator")
     table.columns[0].no_wrap = True
@@ -272,6 +306,7 @@ def ls_(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, as_j
             e["operator"] or "",
         )
     out.print(table)
+    note_left_out(hidden)
 
 
 def resolve_episode(catalog: Catalog, text: str, shown: int = 5) -> str:
@@ -292,13 +327,20 @@ def show(episode: str, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Js
     from robofuel.context import open_workspace
 
     with open_workspace(lake, catalog, create=False) as ws:
-        meta = ws.lake.read_meta(resolve_episode(ws.catalog, episode))
+        eid = resolve_episode(ws.catalog, episode)
+        meta = ws.lake.read_meta(eid)
+        newer = ws.catalog.superseded_by(eid)
+    if as_json and newer:  # the episode's metadata, and the recording that replaced it
+        emit_json({**json.loads(meta.model_dump_json(exclude_none=True)), "superseded_by": newer})
+        return
     if as_json:
         sys.stdout.write(meta.model_dump_json(indent=2, exclude_none=True) + "\n")
         return
     out.print(f"[bold]{meta.id}[/]  {meta.recording.format}  {meta.recording.path}  #{meta.recording.index}")
     out.print(f"{meta.duration_s:.2f} s from {meta.start_time.isoformat()}  verdict: {meta.verdict}")
     out.print(f"task: {meta.task.id} {meta.task.instruction or ''}  operator: {meta.operator}  station: {meta.station}")
+    if newer:
+        out.print(f"[yellow]superseded[/] by recording {newer} (a newer version of this file, ingested since)")
     table = Table("stream", "kind", "role", "count", "rate Hz", "unit", "frame")
     for s in meta.streams:
         rate = s.measured_rate_hz or s.rate_hz

@@ -47,6 +47,7 @@ recordings = sa.Table(
     sa.Column("episodes", sa.Integer, nullable=False),
     sa.Column("report", sa.Text, nullable=False, doc="Per-file ingest report, JSON."),
     sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("superseded_by", sa.String(64), doc="sha256 of a later recording ingested from the same path."),
 )
 
 episodes = sa.Table(
@@ -73,6 +74,7 @@ episodes = sa.Table(
     sa.Column("verdict", sa.String(16), nullable=False),
     sa.Column("findings", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("superseded_by", sa.String(64), doc="As its recording's: set when a changed file replaced it."),
 )
 
 step_runs = sa.Table(
@@ -117,7 +119,11 @@ QUERYABLE = (
     "streams",
     "verdict",
     "findings",
+    "superseded_by",
 )
+
+#: Columns added after a catalog's tables may already exist, created by :func:`_migrate` (table, column).
+ADDED_COLUMNS = (("recordings", "superseded_by"), ("episodes", "superseded_by"))
 
 
 def now() -> datetime:
@@ -203,6 +209,7 @@ class Catalog:
             self.engine = sa.create_engine(url)
         if not self.read_only:
             _retry_locked(lambda: _create_schema(self.engine))
+            _retry_locked(lambda: _migrate(self.engine))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -238,15 +245,29 @@ class Catalog:
         with self.engine.connect() as c:
             return c.execute(sa.select(recordings.c.sha256).where(recordings.c.sha256 == sha)).first() is not None
 
-    def commit_recording(self, row: dict[str, Any], metas: Sequence[Episode]) -> None:
-        """Make a recording and its episodes visible, in one transaction (replacing a previous attempt)."""
+    def commit_recording(
+        self, row: dict[str, Any], metas: Sequence[Episode], same_paths: Sequence[str] = ()
+    ) -> list[str]:
+        """Make a recording and its episodes visible, in one transaction (replacing a previous attempt); earlier
+        recordings ingested from one of ``same_paths`` (other content, same file) and their episodes are marked
+        superseded by it, never deleted. Returns the sha256 of the recordings it superseded."""
+        sha = row["sha256"]
         with self._writing() as c:
-            c.execute(sa.delete(episodes).where(episodes.c.recording == row["sha256"]))
-            c.execute(sa.delete(recordings).where(recordings.c.sha256 == row["sha256"]))
-            c.execute(sa.delete(quarantine).where(quarantine.c.key == row["sha256"]))
+            c.execute(sa.delete(episodes).where(episodes.c.recording == sha))
+            c.execute(sa.delete(recordings).where(recordings.c.sha256 == sha))
+            c.execute(sa.delete(quarantine).where(quarantine.c.key == sha))
             c.execute(sa.insert(recordings).values(**row, ingested_at=now()))
             if metas:
                 c.execute(sa.insert(episodes), [episode_row(m) for m in metas])
+            if same_paths:
+                t = recordings.c
+                current = sa.and_(t.path.in_(list(same_paths)), t.sha256 != sha, t.superseded_by.is_(None))
+                older = sorted(r[0] for r in c.execute(sa.select(t.sha256).where(current)))
+                if older:
+                    c.execute(sa.update(episodes).where(episodes.c.recording.in_(older)).values(superseded_by=sha))
+                    c.execute(sa.update(recordings).where(t.sha256.in_(older)).values(superseded_by=sha))
+                return older
+        return []
 
     def update_episodes(self, metas: Iterable[Episode]) -> None:
         """Refresh the catalog columns of episodes whose metadata changed."""
@@ -273,6 +294,12 @@ class Catalog:
         with self.engine.connect() as c:
             rows = c.execute(sa.select(recordings).order_by(recordings.c.path))
             return [dict(r._mapping) for r in rows]
+
+    def superseded_by(self, episode_id: str) -> str | None:
+        """The recording that superseded this episode's (a newer version of its file), or None."""
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(episodes.c.superseded_by).where(episodes.c.id == episode_id)).first()
+        return None if row is None else row[0]
 
     def find_episode(self, prefix: str) -> str | None:
         """The one episode id equal to or starting with ``prefix``; None when none or several match."""
@@ -376,6 +403,21 @@ def _create_schema(engine: Engine) -> None:
             c.execute(sa.schema.CreateTable(table, if_not_exists=True))
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
                 c.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+
+def _migrate(engine: Engine) -> None:
+    """Add the columns of :data:`ADDED_COLUMNS` that a catalog made by an earlier version lacks (SQLite and
+    PostgreSQL both take ``ALTER TABLE ... ADD COLUMN``; a concurrent process adding it first is fine)."""
+    for table, column in ADDED_COLUMNS:
+        if column in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
+            continue
+        kind = metadata.tables[table].c[column].type.compile(engine.dialect)
+        try:
+            with engine.begin() as c:
+                c.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+        except sa.exc.DBAPIError:
+            if column not in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
+                raise
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from robofuel.catalog import Catalog, StepKey
+from robofuel.engine.redo import rederive
 from robofuel.engine.stats import RunStats
+from robofuel.errors import InputError
 from robofuel.lake import Lake, load_episode, write_episode
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, EpisodeData
@@ -71,24 +73,34 @@ def _work(lake_uri: str, episode_id: str, specs: list[tuple[str, dict[str, Any]]
     return _run_steps(Lake(lake_uri, create=False), episode_id, steps)
 
 
-def _walk(catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str) -> tuple[int, str]:
-    """(steps done in a row from ``content_hash``, the hash the last of them left)."""
+def _walk(
+    catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str, present: bool = False
+) -> tuple[int, str]:
+    """(steps done in a row from ``content_hash``, the hash the last of them left).
+
+    With ``present`` (walking from the samples in the lake), a step that rewrote samples is done only if what it
+    wrote is there: after a redo re-derived the samples from the raw recording, it must run again."""
     current = content_hash
     for i, step in enumerate(steps):
         stored = catalog.step_result(StepKey(episode_id, current, step.name, step.version, step.config_hash))
-        if stored is None:
+        if stored is None or (present and stored.get("output_hash", current) != current):
             return i, current
         current = stored.get("output_hash", current)
     return len(steps), current
 
 
-def _plan(catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str) -> tuple[int, int]:
+def _plan(
+    catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str, force: int | None = None
+) -> tuple[int, int]:
     """(index of the first step to run, steps already done); index == len(steps) when all are done.
 
     A step that rewrote samples (clean repairing a gap) changed the episode's content hash, so the pipeline that
     produced the current samples started from an earlier hash: when a finished run of the whole pipeline from an
-    earlier hash ends at the current one, nothing is left to do."""
-    done, _ = _walk(catalog, steps, episode_id, content_hash)
+    earlier hash ends at the current one, nothing is left to do. ``force``: the index of the first step to run
+    whatever the cache says (``--redo``)."""
+    done, _ = _walk(catalog, steps, episode_id, content_hash, present=True)
+    if force is not None:
+        return min(done, force), min(done, force)
     if done == len(steps) or not steps:
         return done, done
     first = steps[0]
@@ -104,12 +116,21 @@ class LocalEngine:
     def __init__(self, lake: Lake, catalog: Catalog, workers: int = 1, progress: bool = True) -> None:
         self.lake, self.catalog, self.workers, self.progress = lake, catalog, max(1, workers), progress
 
-    def run(self, steps: Sequence[Step], episode_ids: Sequence[str]) -> RunStats:
-        stats = RunStats([s.name for s in steps], episodes=len(episode_ids))
+    def run(self, steps: Sequence[Step], episode_ids: Sequence[str], redo: Sequence[str] = ()) -> RunStats:
+        """Run ``steps`` over the episodes; ``redo`` names steps to run again on samples re-derived from the raw
+        recordings (:mod:`robofuel.engine.redo`), with every step after the first of them."""
+        names = [s.name for s in steps]
+        unknown = [r for r in redo if r not in names]
+        if unknown:
+            raise InputError(f"--redo {','.join(unknown)}: not in the steps run ({','.join(names)}); add to --steps")
+        force = min((names.index(r) for r in redo), default=None)
+        if redo:
+            rederive(self.lake, self.catalog, episode_ids, redo)
+        stats = RunStats(names, episodes=len(episode_ids))
         hashes = {r["id"]: r["content_hash"] for r in self.catalog.episode_rows()}
         todo: list[tuple[str, list[Step]]] = []
         for eid in episode_ids:
-            first, cached = _plan(self.catalog, steps, eid, hashes[eid])
+            first, cached = _plan(self.catalog, steps, eid, hashes[eid], force)
             for step in steps[:cached]:
                 stats.step(step.name).cached += 1
             if first < len(steps):

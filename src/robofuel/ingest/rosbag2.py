@@ -10,7 +10,9 @@ SQLite bags that store none, from the ROS 2 standard types.
 
 Checks: the messages read per topic against ``topics_with_message_count`` in ``metadata.yaml``
 (``ingest.count_mismatch``), a storage file listed but missing (``ingest.missing_file``, blocking: the episode
-has a hole), and the damage findings of the MCAP reader for each file (``ingest.truncated`` naming the file).
+has a hole), a storage file that cannot be opened (``ingest.unreadable_file``, blocking, naming the OS error), and
+the damage findings of the MCAP reader for each file (``ingest.truncated`` naming the file). Nothing is written
+beside the bag (see :mod:`robofuel.ingest.rosbag2_storage`).
 
 Metadata: ``custom_data`` of ``metadata.yaml`` (Humble and later; ``ros2 bag record --custom-data``) whose keys are
 robofuel session keys (operator, station, task_id...) fills the episode's metadata, under ``--set`` values; the
@@ -71,6 +73,7 @@ class _Bag:
         self.info = load_metadata(path) if path.is_dir() else None
         self.found: list[Finding] = []
         self.temp: Path | None = None
+        self.listed: list[Path] = []
 
     def files(self) -> list[Path]:
         if not self.path.is_dir():
@@ -106,23 +109,34 @@ class _Bag:
         out.write_bytes(zstd_decompress(path.read_bytes()))
         return out
 
+    def _add(self, merger: Merger, file: Path) -> None:
+        """One storage file into the merged scan; OSError when it cannot be read at all."""
+        label = file.name
+        try:
+            plain = self.plain(file)
+        except OSError:
+            raise  # the file cannot be read at all: scan() says so
+        except Exception as exc:  # zstd fails on damaged compressed data
+            self.found.append(self.report.finding("ingest.corrupt_record", f"{label}: {exc}", Severity.blocking))
+            return
+        kind = storage_kind(plain)
+        if kind == "mcap":
+            merger.add_mcap(plain, label)
+        elif kind == "sqlite3":
+            merger.add_sqlite(plain, label)
+        else:
+            text = f"{label} is neither MCAP nor SQLite 3 (empty or damaged): skipped"
+            self.found.append(self.report.finding("ingest.corrupt_record", text, Severity.blocking))
+
     def scan(self) -> Scan:
         merger = Merger()
-        for file in self.files():
-            label = file.name
+        self.listed = self.files()
+        for file in self.listed:
             try:
-                plain = self.plain(file)
-            except Exception as exc:
-                self.found.append(self.report.finding("ingest.corrupt_record", f"{label}: {exc}", Severity.blocking))
-                continue
-            kind = storage_kind(plain)
-            if kind == "mcap":
-                merger.add_mcap(plain, label)
-            elif kind == "sqlite3":
-                merger.add_sqlite(plain, label)
-            else:
-                text = f"{label} is neither MCAP nor SQLite 3 (empty or damaged): skipped"
-                self.found.append(self.report.finding("ingest.corrupt_record", text, Severity.blocking))
+                self._add(merger, file)
+            except OSError as exc:  # permission denied, a disk error, no room for a decompressed copy
+                text = f"{file.name} cannot be read ({exc.strerror or exc}): check its permissions and the disk"
+                self.found.append(self.report.finding("ingest.unreadable_file", text, Severity.blocking))
         if str((self.info or {}).get("compression_mode", "")).lower() == "message":
             failed = merger.decompress_messages(zstd_decompress)
             if failed:
@@ -200,7 +214,10 @@ class Rosbag2Reader(Reader):
             scan = bag.scan()
         finally:
             bag.cleanup()
-        if not scan.channels and not bag.found:
+        if not bag.listed and not bag.found:
             raise UnreadableRecording(str(path), "no storage file (.mcap or .db3) in the bag", _HINT)
+        failed = [f.message for f in bag.found if f.severity is Severity.blocking]
+        if not scan.channels and failed:  # every storage file failed: say how, not that none was there
+            raise UnreadableRecording(str(path), "; ".join(failed), "fix what is named, or re-copy the bag")
         more = bag.found + count_findings(scan, bag.info, report)
         return episode_from_scan(path, ctx, scan, report, more, **_fields(scan, bag.info))

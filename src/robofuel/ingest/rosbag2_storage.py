@@ -7,12 +7,20 @@ A rosbag2 bag is a folder: ``metadata.yaml`` and one or more storage files (a sp
 its ``message_definitions`` table where the writer stored one (Iron and later; older bags store none and only ROS 2
 standard types can then be decoded), and its ``messages`` in timestamp order. Channels of all files are merged by
 (topic, type, encoding), so a split bag gives one channel per topic.
+
+Nothing is ever written beside the user's bag: SQLite opens even a read-only (``mode=ro``) WAL database by creating
+``-wal`` and ``-shm`` files next to it, so a ``.db3`` is opened ``immutable`` (no lock, no journal, no file made);
+when a non-empty ``-wal`` file lies beside it (a recorder that died before its last checkpoint), the database and
+its log are copied to a temporary folder and the copy is opened, so the logged messages are read too.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mcap.records import Schema
@@ -26,12 +34,9 @@ STORAGE_SUFFIXES = (".mcap", ".db3", ".mcap.zstd", ".db3.zstd")
 
 
 def storage_kind(path: Path) -> str | None:
-    """``mcap`` or ``sqlite3`` from the file's first bytes; None for anything else (never raises)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(16)
-    except OSError:
-        return None
+    """``mcap`` or ``sqlite3`` from the file's first bytes; None for anything else (OSError if unreadable)."""
+    with open(path, "rb") as f:
+        head = f.read(16)
     if head.startswith(MAGIC):
         return "mcap"
     return "sqlite3" if head == SQLITE_MAGIC else None
@@ -119,11 +124,30 @@ def _definitions(db: sqlite3.Connection) -> dict[str, Schema]:
     return out
 
 
-def read_sqlite(path: Path, merger: Merger) -> None:
-    """The topics and messages of one ``.db3`` file into ``merger`` (sqlite3.DatabaseError when damaged)."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+@contextmanager
+def open_sqlite(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to a ``.db3`` that writes nothing near it (see the module docstring)."""
+    wal = path.with_name(path.name + "-wal")
+    temp: Path | None = None
+    if wal.is_file() and wal.stat().st_size > 0:
+        temp = Path(tempfile.mkdtemp(prefix="robofuel-db3-"))
+        shutil.copyfile(path, temp / path.name)
+        shutil.copyfile(wal, temp / wal.name)
+        db = sqlite3.connect(temp / path.name)  # the copy: SQLite replays the log into it
+    else:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
     db.text_factory = lambda raw: raw.decode("utf-8", "replace")  # a damaged name must not stop the read
     try:
+        yield db
+    finally:
+        db.close()
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def read_sqlite(path: Path, merger: Merger) -> None:
+    """The topics and messages of one ``.db3`` file into ``merger`` (sqlite3.DatabaseError when damaged)."""
+    with open_sqlite(path) as db:
         schemas = _definitions(db)
         channels: dict[int, ChannelData] = {}
         for tid, name, type_name, fmt in db.execute("SELECT id, name, type, serialization_format FROM topics"):
@@ -136,5 +160,3 @@ def read_sqlite(path: Path, merger: Merger) -> None:
                 merger.scan.orphan_messages += 1
             else:
                 ch.messages.append((int(stamp), bytes(data)))
-    finally:
-        db.close()

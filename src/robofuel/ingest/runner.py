@@ -2,14 +2,16 @@
 
 Per recording: its content hash decides whether it is already in the catalog (then nothing is done); otherwise the
 reader runs, the raw recording is stored content-addressed, every episode is written into the lake, and one catalog
-transaction makes the recording and its episodes visible. A recording that cannot be read is quarantined with a
-finding naming the file, the problem and what to do; the batch goes on.
+transaction makes the recording and its episodes visible, marking a recording ingested earlier from the same path
+(a file changed since) and its episodes as superseded by it; nothing of the older one is deleted. A recording that
+cannot be read is quarantined with a finding naming the file, the problem and what to do; the batch goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import traceback
 from collections.abc import Iterator, Sequence
 from concurrent.futures import as_completed
@@ -43,6 +45,7 @@ class FileOutcome:
     episodes: list[str] = field(default_factory=list)
     message: str = ""
     report: dict[str, Any] | None = None
+    supersedes: list[str] = field(default_factory=list)  # sha256 of earlier versions of this file
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", [])}
@@ -182,6 +185,13 @@ def _hash_or_none(path: Path) -> str | None:
         return None
 
 
+def same_paths(path: str) -> list[str]:
+    """The ways the catalog may hold the path a recording was ingested from: as given, absolute, relative to here.
+    An earlier recording from one of them holding other content is an older version of this file (superseded)."""
+    absolute = os.path.abspath(path)
+    return sorted({path, absolute, os.path.relpath(absolute)})
+
+
 class Ingester:
     """Ingests batches into one lake and catalog."""
 
@@ -250,8 +260,12 @@ class Ingester:
             "report": json.dumps(o.report, default=str),
         }
         try:
-            self.catalog.commit_recording(row, read.metas)
+            o.supersedes = self.catalog.commit_recording(row, read.metas, same_paths(o.path))
         except StorageError:
             discard_episodes(self.lake, read.metas)
             raise
+        if o.supersedes:
+            older = f"{len(o.supersedes)} earlier version" + ("s" if len(o.supersedes) > 1 else "")
+            note = f"a changed file: supersedes the {older} ingested from this path (kept; `ls --superseded`)"
+            o.message = f"{o.message}; {note}" if o.message else note
         return o

@@ -93,6 +93,11 @@ def manifest_sha256(manifest: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
 
 
+def blob_path(name: str, sha: str) -> str:
+    """Lake path of a raw file's blob: its sha256 and the last two suffixes of its name (``.mcap``, ``.zarr.zip``)."""
+    return f"raw/blobs/{sha[:2]}/{sha}{''.join(Path(name).suffixes[-2:])}"
+
+
 def recording_sha256(path: Path) -> str:
     """Content hash of a recording: of the file, or of the manifest of a folder."""
     return manifest_sha256(folder_manifest(path)) if path.is_dir() else file_sha256(path)
@@ -195,7 +200,7 @@ class Lake:
     # -- raw recordings ------------------------------------------------------------------------------------------
 
     def _put_blob(self, src: Path, sha: str) -> str:
-        rel = f"raw/blobs/{sha[:2]}/{sha}{''.join(src.suffixes[-2:])}"
+        rel = blob_path(src.name, sha)
         if not self.exists(rel):
             tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
             with self.writing(f"the raw copy of {src}", tmp):
