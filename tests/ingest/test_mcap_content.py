@@ -66,7 +66,11 @@ def test_json_channels_map_like_cdr_ones(tmp_path: Path) -> None:
     np.testing.assert_array_equal(c.values, [[1, 2, np.nan], [3, np.nan, np.nan], [4, 5, 6]])
     v = ep.payloads["video"]
     assert isinstance(v, VideoData) and v.packets == H264[:5] and v.codec == "h264"
-    np.testing.assert_array_equal(v.timestamps_ns, 1_000_000_000 + np.arange(5))  # foxglove JSON time: sec, nsec
+    # The video's stamps (foxglove JSON time: sec 1, nsec i) are on another clock than the IMU's header stamps and
+    # the log time: the video is timed by log time and the offset is a finding.
+    np.testing.assert_array_equal(v.timestamps_ns, T0 + np.arange(5))
+    (domain,) = [f for f in ep.meta.findings if f.code == "timing.clock_domain"]
+    assert domain.stream == "video" and domain.value == pytest.approx((1_000_000_000 - T0) / 1e9)
 
 
 def test_common_geometry_and_std_types(tmp_path: Path) -> None:

@@ -43,12 +43,15 @@ def test_turtlesim_bag_in_every_compression_is_fully_decoded(shared_data: Path, 
     by_source: Counter[str] = Counter()
     for s in ep.meta.streams:
         by_source[s.source or ""] += s.count
-    assert by_source == declared - Counter({"/rosout": declared["/rosout"]})
+    # /tf_static is calibration, not a stream (its one transform is kept in the episode's calibration).
+    assert by_source == declared - Counter({"/rosout": declared["/rosout"], "/tf_static": declared["/tf_static"]})
     # /tf holds tf/tfMessage and tf2_msgs/TFMessage connections: one stream per frame pair, both merged.
     tf1 = ep.meta.stream("tf.world.turtle1")
     assert tf1.role == "transform" and tf1.frame == "world" and tf1.count == 1344
     assert tf1.columns == [f"translation.{a}" for a in "xyz"] + [f"rotation.{a}" for a in "xyzw"]
-    assert ep.meta.stream("tf_static.turtle1.carrot").count == 1
+    (carrot,) = ep.meta.calibration["transforms"]
+    assert (carrot["parent"], carrot["child"], carrot["source"]) == ("turtle1", "carrot", "/tf_static")
+    assert len(carrot["translation"]) == 3 and len(carrot["rotation_xyzw"]) == 4
     assert ep.meta.stream("turtle1.cmd_vel").count == 357 and ep.meta.stream("turtle1.cmd_vel").role == "twist"
     assert ep.meta.findings == [] and ep.meta.extra["rosbag1"]["indexed"] is True
 
