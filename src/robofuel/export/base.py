@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from robofuel.errors import InputError
 from robofuel.standard import EpisodeData
 
 
@@ -61,6 +62,15 @@ class ExportReport:
             "omitted": dict(self.omitted),
             "notes": self.notes,
         }
+
+
+def nothing_exported(report: ExportReport, what: str = "no episode matched (check --where)") -> InputError:
+    """The error of an export that wrote no episode: ``what``, then every episode left out and why."""
+    left = [f"{reason} ({n})" if n > 1 else reason for reason, n in sorted(report.omitted.items())]
+    if not left:
+        return InputError(f"nothing to export: {what}")
+    shown = "; ".join(left[:8]) + (f"; and {len(left) - 8} more" if len(left) > 8 else "")
+    return InputError(f"nothing to export: {what}; left out: {shown}")
 
 
 class Exporter(ABC):
