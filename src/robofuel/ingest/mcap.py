@@ -7,8 +7,9 @@ summary holds statistics, the messages read per channel are checked against them
 
 Streams: one per topic that gives numeric or video data, named after the topic without its leading slash,
 ``/`` becoming ``.`` (``/camera/front/video`` -> ``camera.front.video``), with ``source`` = the topic. Message
-types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text-only topics
-(``std_msgs/String``, logs) are counted in ``report.skipped``; channels in encodings other than ``cdr`` and
+types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text topics
+(``std_msgs/String``, logs) give events streams beside the signals (a file of text topics only is no episode: they
+are counted in ``report.skipped``); channels in encodings other than ``cdr`` and
 ``json``, ``ros1`` and ``protobuf`` or with unparsable schemas are counted in ``report.undecodable``. A file
 from which no stream can be read raises :class:`UnreadableRecording` naming the topics, the encodings and why.
 
@@ -42,8 +43,9 @@ from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadRes
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
 from robofuel.ingest.mcap_streams import Decoders, Pending, Waiting, build_all, collect_stream
 from robofuel.ingest.ros_clock import log_floor, time_zero_count
+from robofuel.ingest.ros_messages import TEXT_TYPES, normalise_type
 from robofuel.ingest.ros_tf import collect_tf_streams, is_static, is_tf, static_transforms
-from robofuel.standard import Finding, Severity
+from robofuel.standard import Finding, Severity, StreamKind
 from robofuel.standard.data import episode_span
 
 SESSION_RECORD = "robofuel.session"
@@ -113,6 +115,24 @@ def _time_zero(scan: Scan, floor_ns: int, pending: list[Pending]) -> None:
             pending.append(Pending("timing.time_zero", text, stream_name(topic), None, float(zero)))
 
 
+def _merged_text(channels: list[ChannelData]) -> list[ChannelData]:
+    """``channels`` with the connections of one text topic (every node's ``/rosout``) merged into one channel, so a
+    topic's events are one stream however the recorder split them into connections."""
+    out: list[ChannelData] = []
+    text: dict[tuple[str, str], ChannelData] = {}
+    for ch in channels:
+        if normalise_type(ch.type_name) not in TEXT_TYPES:
+            out.append(ch)
+            continue
+        key = (ch.topic, normalise_type(ch.type_name))
+        if key not in text:
+            text[key] = ChannelData(ch.id, ch.topic, ch.message_encoding, ch.schema, list(ch.messages))
+            out.append(text[key])
+        else:
+            text[key].messages.extend(ch.messages)
+    return out
+
+
 def read_streams(
     scan: Scan, report: ReadReport, pending: list[Pending], calibration: dict[str, Any] | None = None
 ) -> list[Built]:
@@ -125,7 +145,7 @@ def read_streams(
     floor = log_floor(np.fromiter((t for c in scan.channels.values() for t, _ in c.messages), np.int64))
     _time_zero(scan, floor, pending)
     tf_topics: dict[str, list[ChannelData]] = {}
-    for ch in sorted(scan.channels.values(), key=lambda c: (c.topic, c.id)):
+    for ch in _merged_text(sorted(scan.channels.values(), key=lambda c: (c.topic, c.id))):
         if not ch.messages:
             continue
         if is_tf(ch.type_name):
@@ -216,6 +236,14 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
     return UnreadableRecording(str(path), problem + _reasons(report), _hint(encodings))
 
 
+def _text_only(streams: list[Built], report: ReadReport) -> None:
+    """A recording of text topics only gives no episode: its events are counted as skipped, the reason said."""
+    for stream, _ in streams:
+        kind = report.streams.pop(stream.name, {}).get("type", "text")
+        report.decoded -= stream.count
+        report.skipped[f"{stream.source}: no numeric fields: {kind}"] += stream.count
+
+
 def episode_from_scan(
     path: Path, ctx: ReadContext, scan: Scan, report: ReadReport, more: list[Finding] | None = None, **fields: Any
 ) -> ReadResult:
@@ -224,7 +252,8 @@ def episode_from_scan(
     pending: list[Pending] = []
     calibration: dict[str, Any] = {}
     streams = read_streams(scan, report, pending, calibration)
-    if not streams:
+    if all(s.kind is StreamKind.events for s, _ in streams):
+        _text_only(streams, report)
         raise nothing_read(path, scan, report)
     found = [*(more or []), *findings(scan, report, streams, pending)]
     if calibration:

@@ -35,9 +35,10 @@ from robofuel.ingest.ros_clock import (
     reference_offset,
     stream_offset,
 )
+from robofuel.ingest.ros_events import EventsMapping
 from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_ns
 from robofuel.ingest.ros_video import UnsupportedType
-from robofuel.standard import NumericData, Severity, Stream, VideoData, numeric_stream, video_stream
+from robofuel.standard import NumericData, Severity, Stream, VideoData, events_stream, numeric_stream, video_stream
 
 Decode = Callable[[bytes], Any]
 I64 = npt.NDArray[np.int64]
@@ -230,7 +231,7 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
 
 def _numeric(name: str, ch: ChannelData, c: _Collected, t: Clocked, report: ReadReport) -> Built | None:
     m = c.mapping
-    assert not isinstance(m, VideoMapping)
+    assert not isinstance(m, VideoMapping | EventsMapping)
     values = m.table()
     if not m.columns:
         report.skipped[f"{ch.topic}: no numeric fields: {ch.type_name}"] += len(c.logs)
@@ -258,11 +259,13 @@ def _video(name: str, ch: ChannelData, c: _Collected, t: Clocked) -> Built:
 @dataclass
 class Waiting:
     """A stream decoded but not built yet: its messages' log times and header stamps (0: none), ns, and how to
-    build it once its clock is chosen (``build(timed)``: the stream, or None with the reason in the report)."""
+    build it once its clock is chosen (``build(timed)``: the stream, or None with the reason in the report).
+    ``signal`` is false for text events: their stamps (a node's wall clock) do not choose the episode's clock."""
 
     logs: I64
     headers: I64
     build: Callable[[Clocked], Built | None]
+    signal: bool = True
 
 
 def collect_stream(
@@ -280,7 +283,8 @@ def collect_stream(
     for reason, n in collected.mapping.skipped.items():
         report.skipped[f"{ch.topic}: {reason}"] += n
     logs, headers = np.array(collected.logs, np.int64), np.array(collected.headers, np.int64)
-    return Waiting(logs, headers, lambda timed: _build(name, ch, collected, timed, report, pending))
+    signal = not isinstance(collected.mapping, EventsMapping)
+    return Waiting(logs, headers, lambda timed: _build(name, ch, collected, timed, report, pending), signal)
 
 
 def _build(
@@ -291,8 +295,11 @@ def _build(
     if not timed.keep.any():
         report.skipped[f"{ch.topic}: no message with a valid time"] += len(collected.logs)
         return None
-    if isinstance(m, VideoMapping):
-        built: Built | None = _video(name, ch, collected, timed)
+    if isinstance(m, EventsMapping):
+        events = m.data(timed.times, timed.keep)
+        built: Built | None = events_stream(name, events, source=ch.topic, clock=timed.clock), events
+    elif isinstance(m, VideoMapping):
+        built = _video(name, ch, collected, timed)
     else:
         built = _numeric(name, ch, collected, timed, report)
     if built is None:
@@ -309,7 +316,7 @@ def _build(
 
 def build_all(waiting: list[Waiting], floor_ns: int, pending: list[Pending]) -> list[Built]:
     """Every waiting stream built on the episode's clock (:func:`~robofuel.ingest.ros_clock.reference_offset`)."""
-    offsets = [stream_offset(w.logs, w.headers, floor_ns) for w in waiting]
+    offsets = [stream_offset(w.logs, w.headers, floor_ns) for w in waiting if w.signal]
     reference = reference_offset(offsets)
     note = reference_note(reference, sum(o is not None for o in offsets))
     if note is not None:
