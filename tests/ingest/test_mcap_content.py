@@ -13,7 +13,7 @@ from mcap_files import H264, JOINTS, T0, imu_message, stamp, summary_counts, wri
 
 from factories import read
 from robofuel.errors import UnreadableRecording
-from robofuel.standard import VideoData
+from robofuel.standard import EventsData, VideoData
 
 
 def test_json_channels_map_like_cdr_ones(tmp_path: Path) -> None:
@@ -173,11 +173,17 @@ def test_topics_that_name_the_same_stream_get_distinct_names(tmp_path: Path) -> 
     assert {s.name: s.source for s in ep.meta.streams} == {"a.b": "/a/b", "a.b_2": "a/b"}
 
 
-def test_long_arrays_of_unknown_types_are_skipped_fields_not_columns(tmp_path: Path) -> None:
-    msgs = [(T0 + i, {"gain": i, "samples": list(range(100)), "names": ["a", "b"]}) for i in range(4)]
+def test_long_arrays_of_unknown_types_are_kept_per_message_not_as_columns(tmp_path: Path) -> None:
+    """Arrays over 64 values were skipped before issue 13; now each message's array is kept as an event."""
+    msgs = [(T0 + i, {"gain": i, "samples": list(range(i, 100 + i)), "names": ["a", "b"]}) for i in range(4)]
     result = read(write_json(tmp_path / "l.mcap", {"/scope": ("lab.Scope", "json", msgs)}), "mcap")
-    assert result.episodes[0].meta.stream("scope").columns == ["gain"]
-    assert result.report.skipped == {"/scope: field samples not made into columns (arrays over 64 values)": 4}
+    (ep,) = result.episodes
+    assert ep.meta.stream("scope").columns == ["gain"] and result.report.skipped == {}
+    arrays = ep.meta.stream("scope.arrays")
+    assert (arrays.kind.value, arrays.role, arrays.columns, arrays.count) == ("events", "arrays", ["samples"], 4)
+    events = ep.payloads["scope.arrays"]
+    assert isinstance(events, EventsData)
+    np.testing.assert_array_equal(events.fields["samples"][3], np.arange(3, 103))
 
 
 def test_counts_differing_from_the_summary_are_a_finding() -> None:

@@ -78,11 +78,18 @@ def _text(topic: str, n: int, zero: int) -> list[Msg]:
     return out
 
 
-def write(path: Path, messages: list[Msg]) -> Path:
+LATCHED_QOS = "- history: 3\n  depth: 0\n  reliability: 1\n  durability: 1\n"  # rosbag2's transient_local
+
+
+def write(path: Path, messages: list[Msg], latched: tuple[str, ...] = ()) -> Path:
     with open(path, "wb") as f:
         w = Ros2Writer(f, chunk_size=16 * 1024)
         w.add_metadata("robofuel.session", SESSION)
         schemas = {name: w.register_msgdef(name, text) for name, text in (DEFS | MORE).items()}
+        for topic, type_name in latched:  # channels with their QoS, as rosbag2 records them
+            meta = {"offered_qos_profiles": LATCHED_QOS}
+            cid = w._writer.register_channel(topic, "cdr", schemas[type_name].id, metadata=meta)
+            w._channel_ids[topic] = cid
         for log_time, topic, type_name, msg in sorted(messages, key=lambda m: m[0]):
             w.write_message(topic, schemas[type_name], msg, log_time=log_time)
         w.finish()  # type: ignore[no-untyped-call]
@@ -160,3 +167,22 @@ def test_real_bags_are_not_days_long(shared_data: Path) -> None:
     }
     turtles = read(shared_data / "rosbagjs/example.bag", "rosbag1").episodes[0].meta
     assert 21 < turtles.duration_s < 22 and turtles.calibration["transforms"][0]["child"] == "carrot"
+
+
+def test_a_latched_one_shot_topic_is_a_state_not_a_stream(tmp_path: Path) -> None:
+    """A latched topic sent once (parameters, a map's metadata) is kept as events: it neither stretches the episode
+    with its old stamp nor "ends early" against the sensors."""
+    w = {"force": {"x": 2.0, "y": 0.0, "z": 0.0}, "torque": {"x": 0.0, "y": 0.0, "z": 0.0}}
+    once = [
+        (
+            T0 - 1_000_000,
+            "/bias",
+            "geometry_msgs/msg/WrenchStamped",
+            {"header": {"stamp": stamp(T0 - DAY)}, "wrench": w},
+        )
+    ]
+    path = write(tmp_path / "latched.mcap", _joints(500, 0) + once, (("/bias", "geometry_msgs/msg/WrenchStamped"),))
+    (ep,) = read(path, "mcap").episodes
+    bias = ep.meta.stream("bias")
+    assert (bias.kind.value, bias.role, bias.count) == ("events", "latched", 1)
+    assert ep.meta.duration_s == pytest.approx(1.996, abs=0.01) and ep.meta.start_ns == T0

@@ -252,7 +252,7 @@ def episode_from_scan(
     pending: list[Pending] = []
     calibration: dict[str, Any] = {}
     streams = read_streams(scan, report, pending, calibration)
-    if all(s.kind is StreamKind.events for s, _ in streams):
+    if all(s.kind is StreamKind.events and s.role == "events" for s, _ in streams):
         _text_only(streams, report)
         raise nothing_read(path, scan, report)
     found = [*(more or []), *findings(scan, report, streams, pending)]

@@ -35,10 +35,20 @@ from robofuel.ingest.ros_clock import (
     reference_offset,
     stream_offset,
 )
-from robofuel.ingest.ros_events import EventsMapping
+from robofuel.ingest.ros_events import EventsMapping, array_events
+from robofuel.ingest.ros_flatten import GenericMapping
 from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_ns
 from robofuel.ingest.ros_video import UnsupportedType
-from robofuel.standard import NumericData, Severity, Stream, VideoData, events_stream, numeric_stream, video_stream
+from robofuel.standard import (
+    EventsData,
+    NumericData,
+    Severity,
+    Stream,
+    VideoData,
+    events_stream,
+    numeric_stream,
+    video_stream,
+)
 
 Decode = Callable[[bytes], Any]
 I64 = npt.NDArray[np.int64]
@@ -229,12 +239,17 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
     return _Collected(mapping, logs, headers, first) if mapping is not None and logs else None
 
 
-def _numeric(name: str, ch: ChannelData, c: _Collected, t: Clocked, report: ReadReport) -> Built | None:
+def _numeric(
+    name: str, ch: ChannelData, c: _Collected, t: Clocked, report: ReadReport, quiet: bool = False
+) -> Built | None:
+    """The numeric stream of a channel; None without columns (counted as skipped unless ``quiet``: its long
+    arrays made a stream)."""
     m = c.mapping
     assert not isinstance(m, VideoMapping | EventsMapping)
     values = m.table()
     if not m.columns:
-        report.skipped[f"{ch.topic}: no numeric fields: {ch.type_name}"] += len(c.logs)
+        if not quiet:
+            report.skipped[f"{ch.topic}: no numeric fields: {ch.type_name}"] += len(c.logs)
         return None
     data = NumericData(t.times[t.keep], values[t.keep])
     info = {
@@ -259,12 +274,12 @@ def _video(name: str, ch: ChannelData, c: _Collected, t: Clocked) -> Built:
 @dataclass
 class Waiting:
     """A stream decoded but not built yet: its messages' log times and header stamps (0: none), ns, and how to
-    build it once its clock is chosen (``build(timed)``: the stream, or None with the reason in the report).
+    build it once its clock is chosen (``build(timed)``: its streams, none with the reason in the report).
     ``signal`` is false for text events: their stamps (a node's wall clock) do not choose the episode's clock."""
 
     logs: I64
     headers: I64
-    build: Callable[[Clocked], Built | None]
+    build: Callable[[Clocked], list[Built]]
     signal: bool = True
 
 
@@ -283,27 +298,60 @@ def collect_stream(
     for reason, n in collected.mapping.skipped.items():
         report.skipped[f"{ch.topic}: {reason}"] += n
     logs, headers = np.array(collected.logs, np.int64), np.array(collected.headers, np.int64)
-    signal = not isinstance(collected.mapping, EventsMapping)
-    return Waiting(logs, headers, lambda timed: _build(name, ch, collected, timed, report, pending), signal)
+    once = ch.latched and len(logs) <= LATCHED_ONCE
+    signal = not isinstance(collected.mapping, EventsMapping) and not once
+
+    def build(timed: Clocked) -> list[Built]:
+        built = _build(name, ch, collected, timed, report, pending)
+        return [as_state(b) for b in built] if once else built
+
+    return Waiting(logs, headers, build, signal)
+
+
+def _arrays(name: str, ch: ChannelData, m: Mapping, timed: Clocked, report: ReadReport) -> list[Built]:
+    """The ``<name>.arrays`` events stream of a generic type's arrays too long for columns, if it has any."""
+    if not isinstance(m, GenericMapping):
+        return []
+    events = array_events(m.arrays, timed.times, timed.keep)
+    if events is None:
+        return []
+    stream = events_stream(f"{name}.arrays", events, role="arrays", source=ch.topic, clock=timed.clock)
+    register_stream(report, stream, ch.type_name)
+    return [(stream, events)]
+
+
+#: A latched topic with at most this many messages is a state announced once (parameters, a map's metadata): kept
+#: as events (role ``latched``), so that it neither sets the episode's span nor its clock, nor "ends early".
+LATCHED_ONCE = 2
+
+
+def as_state(built: Built) -> Built:
+    """A latched one-shot numeric stream as events (one field per column, role ``latched``); others unchanged."""
+    stream, data = built
+    if not isinstance(data, NumericData):
+        return built
+    events = EventsData(data.timestamps_ns, {c: data.values[:, i].tolist() for i, c in enumerate(stream.columns)})
+    return events_stream(stream.name, events, role="latched", source=stream.source, clock=stream.clock), events
 
 
 def _build(
     name: str, ch: ChannelData, collected: _Collected, timed: Clocked, report: ReadReport, pending: list[Pending]
-) -> Built | None:
-    """The canonical stream of one decoded channel on its chosen clock."""
+) -> list[Built]:
+    """The canonical stream of one decoded channel on its chosen clock, and its long arrays as events."""
     m = collected.mapping
     if not timed.keep.any():
         report.skipped[f"{ch.topic}: no message with a valid time"] += len(collected.logs)
-        return None
+        return []
+    arrays = _arrays(name, ch, m, timed, report)
     if isinstance(m, EventsMapping):
         events = m.data(timed.times, timed.keep)
         built: Built | None = events_stream(name, events, source=ch.topic, clock=timed.clock), events
     elif isinstance(m, VideoMapping):
         built = _video(name, ch, collected, timed)
     else:
-        built = _numeric(name, ch, collected, timed, report)
+        built = _numeric(name, ch, collected, timed, report, quiet=bool(arrays))
     if built is None:
-        return None
+        return arrays
     stream = built[0]
     stream.clock = timed.clock
     for text, note in m.notes.items():
@@ -311,7 +359,7 @@ def _build(
         pending.append(Pending(note.code, f"{ch.topic}: {text} ({note.count} messages)", name, at, note.count))
     pending += clock_pending(name, ch.topic, timed)
     register_stream(report, stream, ch.type_name)
-    return built
+    return [built, *arrays]
 
 
 def build_all(waiting: list[Waiting], floor_ns: int, pending: list[Pending]) -> list[Built]:
@@ -321,8 +369,7 @@ def build_all(waiting: list[Waiting], floor_ns: int, pending: list[Pending]) -> 
     note = reference_note(reference, sum(o is not None for o in offsets))
     if note is not None:
         pending.append(Pending("timing.clock_reference", note, "", None, reference / 1e9, Severity.info))
-    built = [w.build(choose_clock(w.logs, w.headers, floor_ns, reference)) for w in waiting]
-    return [b for b in built if b is not None]
+    return [b for w in waiting for b in w.build(choose_clock(w.logs, w.headers, floor_ns, reference))]
 
 
 def clock_pending(name: str, topic: str, timed: Clocked) -> list[Pending]:

@@ -1,4 +1,5 @@
-"""Text messages as events: ``std_msgs/String``, ``rcl_interfaces/Log``, ``rosgraph_msgs/Log``, ``foxglove/Log``.
+"""Messages kept as events: text (``std_msgs/String``, ``rcl_interfaces/Log``, ``rosgraph_msgs/Log``,
+``foxglove/Log``), and arrays too long for columns (:func:`array_events`: a laser scan's ranges, a point cloud).
 
 They carry no signal, but they are what happened (a node's warnings, an operator's note), so they are kept as an
 events stream (:class:`~robofuel.standard.EventsData`), one event per message, with one field per top-level scalar
@@ -59,3 +60,14 @@ class EventsMapping:
         """The events kept by ``keep`` at ``times_ns`` (both per message), fields in first-seen order."""
         rows = [r for r, k in zip(self.rows, keep.tolist(), strict=True) if k]
         return EventsData(times_ns[keep], {f: [r.get(f) for r in rows] for f in self._seen})
+
+
+def array_events(arrays: list[dict[str, Any]], times_ns: np.ndarray, keep: np.ndarray) -> EventsData | None:
+    """The arrays too long for columns (:class:`~robofuel.ingest.ros_flatten.GenericMapping` ``arrays``, one dict
+    per message) as events: one field per array path, a float64 array or bytes per message (None where a message
+    lacks it); None when no message has one."""
+    rows = [a for a, k in zip(arrays, keep.tolist(), strict=True) if k]
+    paths = list(dict.fromkeys(p for a in rows for p in a))
+    if not paths:
+        return None
+    return EventsData(times_ns[keep], {p: [a.get(p) for a in rows] for p in paths})

@@ -157,12 +157,12 @@ def _build_pair(
     report: ReadReport,
     pending: list[Pending],
     timed: Clocked,
-) -> Built | None:
+) -> list[Built]:
     parent, child = frames
     topic = channel.topic
     if not timed.keep.any():
         report.skipped[f"{topic}: {parent} -> {child}: no message with a valid time"] += len(pair.logs)
-        return None
+        return []
     data = NumericData(timed.times[timed.keep], pair.mapping.table()[timed.keep])
     stream = numeric_stream(
         name,
@@ -178,4 +178,4 @@ def _build_pair(
     )
     register_stream(report, stream, normalise_type(channel.type_name))
     pending += clock_pending(name, f"{topic} {parent} -> {child}", timed)
-    return stream, data
+    return [(stream, data)]
