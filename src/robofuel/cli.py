@@ -138,7 +138,9 @@ def process(
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
-    """Run steps over the episodes; finished (episode, step, version, config) work is never redone unless --redo."""
+    """Run steps over the episodes; finished (episode, step, version, config) work is never redone unless --redo.
+
+    Exits 1 when some episode failed a step (each is named with its step and error, in text and ``--json``)."""
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
     from robofuel.engine import LocalEngine
@@ -153,12 +155,17 @@ def process(
         ids = ws.catalog.episode_ids(parse_where(where))
         again = [s.strip() for s in redo.split(",") if s.strip()] if redo else []
         stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids, again)
+    result = stats.to_dict()
     if as_json:
-        emit_json(stats.to_dict())
-        return
-    for name, s in stats.to_dict()["steps"].items():
-        flagged = ", ".join(f"{k} {v}" for k, v in s["flagged"].items()) or "nothing flagged"
-        out.print(f"{name}: ran {s['ran']}, cached {s['cached']}, failed {s['failed']}; {flagged}")
+        emit_json(result)
+    else:
+        for name, s in result["steps"].items():
+            flagged = ", ".join(f"{k} {v}" for k, v in s["flagged"].items()) or "nothing flagged"
+            out.print(f"{name}: ran {s['ran']}, cached {s['cached']}, failed {s['failed']}; {flagged}")
+        for f in result["failed"]:
+            out.print(f"failed {f['episode']} in {f['step']}: {f['error']} (retried on the next run)", markup=False)
+    if result["failed"]:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -4,6 +4,11 @@ Times are int64 ns on one clock (the episode's reference clock); values are (N, 
 the first sample take the first sample, after the last the last (no extrapolation). :func:`resample` picks the
 method per column group from the stream's metadata: quaternion columns (``Stream.quaternion_order``) by slerp,
 discrete columns (every value an integer: counters, modes, buttons) by zero-order hold, the rest linearly.
+
+Cost follows samples, never the time span: every uniform grid a step or exporter builds over an episode is sized by
+:func:`grid_points` first and checked by :func:`grid_fits` (at most :data:`GRID_PER_SAMPLE` points per source sample,
+and never fewer than :data:`MIN_GRID`), so an episode of 40 samples spread over five days costs kilobytes, not the
+gigabytes a 100 Hz grid over five days would.
 """
 
 from __future__ import annotations
@@ -12,6 +17,26 @@ import numpy as np
 
 from robofuel.standard import NumericData, Stream
 from robofuel.standard.data import F64, I64
+
+#: Most points a uniform grid may hold per source sample (a 1 kHz grid over 60 Hz samples is about 17).
+GRID_PER_SAMPLE = 64
+#: A grid of up to this many points is always allowed (short episodes of few samples).
+MIN_GRID = 100_000
+
+
+def grid_points(span_ns: int, step_ns: float) -> int:
+    """Points of a uniform grid with step ``step_ns`` covering ``[0, span_ns]`` (both ends), computed without
+    building it."""
+    if span_ns <= 0 or step_ns <= 0:
+        return 1
+    return int(span_ns // step_ns) + 1
+
+
+def grid_fits(points: int, samples: int) -> bool:
+    """Whether a grid of ``points`` may be built over ``samples`` source samples: at most
+    ``max(MIN_GRID, GRID_PER_SAMPLE * samples)`` points, which bounds a grid's memory by O(samples) (8 bytes per
+    point and column: 100k points of 10 columns are 8 MB)."""
+    return points <= max(MIN_GRID, GRID_PER_SAMPLE * samples)
 
 
 def nearest_index(src_ns: I64, at_ns: I64) -> I64:
@@ -33,10 +58,14 @@ def zoh_index(src_ns: I64, at_ns: I64) -> I64:
 
 def linear(src_ns: I64, values: F64, at_ns: I64) -> F64:
     """Values linearly interpolated at ``at_ns``, column by column (NaN samples propagate to their neighbours)."""
+    out: F64 = np.empty((len(at_ns), values.shape[1]), dtype=np.float64)
+    if len(at_ns) == 0 or values.shape[1] == 0:
+        return out
     t = (src_ns - src_ns[0]).astype(np.float64)
     q = (at_ns - src_ns[0]).astype(np.float64)
-    out: F64 = np.stack([np.interp(q, t, values[:, c]) for c in range(values.shape[1])], axis=1)
-    return out.reshape(len(at_ns), -1)
+    for c in range(values.shape[1]):
+        out[:, c] = np.interp(q, t, values[:, c])
+    return out
 
 
 def slerp(src_ns: I64, quats: F64, at_ns: I64) -> F64:
@@ -82,6 +111,8 @@ def quaternion_groups(stream: Stream) -> list[list[int]]:
 def resample(data: NumericData, stream: Stream, at_ns: I64) -> F64:
     """The stream's values at ``at_ns``: slerp for quaternions, zero-order hold for discrete columns, else linear."""
     ts, values = data.timestamps_ns, data.values
+    if len(at_ns) == 0:
+        return np.empty((0, values.shape[1]), dtype=np.float64)
     if len(ts) == 1:
         return np.repeat(values, len(at_ns), axis=0)
     out = linear(ts, values, at_ns)

@@ -23,7 +23,7 @@ from mcap.writer import Writer
 from mcap_ros2.writer import Writer as Ros2Writer
 
 from robofuel.ingest.base import ReadResult
-from robofuel.standard import NumericData
+from robofuel.standard import EventsData, NumericData
 
 Msg = tuple[int, str, str, dict[str, Any]]
 
@@ -229,6 +229,8 @@ def same_payloads(a: ReadResult, b: ReadResult) -> None:
         np.testing.assert_array_equal(x.timestamps_ns, y.timestamps_ns)  # type: ignore[union-attr]
         if isinstance(x, NumericData):
             np.testing.assert_array_equal(x.values, y.values)  # type: ignore[union-attr]
+        elif isinstance(x, EventsData):
+            assert x.fields == y.fields  # type: ignore[union-attr]
         else:
             assert x.packets == y.packets  # type: ignore[union-attr]
 

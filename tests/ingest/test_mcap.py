@@ -29,7 +29,7 @@ from mcap_files import (
 from factories import read
 from robofuel.ingest.base import ReadResult
 from robofuel.lake import Lake, load_episode, write_episode
-from robofuel.standard import VideoData
+from robofuel.standard import EventsData, VideoData
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_cameras_keep_their_packets_byte_for_byte(full: ReadResult) -> None:
     assert front.measured_rate_hz == pytest.approx(30.0, rel=1e-3) and wrist.measured_rate_hz == pytest.approx(10.0)
 
 
-def test_unknown_types_flatten_and_text_is_skipped_with_its_reason(full: ReadResult) -> None:
+def test_unknown_types_flatten_and_text_becomes_events(full: ReadResult) -> None:
     (ep,) = full.episodes
     s = ep.meta.stream("lab.gauge")
     assert s.columns == [
@@ -122,15 +122,19 @@ def test_unknown_types_flatten_and_text_is_skipped_with_its_reason(full: ReadRes
     ]
     assert s.role is None and s.count == 10
     np.testing.assert_array_equal(ep.numeric("lab.gauge").values[3], [101_328.0, 3, 6, -3, 0, 3, 0, 1])
-    assert full.report.skipped == {"/chatter: no numeric fields: std_msgs/msg/String": 10}
-    assert "chatter" not in {s.name for s in ep.meta.streams}
+    # Text is no signal but what happened: kept as events (it was skipped before issue 13), one per message.
+    assert full.report.skipped == {}
+    chatter = ep.meta.stream("chatter")
+    assert chatter.kind.value == "events" and chatter.columns == ["data"] and chatter.count == 10
+    events = ep.payloads["chatter"]
+    assert isinstance(events, EventsData) and events.fields["data"] == [f"hello {i}" for i in range(10)]
 
 
 def test_counts_match_the_summary_and_the_report_adds_up(rec: Path, full: ReadResult) -> None:
     (ep,) = full.episodes
     counts = summary_counts(rec)
     read_counts = {s.source: s.count for s in ep.meta.streams}
-    assert read_counts == {t: n for t, n in counts.items() if t != "/chatter"}
+    assert read_counts == counts
     assert full.report.decoded == sum(read_counts.values()) and full.report.undecodable == {}
     assert full.report.findings == [] and ep.meta.findings == [] and full.report.recovered is None
     assert full.report.episodes == 1 and ep.meta.start_ns == T0 and ep.meta.duration_s == pytest.approx(1.998)

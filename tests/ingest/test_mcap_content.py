@@ -13,7 +13,7 @@ from mcap_files import H264, JOINTS, T0, imu_message, stamp, summary_counts, wri
 
 from factories import read
 from robofuel.errors import UnreadableRecording
-from robofuel.standard import VideoData
+from robofuel.standard import EventsData, VideoData
 
 
 def test_json_channels_map_like_cdr_ones(tmp_path: Path) -> None:
@@ -66,7 +66,11 @@ def test_json_channels_map_like_cdr_ones(tmp_path: Path) -> None:
     np.testing.assert_array_equal(c.values, [[1, 2, np.nan], [3, np.nan, np.nan], [4, 5, 6]])
     v = ep.payloads["video"]
     assert isinstance(v, VideoData) and v.packets == H264[:5] and v.codec == "h264"
-    np.testing.assert_array_equal(v.timestamps_ns, 1_000_000_000 + np.arange(5))  # foxglove JSON time: sec, nsec
+    # The video's stamps (foxglove JSON time: sec 1, nsec i) are on another clock than the IMU's header stamps and
+    # the log time: the video is timed by log time and the offset is a finding.
+    np.testing.assert_array_equal(v.timestamps_ns, T0 + np.arange(5))
+    (domain,) = [f for f in ep.meta.findings if f.code == "timing.clock_domain"]
+    assert domain.stream == "video" and domain.value == pytest.approx((1_000_000_000 - T0) / 1e9)
 
 
 def test_common_geometry_and_std_types(tmp_path: Path) -> None:
@@ -169,11 +173,17 @@ def test_topics_that_name_the_same_stream_get_distinct_names(tmp_path: Path) -> 
     assert {s.name: s.source for s in ep.meta.streams} == {"a.b": "/a/b", "a.b_2": "a/b"}
 
 
-def test_long_arrays_of_unknown_types_are_skipped_fields_not_columns(tmp_path: Path) -> None:
-    msgs = [(T0 + i, {"gain": i, "samples": list(range(100)), "names": ["a", "b"]}) for i in range(4)]
+def test_long_arrays_of_unknown_types_are_kept_per_message_not_as_columns(tmp_path: Path) -> None:
+    """Arrays over 64 values were skipped before issue 13; now each message's array is kept as an event."""
+    msgs = [(T0 + i, {"gain": i, "samples": list(range(i, 100 + i)), "names": ["a", "b"]}) for i in range(4)]
     result = read(write_json(tmp_path / "l.mcap", {"/scope": ("lab.Scope", "json", msgs)}), "mcap")
-    assert result.episodes[0].meta.stream("scope").columns == ["gain"]
-    assert result.report.skipped == {"/scope: field samples not made into columns (arrays over 64 values)": 4}
+    (ep,) = result.episodes
+    assert ep.meta.stream("scope").columns == ["gain"] and result.report.skipped == {}
+    arrays = ep.meta.stream("scope.arrays")
+    assert (arrays.kind.value, arrays.role, arrays.columns, arrays.count) == ("events", "arrays", ["samples"], 4)
+    events = ep.payloads["scope.arrays"]
+    assert isinstance(events, EventsData)
+    np.testing.assert_array_equal(events.fields["samples"][3], np.arange(3, 103))
 
 
 def test_counts_differing_from_the_summary_are_a_finding() -> None:

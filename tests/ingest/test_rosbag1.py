@@ -13,7 +13,7 @@ from factories import read
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.registry import detect
 from robofuel.ingest.rosbag1_scan import scan_bag
-from robofuel.standard import Severity, VideoData
+from robofuel.standard import EventsData, Severity, VideoData
 
 COMPRESSIONS = ["example.bag", "example-lz4.bag", "example-bz2.bag"]
 
@@ -37,18 +37,23 @@ def test_turtlesim_bag_in_every_compression_is_fully_decoded(shared_data: Path, 
     (ep,) = result.episodes
     declared = index_counts(path)
     assert sum(declared.values()) == 8647
-    # Every message is either decoded into a stream or counted as text: none is lost.
-    assert result.report.decoded + sum(result.report.skipped.values()) == 8647
-    assert result.report.skipped == {"/rosout: no numeric fields: rosgraph_msgs/Log": declared["/rosout"]}
+    # Every message is decoded into a stream (the three /rosout connections into one events stream): none is lost.
+    assert result.report.decoded == 8647 and result.report.skipped == {}
+    rosout = ep.payloads["rosout"]
+    assert isinstance(rosout, EventsData) and len(rosout.timestamps_ns) == declared["/rosout"]
+    assert {"level", "name", "msg", "topics"} <= set(rosout.fields)
     by_source: Counter[str] = Counter()
     for s in ep.meta.streams:
         by_source[s.source or ""] += s.count
-    assert by_source == declared - Counter({"/rosout": declared["/rosout"]})
+    # /tf_static is calibration, not a stream (its one transform is kept in the episode's calibration).
+    assert by_source == declared - Counter({"/tf_static": declared["/tf_static"]})
     # /tf holds tf/tfMessage and tf2_msgs/TFMessage connections: one stream per frame pair, both merged.
     tf1 = ep.meta.stream("tf.world.turtle1")
     assert tf1.role == "transform" and tf1.frame == "world" and tf1.count == 1344
     assert tf1.columns == [f"translation.{a}" for a in "xyz"] + [f"rotation.{a}" for a in "xyzw"]
-    assert ep.meta.stream("tf_static.turtle1.carrot").count == 1
+    (carrot,) = ep.meta.calibration["transforms"]
+    assert (carrot["parent"], carrot["child"], carrot["source"]) == ("turtle1", "carrot", "/tf_static")
+    assert len(carrot["translation"]) == 3 and len(carrot["rotation_xyzw"]) == 4
     assert ep.meta.stream("turtle1.cmd_vel").count == 357 and ep.meta.stream("turtle1.cmd_vel").role == "twist"
     assert ep.meta.findings == [] and ep.meta.extra["rosbag1"]["indexed"] is True
 
@@ -59,6 +64,10 @@ def test_compressions_give_the_same_samples(shared_data: Path) -> None:
     for other in episodes[1:]:
         assert [s.name for s in other.meta.streams] == [s.name for s in first.meta.streams]
         for s in first.meta.streams:
+            x, y = first.payloads[s.name], other.payloads[s.name]
+            if isinstance(x, EventsData) and isinstance(y, EventsData):
+                assert np.array_equal(x.timestamps_ns, y.timestamps_ns) and x.fields == y.fields
+                continue
             a, b = first.numeric(s.name), other.numeric(s.name)
             assert np.array_equal(a.timestamps_ns, b.timestamps_ns) and np.array_equal(a.values, b.values)
 
@@ -81,6 +90,7 @@ def test_visual_inertial_bag(shared_data: Path) -> None:
     (ep,) = result.episodes
     counts = {s.name: s.count for s in ep.meta.streams}
     expected = {"Rig": 42, "camera.camera_info": 11, "camera.image_raw": 10, "imu.data": 35, "imu.magnetometer": 35}
+    expected["rosout"] = 6  # the node's log messages, as events
     assert counts == expected
     imu = ep.meta.stream("imu.data")
     assert imu.role == "imu" and imu.column_units["angular_velocity.x"] == "rad/s"
@@ -88,7 +98,7 @@ def test_visual_inertial_bag(shared_data: Path) -> None:
     assert (cam.width, cam.height, cam.pixel_format) == (752, 480, "mono8")
     video = ep.payloads["camera.image_raw"]
     assert isinstance(video, VideoData) and video.packets is not None and len(video.packets[0]) == 752 * 480
-    assert result.report.skipped == {"/rosout: no numeric fields: rosgraph_msgs/Log": 6}
+    assert result.report.skipped == {} and ep.meta.stream("rosout").kind.value == "events"
 
 
 def test_ros1_messages_in_mcap_decode_like_the_bag(shared_data: Path) -> None:

@@ -51,5 +51,14 @@ class RunStats:
         s.failed += 1
         s.errors[episode_id] = error
 
+    def failures(self) -> list[dict[str, str]]:
+        """Every failed (episode, step) with the first line of its error, in step order."""
+        return [
+            {"episode": episode, "step": name, "error": (error.splitlines() or [""])[0]}
+            for name in self.step_names
+            for episode, error in sorted(self.step(name).errors.items())
+        ]
+
     def to_dict(self) -> dict[str, Any]:
-        return {"episodes": self.episodes, "steps": {n: self.step(n).to_dict() for n in self.step_names}}
+        steps = {n: self.step(n).to_dict() for n in self.step_names}
+        return {"episodes": self.episodes, "steps": steps, "failed": self.failures()}

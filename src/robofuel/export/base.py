@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from robofuel.counts import ranked_dict
+from robofuel.errors import InputError
 from robofuel.standard import EpisodeData
 
 
@@ -62,6 +63,15 @@ class ExportReport:
             "omitted": ranked_dict(self.omitted),
             "notes": self.notes,
         }
+
+
+def nothing_exported(report: ExportReport, what: str = "no episode matched (check --where)") -> InputError:
+    """The error of an export that wrote no episode: ``what``, then every episode left out and why."""
+    left = [f"{reason} ({n})" if n > 1 else reason for reason, n in sorted(report.omitted.items())]
+    if not left:
+        return InputError(f"nothing to export: {what}")
+    shown = "; ".join(left[:8]) + (f"; and {len(left) - 8} more" if len(left) > 8 else "")
+    return InputError(f"nothing to export: {what}; left out: {shown}")
 
 
 class Exporter(ABC):

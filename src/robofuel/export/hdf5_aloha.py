@@ -40,7 +40,7 @@ import numpy as np
 
 from robofuel._lazy import require
 from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import ImageEncoder, staged_output
 from robofuel.export.hdf5_common import (
     JPEG_CODECS,
@@ -55,7 +55,7 @@ from robofuel.export.hdf5_common import (
     sample,
 )
 from robofuel.export.lerobot_features import ACTION_ROLES, Feature, Part, state_feature
-from robofuel.export.timeline import Timeline, choose_timeline
+from robofuel.export.timeline import Timeline, timeline_or_omit
 from robofuel.standard import EpisodeData, VideoData
 from robofuel.standard.data import F64
 
@@ -241,7 +241,9 @@ class AlohaExporter(Exporter):
                 plan = _plan(ep, report)
                 if plan is None:
                     continue
-                timeline = choose_timeline(ep, plan.streams, options.fps or DEFAULT_FPS, set())
+                timeline = timeline_or_omit(ep, plan.streams, options.fps or DEFAULT_FPS, set(), report)
+                if timeline is None:
+                    continue
                 with h5py.File(stage / f"episode_{report.episodes}.hdf5", "w") as h:
                     _write(h, ep, plan, timeline, options.video_codec, report)
                 n = len(timeline.t_ns)
@@ -249,6 +251,6 @@ class AlohaExporter(Exporter):
                 report.frames += n
                 report.seconds += n / timeline.fps
             if not report.episodes:
-                raise InputError("nothing to export: no episode could be written as an ALOHA file (check --where)")
+                raise nothing_exported(report, "no episode could be written as an ALOHA file (check --where)")
         report.bytes = folder_bytes(out)
         return report

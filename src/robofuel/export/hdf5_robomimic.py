@@ -38,8 +38,7 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import staged_output
 from robofuel.export.hdf5_common import (
     NEXT_STATE_NOTE,
@@ -53,7 +52,7 @@ from robofuel.export.hdf5_common import (
     sample,
 )
 from robofuel.export.lerobot_features import Feature, state_feature
-from robofuel.export.timeline import Timeline, choose_timeline
+from robofuel.export.timeline import Timeline, timeline_or_omit
 from robofuel.standard import EpisodeData
 from robofuel.standard.data import F64
 
@@ -121,7 +120,9 @@ class _File:
         plan = _plan(ep, offered(ep, self.report, TARGET), self.report)
         if plan is None:
             return
-        timeline = choose_timeline(ep, plan.streams, self.fps or self.options.fps, set())
+        timeline = timeline_or_omit(ep, plan.streams, self.fps or self.options.fps, set(), self.report)
+        if timeline is None:
+            return
         arrays = self._numeric(ep, plan, timeline)
         signature = [(k, a.shape[1:]) for k, a in arrays.items() if k != "actions"]
         signature += [
@@ -200,7 +201,7 @@ class _File:
     def finish(self) -> None:
         """The ``data`` attributes; InputError when no demo was written."""
         if not self.report.episodes:
-            raise InputError("nothing to export: no episode could be written as a robomimic demo (check --where)")
+            raise nothing_exported(self.report, "no episode could be written as a robomimic demo (check --where)")
         tasks = [t for t in self.tasks if t]
         env_name = tasks[0] if len(self.tasks) == 1 and tasks else "robofuel"
         kwargs: dict[str, Any] = {"control_freq": self.fps}

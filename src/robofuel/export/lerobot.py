@@ -24,8 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import left_out_as_different, picked_frames, staged_output
 from robofuel.export.lerobot_features import Feature, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
@@ -271,7 +270,7 @@ class _Dataset:
 
     def finish(self) -> None:
         if self.features is None or not self.episodes:
-            raise InputError("nothing to export: no episode matched (check --where)")
+            raise nothing_exported(self.report, "no episode matched (check --where)")
         self._flush_rows()
         for out in self.videos.values():
             out.close()

@@ -78,6 +78,8 @@ def plan_features(meta: Episode) -> tuple[list[Feature], Counter[str]]:
             features.append(Feature(f"observation.images.{s.name}", "video", (), (Part(s.name, ()),)))
         elif s.kind is StreamKind.audio:
             omitted[f"{s.name}: audio (LeRobot v3 has no audio feature)"] += 1
+        elif s.kind is StreamKind.events:
+            omitted[f"{s.name}: events (LeRobot v3 has no event feature)"] += 1
         elif s.role in ACTION_ROLES and not any(f.key == "action" for f in features):
             features.append(Feature("action", "numeric", tuple(s.columns), (Part(s.name, all_columns),)))
         elif s.name not in in_state or len(_positions(s)) < len(s.columns):

@@ -40,8 +40,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import (
     camera_images,
     camera_signature,
@@ -54,7 +53,7 @@ from robofuel.export.frames import (
 )
 from robofuel.export.lerobot_features import Feature
 from robofuel.export.tfrecord import FeatureValue, frame_record, serialize_example
-from robofuel.export.timeline import Timeline, choose_timeline
+from robofuel.export.timeline import Timeline, timeline_or_omit
 from robofuel.standard import EpisodeData
 
 VERSION = "1.0.0"
@@ -146,7 +145,9 @@ class _Rlds:
         elif left_out_as_different(ep, self.report, features, self.features, cameras, self.cameras):
             return
         names = [n for f in features for n in f.streams]
-        timeline = choose_timeline(ep, names, self.fps or self.options.fps, set())
+        timeline = timeline_or_omit(ep, names, self.fps or self.options.fps, set(), self.report)
+        if timeline is None:
+            return
         self.fps = self.fps or timeline.fps
         self._write(serialize_example(self._example(ep, features, timeline)))
         n = len(timeline.t_ns)
@@ -199,7 +200,7 @@ class _Rlds:
     def finish(self) -> None:
         self.close()
         if self.features is None or not self.shard_lengths:
-            raise InputError("nothing to export: no episode matched (check --where)")
+            raise nothing_exported(self.report, "no episode matched (check --where)")
         count = len(self.shard_lengths)
         for i in range(count):
             self._shard_path(i).rename(self._shard_path(i, count))

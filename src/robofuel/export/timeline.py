@@ -11,6 +11,11 @@ data), then the frames are chosen:
 
 Frames span only the time every exported stream covers (no extrapolation at either end), and only the episode's
 kept span when the clean step set one (``Episode.kept``: idle head and tail, pieces beyond a long gap left out).
+
+Cost follows samples: a uniform grid is sized before it is built and refused (:class:`NotExportable`) when it would
+hold more frames than the exported streams' samples justify (:func:`robofuel.resample.grid_fits`: at most 64 frames
+per sample, and 100k frames always allowed), as does an episode whose streams share no time. Exporters leave such an
+episode out with the reason (:func:`timeline_or_omit`), never a traceback.
 """
 
 from __future__ import annotations
@@ -19,10 +24,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from robofuel.export.base import ExportReport
+from robofuel.resample import grid_fits, grid_points
 from robofuel.standard import EpisodeData, NumericData, Stream, VideoData
 from robofuel.standard.data import I64, measured_rate
 
 DEFAULT_FPS = 30.0
+
+
+class NotExportable(ValueError):
+    """An episode an exporter cannot write, with the reason (the message); it is left out, the rest goes on."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ def covered_span(ep: EpisodeData, names: list[str]) -> tuple[int, int]:
             starts.append(int(ts.min()))
             ends.append(int(ts.max()))
     if not starts:
-        raise ValueError(f"episode {ep.meta.id}: no stream with samples to export")
+        raise NotExportable("no stream with samples to export")
     start, end = max(starts), min(ends)
     kept = ep.meta.kept
     if kept is not None:
@@ -85,7 +96,8 @@ def _default_fps(ep: EpisodeData, names: list[str]) -> float:
 def choose_timeline(ep: EpisodeData, names: list[str], fps: float | None, copyable: set[str]) -> Timeline:
     """The frames to export ``names`` of ``ep`` at: a copyable camera's own frames, else a uniform grid.
 
-    ``copyable`` names the cameras whose packets the target can take as they are."""
+    ``copyable`` names the cameras whose packets the target can take as they are. :class:`NotExportable` when the
+    streams share no time or a grid would outgrow the samples (at most 64 frames per sample, 100k frames always)."""
     start, end = covered_span(ep, names)
     for name in names:
         payload = ep.payloads[name]
@@ -98,6 +110,25 @@ def choose_timeline(ep: EpisodeData, names: list[str], fps: float | None, copyab
         inside = ts[(ts >= start) & (ts <= end)]
         if len(inside):
             return Timeline(inside, fps or _rounded_rate(rate), name)
+    if end < start:
+        raise NotExportable("its streams share no time (each ends before another starts)")
     rate = fps or _default_fps(ep, names)
     count = int(np.floor((end - start) * rate / 1e9 + 1e-9)) + 1
+    samples = sum(len(p.timestamps_ns) for n in names if isinstance(p := ep.payloads[n], NumericData | VideoData))
+    if not grid_fits(max(count, grid_points(end - start, 1e9 / rate)), samples):
+        raise NotExportable(
+            f"{count} frames at {rate:g} fps over {(end - start) / 1e9:.0f} s from {samples} samples: frames would be "
+            "invented, not recorded (see the episode's timing findings)"
+        )
     return Timeline(start + np.round(np.arange(count) * 1e9 / rate).astype(np.int64), rate)
+
+
+def timeline_or_omit(
+    ep: EpisodeData, names: list[str], fps: float | None, copyable: set[str], report: ExportReport
+) -> Timeline | None:
+    """:func:`choose_timeline`, or None with the episode counted in ``report.omitted`` with the reason."""
+    try:
+        return choose_timeline(ep, names, fps, copyable)
+    except NotExportable as exc:
+        report.omitted[f"{ep.meta.id}: {exc}"] += 1
+        return None

@@ -30,8 +30,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import (
     IMAGE_CODECS,
     CameraImages,
@@ -45,7 +44,7 @@ from robofuel.export.frames import (
     usable_features,
 )
 from robofuel.export.lerobot_features import Feature
-from robofuel.export.timeline import Timeline, choose_timeline
+from robofuel.export.timeline import Timeline, timeline_or_omit
 from robofuel.standard import EpisodeData, VideoData
 from robofuel.standard.data import F64, measured_rate
 
@@ -121,7 +120,9 @@ class _WebDataset:
             return
         names = [n for f in features for n in f.streams]
         copyable = set() if self.encode_as else _fastest_image_cameras(ep, features)
-        timeline = choose_timeline(ep, names, self.fps or self.options.fps, copyable)
+        timeline = timeline_or_omit(ep, names, self.fps or self.options.fps, copyable, self.report)
+        if timeline is None:
+            return
         self.fps = self.fps or timeline.fps
         self._write(ep, features, timeline)
 
@@ -157,7 +158,7 @@ class _WebDataset:
     def finish(self) -> None:
         self.shards.close()
         if self.features is None or not self.episodes:
-            raise InputError("nothing to export: no episode matched (check --where)")
+            raise nothing_exported(self.report, "no episode matched (check --where)")
         info = {
             "format": "webdataset",
             "fps": int(self.fps) if self.fps is not None and float(self.fps).is_integer() else self.fps,

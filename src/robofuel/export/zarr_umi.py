@@ -31,10 +31,9 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import picked_frames, staged_output
-from robofuel.export.timeline import Timeline, choose_timeline, reference_times
+from robofuel.export.timeline import Timeline, reference_times, timeline_or_omit
 from robofuel.export.zarr_umi_keys import Key, key_values, plan_keys
 from robofuel.resample import nearest_index
 from robofuel.standard import EpisodeData, VideoData
@@ -78,7 +77,10 @@ class _Buffer:
         if not keys or (self.signature is not None and signature != self.signature):
             self._omit(ep, "no stream to export" if not keys else "its arrays differ from the store's first episode")
             return
-        timeline = choose_timeline(ep, sorted({k.stream for k in keys}), self.fps or self.options.fps, set())
+        streams = sorted({k.stream for k in keys})
+        timeline = timeline_or_omit(ep, streams, self.fps or self.options.fps, set(), self.report)
+        if timeline is None:
+            return
         if not len(timeline.t_ns):
             self._omit(ep, "its streams do not overlap in time")
             return
@@ -175,7 +177,7 @@ class _Buffer:
 
     def finish(self) -> None:
         if not self.ends:
-            raise InputError("nothing to export: no episode matched (check --where)")
+            raise nothing_exported(self.report, "no episode matched (check --where)")
         meta = self.group.require_group("meta")
         ends = np.asarray(self.ends, dtype=np.int64)
         if hasattr(meta, "create_array"):

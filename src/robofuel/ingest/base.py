@@ -35,7 +35,14 @@ METADATA_KEYS = (
     "device",
     "license",
     "consent",
+    "fps",
 )
+
+
+#: ``--set`` / mapping key giving the rate (Hz) of recordings whose rows carry no time; readers read it, not episodes.
+RATE_KEY = "fps"
+#: Finding code of a rate that nothing in the recording or from the user gives: QC does not judge durations on it.
+UNKNOWN_RATE = "timing.unknown_rate"
 
 
 @dataclass
@@ -151,11 +158,33 @@ def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
             fields["devices"] = [d for d in value.split(",") if d]
         elif key == "consent":
             fields["consent"] = value.lower() in ("1", "true", "yes")
+        elif key == RATE_KEY:
+            continue  # read by the readers that time rows by a rate (given_rate)
         elif key in METADATA_KEYS:
             fields[key] = value
         else:
             raise InputError(f"--set {key}=...: unknown key; use one of {', '.join(METADATA_KEYS)} or extra.NAME")
     fields["task"] = task
+
+
+def rate_unknown(meta: Episode) -> bool:
+    """Whether an episode's times rest on a rate that nothing gave (its reader's ``timing.unknown_rate``): steps
+    then ask for review rather than judge durations and velocities."""
+    return any(f.code == UNKNOWN_RATE for f in meta.findings)
+
+
+def given_rate(ctx: ReadContext) -> float | None:
+    """The rate (Hz) the user gave with ``--set fps=HZ`` or a mapping file's ``[episode] fps``; None if none."""
+    text = ctx.metadata.get(RATE_KEY)
+    if text is None:
+        return None
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = float("nan")
+    if not (rate > 0 and rate < 1e6):
+        raise InputError(f"--set {RATE_KEY}={text}: the rate must be a positive number of Hz, e.g. {RATE_KEY}=10")
+    return rate
 
 
 def make_episode(

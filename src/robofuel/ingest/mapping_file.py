@@ -13,9 +13,10 @@ path (``streams[2].unit``: ``[[streams]]`` tables count from 0) and what to writ
 ``[episode]`` — episode metadata, the keys of ``--set``
     ``embodiment``, ``task`` (task id), ``instruction``, ``operator``, ``station``, ``scene``, ``site``,
     ``license``: strings; ``device``: a string (comma-separated ids) or an array of strings; ``consent``: a boolean;
-    ``[episode.extra]``: NAME = string, number or boolean, into ``Episode.extra[NAME]``. They are defaults: a value
-    is used only where neither ``--set`` / a session file nor the recording gave one (precedence: ``--set`` and
-    session files > the recording > the mapping).
+    ``fps``: a positive number (Hz), the rate of recordings whose rows carry no time (read by the reader, like
+    ``--set fps=HZ``); ``[episode.extra]``: NAME = string, number or boolean, into ``Episode.extra[NAME]``. They
+    are defaults: a value is used only where neither ``--set`` / a session file nor the recording gave one
+    (precedence: ``--set`` and session files > the recording > the mapping).
 
 ``[[streams]]`` — stream rules, tried in file order; each stream of a recording takes the first rule that matches it
     ``name`` = GLOB (matched against the stream name the reader gave) and/or ``source`` = GLOB (matched against
@@ -363,11 +364,16 @@ def _episode(file: Path, raw: object) -> tuple[dict[str, str], dict[str, Any]]:
     t = _Table(file, "episode", raw, (*METADATA_KEYS, "extra"), '[episode] with embodiment = "..."')
     given: dict[str, str] = {}
     for key in METADATA_KEYS:
-        if key in ("device", "consent"):
+        if key in ("device", "consent", "fps"):
             continue
         value = t.text(key, _EXAMPLES.get(key, "..."))
         if value is not None:
             given[key] = value
+    fps = t.raw.get("fps")
+    if fps is not None:
+        if isinstance(fps, bool) or not isinstance(fps, int | float) or not 0 < fps < 1e6:
+            raise t.error("fps", f"must be a positive number of Hz, got {fps!r}", "write e.g. fps = 10")
+        given["fps"] = repr(float(fps))
     consent = t.flag("consent")
     if consent is not None:
         given["consent"] = str(consent).lower()

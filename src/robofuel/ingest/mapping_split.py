@@ -31,6 +31,7 @@ from robofuel.standard import (
     AudioData,
     Episode,
     EpisodeData,
+    EventsData,
     Finding,
     NumericData,
     Segment,
@@ -269,6 +270,8 @@ class Slicer:
         ts = payload.timestamps_ns[inside]
         if isinstance(payload, NumericData):
             return restat(stream, ts), NumericData(ts, payload.values[inside])
+        if isinstance(payload, EventsData):
+            return restat(stream, ts), payload.take(inside)
         if inside.all():
             return stream, payload
         if payload.file is not None:

@@ -7,8 +7,9 @@ summary holds statistics, the messages read per channel are checked against them
 
 Streams: one per topic that gives numeric or video data, named after the topic without its leading slash,
 ``/`` becoming ``.`` (``/camera/front/video`` -> ``camera.front.video``), with ``source`` = the topic. Message
-types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text-only topics
-(``std_msgs/String``, logs) are counted in ``report.skipped``; channels in encodings other than ``cdr`` and
+types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text topics
+(``std_msgs/String``, logs) give events streams beside the signals (a file of text topics only is no episode: they
+are counted in ``report.skipped``); channels in encodings other than ``cdr`` and
 ``json``, ``ros1`` and ``protobuf`` or with unparsable schemas are counted in ``report.undecodable``. A file
 from which no stream can be read raises :class:`UnreadableRecording` naming the topics, the encodings and why.
 
@@ -18,8 +19,11 @@ Findings on the episode: ``ingest.truncated`` (blocking: the file ends early, in
 summary declares other message counts), ``ingest.joint_set_changed`` (warning), ``ingest.undecodable`` (info:
 a topic lost to its encoding or schema; whether a required stream is missing is QC's to judge).
 
-Timestamps: ``header.stamp`` (or a time-typed ``timestamp``) when non-zero, else the MCAP log time; int64 ns
-since the Unix epoch.
+Timestamps: each stream's clock is chosen (:mod:`robofuel.ingest.ros_clock`): its ``header.stamp`` (or a time-typed
+``timestamp``) where plausible against the MCAP log time, else the log time, with ``timing.clock_domain`` (info)
+giving the offset of header stamps on another clock; messages logged at time 0 or before the recording get
+``timing.time_zero`` (warning) naming the topic and the count, numeric or not. int64 ns since the Unix epoch.
+Static transforms (``/tf_static``) are calibration (``Episode.calibration["transforms"]``), not streams.
 
 Metadata: an MCAP metadata record named ``robofuel.session`` (keys operator, station, scene, site, task_id,
 instruction, embodiment, device_id; also license, consent, success) fills the episode's metadata, under any ``--set``
@@ -32,12 +36,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
-from robofuel.ingest.mcap_streams import Decoders, Pending, build_stream
-from robofuel.ingest.ros_tf import build_tf_streams, is_tf
-from robofuel.standard import Finding, Severity
+from robofuel.ingest.mcap_streams import Decoders, Pending, Waiting, build_all, collect_stream
+from robofuel.ingest.ros_clock import log_floor, time_zero_count
+from robofuel.ingest.ros_messages import TEXT_TYPES, normalise_type
+from robofuel.ingest.ros_tf import collect_tf_streams, is_static, is_tf, static_transforms
+from robofuel.standard import Finding, Severity, StreamKind
 from robofuel.standard.data import episode_span
 
 SESSION_RECORD = "robofuel.session"
@@ -90,26 +98,71 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def read_streams(scan: Scan, report: ReadReport, pending: list[Pending]) -> list[Built]:
+def _time_zero(scan: Scan, floor_ns: int, pending: list[Pending]) -> None:
+    """A ``timing.time_zero`` warning for every topic, decoded or not, with messages logged before the recording."""
+    counts: dict[str, list[int]] = {}
+    for ch in scan.channels.values():
+        logs = np.fromiter((t for t, _ in ch.messages), np.int64, len(ch.messages))
+        entry = counts.setdefault(ch.topic, [0, 0])
+        entry[0] += time_zero_count(logs, floor_ns)
+        entry[1] += len(logs)
+    for topic, (zero, total) in sorted(counts.items()):
+        if zero:
+            text = (
+                f"{topic}: {zero} of {total} messages logged at time 0 or before the recording started (the "
+                "recorder had no time for them): those with a header stamp are timed by it, the others are left out"
+            )
+            pending.append(Pending("timing.time_zero", text, stream_name(topic), None, float(zero)))
+
+
+def _merged_text(channels: list[ChannelData]) -> list[ChannelData]:
+    """``channels`` with the connections of one text topic (every node's ``/rosout``) merged into one channel, so a
+    topic's events are one stream however the recorder split them into connections."""
+    out: list[ChannelData] = []
+    text: dict[tuple[str, str], ChannelData] = {}
+    for ch in channels:
+        if normalise_type(ch.type_name) not in TEXT_TYPES:
+            out.append(ch)
+            continue
+        key = (ch.topic, normalise_type(ch.type_name))
+        if key not in text:
+            text[key] = ChannelData(ch.id, ch.topic, ch.message_encoding, ch.schema, list(ch.messages))
+            out.append(text[key])
+        else:
+            text[key].messages.extend(ch.messages)
+    return out
+
+
+def read_streams(
+    scan: Scan, report: ReadReport, pending: list[Pending], calibration: dict[str, Any] | None = None
+) -> list[Built]:
     """Every stream the scanned channels give, in topic order; reasons for the others go to the report.
 
-    TF topics give one stream per frame pair, all connections of the topic together (:mod:`.ros_tf`)."""
-    decoders, taken, streams = Decoders(), set[str](), list[Built]()
+    TF topics give one stream per frame pair, all connections of the topic together (:mod:`.ros_tf`); static
+    transforms go to ``calibration["transforms"]`` instead. Each stream's clock is chosen by
+    :mod:`.ros_clock`; messages logged before the recording are reported per topic (``timing.time_zero``)."""
+    decoders, taken, waiting = Decoders(), set[str](), list[Waiting]()
+    floor = log_floor(np.fromiter((t for c in scan.channels.values() for t, _ in c.messages), np.int64))
+    _time_zero(scan, floor, pending)
     tf_topics: dict[str, list[ChannelData]] = {}
-    for ch in sorted(scan.channels.values(), key=lambda c: (c.topic, c.id)):
+    for ch in _merged_text(sorted(scan.channels.values(), key=lambda c: (c.topic, c.id))):
         if not ch.messages:
             continue
         if is_tf(ch.type_name):
             tf_topics.setdefault(ch.topic, []).append(ch)
             continue
-        built = build_stream(_unique(stream_name(ch.topic), taken), ch, decoders, report, pending)
-        if built is not None:
-            streams.append(built)
+        found = collect_stream(_unique(stream_name(ch.topic), taken), ch, decoders, report, pending)
+        if found is not None:
+            waiting.append(found)
     for topic, channels in sorted(tf_topics.items()):
-        streams += build_tf_streams(stream_name(topic), channels, decoders, report, lambda n: _unique(n, taken))
+        if is_static(topic) and calibration is not None:
+            calibration.setdefault("transforms", []).extend(static_transforms(channels, decoders, report))
+            continue
+        unique = lambda n: _unique(n, taken)  # noqa: E731
+        waiting += collect_tf_streams(stream_name(topic), channels, decoders, report, pending, unique)
     if scan.orphan_messages:
         report.undecodable["messages of a channel never declared"] += scan.orphan_messages
-    return streams
+    return build_all(waiting, floor, pending)
 
 
 def _damage_findings(scan: Scan, report: ReadReport, end_s: float) -> list[Finding]:
@@ -151,7 +204,7 @@ def findings(scan: Scan, report: ReadReport, streams: list[Built], pending: list
         found.append(report.finding("ingest.undecodable", text, Severity.info, value=float(n)))
     for p in pending:
         at = None if p.at_ns is None else max(0.0, (p.at_ns - start_ns) / 1e9)
-        found.append(report.finding(p.code, p.message, p.severity, stream=p.stream, start_s=at, value=p.value))
+        found.append(report.finding(p.code, p.message, p.severity, stream=p.stream or None, start_s=at, value=p.value))
     return found
 
 
@@ -183,16 +236,28 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
     return UnreadableRecording(str(path), problem + _reasons(report), _hint(encodings))
 
 
+def _text_only(streams: list[Built], report: ReadReport) -> None:
+    """A recording of text topics only gives no episode: its events are counted as skipped, the reason said."""
+    for stream, _ in streams:
+        kind = report.streams.pop(stream.name, {}).get("type", "text")
+        report.decoded -= stream.count
+        report.skipped[f"{stream.source}: no numeric fields: {kind}"] += stream.count
+
+
 def episode_from_scan(
     path: Path, ctx: ReadContext, scan: Scan, report: ReadReport, more: list[Finding] | None = None, **fields: Any
 ) -> ReadResult:
     """The one episode of a scanned recording (MCAP file, ROS 1 bag, rosbag2 folder): its streams, its findings
     (``more`` first, from the container), ``fields`` as episode metadata; UnreadableRecording if no stream."""
     pending: list[Pending] = []
-    streams = read_streams(scan, report, pending)
-    if not streams:
+    calibration: dict[str, Any] = {}
+    streams = read_streams(scan, report, pending, calibration)
+    if all(s.kind is StreamKind.events and s.role == "events" for s, _ in streams):
+        _text_only(streams, report)
         raise nothing_read(path, scan, report)
     found = [*(more or []), *findings(scan, report, streams, pending)]
+    if calibration:
+        fields["calibration"] = {**calibration, **fields.get("calibration", {})}
     episode = make_episode(ctx, report.format, 0, list(streams), findings=found, **fields)
     report.episodes = 1
     return ReadResult([episode], report)

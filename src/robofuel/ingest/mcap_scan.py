@@ -43,17 +43,26 @@ _NAMES = {int(op): op.name.lower().replace("_", " ") for op in Opcode}
 
 @dataclass
 class ChannelData:
-    """Everything read for one channel: topic, encoding, schema, raw messages as (log time ns, bytes)."""
+    """Everything read for one channel: topic, encoding, schema, raw messages as (log time ns, bytes); ``latched``:
+    its publisher latches (ROS 1 ``latching=1``, ROS 2 durability ``transient_local``): a state sent once to each
+    subscriber, recorded when the recorder subscribed."""
 
     id: int
     topic: str
     message_encoding: str
     schema: Schema | None
     messages: list[tuple[int, bytes]] = field(default_factory=list)
+    latched: bool = False
 
     @property
     def type_name(self) -> str:
         return self.schema.name if self.schema is not None else ""
+
+
+def is_latched_qos(profiles: str) -> bool:
+    """Whether rosbag2's ``offered_qos_profiles`` (YAML text) offer transient-local durability (a latched topic)."""
+    text = profiles.replace(" ", "").lower()
+    return "durability:transient_local" in text or "durability:1\n" in text + "\n"
 
 
 @dataclass
@@ -88,7 +97,8 @@ class Scan:
             self._schemas.setdefault(rec.id, rec)
         elif isinstance(rec, Channel) and rec.id not in self.channels:
             schema = self._schemas.get(rec.schema_id)
-            self.channels[rec.id] = ChannelData(rec.id, rec.topic, rec.message_encoding, schema)
+            latched = is_latched_qos(rec.metadata.get("offered_qos_profiles", ""))
+            self.channels[rec.id] = ChannelData(rec.id, rec.topic, rec.message_encoding, schema, latched=latched)
         elif isinstance(rec, Metadata):
             self.metadata[rec.name] = dict(rec.metadata)  # rosbag2 rewrites its record at close: the last wins
         elif isinstance(rec, Statistics):

@@ -3,8 +3,10 @@
 A flattened type gets one column per numeric scalar or numeric array element, named by its path:
 ``pose.position.x``, ``data[3]``, ``transforms[0].transform.translation.x``. Booleans become 0/1, integers
 float64 (exact up to 2^53). Strings are not signals and are left out; ``header`` and a time-typed
-``timestamp`` at the top level are the sample time, not columns. Arrays longer than :data:`MAX_ARRAY` (images,
-point clouds) are not made into columns: they are counted as skipped fields instead.
+``timestamp`` at the top level are the sample time, not columns. Arrays longer than :data:`MAX_ARRAY` (a laser
+scan's ranges, a point cloud's bytes) are not made into columns: :class:`GenericMapping` keeps them per message
+(``arrays``: float64 arrays, or bytes for ``uint8[]``), and the reader makes them an events stream
+``<stream>.arrays`` with one field per array path; arrays of messages that long are counted as skipped fields.
 """
 
 from __future__ import annotations
@@ -109,13 +111,33 @@ def _is_time(value: Any) -> bool:
     return hasattr(value, "sec") or hasattr(value, "secs") or hasattr(value, "seconds")
 
 
-def _array(path: str, value: Any, skipped: Counter[str], limit: int) -> Iterator[tuple[str, float]]:
-    """Columns ``path[i]`` of an array field: numbers directly, messages flattened, text left out."""
+def _long_array(items: Any) -> bytes | F64 | None:
+    """A long numeric array as kept per message: bytes for ``uint8[]`` / ``bytes``, else float64; None if it is
+    not numbers (an array of messages)."""
+    if isinstance(items, bytes | bytearray):
+        return bytes(items)
+    if isinstance(items, np.ndarray) and items.dtype.kind in "biuf":
+        return items.tobytes() if items.dtype == np.uint8 else items.astype(np.float64)
+    if all(isinstance(v, _NUMBER) for v in items):
+        return np.asarray(items, dtype=np.float64)
+    return None
+
+
+def _array(
+    path: str, value: Any, skipped: Counter[str], limit: int, big: dict[str, Any] | None = None
+) -> Iterator[tuple[str, float]]:
+    """Columns ``path[i]`` of an array field: numbers directly, messages flattened, text left out; an array
+    longer than ``limit`` goes to ``big`` (when given) instead."""
     items: Any = value.ravel() if isinstance(value, np.ndarray) else value
     if len(items) == 0 or isinstance(items[0], str):
         return  # empty, or string[]: text, not a signal
     if len(items) > limit:
-        skipped[f"field {path} not made into columns (arrays over {limit} values)"] += 1
+        kept = _long_array(items) if big is not None else None
+        if kept is None:
+            skipped[f"field {path} not made into columns (arrays over {limit} values)"] += 1
+        else:
+            assert big is not None
+            big[path] = kept
         return
     if isinstance(items, bytes | bytearray) or (isinstance(items, np.ndarray) and items.dtype.kind in "biuf"):
         yield from ((f"{path}[{i}]", float(v)) for i, v in enumerate(items))
@@ -124,13 +146,16 @@ def _array(path: str, value: Any, skipped: Counter[str], limit: int) -> Iterator
         if isinstance(item, _NUMBER):
             yield f"{path}[{i}]", float(item)
         else:
-            yield from flatten(item, skipped, f"{path}[{i}].", limit)
+            yield from flatten(item, skipped, f"{path}[{i}].", limit, big)
 
 
-def flatten(msg: Any, skipped: Counter[str], prefix: str = "", limit: int = MAX_ARRAY) -> Iterator[tuple[str, float]]:
+def flatten(
+    msg: Any, skipped: Counter[str], prefix: str = "", limit: int = MAX_ARRAY, big: dict[str, Any] | None = None
+) -> Iterator[tuple[str, float]]:
     """(column, value) for every numeric leaf of ``msg``; fields left out are counted in ``skipped``.
 
-    Arrays longer than ``limit`` values are left out (counted in ``skipped``)."""
+    Numeric arrays longer than ``limit`` values go to ``big`` by path (when given), else are counted in
+    ``skipped``."""
     for name in fields(msg):
         value = getattr(msg, name)
         path = prefix + name
@@ -139,9 +164,9 @@ def flatten(msg: Any, skipped: Counter[str], prefix: str = "", limit: int = MAX_
         if isinstance(value, _NUMBER):
             yield path, float(value)
         elif isinstance(value, bytes | bytearray | np.ndarray | list | tuple) or _is_repeated(value):
-            yield from _array(path, value, skipped, limit)
+            yield from _array(path, value, skipped, limit, big)
         elif value is not None and not isinstance(value, str) and fields(value):
-            yield from flatten(value, skipped, f"{path}.", limit)
+            yield from flatten(value, skipped, f"{path}.", limit, big)
 
 
 class GenericMapping(NumericMapping):
@@ -158,13 +183,18 @@ class GenericMapping(NumericMapping):
         self._limit = limit
         self._dicts: list[dict[str, float]] = []
         self._seen: dict[str, None] = {}
+        #: Per message, its arrays too long for columns by path (float64 arrays, or bytes).
+        self.arrays: list[dict[str, Any]] = []
 
     def add(self, msg: Any) -> None:
-        values = dict(flatten(msg, self.skipped, limit=self._limit))
+        big: dict[str, Any] = {}
+        values = dict(flatten(msg, self.skipped, limit=self._limit, big=big))
         if self._only is not None:
             values = {k: v for k, v in values.items() if k.split("[")[0].split(".")[0] in self._only}
+            big = {k: v for k, v in big.items() if k.split("[")[0].split(".")[0] in self._only}
         self._seen.update(dict.fromkeys(values))
         self._dicts.append(values)
+        self.arrays.append(big)
 
     def __len__(self) -> int:
         return len(self._dicts)

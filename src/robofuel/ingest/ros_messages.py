@@ -21,8 +21,9 @@ Known types and what they become (columns; units SI; quaternions ``xyzw`` as ROS
   ``Temperature`` / ``FluidPressure``; ``std_msgs/*MultiArray`` keep ``data[i]`` only.
 - Video (see :mod:`robofuel.ingest.ros_video`): ``foxglove_msgs/CompressedVideo``,
   ``sensor_msgs/CompressedImage``, ``sensor_msgs/Image``, ``foxglove.RawImage``.
-- Anything else: every numeric field flattened (:mod:`robofuel.ingest.ros_flatten`); ``std_msgs/String`` and
-  log messages are text only and give no stream.
+- ``std_msgs/String`` and log messages (``rcl_interfaces/Log``, ``rosgraph_msgs/Log``, ``foxglove/Log``): an events
+  stream, one event per message (:mod:`robofuel.ingest.ros_events`).
+- Anything else: every numeric field flattened (:mod:`robofuel.ingest.ros_flatten`).
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.ingest.ros_events import EventsMapping
 from robofuel.ingest.ros_flatten import GenericMapping, NumericMapping, Row
 from robofuel.ingest.ros_video import VideoMapping, video_mapping
 
-Mapping = NumericMapping | VideoMapping
+Mapping = NumericMapping | VideoMapping | EventsMapping
 #: Longest ``std_msgs/*MultiArray`` made into columns.
 MULTI_ARRAY_LIMIT = 4096
 
-#: Types that carry text, not signals: never a stream, counted as skipped ("no numeric fields").
+#: Types that carry text, not signals: kept as events streams (:mod:`robofuel.ingest.ros_events`).
 TEXT_TYPES = ("std_msgs/String", "rcl_interfaces/Log", "rosgraph_msgs/Log", "foxglove/Log")
 
 __all__ = [
@@ -74,9 +76,12 @@ def time_ns(stamp: Any) -> int | None:
 
 
 def stamp_ns(msg: Any) -> int | None:
-    """``msg.header.stamp`` (or a time-typed ``msg.timestamp``), ns since epoch; None if absent or zero."""
+    """``msg.header.stamp`` (or a time-typed ``msg.timestamp`` or ``msg.stamp``, as ROS 2 logs have), ns since
+    epoch; None if absent or zero."""
     header = getattr(msg, "header", None)
     stamp = getattr(header, "stamp", None) if header is not None else getattr(msg, "timestamp", None)
+    if stamp is None and header is None:
+        stamp = getattr(msg, "stamp", None)
     total = time_ns(stamp) if stamp is not None else None
     return total or None
 
@@ -257,7 +262,7 @@ class JointStateMapping(NumericMapping):
 
 
 def mapping_for(type_name: str, first: Any, topic: str) -> Mapping | None:
-    """The mapping for a topic of ``type_name`` whose first message is ``first``; None for text-only types."""
+    """The mapping for a topic of ``type_name`` whose first message is ``first``; text types give events."""
     t = normalise_type(type_name)
     if t in FIXED:
         return FIXED[t](first, topic)
@@ -267,7 +272,7 @@ def mapping_for(type_name: str, first: Any, topic: str) -> Mapping | None:
     if video is not None:
         return video
     if t in TEXT_TYPES:
-        return None
+        return EventsMapping()
     if t.startswith("std_msgs/") and t.endswith("MultiArray"):
         return _multi_array(first, topic)
     return GenericMapping()

@@ -120,7 +120,8 @@ def _connection(scan: BagScan, fields: Fields, data: bytes) -> None:
     topic = fields.get("topic", info.get("topic", b"")).decode("utf-8", "replace")
     type_name = info.get("type", b"").decode("utf-8", "replace")
     schema = Schema(id=conn + 1, name=type_name, encoding="ros1msg", data=info.get("message_definition", b""))
-    scan.channels[conn] = ChannelData(conn, topic, "ros1", schema)
+    latched = info.get("latching", b"0") == b"1"
+    scan.channels[conn] = ChannelData(conn, topic, "ros1", schema, latched=latched)
 
 
 def _take(scan: BagScan, fields: Fields, data: bytes) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mcap.records import Schema
 
-from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
+from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, is_latched_qos, scan_file
 from robofuel.ingest.mcap_streams import describe_error
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -72,7 +72,9 @@ class Merger:
     def add_mcap(self, path: Path, label: str) -> None:
         part = scan_file(path)
         for ch in part.channels.values():
-            self.channel(ch.topic, ch.schema, ch.message_encoding).messages.extend(ch.messages)
+            merged = self.channel(ch.topic, ch.schema, ch.message_encoding)
+            merged.messages.extend(ch.messages)
+            merged.latched = merged.latched or ch.latched
         self._absorb(part, label)
 
     def add_sqlite(self, path: Path, label: str) -> None:
@@ -150,10 +152,15 @@ def read_sqlite(path: Path, merger: Merger) -> None:
     with open_sqlite(path) as db:
         schemas = _definitions(db)
         channels: dict[int, ChannelData] = {}
-        for tid, name, type_name, fmt in db.execute("SELECT id, name, type, serialization_format FROM topics"):
+        columns = {str(row[1]) for row in db.execute("PRAGMA table_info(topics)")}
+        qos_column = "offered_qos_profiles" if "offered_qos_profiles" in columns else "''"  # Dashing bags: none
+        for tid, name, type_name, fmt, qos in db.execute(
+            f"SELECT id, name, type, serialization_format, {qos_column} FROM topics"
+        ):
             # No stored definition: an empty schema, decoded as a ROS 2 standard type where it is one.
             schema = schemas.get(type_name) or Schema(id=0, name=type_name, encoding="", data=b"")
             channels[tid] = merger.channel(name, schema, fmt)
+            channels[tid].latched = channels[tid].latched or is_latched_qos(str(qos or ""))
         for tid, stamp, data in db.execute("SELECT topic_id, timestamp, data FROM messages ORDER BY timestamp"):
             ch = channels.get(tid)
             if ch is None:

@@ -130,7 +130,8 @@ def read_one(
     try:
         reader = _pick_reader(path, fmt)
         outcome.format = reader.name
-        given = {**load_sidecar(path), **metadata}
+        rate = {"fps": mapping.metadata["fps"]} if mapping is not None and "fps" in mapping.metadata else {}
+        given = {**rate, **load_sidecar(path), **metadata}  # the mapping's rate is for the reader, like --set fps
         result = _read(reader, path, ReadContext(path, sha, given), mapping)
         if not result.episodes:
             raise UnreadableRecording(str(path), "no episode could be read", "see the ingest report")

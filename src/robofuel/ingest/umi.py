@@ -14,10 +14,14 @@ One episode per entry of ``episode_ends``: rows ``episode_ends[i-1]:episode_ends
 
 Time: a ``data/timestamp`` array (s; diffusion-policy's real-robot buffers have one) gives each row's time. Else
 row ``j`` of an episode is at ``j / fps`` from 0 ns (the Unix epoch stands for the start of the episode;
-``extra.time_base`` says which), with ``fps`` from a root attribute ``fps`` / ``frequency`` (Hz) or ``dt`` (s),
-else 59.94 Hz: UMI writes one row per GoPro video frame (``06_generate_dataset_plan.py`` times rows by the video's
-``average_rate``; the GoPro records at 60000/1001 fps and UMI's ``umi.yaml`` notes ``dataset_frequeny`` 59.94). An
-assumed rate is reported with an info finding ``timing.assumed_rate``.
+``extra.time_base`` says which), with ``fps`` from ``--set fps=HZ`` or a mapping file's ``[episode] fps``, else a
+root attribute ``fps`` / ``frequency`` (Hz) or ``dt`` (s), else 59.94 Hz when the keys are UMI's
+(``robot0_eef_rot_axis_angle``, ``robot0_demo_start_pose``...): UMI writes one row per GoPro video frame
+(``06_generate_dataset_plan.py`` times rows by the video's ``average_rate``; the GoPro records at 60000/1001 fps and
+UMI's ``umi.yaml`` notes ``dataset_frequeny`` 59.94), reported with an info finding ``timing.assumed_rate``. A
+buffer from another producer (a 10 Hz task written with diffusion-policy's ReplayBuffer) has no known rate: its rows
+are still placed 59.94 Hz apart, but with a warning ``timing.unknown_rate``, on which QC asks for review instead of
+judging durations and velocities (a verdict never rests on an assumed rate).
 
 Streams, named by the data key:
 
@@ -35,6 +39,7 @@ its stream in the episodes past its end, and is cut in the one it ends in (``com
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -44,7 +49,16 @@ import numpy as np
 
 from robofuel._lazy import require
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.base import (
+    UNKNOWN_RATE,
+    Built,
+    ReadContext,
+    Reader,
+    ReadReport,
+    ReadResult,
+    given_rate,
+    make_episode,
+)
 from robofuel.ingest.umi_store import (
     EPISODE_ENDS,
     Store,
@@ -61,6 +75,8 @@ from robofuel.standard.data import F64, I64
 FORMAT = "zarr-umi"
 DEFAULT_FPS = 60000 / 1001  # 59.94 Hz: GoPro frame rate, one row per video frame
 RATE_ATTRS = ("fps", "frequency")
+#: Keys only UMI's pipeline writes (``07_generate_replay_buffer.py``): they say the producer, hence the rate.
+UMI_KEY = re.compile(r"robot\d+_(eef_rot_axis_angle|demo_start_pose|demo_end_pose)")
 TIMESTAMP = "timestamp"
 HINT = "not a diffusion-policy / UMI ReplayBuffer: it needs meta/episode_ends and data/<key> arrays"
 
@@ -109,7 +125,7 @@ class _Buffer:
             raise UnreadableRecording(str(self.path), "no readable array under data/", HINT)
         spans = self._spans(ends, max(a.length for a in arrays.values()))
         stamps = arrays.pop(TIMESTAMP, None)
-        fps = self._fps(stamps)
+        fps = self._fps(stamps, list(arrays))
         episodes = [self._episode(span, list(arrays.values()), stamps, fps) for span in spans]
         if not episodes:
             raise UnreadableRecording(str(self.path), "meta/episode_ends holds no episode with rows", HINT)
@@ -178,16 +194,36 @@ class _Buffer:
             start = end
         return spans
 
-    def _fps(self, stamps: DataArray | None) -> float:
+    def _fps(self, stamps: DataArray | None, keys: list[str]) -> float:
+        """Rows per second: ``--set fps`` / a mapping's ``fps``, else a root attribute, else UMI's 59.94 Hz when the
+        keys say the buffer is UMI's, else 59.94 Hz *assumed* (``timing.unknown_rate``, a warning: QC then asks for
+        review instead of judging durations and velocities on it). Only reported when rows have no timestamps."""
+        given = given_rate(self.ctx)
+        if given is not None:
+            self.declared = True
+            return given
         attrs = self.store.attrs()
         for key in (*RATE_ATTRS, "dt"):
             value = attrs.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value) and value > 0:
                 self.declared = True
                 return 1.0 / float(value) if key == "dt" else float(value)
-        if stamps is None:
-            text = f"no data/timestamp and no rate attribute: rows taken to be {DEFAULT_FPS:.2f} Hz apart (UMI's GoPro)"
+        if stamps is not None:
+            return DEFAULT_FPS
+        umi = sorted(k for k in keys if UMI_KEY.fullmatch(k))
+        if umi:
+            text = (
+                f"no data/timestamp and no rate attribute; UMI's keys ({', '.join(umi[:3])}): rows taken to be "
+                f"{DEFAULT_FPS:.2f} Hz apart (UMI's GoPro)"
+            )
             self.common.append(self._note("timing.assumed_rate", text, Severity.info))
+        else:
+            text = (
+                f"no data/timestamp, no rate attribute and not UMI's keys: the rate is unknown; rows taken to be "
+                f"{DEFAULT_FPS:.2f} Hz apart, an assumption durations and velocities are not judged on (give the rate "
+                "with --set fps=HZ or fps in the mapping file's [episode])"
+            )
+            self.common.append(self._note(UNKNOWN_RATE, text, Severity.warning))
         return DEFAULT_FPS
 
     def _times(self, span: Span, stamps: DataArray | None, fps: float) -> tuple[I64, str, list[Finding]]:

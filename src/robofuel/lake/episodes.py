@@ -6,7 +6,9 @@ Stream files inside an episode folder:
 - video: the original container (``streams/<name>.mp4``) or the concatenated packets (``streams/<name>.h264``,
   ``.jpeg``...) plus ``streams/<name>.frames.parquet`` (``timestamp_ns`` per frame; ``offset``/``size`` in bytes for
   packets);
-- audio: ``streams/<name>.wav`` (PCM, lossless).
+- audio: ``streams/<name>.wav`` (PCM, lossless);
+- events: ``streams/<name>.parquet`` with ``timestamp_ns`` (int64) then one column per field (string, integer,
+  float, boolean, binary or list of floats, as the values are; null where an event lacks the field).
 
 The episode's ``content_hash`` is the sha256 over every stream's name, storage kind and the sha256 of each of its
 files, so it identifies the samples and not the metadata that steps add.
@@ -30,6 +32,7 @@ from robofuel.standard import (
     AudioData,
     Episode,
     EpisodeData,
+    EventsData,
     NumericData,
     Payload,
     Stream,
@@ -95,6 +98,16 @@ def _video_files(data: VideoData) -> tuple[bytes, pa.Table]:
     return b"".join(packets), table
 
 
+def _events_table(data: EventsData) -> pa.Table:
+    arrays = [pa.array(data.timestamps_ns, pa.int64())]
+    for values in data.fields.values():
+        try:
+            arrays.append(pa.array(values))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed kinds of value in one field: kept as text
+            arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+    return pa.Table.from_arrays(arrays, names=["timestamp_ns", *data.fields])
+
+
 def _wav_bytes(data: AudioData) -> bytes:
     if data.file is not None:
         return data.file.read_bytes()
@@ -115,6 +128,8 @@ def _stream_files(stream: Stream, payload: Payload) -> dict[str, bytes]:
     if isinstance(payload, VideoData):
         blob, table = _video_files(payload)
         return {stream.path: blob, frames_path(stream): _parquet_bytes(table)}
+    if isinstance(payload, EventsData):
+        return {stream.path: _parquet_bytes(_events_table(payload))}
     return {stream.path: _wav_bytes(payload)}
 
 
@@ -182,6 +197,13 @@ def load_audio(lake: Lake, meta: Episode, stream: Stream) -> AudioData:
     return AudioData(stream.start_ns or meta.start_ns, rate, channels, len(samples), samples=samples)
 
 
+def load_events(lake: Lake, meta: Episode, stream: Stream) -> EventsData:
+    """Load one events stream of a stored episode."""
+    table = _read_parquet(lake, f"{lake.episode_dir(meta.id)}/{stream.path}")
+    ts = table.column("timestamp_ns").to_numpy().astype(np.int64)
+    return EventsData(ts, {c: table.column(c).to_pylist() for c in table.column_names if c != "timestamp_ns"})
+
+
 def load_episode(lake: Lake, episode_id: str, kinds: set[str] | None = None) -> EpisodeData:
     """Load an episode's metadata and the payloads of the stream kinds asked for (default: all)."""
     meta = lake.read_meta(episode_id)
@@ -190,6 +212,7 @@ def load_episode(lake: Lake, episode_id: str, kinds: set[str] | None = None) -> 
         "numeric": load_numeric,
         "video": load_video,
         "audio": load_audio,
+        "events": load_events,
     }
     for stream in meta.streams:
         if kinds is None or stream.kind.value in kinds:

@@ -74,7 +74,28 @@ class AudioData:
     samples: npt.NDArray[np.int16] | None = None
 
 
-Payload = NumericData | VideoData | AudioData
+@dataclass
+class EventsData:
+    """Discrete timestamped events: ``timestamps_ns`` (N,) int64 and ``fields`` {name: N values}, each value a
+    str, int, float, bool, bytes, a list of numbers or None (absent). Log messages (level, node, text), operator
+    marks, and per-message arrays too long for columns (a laser scan's ranges, a point cloud's bytes) are events."""
+
+    timestamps_ns: I64
+    fields: dict[str, list[object]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.timestamps_ns = np.asarray(self.timestamps_ns, dtype=np.int64).reshape(-1)
+        for name, values in self.fields.items():
+            if len(values) != len(self.timestamps_ns):
+                raise ValueError(f"events field {name!r}: {len(values)} values for {len(self.timestamps_ns)} times")
+
+    def take(self, mask: npt.NDArray[np.bool_]) -> EventsData:
+        """The events where ``mask`` is true."""
+        rows = np.flatnonzero(mask).tolist()
+        return EventsData(self.timestamps_ns[mask], {k: [v[i] for i in rows] for k, v in self.fields.items()})
+
+
+Payload = NumericData | VideoData | AudioData | EventsData
 
 
 @dataclass
@@ -156,6 +177,25 @@ def video_stream(name: str, data: VideoData, **info: object) -> Stream:
     )
 
 
+def events_stream(name: str, data: EventsData, **info: object) -> Stream:
+    """Metadata for an events stream stored as Parquet (``timestamp_ns`` + one column per field)."""
+    start, end = _time_span(data.timestamps_ns)
+    return Stream.model_validate(
+        {
+            "name": name,
+            "kind": StreamKind.events,
+            "role": "events",
+            "columns": list(data.fields),
+            "count": len(data.timestamps_ns),
+            "start_ns": start,
+            "end_ns": end,
+            "storage": Storage.parquet,
+            "path": f"streams/{name}.parquet",
+            **info,
+        }
+    )
+
+
 def audio_stream(name: str, data: AudioData, **info: object) -> Stream:
     """Metadata for an audio stream stored as WAV."""
     end = data.start_ns + round(data.count * 1e9 / data.sample_rate) if data.count else data.start_ns
@@ -179,9 +219,12 @@ def audio_stream(name: str, data: AudioData, **info: object) -> Stream:
 
 
 def episode_span(streams: list[Stream]) -> tuple[int, float]:
-    """(start_ns, duration_s) covering every stream that has samples; (0, 0.0) when none has."""
-    starts = [s.start_ns for s in streams if s.start_ns is not None]
-    ends = [s.end_ns for s in streams if s.end_ns is not None]
+    """(start_ns, duration_s) covering every stream that has samples; (0, 0.0) when none has. Events streams (log
+    messages, marks) do not stretch it unless there is no other stream: a node's shutdown messages after the last
+    sensor sample are not recording."""
+    signals = [s for s in streams if s.kind is not StreamKind.events] or streams
+    starts = [s.start_ns for s in signals if s.start_ns is not None]
+    ends = [s.end_ns for s in signals if s.end_ns is not None]
     if not starts or not ends:
         return 0, 0.0
     start = min(starts)

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from robofuel.parquet import read_parquet_bytes
-from robofuel.standard.data import AudioData, EpisodeData, NumericData, VideoData
+from robofuel.standard.data import AudioData, EpisodeData, EventsData, NumericData, VideoData
 from robofuel.standard.models import Episode, Stream, StreamKind
 
 
@@ -127,6 +127,8 @@ def check_episode_data(data: EpisodeData) -> list[str]:
         elif isinstance(payload, VideoData):
             if len(payload.timestamps_ns) != stream.count:
                 problems.append(f"stream {stream.name}: {len(payload.timestamps_ns)} frames, count={stream.count}")
+        elif isinstance(payload, EventsData) and len(payload.timestamps_ns) != stream.count:
+            problems.append(f"stream {stream.name}: {len(payload.timestamps_ns)} events, count={stream.count}")
         elif isinstance(payload, AudioData) and payload.count != stream.count:
             problems.append(f"stream {stream.name}: {payload.count} samples, count={stream.count}")
     return problems

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from robofuel.standard import Episode, EpisodeData, Segment
+from robofuel.resample import grid_fits, grid_points
+from robofuel.standard import Episode, EpisodeData, NumericData, Segment
 from robofuel.steps.annotate import events, segment, signals
 from robofuel.steps.annotate.language import (
     Describer,
@@ -44,10 +45,19 @@ class Detected:
 
     events: segment.Events
     sources: dict[str, str]
+    too_sparse: str | None = None
 
 
 def detect(data: EpisodeData, min_closure: float = 0.3) -> Detected:
-    """Movements, closings, openings and contacts of an episode (times in s from its start)."""
+    """Movements, closings, openings and contacts of an episode (times in s from its start).
+
+    The cue grid is bounded by the samples (:func:`robofuel.resample.grid_fits`): an episode whose span holds far
+    fewer samples than the grid would points (40 samples over days) is not segmented, and says so."""
+    samples = sum(len(p.timestamps_ns) for p in data.payloads.values() if isinstance(p, NumericData))
+    points = grid_points(round(data.meta.duration_s * 1e9), 1e9 / signals.GRID_HZ)
+    if not grid_fits(points, samples):
+        why = f"{samples} samples over {data.meta.duration_s:.0f} s: too sparse to segment on a cue grid"
+        return Detected(segment.Events(data.meta.duration_s, [], [], [], [], False), {}, why)
     t = signals.grid(data.meta.duration_s)
     sources: dict[str, str] = {}
     speed = signals.speed_cue(data, t)
@@ -138,6 +148,7 @@ class Annotate(Step):
         spans = [segment.Span(s.start_s, s.end_s, s.label, s.confidence or 0.0) for s in segments]
         threshold = float(self.config["review_below"])
         reasons = reasons_for(spans, threshold, terms.key, found.events.has_motion, error)
+        reasons += [found.too_sparse] if found.too_sparse else []
         findings = [review_finding(reasons, confidence, self.name)] if reasons else []
         task = meta.task.model_copy(update={"instruction": meta.task.instruction or desc.instruction})
         for f in findings:

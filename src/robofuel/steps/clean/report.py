@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.ingest.base import rate_unknown
 from robofuel.standard import Episode, Finding, KeptSpan, Severity, Verdict
 from robofuel.steps.base import StepReport
 from robofuel.steps.clean import gaps, resolve
@@ -72,7 +73,7 @@ class Plan:
             self.reasons.append("empty: no stream has samples")
         elif how == "no_motion":
             self.reasons.append("no motion: no motion stream moves")
-        elif kept_s < self.config["min_keep_s"]:
+        elif kept_s < self.config["min_keep_s"] and not rate_unknown(self.meta):  # not judged on an assumed rate
             self.reasons.append(f"too short: {kept_s:.2f} s kept < {self.config['min_keep_s']} s")
 
     def _finding(self, code: str, severity: Severity, message: str, span: gaps.Span | None = None) -> Finding:

@@ -57,7 +57,7 @@ def _updated(stream: Stream, data: NumericData) -> Stream:
 class Clean(Step):
     name = "clean"
     version = "1"
-    needs = frozenset({"numeric", "video", "audio"})  # repaired payloads are written with every other stream
+    needs = frozenset({"numeric", "video", "audio", "events"})  # repaired payloads are written with every other stream
     default_config: ClassVar[Mapping[str, Any]] = {
         "motion_roles": MOTION_ROLES,  # streams whose motion decides the active span
         "motion_window_s": 0.2,  # speed is measured between the mean poses of the halves of this window, s

@@ -9,7 +9,23 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from robofuel.ingest.base import rate_unknown
 from robofuel.standard import EpisodeData, Finding, NumericData, Severity, Stream, StreamKind
+
+#: Findings whose judgement rests on the time scale: on an episode timed at an assumed rate (``timing.unknown_rate``
+#: from the reader) they ask for review instead of rejecting.
+RATE_DEPENDENT = frozenset(
+    {
+        "completeness.too_short",
+        "completeness.too_long",
+        "behaviour.long_idle",
+        "signal.frozen",
+        "signal.joint_velocity",
+        "signal.joint_acceleration",
+        "signal.joint_jerk",
+        "timing.rate_off_nominal",
+    }
+)
 
 
 @dataclass
@@ -17,6 +33,11 @@ class RuleContext:
     data: EpisodeData
     th: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rate_assumed(self) -> bool:
+        """Whether the episode's times rest on a rate nothing gave (the reader's ``timing.unknown_rate``)."""
+        return rate_unknown(self.data.meta)
 
     def seconds(self, t_ns: int) -> float:
         """Seconds from the episode start."""
@@ -32,6 +53,8 @@ class RuleContext:
         value: float | None = None,
     ) -> None:
         start, end = (self.seconds(span_ns[0]), self.seconds(span_ns[1])) if span_ns else (None, None)
+        if severity is Severity.blocking and code in RATE_DEPENDENT and self.rate_assumed:
+            severity, message = Severity.warning, f"{message} (timed at an assumed rate: review, not reject)"
         self.findings.append(
             Finding(
                 code=code,

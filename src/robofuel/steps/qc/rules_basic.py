@@ -33,7 +33,7 @@ def coverage(ctx: RuleContext) -> None:
     spans = [
         s
         for s in ctx.data.meta.streams
-        if s.start_ns is not None and s.end_ns is not None and s.kind is not StreamKind.audio
+        if s.start_ns is not None and s.end_ns is not None and s.kind not in (StreamKind.audio, StreamKind.events)
     ]
     if len(spans) < 2:
         return

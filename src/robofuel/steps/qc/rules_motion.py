@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from robofuel.embodiment.registry import builtins
+from robofuel.resample import GRID_PER_SAMPLE, MIN_GRID, grid_fits, grid_points
 from robofuel.standard import NumericData, Severity, Stream
 from robofuel.steps.qc.context import RuleContext, finite, runs
 
@@ -121,7 +122,8 @@ def _limits(ctx: RuleContext, key: str, joints: list[str]) -> F64 | None:
 
 
 def _grid(d: NumericData, cols: list[int], step_s: float) -> tuple[I64, F64, npt.NDArray[np.bool_]]:
-    """Positions resampled every ``step_s`` (or the median interval when coarser) over samples whose stamps rise
+    """Positions resampled every ``step_s`` (or the median interval when coarser, or as coarse as keeps the grid
+    within :func:`robofuel.resample.grid_fits` of the samples) over samples whose stamps rise
     and whose values are finite (time faults and NaN are other rules' findings), and which grid points fall in a
     gap (an interval over GAP_FACTOR median intervals: nothing is known there, so nothing is differenced)."""
     ts, values = d.timestamps_ns, d.values[:, cols]
@@ -132,6 +134,8 @@ def _grid(d: NumericData, cols: list[int], step_s: float) -> tuple[I64, F64, npt
     dt = np.diff(ts)
     step = max(step_s, float(np.median(dt)) / 1e9)
     t = (ts - ts[0]) / 1e9
+    if not grid_fits(grid_points(int(ts[-1] - ts[0]), step * 1e9), len(ts)):
+        step = t[-1] / max(MIN_GRID, GRID_PER_SAMPLE * len(ts))  # O(samples): bursts days apart (fewer limits seen)
     grid = np.arange(0.0, t[-1], step)
     resampled = np.stack([np.interp(grid, t, values[:, j]) for j in range(values.shape[1])], axis=1)
     after = np.clip(np.searchsorted(t, grid, side="right"), 1, len(t) - 1)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from robofuel.resample import linear, slerp
+from robofuel.resample import grid_fits, grid_points, linear, slerp
 from robofuel.standard import NumericData
 from robofuel.standard.data import F64, I64
 from robofuel.steps.sync.pairs import Signal
@@ -39,13 +39,17 @@ def clean(data: NumericData, columns: tuple[int, ...], offset_ns: int) -> tuple[
     return ts[keep], values[keep]
 
 
-def overlap_grid(spans: list[tuple[int, int]], rate_hz: float) -> I64:
-    """Grid times (ns) at ``rate_hz`` over the time all ``spans`` (first, last ns) share; empty if none."""
+def overlap_grid(spans: list[tuple[int, int]], rate_hz: float, samples: int | None = None) -> I64:
+    """Grid times (ns) at ``rate_hz`` over the time all ``spans`` (first, last ns) share; empty if none, or if the
+    grid would hold more points than ``samples`` source samples justify (:func:`robofuel.resample.grid_fits`: the
+    grid's memory is O(samples), never O(span))."""
     lo = max(a for a, _ in spans)
     hi = min(b for _, b in spans)
     if hi <= lo:
         return np.zeros(0, dtype=np.int64)
     step = round(1e9 / rate_hz)
+    if samples is not None and not grid_fits(grid_points(hi - lo, step), samples):
+        return np.zeros(0, dtype=np.int64)
     out: I64 = np.arange(lo, hi, step, dtype=np.int64)
     return out
 

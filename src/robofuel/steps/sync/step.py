@@ -90,7 +90,8 @@ class Sync(Step):
         ref = clean(data.numeric(pair.reference.name), pair.reference_signal.columns, base[pair.reference.name])
         if min(len(sensor[0]), len(ref[0])) < 3:
             return None
-        grid = overlap_grid([(int(s[0][0]), int(s[0][-1])) for s in (sensor, ref)], self.config["rate_hz"])
+        spans, samples = [(int(s[0][0]), int(s[0][-1])) for s in (sensor, ref)], len(sensor[0]) + len(ref[0])
+        grid = overlap_grid(spans, self.config["rate_hz"], samples)
         dt_s = 1.0 / self.config["rate_hz"]
         if len(grid) * dt_s < max(self.config["min_overlap_s"], 4 * self.config["max_lag_s"]):
             return None
