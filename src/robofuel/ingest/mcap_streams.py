@@ -259,7 +259,8 @@ def build_stream(
     stream = built[0]
     for text, note in m.notes.items():
         at = collected.stamps[min(note.first_row, len(collected.stamps) - 1)]
-        pending.append(Pending(note.code, f"{ch.topic}: {text} ({note.count} messages)", name, at, note.count))
+        message = f"{ch.topic}: {text} ({note.count} messages)"
+        pending.append(Pending(note.code, message, name, at, note.count, Severity(note.severity)))
     register_stream(report, stream, ch.type_name)
     return built
 
