@@ -26,6 +26,7 @@ from robofuel.standard.canonical import (
     poses_to_rows,
     relative_poses,
 )
+from robofuel.standard.units import column_unit, si_factor
 
 I64 = npt.NDArray[np.int64]
 _ROLE_ORDER = ("joint_position", "gripper_joint", "state", "action")
@@ -72,7 +73,9 @@ def joint_trajectory(data: EpisodeData, embodiment: Embodiment, joints: tuple[st
         if all(i is not None for i in idx):
             payload = data.numeric(s.name)
             cols = [i for i in idx if i is not None]
-            return JointTrajectory(s.name, list(joints), payload.timestamps_ns, payload.values[:, cols])
+            scale = [(si_factor(column_unit(s, s.columns[c])) or (1.0, ""))[0] for c in cols]  # deg -> rad
+            values = payload.values[:, cols] * np.asarray(scale)[None, :]
+            return JointTrajectory(s.name, list(joints), payload.timestamps_ns, values)
     raise InputError(f"episode {data.meta.id}: no numeric stream holds the joints {list(joints)} of {embodiment.id}")
 
 
