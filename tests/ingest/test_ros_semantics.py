@@ -55,3 +55,46 @@ def test_a_zero_quaternion_is_not_provided_and_repair_invents_nothing(shared_dat
     assert [f.code for f in out.meta.findings if f.stream == "imu.data" and f.code.startswith("clean.gap")] == [
         "clean.gap_repaired"
     ]
+
+
+def _write_joint_states(path: Path, topic: str, names: list[str], n: int = 200) -> Path:
+    """A ROS 1 bag of ``n`` JointState messages at 100 Hz on ``topic``, joint i at 0.1 * i + a slow sine."""
+    from rosbags.rosbag1 import Writer
+    from rosbags.typesys import Stores, get_typestore
+
+    store = get_typestore(Stores.ROS1_NOETIC)
+    JointState, Header, Time = (
+        store.types[t] for t in ("sensor_msgs/msg/JointState", "std_msgs/msg/Header", "builtin_interfaces/msg/Time")
+    )
+    t0 = 1_700_000_000 * 10**9
+    with Writer(path) as writer:
+        conn = writer.add_connection(topic, "sensor_msgs/msg/JointState", typestore=store)
+        for i in range(n):
+            t = t0 + i * 10_000_000
+            pos = 0.1 * np.arange(len(names)) + 0.2 * np.sin(i / 50)
+            header = Header(seq=i, stamp=Time(sec=t // 10**9, nanosec=t % 10**9), frame_id="")
+            msg = JointState(header=header, name=names, position=pos, velocity=np.zeros(len(names)), effort=np.zeros(0))
+            writer.write(conn, t, store.serialize_ros1(msg, "sensor_msgs/msg/JointState"))
+    return path
+
+
+def test_a_franka_joint_state_is_split_into_arm_and_fingers(tmp_path: Path) -> None:
+    names = [f"panda_joint{i}" for i in range(1, 8)] + ["panda_finger_joint1", "panda_finger_joint2"]
+    (ep,) = read(_write_joint_states(tmp_path / "franka.bag", "/joint_states", names), "rosbag1").episodes
+    arm, fingers = ep.meta.stream("joint_states"), ep.meta.stream("joint_states.gripper")
+    assert arm.role == "joint_position" and arm.unit == "rad" and arm.source == "/joint_states"
+    assert arm.columns[:7] == [f"panda_joint{i}.position" for i in range(1, 8)] and len(arm.columns) == 14
+    assert arm.column_units["panda_joint1.velocity"] == "rad/s"
+    assert fingers.role == "gripper_joint" and fingers.unit is None
+    assert fingers.columns == [f"panda_finger_joint{i}.{p}" for p in ("position", "velocity") for i in (1, 2)]
+    np.testing.assert_allclose(ep.numeric("joint_states.gripper").values[0, :2], [0.7, 0.8])
+    np.testing.assert_allclose(ep.numeric("joint_states").values[0, :7], 0.1 * np.arange(7))
+
+
+def test_joint_states_of_one_kind_stay_one_stream(tmp_path: Path) -> None:
+    arm_only = _write_joint_states(tmp_path / "ur.bag", "/joint_states", ["shoulder_pan_joint", "elbow_joint"])
+    (ep,) = read(arm_only, "rosbag1").episodes
+    assert [(s.name, s.role) for s in ep.meta.streams] == [("joint_states", "joint_position")]
+    fingers = _write_joint_states(tmp_path / "hand.bag", "/franka_gripper/joint_states", ["panda_finger_joint1"])
+    (ep,) = read(fingers, "rosbag1").episodes
+    assert [(s.name, s.role) for s in ep.meta.streams] == [("franka_gripper.joint_states", "gripper_joint")]

@@ -34,6 +34,7 @@ from typing import Any
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.joint_roles import split_joint_roles
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
 from robofuel.ingest.mcap_streams import Decoders, Pending, build_stream
 from robofuel.ingest.ros_tf import build_tf_streams, is_tf
@@ -104,7 +105,7 @@ def read_streams(scan: Scan, report: ReadReport, pending: list[Pending]) -> list
             continue
         built = build_stream(_unique(stream_name(ch.topic), taken), ch, decoders, report, pending)
         if built is not None:
-            streams.append(built)
+            streams += split_joint_roles(built, lambda n: _unique(n, taken), report)
     for topic, channels in sorted(tf_topics.items()):
         streams += build_tf_streams(stream_name(topic), channels, decoders, report, lambda n: _unique(n, taken))
     if scan.orphan_messages:
