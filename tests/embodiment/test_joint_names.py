@@ -11,6 +11,7 @@ import pytest
 from robofuel.embodiment import Registry
 from robofuel.embodiment.fk import canonical_streams, joint_trajectory
 from robofuel.embodiment.registry import column_joints, joint_column, joint_part
+from robofuel.errors import InputError
 from robofuel.ingest.base import ReadContext, make_episode
 from robofuel.standard import EpisodeData, NumericData, numeric_stream
 
@@ -68,3 +69,15 @@ def test_so101_state_columns_are_matched_to_the_model(names: list[str]) -> None:
     np.testing.assert_allclose(traj.values[0], np.radians(degrees[0, :5]))
     streams = canonical_streams(data, so101)
     assert {"ee_pose.arm", "gripper_aperture.arm"} <= set(streams)
+
+
+def test_undeclared_values_that_cannot_be_radians_are_not_retargeted_as_radians() -> None:
+    """SO-101 LeRobot data hold degrees or a -100..100 motor range and declare neither: say so, invent nothing."""
+    so101 = Registry().get("so101")
+    data = _lerobot_state([f"{j}.pos" for j in SO101], np.tile([10.0, -98.9, 99.5, 40.0, -50.0, 30.0], (40, 1)))
+    undeclared = EpisodeData(
+        data.meta.model_copy(update={"streams": [data.meta.streams[0].model_copy(update={"unit": None})]}),
+        data.payloads,
+    )
+    with pytest.raises(InputError, match=r"up to 99\.5 with no unit declared.*unit = \"deg\""):
+        joint_trajectory(undeclared, so101, so101.arm().joints)

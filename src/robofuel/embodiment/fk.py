@@ -59,6 +59,23 @@ def _ordered(data: EpisodeData) -> list[Stream]:
     return sorted(numeric, key=lambda s: rank.get(s.role or "", len(rank)))
 
 
+#: |value| beyond which an undeclared joint value cannot be radians (a full turn and a bit).
+NOT_RADIANS = 6.5
+
+
+def _check_radians(data: EpisodeData, stream: Stream, cols: list[int], values: F64) -> None:
+    """InputError when joints with no declared unit hold values no joint reaches in rad (degrees, LeRobot's
+    -100..100 motor range): retargeting them as radians would invent a motion."""
+    undeclared = [k for k, c in enumerate(cols) if column_unit(stream, stream.columns[c]) is None]
+    peak = float(np.nanmax(np.abs(values[:, undeclared]), initial=0.0)) if undeclared and len(values) else 0.0
+    if peak > NOT_RADIANS:
+        raise InputError(
+            f"episode {data.meta.id}: stream {stream.name!r} holds joint values up to {peak:.1f} with no unit "
+            "declared: not radians (degrees? LeRobot's -100..100 motor range?); declare the unit in a mapping file "
+            '(robofuel ingest --map, unit = "deg"; see docs/formats/mapping.md)'
+        )
+
+
 def joint_trajectory(data: EpisodeData, embodiment: Embodiment, joints: tuple[str, ...]) -> JointTrajectory:
     """The first stream holding every joint of ``joints``; InputError naming the joints when none does."""
     for s in _ordered(data):
@@ -68,6 +85,7 @@ def joint_trajectory(data: EpisodeData, embodiment: Embodiment, joints: tuple[st
             cols = [i for i in idx if i is not None]
             scale = [(si_factor(column_unit(s, s.columns[c])) or (1.0, ""))[0] for c in cols]  # deg -> rad
             values = payload.values[:, cols] * np.asarray(scale)[None, :]
+            _check_radians(data, s, cols, values)
             return JointTrajectory(s.name, list(joints), payload.timestamps_ns, values)
     raise InputError(f"episode {data.meta.id}: no numeric stream holds the joints {list(joints)} of {embodiment.id}")
 
