@@ -11,22 +11,44 @@ from robofuel.steps.qc.context import RuleContext, finite, runs
 
 
 def frozen(ctx: RuleContext) -> None:
-    """A sensor whose every channel repeats exactly for ``frozen_s`` or longer has stopped updating."""
+    """A sensor whose every channel repeats exactly for ``frozen_s`` or longer has stopped updating, if the stream
+    is live elsewhere: outside such runs at most ``frozen_live_repeat_share`` of its intervals repeat exactly (a
+    noisy sensor never repeats; a frozen one does). A body that can rest (``frozen_rest_roles``: an arm) must also
+    jump when the run ends (the world moved on while the sensor was stuck; an arm starting from rest does not), or
+    the run ends the stream. A stream that repeats often (a quantised encoder at rest, a noise-free simulation)
+    rests: only a run of ``frozen_rest_s`` or longer is worth a review, never a rejection."""
     for s, d in ctx.numeric(*ctx.th["frozen_roles"]):
         if len(d.timestamps_ns) < 3:
             continue
         same = np.all(np.diff(d.values, axis=0) == 0, axis=1)
-        for a, b in runs(same):
-            start, end = int(d.timestamps_ns[a]), int(d.timestamps_ns[b])
-            if (end - start) / 1e9 >= ctx.th["frozen_s"]:
-                ctx.add(
-                    "signal.frozen",
-                    Severity.blocking,
-                    f"{s.name}: identical values for {(end - start) / 1e9:.2f} s",
-                    stream=s.name,
-                    span_ns=(start, end),
-                    value=(end - start) / 1e9,
-                )
+        ts = d.timestamps_ns
+        found = [(a, b) for a, b in runs(same) if (ts[b] - ts[a]) / 1e9 >= ctx.th["frozen_s"]]
+        if not found:
+            continue
+        outside = np.ones(len(same), dtype=bool)
+        for a, b in found:
+            outside[a:b] = False
+        live = bool(outside.any()) and float(same[outside].mean()) <= ctx.th["frozen_live_repeat_share"]
+        can_rest = s.role in ctx.th["frozen_rest_roles"]
+        steps = np.abs(np.diff(d.values, axis=0))
+        usual = np.nanpercentile(steps[outside], 95, axis=0) if outside.any() else np.zeros(steps.shape[1])
+        for a, b in found:
+            jumps = b >= len(steps) or bool(np.any(steps[b] > ctx.th["frozen_jump_factor"] * usual))
+            _frozen_run(ctx, s.name, int(ts[a]), int(ts[b]), live and (jumps or not can_rest))
+
+
+def _frozen_run(ctx: RuleContext, stream: str, start: int, end: int, stuck: bool) -> None:
+    """Report one run of identical values: blocking when the evidence says ``stuck``, else a review if long."""
+    length = (end - start) / 1e9
+    if stuck:
+        message, severity = f"{stream}: identical values for {length:.2f} s", Severity.blocking
+    elif length >= ctx.th["frozen_rest_s"]:
+        message = f"{stream}: identical values for {length:.1f} s (a long rest or a stopped sensor: repeats alone "
+        message += "do not prove it stopped)"
+        severity = Severity.warning
+    else:
+        return  # a rest
+    ctx.add("signal.frozen", severity, message, stream=stream, span_ns=(start, end), value=length)
 
 
 def _position_columns(columns: list[str]) -> list[int]:
