@@ -98,3 +98,19 @@ def test_joint_states_of_one_kind_stay_one_stream(tmp_path: Path) -> None:
     fingers = _write_joint_states(tmp_path / "hand.bag", "/franka_gripper/joint_states", ["panda_finger_joint1"])
     (ep,) = read(fingers, "rosbag1").episodes
     assert [(s.name, s.role) for s in ep.meta.streams] == [("franka_gripper.joint_states", "gripper_joint")]
+
+
+def test_an_imu_marking_orientation_absent_says_so(shared_data: Path, tmp_path: Path) -> None:
+    """REP 145: orientation_covariance[0] = -1 means no orientation estimate; it is left out with a finding."""
+
+    def no_orientation(i: int, msg: Any) -> Any:
+        cov = msg.orientation_covariance.copy()
+        cov[0] = -1.0
+        zero = replace(msg.orientation, x=0.0, y=0.0, z=0.0, w=0.0)
+        return replace(msg, orientation=zero, orientation_covariance=cov)
+
+    src = shared_data / "robologs_ros/tiny_svo.bag"
+    (ep,) = read(rewrite_topic(src, tmp_path / "imu.bag", "/imu/data", no_orientation), "rosbag1").episodes
+    assert ep.meta.stream("imu.data").columns[0] == "angular_velocity.x"
+    (note,) = [f for f in ep.meta.findings if f.code == "ingest.not_provided"]
+    assert "orientation not provided (orientation_covariance[0] = -1)" in note.message and note.value == 35

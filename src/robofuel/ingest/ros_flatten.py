@@ -62,6 +62,8 @@ class NumericMapping:
         self.quaternion_order = quaternion_order
         self.rows: list[Row] = []
         self.notes: dict[str, Note] = {}
+        #: Fields the sender marks as not provided (field -> how it says so), left out of the columns.
+        self.not_provided: dict[str, str] = {}
         self.skipped: Counter[str] = Counter()
 
     def row(self, msg: Any) -> Row:
@@ -89,6 +91,8 @@ class NumericMapping:
         """The (N, C) values, built once from the accumulated rows; quaternions the sender never filled in are
         left out (see :meth:`drop_absent_quaternions`)."""
         values = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
+        for name, how in self.not_provided.items():
+            self.notes[f"{name} not provided ({how}): left out"] = Note("ingest.not_provided", 0, len(values), "info")
         return self.drop_absent_quaternions(values)
 
     def drop_absent_quaternions(self, values: F64) -> F64:

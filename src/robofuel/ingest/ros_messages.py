@@ -160,9 +160,11 @@ def _imu(first: Any, topic: str) -> NumericMapping:
         return FixedMapping(
             _cols("orientation", "xyzw") + rates, row, "imu", column_units=units, quaternion_order="xyzw"
         )
-    return FixedMapping(
+    mapping = FixedMapping(
         rates, lambda m: _xyz(m.angular_velocity) + _xyz(m.linear_acceleration), "imu", column_units=units
     )
+    mapping.not_provided["orientation"] = "orientation_covariance[0] = -1"
+    return mapping
 
 
 def _transform(first: Any, topic: str) -> NumericMapping:
