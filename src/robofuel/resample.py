@@ -69,8 +69,12 @@ def linear(src_ns: I64, values: F64, at_ns: I64) -> F64:
 
 
 def slerp(src_ns: I64, quats: F64, at_ns: I64) -> F64:
-    """Unit quaternions (N, 4), any component order, spherically interpolated at ``at_ns``."""
-    q = quats / np.linalg.norm(quats, axis=1, keepdims=True)
+    """Unit quaternions (N, 4), any component order, spherically interpolated at ``at_ns``.
+
+    A zero (or non-finite) quaternion has no direction: the values interpolated from it are NaN, never a guess;
+    callers that must not write NaN (gap repair) check for it."""
+    norm = np.linalg.norm(quats, axis=1, keepdims=True)
+    q = quats / np.where(norm > 0, norm, np.nan)
     hi = np.clip(np.searchsorted(src_ns, at_ns, side="right"), 1, len(src_ns) - 1) if len(src_ns) > 1 else None
     if hi is None:
         return np.repeat(q[:1], len(at_ns), axis=0)

@@ -115,6 +115,9 @@ def test_unknown_embodiment_fails_before_any_work(teleop_lake: ExportLake, tmp_p
 
 def test_cli_export_embodiment_mcap(teleop_lake: ExportLake, tmp_path: Path, cli: Any) -> None:
     lake = teleop_lake.lake.uri
-    result = cli("export", "--format", "mcap", "--out", str(tmp_path / "o"), "--embodiment", "ur5", "--lake", lake)
+    # --all: the lake was only ingested (unchecked), and export without --where takes qualified episodes only
+    result = cli(
+        "export", "--format", "mcap", "--out", str(tmp_path / "o"), "--embodiment", "ur5", "--lake", lake, "--all"
+    )
     assert result.code == 0, result.err
     assert len(list((tmp_path / "o").glob("*.mcap"))) == len(teleop_lake.episodes())

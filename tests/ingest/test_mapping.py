@@ -569,11 +569,46 @@ def test_doc_example_wearable(tmp_path: Path) -> None:
     out = apply_mapping(res, rig, ctx())
     assert [ep.meta.start_ns for ep in out.episodes] == [T0, T0 + 24 * 10**9]
     imu_meta = out.episodes[1].meta.stream("imu_wrist")
-    assert imu_meta.columns[:3] == ["gyro_x", "gyro_y", "gyro_z"] and imu_meta.column_units["gyro_x"] == "deg/s"
+    # the rig declares deg/s: the standard stores rad/s, converted once at read time and recorded
+    assert imu_meta.columns[:3] == ["gyro_x", "gyro_y", "gyro_z"] and imu_meta.column_units["gyro_x"] == "rad/s"
+    assert out.episodes[1].meta.extra["units_converted"]["imu_wrist"]["gyro_x"] == "deg/s -> rad/s"
     names = {s.name for s in out.episodes[0].meta.streams}
     assert names == {"imu_wrist", "hand_keypoints", "glove_pressure", "ego", "audio"}
     assert out.report.skipped == {"battery.csv: rig telemetry": 40}
     assert out.episodes[0].meta.consent is True and out.episodes[0].meta.embodiment == "human_hand_21"
+
+
+def test_declared_units_are_converted_to_si_once_and_recorded(tmp_path: Path) -> None:
+    ts = times((0, 1))
+    degrees = np.tile(np.array([90.0, -45.0, 10.0]), (len(ts), 1))
+    joints = NumericData(ts, degrees)
+    arm = numeric_stream("arm", joints, ["j1", "j2", "j3"], source="/arm"), joints
+    res = result(arm, num("tool", ts, cols=2, source="/tool"))
+    text = """
+[[streams]]
+source = "/arm"
+role = "joint_position"
+unit = "deg"
+
+[[streams]]
+source = "/tool"
+column_units = { c0 = "mm", c1 = "N" }
+"""
+    out = apply(tmp_path, text, res)
+    ep = out.episodes[0]
+    s = ep.meta.stream("arm")
+    assert s.unit == "rad" and s.column_units == {}
+    np.testing.assert_allclose(ep.numeric("arm").values[0], np.radians([90.0, -45.0, 10.0]))
+    np.testing.assert_array_equal(joints.values[0], [90.0, -45.0, 10.0])  # the reader's payload is not changed
+    tool = ep.meta.stream("tool")
+    assert tool.column_units == {"c0": "m", "c1": "N"}
+    np.testing.assert_allclose(ep.numeric("tool").values[:, 0], np.arange(0, 2 * len(ts), 2) * 1e-3)
+    assert ep.meta.extra["units_converted"] == {
+        "arm": dict.fromkeys(["j1", "j2", "j3"], "deg -> rad"),
+        "tool": {"c0": "mm -> m"},
+    }
+    notes = [f for f in out.report.findings if f.code == "mapping.unit_converted"]
+    assert {f.stream for f in notes} == {"arm", "tool"} and all(f.severity is Severity.info for f in notes)
 
 
 # --- end to end: a generated ROS 2 recording ----------------------------------------------------------------------

@@ -309,3 +309,23 @@ def test_effective_summary_counts_kept_hours_of_qualified_episodes(tmp_path: Pat
     assert summary["duplicates"] == 2 and summary["cleaned"] == 4
     assert summary["trimmed_hours"] > 0
     assert summary["effective_hours"] <= summary["kept_hours"] < summary["hours"]
+
+
+def test_a_gap_whose_interpolation_is_not_finite_is_left_alone_not_filled_with_nan() -> None:
+    """A zero quaternion (a reader that kept an orientation nobody provided) cannot be slerped: repair writes no
+    NaN into the gap, it reports the gap instead."""
+    n = 400
+    ts = T0 + (np.arange(n) * 1e7).astype(np.int64)
+    values = np.hstack([np.zeros((n, 4)), _motion(n)[:, :3]])
+    keep = np.ones(n, dtype=bool)
+    keep[200:203] = False
+    imu = NumericData(ts[keep], values[keep])
+    cols = ["orientation.x", "orientation.y", "orientation.z", "orientation.w", "gyro.x", "gyro.y", "gyro.z"]
+    stream = numeric_stream("imu", imu, cols, role="imu", quaternion_order="xyzw")
+    ctx = ReadContext(path=Path("/data/imu.mcap"), sha256="c" * 64)
+    data = make_episode(ctx, "mcap", 0, [(stream, imu)], operator="op-01", station="st-1", task={"id": "pick"})
+    out = _clean(data)
+    assert np.isfinite(out.numeric("imu").values).all()
+    (finding,) = _codes(out)["clean.gap_unrepaired"]
+    assert "no finite value" in finding.message  # type: ignore[attr-defined]
+    assert "clean.gap_repaired" not in _codes(out)

@@ -60,6 +60,21 @@ def test_task_failed_reads_task_success_or_a_success_stream() -> None:
     assert stream_fail.findings[0].stream == "next" and failed.findings[0].severity is Severity.blocking
 
 
+def test_success_false_with_failure_false_is_ambiguous_and_asks_for_review() -> None:
+    """A recorder that sets success = false and failure = false has not said the task failed: review, not reject."""
+    both_unset = context({}, task=Task(success=False), extra={"failure": False})
+    nested = context({}, task=Task(success=False), extra={"episode": {"meta": {"failure": "false"}}})
+    really_failed = context({}, task=Task(success=False), extra={"failure": True})
+    columns = context({"flags": ("reward", ["next.success", "next.failure"], 10.0, np.zeros((50, 2)))})
+    for ctx in (both_unset, nested, really_failed, columns):
+        task_failed(ctx)
+    for ctx in (both_unset, nested, columns):
+        (f,) = ctx.findings
+        assert f.code == "behaviour.task_outcome_ambiguous" and f.severity is Severity.warning
+    (f,) = really_failed.findings
+    assert f.code == "behaviour.task_failed" and f.severity is Severity.blocking
+
+
 def test_invalid_embodiment_accepts_built_ins_their_names_and_listed_ids() -> None:
     for emb, config, fires in (
         ("franka_panda", None, False),

@@ -1,10 +1,11 @@
 """Forward kinematics of recorded joint streams into the canonical action space (:mod:`robofuel.standard.canonical`).
 
-Joint values are found by name in the episode's numeric streams: a column ``J``, ``J.position``, ``<prefix>.J`` or
-``<prefix>.J.position`` where ``J`` is the URDF joint name or one of the embodiment's aliases (Unitree's
-``kLeftShoulderPitch``...). Streams with role ``joint_position`` are searched first, then ``state``, then ``action``,
-then the rest. Poses come out as 4x4 transforms of the tool frame in the embodiment's base frame (m), or as
-``ee_pose`` rows (m, quaternion xyzw).
+Joint values are found by name in the episode's numeric streams (:func:`~robofuel.embodiment.registry.joint_column`):
+a column ``J``, ``J.position``, ``J.pos`` (LeRobot's SO-100/101 and Koch), ``main_J`` (older LeRobot datasets),
+``<prefix>.J`` or ``<prefix>.J.position`` where ``J`` is the URDF joint name or one of the embodiment's aliases
+(Unitree's ``kLeftShoulderPitch``...). A declared unit that is not SI (``deg``) is converted. Streams with role
+``joint_position`` are searched first, then ``state``, then ``action``, then the rest. Poses come out as 4x4
+transforms of the tool frame in the embodiment's base frame (m), or as ``ee_pose`` rows (m, quaternion xyzw).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from robofuel.embodiment.model import F64, arm_kinematics
-from robofuel.embodiment.registry import ArmSpec, Embodiment, GripperSpec
+from robofuel.embodiment.registry import ArmSpec, Embodiment, GripperSpec, joint_column
 from robofuel.errors import InputError
 from robofuel.standard import EpisodeData, NumericData, Stream, numeric_stream
 from robofuel.standard.canonical import (
@@ -26,6 +27,7 @@ from robofuel.standard.canonical import (
     poses_to_rows,
     relative_poses,
 )
+from robofuel.standard.units import column_unit, si_factor
 
 I64 = npt.NDArray[np.int64]
 _ROLE_ORDER = ("joint_position", "gripper_joint", "state", "action")
@@ -51,28 +53,40 @@ def _keys(joint: str, embodiment: Embodiment) -> list[str]:
     return [joint] + [alias for alias, target in embodiment.aliases.items() if target == joint]
 
 
-def _column(columns: list[str], keys: list[str]) -> int | None:
-    for key in keys:
-        for i, c in enumerate(columns):
-            if c in (key, f"{key}.position") or c.endswith((f".{key}", f".{key}.position")):
-                return i
-    return None
-
-
 def _ordered(data: EpisodeData) -> list[Stream]:
     numeric = [s for s in data.meta.streams if s.kind.value == "numeric" and s.name in data.payloads]
     rank = {r: i for i, r in enumerate(_ROLE_ORDER)}
     return sorted(numeric, key=lambda s: rank.get(s.role or "", len(rank)))
 
 
+#: |value| beyond which an undeclared joint value cannot be radians (a full turn and a bit).
+NOT_RADIANS = 6.5
+
+
+def _check_radians(data: EpisodeData, stream: Stream, cols: list[int], values: F64) -> None:
+    """InputError when joints with no declared unit hold values no joint reaches in rad (degrees, LeRobot's
+    -100..100 motor range): retargeting them as radians would invent a motion."""
+    undeclared = [k for k, c in enumerate(cols) if column_unit(stream, stream.columns[c]) is None]
+    peak = float(np.nanmax(np.abs(values[:, undeclared]), initial=0.0)) if undeclared and len(values) else 0.0
+    if peak > NOT_RADIANS:
+        raise InputError(
+            f"episode {data.meta.id}: stream {stream.name!r} holds joint values up to {peak:.1f} with no unit "
+            "declared: not radians (degrees? LeRobot's -100..100 motor range?); declare the unit in a mapping file "
+            '(robofuel ingest --map, unit = "deg"; see docs/formats/mapping.md)'
+        )
+
+
 def joint_trajectory(data: EpisodeData, embodiment: Embodiment, joints: tuple[str, ...]) -> JointTrajectory:
     """The first stream holding every joint of ``joints``; InputError naming the joints when none does."""
     for s in _ordered(data):
-        idx = [_column(s.columns, _keys(j, embodiment)) for j in joints]
+        idx = [joint_column(s.columns, _keys(j, embodiment)) for j in joints]
         if all(i is not None for i in idx):
             payload = data.numeric(s.name)
             cols = [i for i in idx if i is not None]
-            return JointTrajectory(s.name, list(joints), payload.timestamps_ns, payload.values[:, cols])
+            scale = [(si_factor(column_unit(s, s.columns[c])) or (1.0, ""))[0] for c in cols]  # deg -> rad
+            values = payload.values[:, cols] * np.asarray(scale)[None, :]
+            _check_radians(data, s, cols, values)
+            return JointTrajectory(s.name, list(joints), payload.timestamps_ns, values)
     raise InputError(f"episode {data.meta.id}: no numeric stream holds the joints {list(joints)} of {embodiment.id}")
 
 

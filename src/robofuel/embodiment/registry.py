@@ -230,6 +230,67 @@ def to_dict(e: Embodiment) -> dict[str, Any]:
     return body
 
 
+#: How datasets name a joint's position column: ``J`` (LeRobot ``names``, robomimic), ``J.position`` (ROS
+#: JointState), ``J.pos`` (LeRobot 2025 robots: SO-100/101, Koch, LeKiwi), ``J_pos``.
+POSITION_SUFFIXES = (".position", ".pos", "_pos")
+#: Prefixes LeRobot put before joint names in older datasets (``main_shoulder_pan`` of Koch and SO-100).
+JOINT_PREFIXES = ("main_", "follower_")
+
+
+def column_joints(column: str) -> tuple[str, ...]:
+    """The joint names ``column`` may hold the position of, by the naming conventions above: ``shoulder_pan.pos``,
+    ``arm.panda_joint1.position`` name their joint, ``main_shoulder_pan`` itself or ``shoulder_pan``;
+    ``J.velocity`` or ``J.effort`` name no position (empty)."""
+    name = column
+    for suffix in POSITION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    else:
+        if name.rsplit(".", 1)[-1] in ("velocity", "effort", "vel", "eff", "torque", "cur", "current"):
+            return ()
+    name = name.rsplit(".", 1)[-1]
+    bare = [name[len(p) :] for p in JOINT_PREFIXES if name.startswith(p) and len(name) > len(p)]
+    return tuple(n for n in (name, *bare) if n)
+
+
+def joint_column(columns: list[str], keys: list[str]) -> int | None:
+    """Index of the first column holding the position of a joint called any of ``keys`` (its URDF name and
+    aliases), exact names first, then ignoring case; None when no column does."""
+    names = [column_joints(c) for c in columns]
+    for fold in (False, True):
+        for key in keys:
+            want = key.lower() if fold else key
+            for i, candidates in enumerate(names):
+                if any((n.lower() if fold else n) == want for n in candidates):
+                    return i
+    return None
+
+
+@cache
+def joint_parts() -> dict[str, str]:
+    """Every built-in model's joint names (URDF names and aliases, lower case) -> ``arm`` or ``gripper``."""
+    parts: dict[str, str] = {}
+    for e in builtins().values():
+        for arm in e.arms:
+            gripper = arm.gripper.joints if arm.gripper else ()
+            for names, part in ((arm.joints, "arm"), (gripper, "gripper")):
+                aliases = [a for a, j in e.aliases.items() if j in names]
+                parts.update(dict.fromkeys((n.lower() for n in [*names, *aliases]), part))
+    return parts
+
+
+def joint_part(name: str) -> str:
+    """``gripper`` for a gripper or finger joint, else ``arm``: by the built-in models where they name the joint
+    (``panda_finger_joint1``, SO-101's ``gripper``), else by the words gripper / finger in its name."""
+    candidates = column_joints(name) or (name,)
+    for joint in candidates:
+        known = joint_parts().get(joint.lower())
+        if known is not None:
+            return known
+    return "gripper" if any(k in candidates[0].lower() for k in ("gripper", "finger")) else "arm"
+
+
 def resolve(name: str, found: dict[str, Embodiment]) -> str | None:
     """The id of the embodiment called ``name`` (its id, or one of its ``known_as`` names, any case); None if none."""
     if name in found:

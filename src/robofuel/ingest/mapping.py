@@ -27,7 +27,8 @@ from robofuel.ingest.mapping_split import (
     plan_pieces,
     split_payloads,
 )
-from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, Severity, Stream
+from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, NumericData, Payload, Severity, Stream
+from robofuel.standard.units import to_si
 
 __all__ = ["Mapping", "SplitRule", "StreamRule", "apply_mapping", "load_mapping"]
 
@@ -106,10 +107,31 @@ def _map_streams(data: EpisodeData, mapping: Mapping, used: set[int], notes: Not
     for alias, name in [*by_final, *by_old, *((o.source, n.name) for o, n, _ in pairs if o.source)]:
         aliases.setdefault(alias, name)
     findings = [f.model_copy(update={"stream": renames.get(f.stream or "", f.stream)}) for f in data.meta.findings]
-    meta = data.meta.model_copy(update={"streams": [n for _, n, _ in pairs], "findings": findings})
-    payloads = {renames[name]: p for name, p in data.payloads.items()}
     dropped = {n.name for _, n, r in pairs if r is not None and r.drop}
+    payloads = {renames[name]: p for name, p in data.payloads.items()}
+    streams, converted = _to_si([n for _, n, _ in pairs], payloads, dropped)
+    for name, done in converted.items():
+        what = ", ".join(sorted({f"{c} ({u})" if len(done) < 4 else u for c, u in done.items()}))
+        notes.once("mapping.unit_converted", f"{name}: {what} converted to SI at read time", Severity.info, stream=name)
+    extra = {**data.meta.extra, "units_converted": converted} if converted else data.meta.extra
+    meta = data.meta.model_copy(update={"streams": streams, "findings": findings, "extra": extra})
     return _Mapped(EpisodeData(meta, payloads), aliases, dropped)
+
+
+def _to_si(
+    streams: list[Stream], payloads: dict[str, Payload], dropped: set[str]
+) -> tuple[list[Stream], dict[str, dict[str, str]]]:
+    """Numeric streams whose declared units are not SI (``unit = "deg"``) converted to SI in place in
+    ``payloads``; the streams' new metadata and {stream: {column: "deg -> rad"}} of what was converted."""
+    out, converted = [], {}
+    for stream in streams:
+        payload = payloads.get(stream.name)
+        if isinstance(payload, NumericData) and stream.name not in dropped:
+            stream, payloads[stream.name], done = to_si(stream, payload)
+            if done:
+                converted[stream.name] = done
+        out.append(stream)
+    return out, converted
 
 
 def _count_drops(mapped: _Mapped, mapping: Mapping, notes: Notes) -> None:

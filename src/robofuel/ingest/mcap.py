@@ -40,6 +40,7 @@ import numpy as np
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.joint_roles import split_joint_roles
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
 from robofuel.ingest.mcap_streams import Decoders, Pending, Waiting, build_all, collect_stream
 from robofuel.ingest.ros_clock import log_floor, time_zero_count
@@ -162,7 +163,8 @@ def read_streams(
         waiting += collect_tf_streams(stream_name(topic), channels, decoders, report, pending, unique)
     if scan.orphan_messages:
         report.undecodable["messages of a channel never declared"] += scan.orphan_messages
-    return build_all(waiting, floor, pending)
+    unique = lambda n: _unique(n, taken)  # noqa: E731
+    return [part for b in build_all(waiting, floor, pending) for part in split_joint_roles(b, unique, report)]
 
 
 def _damage_findings(scan: Scan, report: ReadReport, end_s: float) -> list[Finding]:

@@ -356,7 +356,8 @@ def _build(
     stream.clock = timed.clock
     for text, note in m.notes.items():
         at = int(timed.times[min(note.first_row, len(timed.times) - 1)])
-        pending.append(Pending(note.code, f"{ch.topic}: {text} ({note.count} messages)", name, at, note.count))
+        message = f"{ch.topic}: {text} ({note.count} messages)"
+        pending.append(Pending(note.code, message, name, at, note.count, Severity(note.severity)))
     pending += clock_pending(name, ch.topic, timed)
     register_stream(report, stream, ch.type_name)
     return [built, *arrays]

@@ -29,11 +29,13 @@ _NUMBER = (bool, int, float, np.number, np.bool_)
 
 @dataclass
 class Note:
-    """Something worth a finding (rule ``code``), first seen at row ``first_row`` and seen ``count`` times."""
+    """Something worth a finding (rule ``code``, ``severity`` a :class:`~robofuel.standard.Severity` value), first
+    seen at row ``first_row`` and seen ``count`` times."""
 
     code: str
     first_row: int
     count: int = 1
+    severity: str = "warning"
 
 
 class NumericMapping:
@@ -62,6 +64,8 @@ class NumericMapping:
         self.quaternion_order = quaternion_order
         self.rows: list[Row] = []
         self.notes: dict[str, Note] = {}
+        #: Fields the sender marks as not provided (field -> how it says so), left out of the columns.
+        self.not_provided: dict[str, str] = {}
         self.skipped: Counter[str] = Counter()
 
     def row(self, msg: Any) -> Row:
@@ -74,11 +78,11 @@ class NumericMapping:
             raise ValueError(f"{len(row)} values for {len(self.columns)} columns")
         self.rows.append(row)
 
-    def note(self, text: str, code: str = "ingest.inconsistent_messages") -> None:
+    def note(self, text: str, code: str = "ingest.inconsistent_messages", severity: str = "warning") -> None:
         """Record a problem with the row about to be added."""
         found = self.notes.get(text)
         if found is None:
-            self.notes[text] = Note(code, len(self))
+            self.notes[text] = Note(code, len(self), severity=severity)
         else:
             found.count += 1
 
@@ -86,8 +90,42 @@ class NumericMapping:
         return len(self.rows)
 
     def table(self) -> F64:
-        """The (N, C) values, built once from the accumulated rows."""
-        return np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
+        """The (N, C) values, built once from the accumulated rows; quaternions the sender never filled in are
+        left out (see :meth:`drop_absent_quaternions`)."""
+        values = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
+        for name, how in self.not_provided.items():
+            self.notes[f"{name} not provided ({how}): left out"] = Note("ingest.not_provided", 0, len(values), "info")
+        return self.drop_absent_quaternions(values)
+
+    def drop_absent_quaternions(self, values: F64) -> F64:
+        """``values`` without the quaternion columns (``<prefix>.x/.y/.z/.w``) that are zero in every message.
+
+        A zero quaternion is no rotation at all: it is how a sender says "not provided" (an IMU without an
+        orientation filter publishes 0, 0, 0, 0). Kept, it would be data robofuel cannot interpret and every
+        interpolation of it NaN; so it is dropped, with an info note on the stream, and ``quaternion_order`` is
+        cleared when no quaternion is left.
+        """
+        if self.quaternion_order is None or len(values) == 0:
+            return values
+        index = {c: i for i, c in enumerate(self.columns)}
+        drop: list[int] = []
+        for col in self.columns:
+            if not col.endswith(".x"):
+                continue
+            group = [index.get(f"{col[:-2]}.{a}") for a in "xyzw"]
+            cols = [i for i in group if i is not None]
+            if len(cols) == 4 and not np.any(values[:, cols]):
+                drop += cols
+                text = f"{col[:-2]} not provided (a zero quaternion in every message): left out"
+                self.notes[text] = Note("ingest.not_provided", 0, len(values), "info")
+        if not drop:
+            return values
+        keep = [i for i in range(len(self.columns)) if i not in drop]
+        self.columns = [self.columns[i] for i in keep]
+        self.column_units = {c: u for c, u in self.column_units.items() if c in self.columns}
+        if not any(c.endswith(".w") for c in self.columns):
+            self.quaternion_order = None
+        return values[:, keep]
 
 
 def fields(msg: Any) -> list[str]:

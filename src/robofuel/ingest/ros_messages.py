@@ -8,8 +8,9 @@ calls ``add(msg)`` for every message in order and finally reads ``table()`` (num
 Known types and what they become (columns; units SI; quaternions ``xyzw`` as ROS writes them):
 
 - ``sensor_msgs/JointState``: ``<joint>.position`` (rad, or m for prismatic joints), ``<joint>.velocity``,
-  ``<joint>.effort`` where recorded; role ``joint_position``, or ``gripper_joint`` when the topic or the joint
-  names mention a gripper or finger. Columns are matched by joint name, so a reordered message is still right.
+  ``<joint>.effort`` where recorded; role ``joint_position``, or ``gripper_joint`` when the topic names a gripper
+  or every joint is a gripper's or finger's; arm and finger joints in one message are split into two streams
+  (:mod:`robofuel.ingest.joint_roles`). Columns are matched by joint name, so a reordered message is still right.
 - ``geometry_msgs/Wrench[Stamped]``: ``force.x..z`` (N), ``torque.x..z`` (N m); role ``wrench``.
 - ``sensor_msgs/Imu``: ``orientation.x..w``, ``angular_velocity.x..z`` (rad/s), ``linear_acceleration.x..z``
   (m/s^2); role ``imu``. Orientation is left out when the sensor marks it absent (covariance[0] = -1).
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.embodiment.registry import joint_part
 from robofuel.ingest.ros_events import EventsMapping
 from robofuel.ingest.ros_flatten import GenericMapping, NumericMapping, Row
 from robofuel.ingest.ros_video import VideoMapping, video_mapping
@@ -163,9 +165,11 @@ def _imu(first: Any, topic: str) -> NumericMapping:
         return FixedMapping(
             _cols("orientation", "xyzw") + rates, row, "imu", column_units=units, quaternion_order="xyzw"
         )
-    return FixedMapping(
+    mapping = FixedMapping(
         rates, lambda m: _xyz(m.angular_velocity) + _xyz(m.linear_acceleration), "imu", column_units=units
     )
+    mapping.not_provided["orientation"] = "orientation_covariance[0] = -1"
+    return mapping
 
 
 def _transform(first: Any, topic: str) -> NumericMapping:
@@ -229,7 +233,11 @@ class JointStateMapping(NumericMapping):
         names = [str(n) for n in first.name] or [f"joint{i}" for i in range(len(first.position))]
         self.names = names
         self.parts = [p for p in ("position", "velocity", "effort") if len(_seq(first, p)) == len(names)]
-        gripper = any(k in f"{topic} {' '.join(names)}".lower() for k in ("gripper", "finger"))
+        # the topic names a gripper, or every joint is a gripper's (by the built-in models, else by its name);
+        # a stream of arm and finger joints together is split after reading (robofuel.ingest.joint_roles)
+        gripper = any(k in topic.lower() for k in ("gripper", "finger")) or all(
+            joint_part(n) == "gripper" for n in names
+        )
         units = {f"{n}.velocity": "rad/s" for n in names} | {f"{n}.effort": "N m" for n in names}
         super().__init__(
             [f"{n}.{p}" for p in self.parts for n in names],

@@ -6,6 +6,9 @@ and their speed minima, closings and openings of the gripper or hand, contact tr
 (reach, grasp, lift, transport, place or insert, release, retreat, idle...), :mod:`~robofuel.steps.annotate.skills`
 names the objects and places of the task and :mod:`~robofuel.steps.annotate.language` writes an episode
 instruction (only where the episode has none) and per-segment sub-instructions through a pluggable describer.
+Annotation never invents a task: an episode that declares none and shows no manipulation (no gripper or hand
+closing: an IMU, SLAM or motion-capture recording) gets no instruction and no segments, and an
+``annotate.no_task`` info finding saying why.
 
 Each segment gets a confidence (0..1); an episode with a low one, or whose task needs a grasp that was not seen,
 gets an ``annotate.needs_review`` finding (severity info) and waits in the review queue
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from robofuel.resample import grid_fits, grid_points
-from robofuel.standard import Episode, EpisodeData, NumericData, Segment
+from robofuel.standard import Episode, EpisodeData, Finding, NumericData, Segment, Severity
 from robofuel.steps.annotate import events, segment, signals
 from robofuel.steps.annotate.language import (
     Describer,
@@ -36,7 +39,10 @@ from robofuel.steps.annotate.review import reasons_for, review_finding
 from robofuel.steps.annotate.skills import TaskTerms, objects_for, placing_skill, task_terms
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
 
-__all__ = ["Annotate", "Detected", "detect"]
+__all__ = ["NO_TASK", "Annotate", "Detected", "detect"]
+
+#: Finding on an episode whose task annotation left empty (nothing declared, no manipulation seen).
+NO_TASK = "annotate.no_task"
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,17 @@ class Annotate(Step):
             for d, text, conf in zip(drafts, desc.sub_instructions, confs, strict=True)
         ]
 
+    def _no_task(self, meta: Episode, found: Detected, report: StepReport) -> StepOutput:
+        """An episode with no task declared and no grasp seen (IMU, SLAM, Wi-Fi, motion capture...): annotation
+        does not invent one. No instruction, no segments; an info finding and the report say why."""
+        why = "no task declared and no manipulation seen (no gripper or hand closing on an object)"
+        cues = ", ".join(f"{k}: {v}" for k, v in sorted(found.sources.items())) or "none"
+        message = f"task left empty: {why}; cues found: {cues}. Declare the task (--set task=... instruction=...)"
+        finding = Finding(code=NO_TASK, severity=Severity.info, message=message, step=self.name)
+        report.flagged[NO_TASK] += 1
+        report.values.update(segments=0, review=False, cues=found.sources, task=f"left empty: {why}")
+        return StepOutput(replace_own(meta, self, [finding], segments=[]), report)
+
     def run(self, data: EpisodeData) -> StepOutput:
         meta = data.meta
         report = StepReport()
@@ -139,6 +156,8 @@ class Annotate(Step):
             report.values["kept_human"] = True
             return StepOutput(replace_own(meta, self, []), report)
         found = detect(data, float(self.config["min_closure"]))
+        if not (meta.task.id or meta.task.instruction or found.events.closings):
+            return self._no_task(meta, found, report)
         terms = task_terms(meta.task)
         drafts = self._drafts(segment.spans(found.events), terms, placing_skill(terms, meta.task.instruction))
         request = DescribeRequest(meta, terms, meta.task.instruction or episode_instruction(terms), drafts)

@@ -8,8 +8,9 @@ A stream's nominal interval is the median positive interval between its timestam
 3. an interval longer than ``gap_factor`` nominal intervals is a gap. A gap whose missing time (its length less
    one interval) is at most ``repair_max_s`` is filled with samples at the nominal rate by
    :func:`robofuel.resample.resample` (linear; zero-order hold for discrete channels, slerp for quaternions) if
-   the signal allows it: no channel changes across the gap by more than ``jump_factor`` times what it changes over
-   that time at its 99th-percentile rate, plus six noise sigmas. A gap of ``split_gap_s`` or more is long: the
+   the signal allows it: no channel changes across the gap by more than ``jump_factor`` times what it changes
+   over that time at its 99th-percentile rate, plus six noise sigmas; and every value written is finite (repair
+   never invents a NaN: a zero quaternion cannot be slerped). A gap of ``split_gap_s`` or more is long: the
    episode is split there (see the step). Other gaps stay as they are and are reported.
 
 Streams whose timestamps go backwards are left alone (the profile step rejects them). Times are int64 ns on the
@@ -132,14 +133,17 @@ def _gap_verdict(data: NumericData, i: int, allowed: F64, sigma: F64, cfg: Mappi
 
 
 def fill_gaps(stream: Stream, data: NumericData, cfg: Mapping[str, Any]) -> tuple[NumericData, list[Span]]:
-    """Fill the short gaps the signal allows; report the long ones and those left alone."""
+    """Fill the short gaps the signal allows; report the long ones and those left alone.
+
+    A fill is only written when every value it would write is finite: a gap whose interpolation gives NaN (a
+    zero quaternion has no direction to slerp along) is left as it is, reported with the reason."""
     ts = data.timestamps_ns
     interval = nominal_interval_ns(ts)
     if interval is None:
         return data, []
     gaps = np.flatnonzero(np.diff(ts) > cfg["gap_factor"] * interval)
     allowed, sigma = _allowed_change(data, cfg["jump_factor"]), noise_sigma(data.values)
-    spans, new_ts = [], []
+    spans, fills = [], []
     for i in gaps:
         start, end = int(ts[i]), int(ts[i + 1])
         missing = max(1, round((end - start) / interval) - 1)
@@ -149,14 +153,28 @@ def fill_gaps(stream: Stream, data: NumericData, cfg: Mapping[str, Any]) -> tupl
         elif why:
             spans.append(Span(stream.name, "gap_unrepaired", start, end, missing, why))
         else:
-            new_ts.append(_gap_fill_times(start, end, interval))
-            spans.append(Span(stream.name, "gap_repaired", start, end, len(new_ts[-1])))
+            fills.append((start, end, _gap_fill_times(start, end, interval)))
+    if not fills:
+        return data, spans
+    at = np.concatenate([f[2] for f in fills])
+    filled = resample(data, stream, at)
+    new_ts, new_values, offset = [], [], 0
+    for start, end, times in fills:
+        values = filled[offset : offset + len(times)]
+        offset += len(times)
+        if not np.isfinite(values).all():
+            why = "interpolating across it gives no finite value"
+            spans.append(Span(stream.name, "gap_unrepaired", start, end, len(times), why))
+            continue
+        new_ts.append(times)
+        new_values.append(values)
+        spans.append(Span(stream.name, "gap_repaired", start, end, len(times)))
+    spans.sort(key=lambda sp: sp.start_ns)
     if not new_ts:
         return data, spans
-    at = np.concatenate(new_ts)
-    all_ts = np.concatenate([ts, at])
+    all_ts = np.concatenate([ts, *new_ts])
     order = np.argsort(all_ts, kind="stable")
-    values = np.vstack([data.values, resample(data, stream, at)])
+    values = np.vstack([data.values, *new_values])
     return NumericData(all_ts[order], values[order]), spans
 
 

@@ -4,31 +4,61 @@ from __future__ import annotations
 
 import numpy as np
 
-from robofuel.standard import Severity
+from robofuel.standard import Severity, Stream
+from robofuel.standard.data import F64
+from robofuel.standard.units import column_unit, si_factor
 from robofuel.steps.qc.context import RuleContext, finite, runs
 
 
 def frozen(ctx: RuleContext) -> None:
-    """A sensor whose every channel repeats exactly for ``frozen_s`` or longer has stopped updating."""
+    """A sensor whose every channel repeats exactly for ``frozen_s`` or longer has stopped updating, if the stream
+    is live elsewhere: outside such runs at most ``frozen_live_repeat_share`` of its intervals repeat exactly (a
+    noisy sensor never repeats; a frozen one does). A body that can rest (``frozen_rest_roles``: an arm) must also
+    jump when the run ends (the world moved on while the sensor was stuck; an arm starting from rest does not), or
+    the run ends the stream. A stream that repeats often (a quantised encoder at rest, a noise-free simulation)
+    rests: only a run of ``frozen_rest_s`` or longer is worth a review, never a rejection."""
     for s, d in ctx.numeric(*ctx.th["frozen_roles"]):
         if len(d.timestamps_ns) < 3:
             continue
         same = np.all(np.diff(d.values, axis=0) == 0, axis=1)
-        for a, b in runs(same):
-            start, end = int(d.timestamps_ns[a]), int(d.timestamps_ns[b])
-            if (end - start) / 1e9 >= ctx.th["frozen_s"]:
-                ctx.add(
-                    "signal.frozen",
-                    Severity.blocking,
-                    f"{s.name}: identical values for {(end - start) / 1e9:.2f} s",
-                    stream=s.name,
-                    span_ns=(start, end),
-                    value=(end - start) / 1e9,
-                )
+        ts = d.timestamps_ns
+        found = [(a, b) for a, b in runs(same) if (ts[b] - ts[a]) / 1e9 >= ctx.th["frozen_s"]]
+        if not found:
+            continue
+        outside = np.ones(len(same), dtype=bool)
+        for a, b in found:
+            outside[a:b] = False
+        live = bool(outside.any()) and float(same[outside].mean()) <= ctx.th["frozen_live_repeat_share"]
+        can_rest = s.role in ctx.th["frozen_rest_roles"]
+        steps = np.abs(np.diff(d.values, axis=0))
+        usual = np.nanpercentile(steps[outside], 95, axis=0) if outside.any() else np.zeros(steps.shape[1])
+        for a, b in found:
+            jumps = b >= len(steps) or bool(np.any(steps[b] > ctx.th["frozen_jump_factor"] * usual))
+            _frozen_run(ctx, s.name, int(ts[a]), int(ts[b]), live and (jumps or not can_rest))
+
+
+def _frozen_run(ctx: RuleContext, stream: str, start: int, end: int, stuck: bool) -> None:
+    """Report one run of identical values: blocking when the evidence says ``stuck``, else a review if long."""
+    length = (end - start) / 1e9
+    if stuck:
+        message, severity = f"{stream}: identical values for {length:.2f} s", Severity.blocking
+    elif length >= ctx.th["frozen_rest_s"]:
+        message = f"{stream}: identical values for {length:.1f} s (a long rest or a stopped sensor: repeats alone "
+        message += "do not prove it stopped)"
+        severity = Severity.warning
+    else:
+        return  # a rest
+    ctx.add("signal.frozen", severity, message, stream=stream, span_ns=(start, end), value=length)
 
 
 def _position_columns(columns: list[str]) -> list[int]:
     return [i for i, c in enumerate(columns) if c.endswith(".position") or "." not in c]
+
+
+def _si_scale(stream: Stream, cols: list[int]) -> F64:
+    """(C,) factors that turn the columns ``cols`` into SI by their declared units (1 where SI or undeclared)."""
+    factors = [si_factor(column_unit(stream, stream.columns[c])) for c in cols]
+    return np.array([1.0 if f is None else f[0] for f in factors])
 
 
 def joint_limits(ctx: RuleContext) -> None:
@@ -36,13 +66,14 @@ def joint_limits(ctx: RuleContext) -> None:
     lower, upper = np.asarray(ctx.th["joint_lower_rad"]), np.asarray(ctx.th["joint_upper_rad"])
     for s, d in ctx.numeric("joint_position"):
         cols = _position_columns(s.columns)
-        pos = d.values[:, cols]
+        pos = d.values[:, cols] * _si_scale(s, cols)  # a declared unit (deg) is honoured, never second-guessed
         reported = finite(pos)
         if np.abs(reported).max(initial=0.0) > ctx.th["degrees_suspect_rad"]:
             ctx.add(
                 "signal.unit_degrees",
                 Severity.blocking,
-                f"{s.name}: |position| up to {np.abs(reported).max():.1f} declared rad: looks like degrees",
+                f"{s.name}: |position| up to {np.abs(reported).max():.1f} declared rad: looks like degrees "
+                '(declare the unit in a mapping file: unit = "deg")',
                 stream=s.name,
                 value=float(np.abs(reported).max()),
             )

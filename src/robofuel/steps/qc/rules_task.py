@@ -32,12 +32,12 @@ def long_idle(ctx: RuleContext) -> None:
             )
 
 
-def _success_stream(ctx: RuleContext) -> tuple[str, bool] | None:
-    """(stream, whether success was reached) from a numeric column named like ``success`` (LeRobot's
-    ``next.success``) or a stream whose role is ``success``; None when the episode has none."""
+def _flag_stream(ctx: RuleContext, word: str, role: str | None = None) -> tuple[str, bool] | None:
+    """(stream, whether the flag was ever raised) from a numeric column named like ``word`` (LeRobot's
+    ``next.success``) or a stream whose role is ``role``; None when the episode has none."""
     for s, d in ctx.numeric():
-        cols = [i for i, c in enumerate(s.columns) if "success" in c.lower()]
-        if s.role == "success" and not cols:
+        cols = [i for i, c in enumerate(s.columns) if word in c.lower()]
+        if role is not None and s.role == role and not cols:
             cols = list(range(d.values.shape[1]))
         if cols:
             values = d.values[:, cols]
@@ -45,22 +45,66 @@ def _success_stream(ctx: RuleContext) -> tuple[str, bool] | None:
     return None
 
 
+_FAILURE_KEYS = ("failure", "failed", "fail", "is_failure", "task_failed")
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
+
+
+def _failure_key(extra: object, depth: int = 0) -> bool | None:
+    """The value of a ``failure``-like key in the episode's extra metadata (recording attributes, session keys),
+    searched three levels deep; None when there is none or it is not a yes/no."""
+    if not isinstance(extra, dict) or depth > 2:
+        return None
+    for key, value in extra.items():
+        if str(key).lower() in _FAILURE_KEYS:
+            text = str(value).strip().lower()
+            if isinstance(value, bool) or text in _TRUE + _FALSE:
+                return bool(value) if isinstance(value, bool) else text in _TRUE
+    for value in extra.values():
+        found = _failure_key(value, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _failure(ctx: RuleContext) -> bool | None:
+    """Whether the recording's own failure signal (a ``failure`` key or column) says it failed; None if absent."""
+    found = _failure_key(ctx.data.meta.extra)
+    if found is None:
+        stream = _flag_stream(ctx, "fail")
+        found = None if stream is None else stream[1]
+    return found
+
+
 def task_failed(ctx: RuleContext) -> None:
-    """The recording's own success signal (``Task.success``, else a success stream) says the task was not done."""
+    """The recording's own success signal (``Task.success``, else a success stream) says the task was not done.
+
+    When the recording also has a failure signal and that says "not failed" either, the outcome is ambiguous
+    (both flags unset: often a recorder that never labelled it): a warning asks for review instead of rejecting."""
     success = ctx.data.meta.task.success
     stream = None
     if success is None:
-        found = _success_stream(ctx)
+        found = _flag_stream(ctx, "success", "success")
         if found is None:
             return
         stream, success = found
-    if not success:
+    if success:
+        return
+    where = f" ({stream})" if stream else ""
+    if _failure(ctx) is False:
         ctx.add(
-            "behaviour.task_failed",
-            Severity.blocking,
-            f"the recording's success signal{f' ({stream})' if stream else ''} says the task was not completed",
+            "behaviour.task_outcome_ambiguous",
+            Severity.warning,
+            f"the recording's success signal{where} says not completed but its failure signal says not failed: "
+            "the outcome is not known; review it",
             stream=stream,
         )
+        return
+    ctx.add(
+        "behaviour.task_failed",
+        Severity.blocking,
+        f"the recording's success signal{where} says the task was not completed",
+        stream=stream,
+    )
 
 
 def invalid_embodiment(ctx: RuleContext) -> None:
