@@ -127,7 +127,7 @@ def read_one(
         reader = _pick_reader(path, fmt)
         outcome.format = reader.name
         given = {**load_sidecar(path), **metadata}
-        result = _read(reader, path, ReadContext(path, sha, given), mapping)
+        result = _read(reader, path, ReadContext(path, sha, given, mapping), mapping)
         if not result.episodes:
             raise UnreadableRecording(str(path), "no episode could be read", "see the ingest report")
     except UnreadableRecording as exc:

@@ -1,0 +1,136 @@
+"""Delimited text tables: find the dialect (comments, delimiter, header) and parse the rows.
+
+Accepted: comma, tab, semicolon, ``|`` or whitespace separated values; comment lines starting with ``#``, ``//`` or
+``%`` before the data (the last one is the header when it has as many fields as the data rows, as in EuRoC's
+``#timestamp [ns],...``); a header line or none (columns are then ``col0``, ``col1``...); ``"%int(Name)"``-style
+header fields (YEI) give ``Name``; decimal commas with ``;``/tab/space delimiters; CR LF line ends; a trailing
+delimiter on every line. A header field's bracketed suffix is its unit: ``Gyroscope X (deg/s)`` is the column
+``Gyroscope X`` in ``deg/s``. Columns whose cells are mostly not numbers are text columns (left out, reported).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_COMMENT = ("#", "//", "%")
+_DELIMITERS: tuple[str | None, ...] = (",", "\t", ";", "|", None)
+_PRINTF = re.compile(r"%\w+\((.+?)\)")
+_UNIT = re.compile(r"^(.*?)\s*[\[(]\s*([^\])]*?)\s*[\])]\s*$")
+#: Lines looked at to find the dialect.
+SAMPLE_LINES = 50
+
+
+@dataclass
+class Dialect:
+    """How a text table is written: delimiter (None: whitespace), header fields as written, comments."""
+
+    delimiter: str | None
+    width: int
+    header: list[str] | None
+    comments: list[str] = field(default_factory=list)
+    first_data: int = 0  # index of the first data line
+    decimal_comma: bool = False
+
+    def split(self, line: str) -> list[str]:
+        """The fields of one line (trailing delimiter and surrounding spaces removed)."""
+        line = line.rstrip("\r")
+        fields = line.split() if self.delimiter is None else line.rstrip(" \t").split(self.delimiter)
+        if len(fields) == self.width + 1 and fields[-1].strip() == "":
+            fields.pop()
+        return [f.strip().strip('"') for f in fields]
+
+    def number(self, text: str) -> float:
+        """A cell as a float: empty is NaN (a missing value); ValueError if it is not a number."""
+        if not text:
+            return float("nan")
+        return float(text.replace(",", ".") if self.decimal_comma else text)
+
+
+def is_comment(line: str) -> bool:
+    return line.lstrip().startswith(_COMMENT)
+
+
+def _is_number(text: str, decimal_comma: bool = False) -> bool:
+    try:
+        float(text.replace(",", ".") if decimal_comma else text)
+    except ValueError:
+        return False
+    return True
+
+
+def _width(lines: list[str], delimiter: str | None) -> int:
+    """The common field count of ``lines`` with ``delimiter`` (a trailing empty field ignored), or 0."""
+    counts = set()
+    for line in lines:
+        line = line.rstrip("\r")
+        fields = line.split() if delimiter is None else line.rstrip(" \t").split(delimiter)
+        counts.add(len(fields) - (len(fields) > 1 and fields[-1].strip() == ""))
+    return counts.pop() if len(counts) == 1 else 0
+
+
+def find_dialect(lines: list[str]) -> Dialect | None:
+    """The dialect of a table whose first lines are ``lines``, or None when they are not a numeric table."""
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or is_comment(lines[start])):
+        start += 1
+    comments = [line.strip() for line in lines[:start] if line.strip()]
+    body = [line for line in lines[start : start + SAMPLE_LINES] if line.strip()]
+    if len(body) < 2:
+        return None
+    data = body[1:-1] if len(body) > 3 else body[1:]  # the last sampled line may be cut
+    for delimiter in _DELIMITERS:
+        width = _width(data, delimiter)
+        if width >= 2 and _width(body[:1], delimiter) in (width, width + 1):
+            dialect = Dialect(delimiter, width, None, comments, start)
+            return dialect if _settle(dialect, body, comments) else None
+    return None
+
+
+def _settle(dialect: Dialect, body: list[str], comments: list[str]) -> bool:
+    """Decide the header and decimal commas; False when the data rows are not mostly numbers."""
+    rows = [dialect.split(line) for line in body[1:]]
+    cells = [c for row in rows for c in row if c]
+    dialect.decimal_comma = dialect.delimiter != "," and any("," in c for c in cells)
+    numeric = sum(_is_number(c, dialect.decimal_comma) for c in cells)
+    if not cells or numeric < 0.5 * len(cells):
+        return False
+    first = dialect.split(body[0])
+    if any(f and not _is_number(f, dialect.decimal_comma) for f in first):
+        dialect.header, dialect.first_data = first, dialect.first_data + 1
+    elif comments:
+        last = dialect.split(re.sub(r"^\s*(#|//|%)\s*", "", comments[-1]))
+        if len(last) == dialect.width and not any(_is_number(f) for f in last if f):
+            dialect.header = last
+    if dialect.header is not None:
+        names = [_PRINTF.search(h) for h in dialect.header]
+        if all(names):
+            dialect.header = [m.group(1) for m in names if m]
+    return True
+
+
+def column_names(dialect: Dialect) -> tuple[list[str], dict[str, str]]:
+    """Unique column names (bracketed units removed) and the unit each header states."""
+    names: list[str] = []
+    units: dict[str, str] = {}
+    for i in range(dialect.width):
+        raw = dialect.header[i] if dialect.header is not None and i < len(dialect.header) else ""
+        match = _UNIT.match(raw)
+        name = (match.group(1) if match and match.group(1) else raw).strip() or f"col{i}"
+        while name in names:
+            name += "_"
+        names.append(name)
+        if match and match.group(1) and match.group(2):
+            units[name] = match.group(2)
+    return names, units
+
+
+def text_columns(dialect: Dialect, lines: list[str]) -> set[int]:
+    """Indices of columns whose non-empty cells in the sampled data rows are mostly not numbers."""
+    rows = [dialect.split(line) for line in lines[: SAMPLE_LINES + 1] if line.strip()]
+    out = set()
+    for i in range(dialect.width):
+        cells = [r[i] for r in rows if i < len(r) and r[i]]
+        if cells and sum(_is_number(c, dialect.decimal_comma) for c in cells) < 0.5 * len(cells):
+            out.add(i)
+    return out
