@@ -28,7 +28,7 @@ from robofuel.ingest.table_time import epoch_unit, infer_unit, text_to_ns, unit_
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab")
-_TIME_NAME = re.compile(r"(?i)time|stamp|^ts?$")
+_TIME_NAME = re.compile(r"(?i)time|stamp|^ts?(?:[_\s\[(]|$)")
 _RATE = re.compile(r"(?i)(?:sample|sampling)?\s*(?:rate|frequency)\D{0,6}?(\d+(?:\.\d+)?)\s*hz")
 _SNIFF_BYTES = 65536
 
@@ -106,12 +106,13 @@ def _parse(
     rows: list[list[float]] = []
     stamps: list[str] = []
     bad: list[int] = []
+    last = len(lines)  # without a final LF, a last line ending in an empty cell was cut inside its last value
     for number, line in enumerate(lines[dialect.first_data :], start=dialect.first_data + 1):
         if not line.strip() or is_comment(line):
             continue
         fields = dialect.split(line)
         try:
-            if len(fields) != dialect.width:
+            if len(fields) != dialect.width or (number == last and not fields[-1]):
                 raise ValueError(f"{len(fields)} fields")
             rows.append([dialect.number(fields[i]) for i in numeric])
         except ValueError:

@@ -10,6 +10,7 @@ delimiter on every line. A header field's bracketed suffix is its unit: ``Gyrosc
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 
@@ -34,8 +35,7 @@ class Dialect:
 
     def split(self, line: str) -> list[str]:
         """The fields of one line (trailing delimiter and surrounding spaces removed)."""
-        line = line.rstrip("\r")
-        fields = line.split() if self.delimiter is None else line.rstrip(" \t").split(self.delimiter)
+        fields = _fields(line, self.delimiter)
         if len(fields) == self.width + 1 and fields[-1].strip() == "":
             fields.pop()
         return [f.strip().strip('"') for f in fields]
@@ -59,12 +59,22 @@ def _is_number(text: str, decimal_comma: bool = False) -> bool:
     return True
 
 
+def _fields(line: str, delimiter: str | None) -> list[str]:
+    """The fields of a line; a field in double quotes may hold the delimiter (``"masters,"``)."""
+    line = line.rstrip("\r")
+    if delimiter is None:
+        return line.split()
+    line = line.rstrip(" \t")
+    if '"' in line:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    return line.split(delimiter)
+
+
 def _width(lines: list[str], delimiter: str | None) -> int:
     """The common field count of ``lines`` with ``delimiter`` (a trailing empty field ignored), or 0."""
     counts = set()
     for line in lines:
-        line = line.rstrip("\r")
-        fields = line.split() if delimiter is None else line.rstrip(" \t").split(delimiter)
+        fields = _fields(line, delimiter)
         counts.add(len(fields) - (len(fields) > 1 and fields[-1].strip() == ""))
     return counts.pop() if len(counts) == 1 else 0
 
