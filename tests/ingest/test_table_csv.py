@@ -124,7 +124,8 @@ frame = "sensor"
     ep = only(result)
     by_name = {s.name: s for s in ep.meta.streams}
     assert set(by_name) == {"wrench", "pos", "rig"}  # the columns left over stay, in the file's stream
-    assert by_name["wrench"].role == "wrench" and by_name["wrench"].unit == "N" and by_name["rig"].columns == ["py", "temp"]
+    assert by_name["wrench"].role == "wrench" and by_name["wrench"].unit == "N"
+    assert by_name["rig"].columns == ["py", "temp"]
     assert ep.numeric("wrench").timestamps_ns.tolist() == [1_000_000, 2_000_000, 3_000_000]
     assert any(f.code == "mapping.unmatched" and "absent" in f.message for f in result.report.findings)
 
