@@ -16,7 +16,7 @@ BUILTIN: dict[str, str] = {
     "bvh": "robofuel.ingest.bvh:BvhReader",
     "csv": "robofuel.ingest.table_csv:CsvReader",
     # "hdf5": "robofuel.ingest.table_hdf5:Hdf5Reader",
-    # "video": "robofuel.ingest.video_file:VideoReader",
+    "video": "robofuel.ingest.video_file:VideoReader",
     "mcap": "robofuel.ingest.mcap:McapReader",
     "wearable": "robofuel.ingest.wearable:WearableReader",
     "lerobot": "robofuel.ingest.lerobot:LeRobotReader",

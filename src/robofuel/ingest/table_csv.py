@@ -24,13 +24,14 @@ from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.mapping_table import UNIT_NS, TableSpec, table_spec
 from robofuel.ingest.table_text import Dialect, column_names, find_dialect, is_comment, text_columns
-from robofuel.ingest.table_time import epoch_unit, infer_unit, text_to_ns, unit_from_name
+from robofuel.ingest.table_time import epoch_unit, infer_unit, parse_ns, text_to_ns, unit_from_name
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab")
 _TIME_NAME = re.compile(r"(?i)time|stamp|^ts?(?:[_\s\[(]|$)")
 _RATE = re.compile(r"(?i)(?:sample|sampling)?\s*(?:rate|frequency)\D{0,6}?(\d+(?:\.\d+)?)\s*hz")
 _SNIFF_BYTES = 65536
+Rows = np.ndarray[Any, np.dtype[np.int64]]
 
 
 @dataclass
@@ -65,8 +66,9 @@ def _time_index(names: list[str], dialect: Dialect, numeric: list[int], spec: Ta
     return 0 if 0 in numeric else None
 
 
-def read_table(path: Path, report: ReadReport, spec: TableSpec) -> Table:
-    """Parse a delimited text table; UnreadableRecording when it is not one or has no time."""
+def read_table(path: Path, report: ReadReport, spec: TableSpec, row_times: Rows | None = None) -> Table:
+    """Parse a delimited text table; UnreadableRecording when it is not one or has no time. ``row_times`` (a video's
+    frame times) time a table without a time column that has one row per frame."""
     text = path.read_bytes().decode("utf-8", errors="replace")  # a bad byte spoils its line, not the file
     lines = text.split("\n")
     dialect = find_dialect(lines[: dialect_lines(lines)])
@@ -87,7 +89,7 @@ def read_table(path: Path, report: ReadReport, spec: TableSpec) -> Table:
         t_col = None  # a bare table's first column is time only if it never decreases
     table = Table([names[i] for i in numeric], units, values, None, {}, findings)
     if t_col is None:
-        return _by_rate(table, dialect, spec, path, report)
+        return _by_rate(table, dialect, spec, path, report, row_times)
     return _by_column(table, names[t_col], stamps, spec, path, report)
 
 
@@ -170,15 +172,22 @@ def _by_column(table: Table, name: str, stamps: list[str], spec: TableSpec, path
     return table
 
 
-def _by_rate(table: Table, dialect: Dialect, spec: TableSpec, path: Path, report: ReadReport) -> Table:
-    """Row k at k / rate: the rate from --set / the mapping, else from a comment line, else refused."""
+def _by_rate(
+    table: Table, dialect: Dialect, spec: TableSpec, path: Path, report: ReadReport, row_times: Rows | None
+) -> Table:
+    """Row k at k / rate: the rate from --set / the mapping, else from a comment line, else refused; or row k at
+    ``row_times[k]`` when given and there are as many rows."""
     rate, how = spec.rate_hz, "--set rate_hz / [table] rate_hz"
+    if rate is None and row_times is not None and len(row_times) == len(table.values):
+        table.times_ns, table.timing = row_times, {"time_base": "one row per video frame"}
+        return table
     if rate is None:
         found = next((m for c in dialect.comments if (m := _RATE.search(c))), None)
         if found is None or not float(found.group(1)) > 0:
             raise UnreadableRecording(
                 str(path),
-                f"no time column (columns: {', '.join(table.names)}) and no sample rate",
+                f"no time column (columns: {', '.join(table.names)}) and no sample rate"
+                + (f"; {len(table.values)} rows for {len(row_times)} video frames" if row_times is not None else ""),
                 "give the rate with --set rate_hz=HZ, or name the time column in a mapping file ([table] time)",
             )
         rate, how = float(found.group(1)), f"the comment {found.group(0)!r}"
@@ -217,6 +226,27 @@ def table_streams(table: Table, path: Path, spec: TableSpec, report: ReadReport)
         units = {c: table.units[c] for c in cols if c in table.units}
         built.append((numeric_stream(stream, data, cols, source=path.name, column_units=units), data))
     return built
+
+
+def frame_times(path: Path, report: ReadReport, findings: list[Finding]) -> Rows:
+    """The ``timestamp_ns`` column of a ``frame_index,timestamp_ns`` table; bad lines skipped with a finding."""
+    stamps, bad = [], 0
+    for line in path.read_bytes().decode("utf-8", errors="replace").split("\n")[1:]:
+        parts = line.split(",")
+        if not line.strip():
+            continue
+        try:
+            if len(parts) != 2:
+                raise ValueError(f"{len(parts)} fields")
+            stamps.append(parse_ns(parts[1]))
+        except ValueError:
+            bad += 1
+    if bad:
+        report.undecodable[f"{path.name}: unparsable line"] += bad
+        findings.append(
+            report.finding("ingest.malformed", f"{path.name}: {bad} unparsable lines skipped", Severity.blocking)
+        )
+    return np.array(stamps, dtype=np.int64)
 
 
 class CsvReader(Reader):
