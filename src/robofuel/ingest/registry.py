@@ -15,7 +15,7 @@ BUILTIN: dict[str, str] = {
     "ario": "robofuel.ingest.ario:ArioReader",
     "bvh": "robofuel.ingest.bvh:BvhReader",
     "csv": "robofuel.ingest.table_csv:CsvReader",
-    # "hdf5": "robofuel.ingest.table_hdf5:Hdf5Reader",
+    "hdf5": "robofuel.ingest.table_hdf5:Hdf5Reader",
     "video": "robofuel.ingest.video_file:VideoReader",
     "mcap": "robofuel.ingest.mcap:McapReader",
     "wearable": "robofuel.ingest.wearable:WearableReader",
