@@ -14,6 +14,7 @@ from robofuel.ingest.base import Reader
 BUILTIN: dict[str, str] = {
     "ario": "robofuel.ingest.ario:ArioReader",
     "bvh": "robofuel.ingest.bvh:BvhReader",
+    "vrs": "robofuel.ingest.vrs_aria:VrsReader",
     "csv": "robofuel.ingest.table_csv:CsvReader",
     "hdf5": "robofuel.ingest.table_hdf5:Hdf5Reader",
     "video": "robofuel.ingest.video_file:VideoReader",
