@@ -189,3 +189,12 @@ def test_real_aria_mps_eye_gaze_and_trajectory(shared_data: Path) -> None:
     traj = only(read(base / "trajectory" / "closed_loop_trajectory.csv"))
     ts = traj.numeric("closed_loop_trajectory").timestamps_ns
     assert len(ts) == 11517 and ts[0] == 149_202_610_000 and 990_000 <= np.median(np.diff(ts)) <= 1_010_000
+
+
+def test_an_iso_8601_text_column_is_time_and_a_text_first_cell_is_no_header(tmp_path: Path) -> None:
+    text = "20111104T014428.936763,1,2.5\n20111104T014428.946763,1,2.6\n20111104T014428.956763,2,2.7\n"
+    result = read(write(tmp_path, "points.csv", text))
+    data = only(result).numeric("points")
+    assert data.values.shape == (3, 2) and data.timestamps_ns[0] == 1320371068936763000
+    assert data.timestamps_ns[1] - data.timestamps_ns[0] == 10_000_000
+    assert [f.code for f in result.report.findings] == ["timing.assumed_timezone"]

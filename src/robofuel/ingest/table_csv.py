@@ -23,8 +23,15 @@ import numpy as np
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.mapping_table import UNIT_NS, TableSpec, table_spec
-from robofuel.ingest.table_text import Dialect, column_names, find_dialect, is_comment, text_columns
-from robofuel.ingest.table_time import epoch_unit, infer_unit, parse_ns, text_to_ns, unit_from_name
+from robofuel.ingest.table_text import (
+    Dialect,
+    column_names,
+    find_dialect,
+    is_comment,
+    iso_columns,
+    text_columns,
+)
+from robofuel.ingest.table_time import epoch_unit, infer_unit, iso_ns, text_to_ns, unit_from_name
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab")
@@ -51,8 +58,11 @@ def stream_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-]", "_", path.stem) or "table"
 
 
-def _time_index(names: list[str], dialect: Dialect, numeric: list[int], spec: TableSpec, path: Path) -> int | None:
-    """The candidate time column: named by the mapping, else named like time, else col 0 of a bare table."""
+def _time_index(
+    names: list[str], dialect: Dialect, numeric: list[int], iso: list[int], spec: TableSpec, path: Path
+) -> int | None:
+    """The candidate time column: named by the mapping, else a numeric one named like time, else an ISO 8601 text
+    column, else col 0 of a table without a header."""
     if spec.time is not None:
         raw = dialect.header or []
         for i, name in enumerate(names):
@@ -61,9 +71,10 @@ def _time_index(names: list[str], dialect: Dialect, numeric: list[int], spec: Ta
         raise UnreadableRecording(str(path), f"no column {spec.time!r} ([table] time)", f"columns: {names}")
     if spec.rate_hz is not None:
         return None
-    if dialect.header is not None:
-        return next((i for i in numeric if _TIME_NAME.search(names[i])), None)
-    return 0 if 0 in numeric else None
+    named = next((i for i in numeric if _TIME_NAME.search(names[i])), None) if dialect.header is not None else None
+    if named is not None or iso:
+        return named if named is not None else iso[0]
+    return 0 if 0 in numeric and dialect.header is None else None
 
 
 def read_table(path: Path, report: ReadReport, spec: TableSpec, row_times: Rows | None = None) -> Table:
@@ -79,18 +90,36 @@ def read_table(path: Path, report: ReadReport, spec: TableSpec, row_times: Rows 
     names, units = column_names(dialect)
     skip = text_columns(dialect, lines[dialect.first_data :])
     numeric = [i for i in range(dialect.width) if i not in skip]
-    t_col = _time_index(names, dialect, numeric, spec, path)
+    iso = iso_columns(dialect, lines, skip)
+    t_col = _time_index(names, dialect, numeric, iso, spec, path)
     rows, stamps, bad = _parse(dialect, lines, numeric, t_col)
     findings = _bad_lines(path, report, bad, lines, text)
     values = np.array(rows, dtype=np.float64).reshape(len(rows), len(numeric))
-    for i in sorted(skip):
+    for i in sorted(skip - {t_col}):
         report.skipped[f"{path.name}: text column {names[i]}"] += len(rows)
-    if t_col is not None and dialect.header is None and spec.time is None and not _rises(values[:, 0]):
+    bare = t_col == 0 and dialect.header is None and spec.time is None and t_col not in skip
+    if bare and not _rises(values[:, 0]):
         t_col = None  # a bare table's first column is time only if it never decreases
     table = Table([names[i] for i in numeric], units, values, None, {}, findings)
     if t_col is None:
         return _by_rate(table, dialect, spec, path, report, row_times)
+    if t_col in skip:
+        return _by_iso(table, names[t_col], stamps, path, report)
     return _by_column(table, names[t_col], stamps, spec, path, report)
+
+
+def _by_iso(table: Table, name: str, stamps: list[str], path: Path, report: ReadReport) -> Table:
+    """Time from an ISO 8601 text column; without a time zone it is taken as UTC (info finding)."""
+    try:
+        parsed = [iso_ns(s) for s in stamps]
+    except ValueError as exc:
+        raise UnreadableRecording(str(path), f"time column {name!r}: {exc}", "fix the column, or name another") from exc
+    if not all(aware for _, aware in parsed):
+        text = f"{path.name}: time column {name!r} has no time zone; taken as UTC"
+        table.findings.append(report.finding("timing.assumed_timezone", text, Severity.info))
+    table.times_ns = np.array([t for t, _ in parsed], dtype=np.int64)
+    table.timing = {"time": name, "time_unit": "ISO 8601", "unit_from": "the text", "time_base": "unix"}
+    return table
 
 
 def dialect_lines(lines: list[str]) -> int:
@@ -226,27 +255,6 @@ def table_streams(table: Table, path: Path, spec: TableSpec, report: ReadReport)
         units = {c: table.units[c] for c in cols if c in table.units}
         built.append((numeric_stream(stream, data, cols, source=path.name, column_units=units), data))
     return built
-
-
-def frame_times(path: Path, report: ReadReport, findings: list[Finding]) -> Rows:
-    """The ``timestamp_ns`` column of a ``frame_index,timestamp_ns`` table; bad lines skipped with a finding."""
-    stamps, bad = [], 0
-    for line in path.read_bytes().decode("utf-8", errors="replace").split("\n")[1:]:
-        parts = line.split(",")
-        if not line.strip():
-            continue
-        try:
-            if len(parts) != 2:
-                raise ValueError(f"{len(parts)} fields")
-            stamps.append(parse_ns(parts[1]))
-        except ValueError:
-            bad += 1
-    if bad:
-        report.undecodable[f"{path.name}: unparsable line"] += bad
-        findings.append(
-            report.finding("ingest.malformed", f"{path.name}: {bad} unparsable lines skipped", Severity.blocking)
-        )
-    return np.array(stamps, dtype=np.int64)
 
 
 class CsvReader(Reader):

@@ -5,7 +5,9 @@ Accepted: comma, tab, semicolon, ``|`` or whitespace separated values; comment l
 ``#timestamp [ns],...``); a header line or none (columns are then ``col0``, ``col1``...); ``"%int(Name)"``-style
 header fields (YEI) give ``Name``; decimal commas with ``;``/tab/space delimiters; CR LF line ends; a trailing
 delimiter on every line. A header field's bracketed suffix is its unit: ``Gyroscope X (deg/s)`` is the column
-``Gyroscope X`` in ``deg/s``. Columns whose cells are mostly not numbers are text columns (left out, reported).
+``Gyroscope X`` in ``deg/s``. Columns whose cells are mostly not numbers are text columns (left out, reported),
+except an ISO 8601 date-time column, which can be the time. Also the ``frame_index,timestamp_ns`` frame tables of
+the wearable layout and of videos.
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from robofuel.ingest.base import ReadReport
+from robofuel.ingest.table_time import iso_ns, parse_ns
+from robofuel.standard import Finding, Severity
 
 _COMMENT = ("#", "//", "%")
 _DELIMITERS: tuple[str | None, ...] = (",", "\t", ";", "|", None)
@@ -106,7 +116,7 @@ def _settle(dialect: Dialect, body: list[str], comments: list[str]) -> bool:
     if not cells or numeric < 0.5 * len(cells):
         return False
     first = dialect.split(body[0])
-    if any(f and not _is_number(f, dialect.decimal_comma) for f in first):
+    if _is_header(first, rows, dialect.decimal_comma):
         dialect.header, dialect.first_data = first, dialect.first_data + 1
     elif comments:
         last = dialect.split(re.sub(r"^\s*(#|//|%)\s*", "", comments[-1]))
@@ -117,6 +127,17 @@ def _settle(dialect: Dialect, body: list[str], comments: list[str]) -> bool:
         if all(names):
             dialect.header = [m.group(1) for m in names if m]
     return True
+
+
+def _is_header(first: list[str], rows: list[list[str]], decimal_comma: bool) -> bool:
+    """Whether the first line names the columns: a cell that is not a number over a column of numbers (a text
+    column such as an ISO date or an id is not a sign of a header)."""
+    for i, cell in enumerate(first):
+        below = [r[i] for r in rows if i < len(r) and r[i]]
+        numeric_below = sum(_is_number(c, decimal_comma) for c in below) >= 0.5 * len(below) if below else True
+        if cell and not _is_number(cell, decimal_comma) and numeric_below:
+            return True
+    return False
 
 
 def column_names(dialect: Dialect) -> tuple[list[str], dict[str, str]]:
@@ -144,3 +165,38 @@ def text_columns(dialect: Dialect, lines: list[str]) -> set[int]:
         if cells and sum(_is_number(c, dialect.decimal_comma) for c in cells) < 0.5 * len(cells):
             out.add(i)
     return out
+
+
+def iso_columns(dialect: Dialect, lines: list[str], text: set[int]) -> list[int]:
+    """Text columns whose sampled cells are all ISO 8601 date-times."""
+    rows = [dialect.split(x) for x in lines[dialect.first_data :][:50] if x.strip() and not is_comment(x)]
+    out = []
+    for i in sorted(text):
+        try:
+            cells = [iso_ns(r[i]) for r in rows if i < len(r)]
+        except ValueError:
+            continue
+        if cells:
+            out.append(i)
+    return out
+
+
+def frame_times(path: Path, report: ReadReport, findings: list[Finding]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The ``timestamp_ns`` column of a ``frame_index,timestamp_ns`` table; bad lines skipped with a finding."""
+    stamps, bad = [], 0
+    for line in path.read_bytes().decode("utf-8", errors="replace").split("\n")[1:]:
+        parts = line.split(",")
+        if not line.strip():
+            continue
+        try:
+            if len(parts) != 2:
+                raise ValueError(f"{len(parts)} fields")
+            stamps.append(parse_ns(parts[1]))
+        except ValueError:
+            bad += 1
+    if bad:
+        report.undecodable[f"{path.name}: unparsable line"] += bad
+        findings.append(
+            report.finding("ingest.malformed", f"{path.name}: {bad} unparsable lines skipped", Severity.blocking)
+        )
+    return np.array(stamps, dtype=np.int64)

@@ -10,6 +10,7 @@ guesses and are reported as such (finding ``timing.assumed_unit``).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import numpy as np
@@ -62,6 +63,17 @@ def text_to_ns(text: str, unit_ns: int) -> int:
     if not -(2**63) <= value < 2**63:
         raise ValueError(f"{text!r} does not fit int64 nanoseconds")
     return value
+
+
+def iso_ns(text: str) -> tuple[int, bool]:
+    """An ISO 8601 date-time (``2011-11-04T01:44:28.936763Z``, basic ``20111104T014428.936763``) as ns since the
+    epoch (microsecond resolution), and whether it had a time zone (without one it is taken as UTC)."""
+    if not any(c in text for c in "T -") or not text[:1].isdigit():
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time")
+    stamp = datetime.fromisoformat(text.strip())
+    aware = stamp.tzinfo is not None
+    delta = (stamp if aware else stamp.replace(tzinfo=UTC)) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000, aware
 
 
 def unit_from_name(name: str) -> str | None:

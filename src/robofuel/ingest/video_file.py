@@ -24,7 +24,8 @@ from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.lerobot_video import Clip, probe_video
 from robofuel.ingest.mapping_table import TableSpec
-from robofuel.ingest.table_csv import SUFFIXES, frame_times, read_table, stream_name, table_streams
+from robofuel.ingest.table_csv import SUFFIXES, read_table, stream_name, table_streams
+from robofuel.ingest.table_text import frame_times
 from robofuel.standard import Finding, Severity, VideoData, video_stream
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")

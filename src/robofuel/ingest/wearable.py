@@ -21,7 +21,7 @@ import numpy as np
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.lerobot_video import probe_video
-from robofuel.ingest.table_csv import frame_times
+from robofuel.ingest.table_text import frame_times
 from robofuel.ingest.table_time import parse_ns
 from robofuel.ingest.video_file import VIDEO_SUFFIXES
 from robofuel.standard import (
