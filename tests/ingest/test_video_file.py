@@ -161,3 +161,12 @@ def test_the_wearable_layout_takes_other_containers_with_the_codec_from_the_file
     (ep,) = get_reader("wearable").read(folder, ReadContext(folder, SHA)).episodes
     ego = next(s for s in ep.meta.streams if s.name == "ego")
     assert ego.codec == "mpeg4" and ego.count == frames and ego.path.endswith(".avi")
+
+
+def test_a_folder_of_several_videos_is_several_recordings(tmp_path: Path) -> None:
+    from robofuel.ingest.runner import discover
+
+    make_video(tmp_path / "a.mp4", "libx264")
+    make_video(tmp_path / "b.avi", "mjpeg")
+    assert not get_reader("video").sniff(tmp_path)
+    assert sorted(p.name for p in discover([tmp_path])) == ["a.mp4", "b.avi"]

@@ -1,16 +1,17 @@
 """Reader for video files (docs/formats/video.md): any container PyAV opens as a camera stream, never re-encoded.
 
 A recording is one video file (MP4, MOV, MKV, WebM, AVI: H.264, H.265, MPEG-4 part 2, MJPEG, VP9, AV1...), or a
-folder holding only video files and their companion tables. One camera stream per video, named after the file,
-role ``camera_rgb``, the file kept byte for byte. Frame times: ``<video stem>_frames.csv`` (``frame_index,
-timestamp_ns``, the wearable layout's frame table) when present, else the container's presentation times from 0
-(``extra.time_base`` says which). Other tables in the folder whose name starts with a video's stem
-(``<stem>*.csv``: tactile marker tracks, per-frame labels) are companion numeric streams, read by the csv reader:
-timed by their own time column, else one row per frame of the video.
+folder holding one video file and its companion tables (a folder of several videos is searched: each video is a
+recording, their clocks not being known to be one). One camera stream per video, named after the file, role
+``camera_rgb``, the file kept byte for byte. Frame times: ``<video stem>_frames.csv`` (``frame_index,timestamp_ns``,
+the wearable layout's frame table) when present, else the container's presentation times from 0 (``extra.time_base``
+says which). Other tables in the folder whose name starts with the video's stem (``<stem>*.csv``: tactile marker
+tracks, per-frame labels) are companion numeric streams, read by the csv reader: timed by their own time column,
+else one row per frame of the video.
 
-Refused (UnreadableRecording): a file without a video stream, or whose first frame does not decode ("no decodable
-frame"). A frame table whose length differs from the video's frame count is a blocking finding; the container's
-times are used instead.
+Refused (UnreadableRecording): a file without a video stream, or without any packet that decodes ("no decodable
+frame"). A frame table whose length differs from the video's frame count is a blocking finding (the container's
+times are used instead); a companion table that cannot be timed is a blocking finding and is left out.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def has_video_magic(path: Path) -> bool:
 
 
 def _videos(folder: Path) -> list[Path] | None:
-    """The videos of a folder holding only videos and their companion tables, else None."""
+    """The video of a folder holding one video and its companion tables, else None (a folder of several videos is
+    several recordings: their clocks are not known to be one)."""
     try:
         entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
     except OSError:
@@ -53,7 +55,7 @@ def _videos(folder: Path) -> list[Path] | None:
         companion = p.suffix.lower() in SUFFIXES and any(p.name.startswith(v.stem) for v in videos)
         if p not in videos and not (p.is_file() and companion):
             return None
-    return videos or None
+    return videos if len(videos) == 1 else None
 
 
 def _first_frame(path: Path) -> bool:
