@@ -68,7 +68,7 @@ def _time_index(
         for i, name in enumerate(names):
             if spec.time in (name, raw[i] if i < len(raw) else None):
                 return i
-        raise UnreadableRecording(str(path), f"no column {spec.time!r} ([table] time)", f"columns: {names}")
+        raise UnreadableRecording(str(path), f"no column {spec.time!r} (table.time)", f"columns: {names}")
     if spec.rate_hz is not None:
         return None
     named = next((i for i in numeric if _TIME_NAME.search(names[i])), None) if dialect.header is not None else None
@@ -173,7 +173,7 @@ def _by_column(table: Table, name: str, stamps: list[str], spec: TableSpec, path
     """Time from the column ``name``: unit found, texts parsed exactly, the column removed from the values."""
     index = table.names.index(name)
     column = table.values[:, index]
-    unit, how = spec.time_unit, "the mapping file ([table] time_unit)"
+    unit, how = spec.time_unit, "the mapping file (table.time_unit)"
     if unit is None:
         stated = table.units.get(name)
         unit = unit_from_name(f"{name} ({stated})" if stated else name)
@@ -188,7 +188,7 @@ def _by_column(table: Table, name: str, stamps: list[str], spec: TableSpec, path
     try:
         times = np.array([text_to_ns(s, UNIT_NS[unit]) for s in stamps], dtype=np.int64)
     except (ValueError, ZeroDivisionError) as exc:
-        hint = "fix the column, or name another with [table] time (docs/formats/mapping.md)"
+        hint = "fix the column, or name another with table.time (docs/formats/mapping.md)"
         raise UnreadableRecording(
             str(path), f"time column {name!r} holds a value that is not a time ({exc})", hint
         ) from exc
@@ -206,7 +206,7 @@ def _by_rate(
 ) -> Table:
     """Row k at k / rate: the rate from --set / the mapping, else from a comment line, else refused; or row k at
     ``row_times[k]`` when given and there are as many rows."""
-    rate, how = spec.rate_hz, "--set rate_hz / [table] rate_hz"
+    rate, how = spec.rate_hz, "--set rate_hz / table.rate_hz"
     if rate is None and row_times is not None and len(row_times) == len(table.values):
         table.times_ns, table.timing = row_times, {"time_base": "one row per video frame"}
         return table
@@ -217,7 +217,7 @@ def _by_rate(
                 str(path),
                 f"no time column (columns: {', '.join(table.names)}) and no sample rate"
                 + (f"; {len(table.values)} rows for {len(row_times)} video frames" if row_times is not None else ""),
-                "give the rate with --set rate_hz=HZ, or name the time column in a mapping file ([table] time)",
+                "give the rate with --set rate_hz=HZ, or name the time column in a mapping file (table.time)",
             )
         rate, how = float(found.group(1)), f"the comment {found.group(0)!r}"
         note = f"{path.name}: no time column; rows taken to be {rate:g} Hz apart ({how})"
@@ -228,7 +228,7 @@ def _by_rate(
 
 
 def table_streams(table: Table, path: Path, spec: TableSpec, report: ReadReport) -> list[Built]:
-    """The table's columns as numeric streams: ``[table.streams]`` groups, the rest as one stream named after the
+    """The table's columns as numeric streams: ``table.streams`` groups, the rest as one stream named after the
     file; columns without any value (every cell empty) are left out and counted in ``skipped``."""
     assert table.times_ns is not None
     empty = {n for i, n in enumerate(table.names) if not np.isfinite(table.values[:, i]).any() and len(table.values)}
@@ -238,7 +238,7 @@ def table_streams(table: Table, path: Path, spec: TableSpec, report: ReadReport)
     for stream, wanted in spec.streams.items():
         present = [c for c in wanted if c in table.names]
         for missing in (c for c in wanted if c not in table.names):
-            report.finding("mapping.unmatched", f"{path.name}: [table.streams] {stream}: no column {missing!r}")
+            report.finding("mapping.unmatched", f"{path.name}: table.streams {stream}: no column {missing!r}")
         if present:
             groups[stream] = present
     used = {c for cols in groups.values() for c in cols}

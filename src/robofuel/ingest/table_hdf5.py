@@ -29,7 +29,7 @@ from robofuel.ingest.table_time import epoch_unit, float32_precision_s, infer_un
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 
 _TIME_LEAF = re.compile(r"(?i)^(time|times|timestamp|timestamps|stamp|stamps|t|ts)([_\s\[(].*)?$")
-HINT = "write a mapping file with [table] time = DATASET (or rate_hz) and [table.streams] (docs/formats/hdf5.md)"
+HINT = "write a mapping file with table.time = DATASET (or table.rate_hz) and table.streams (docs/formats/hdf5.md)"
 
 
 def _datasets(h: Any) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def _find_time(datasets: dict[str, Any], spec: TableSpec, path: Path) -> str | N
     if spec.time is not None:
         key = spec.time.strip("/")
         if key not in datasets or not _numeric(datasets[key]) or datasets[key].ndim != 1:
-            raise UnreadableRecording(str(path), f"[table] time: no 1-D numeric dataset {spec.time!r}", HINT)
+            raise UnreadableRecording(str(path), f"table.time: no 1-D numeric dataset {spec.time!r}", HINT)
         return key
     if spec.rate_hz is not None:
         return None
@@ -68,7 +68,7 @@ def _find_time(datasets: dict[str, Any], spec: TableSpec, path: Path) -> str | N
 def _unit(ds: Any, spec: TableSpec, values: np.ndarray[Any, Any]) -> tuple[str, str, bool]:
     """(unit, how it was found, whether it is a guess)."""
     if spec.time_unit is not None:
-        return spec.time_unit, "the mapping file ([table] time_unit)", False
+        return spec.time_unit, "the mapping file (table.time_unit)", False
     for attr in ("unit", "units"):
         raw = ds.attrs.get(attr)
         text = raw.decode() if isinstance(raw, bytes) else str(raw) if raw is not None else ""
@@ -130,7 +130,7 @@ def _streams(datasets: dict[str, Any], time: str | None, n: int | None, spec: Ta
         for key in keys:
             ds = datasets.get(key)
             if ds is None:
-                report.finding("mapping.unmatched", f"[table.streams] {name}: no dataset {key!r}")
+                report.finding("mapping.unmatched", f"table.streams {name}: no dataset {key!r}")
             elif not _numeric(ds) or (n is not None and ds.shape[0] != n):
                 why = f"{ds.shape[0]} rows for {n} times" if _numeric(ds) else f"shape {tuple(ds.shape)} {ds.dtype}"
                 report.skipped[f"dataset {key}: {why}"] += int(ds.shape[0]) if ds.ndim else 1
