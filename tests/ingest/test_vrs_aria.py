@@ -139,8 +139,9 @@ def test_without_the_extra_the_message_names_it(tmp_path: Path, monkeypatch: Any
 
     monkeypatch.setattr(vrs_aria, "require", missing)
     path = vrs_file(tmp_path)
-    with pytest.raises(MissingExtra, match=r"robofuel\[aria\]"):
+    with pytest.raises(UnreadableRecording, match=r"pip install 'robofuel\[aria\]'") as err:
         get_reader("vrs").read(path, ReadContext(path, SHA))
+    assert str(path) in str(err.value)
 
 
 def test_sniff_is_by_magic_only(tmp_path: Path) -> None:

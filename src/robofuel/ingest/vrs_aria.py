@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.errors import UnreadableRecording
+from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.robomimic_demo import png_packets
 from robofuel.standard import AudioData, NumericData, Severity, VideoData, audio_stream, numeric_stream, video_stream
@@ -171,7 +171,10 @@ class VrsReader(Reader):
             return False
 
     def read(self, path: Path, ctx: ReadContext) -> ReadResult:
-        module = require("projectaria_tools.core.data_provider", "aria")
+        try:
+            module = require("projectaria_tools.core.data_provider", "aria")
+        except MissingExtra as exc:  # a clean quarantine with the fix, not a reader failure
+            raise UnreadableRecording(str(path), f"reading Aria VRS {exc}", "or leave VRS files out") from exc
         try:
             provider = module.create_vrs_data_provider(str(path))
         except Exception as exc:  # the C++ reader's errors surface as RuntimeError and kin
