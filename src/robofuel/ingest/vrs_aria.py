@@ -174,7 +174,7 @@ class VrsReader(Reader):
         try:
             module = require("projectaria_tools.core.data_provider", "aria")
         except MissingExtra as exc:  # a clean quarantine with the fix, not a reader failure
-            raise UnreadableRecording(str(path), f"reading Aria VRS {exc}", "or leave VRS files out") from exc
+            raise UnreadableRecording(str(path), f"reading Aria VRS files: {exc}", "or leave VRS files out") from exc
         try:
             provider = module.create_vrs_data_provider(str(path))
         except Exception as exc:  # the C++ reader's errors surface as RuntimeError and kin
