@@ -30,6 +30,8 @@ from robofuel.ingest.table_text import frame_times
 from robofuel.standard import Finding, Severity, VideoData, video_stream
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
+#: What PyAV raises on a damaged container (a stream without codec context gives AttributeError).
+VIDEO_ERRORS = (av.FFmpegError, OSError, IndexError, ValueError, AttributeError, TypeError)
 _MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
 
 
@@ -80,7 +82,7 @@ def probe(path: Path) -> Clip:
     try:
         clip = probe_video(path)
         decodes = _first_frame(path)
-    except (av.FFmpegError, OSError, IndexError, ValueError) as exc:
+    except VIDEO_ERRORS as exc:
         raise UnreadableRecording(str(path), f"not a readable video ({exc})", "check the file, or re-copy it") from exc
     if not decodes or not clip.times_s:
         raise UnreadableRecording(

@@ -15,7 +15,6 @@ import wave
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 
 from robofuel.errors import UnreadableRecording
@@ -23,7 +22,7 @@ from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, ma
 from robofuel.ingest.lerobot_video import probe_video
 from robofuel.ingest.table_text import frame_times
 from robofuel.ingest.table_time import parse_ns
-from robofuel.ingest.video_file import VIDEO_SUFFIXES
+from robofuel.ingest.video_file import VIDEO_ERRORS, VIDEO_SUFFIXES
 from robofuel.standard import (
     AudioData,
     Finding,
@@ -101,7 +100,7 @@ def _video(
     if codec is None:  # not declared: the file says (any container and codec PyAV reads)
         try:
             clip = probe_video(file)
-        except (av.FFmpegError, OSError, IndexError, ValueError) as exc:
+        except VIDEO_ERRORS as exc:
             raise UnreadableRecording(str(file), f"not a readable video ({exc})", "re-export the video") from exc
         codec, width, height = clip.codec, width or clip.width, height or clip.height
     data = VideoData(stamps, codec=str(codec), width=width, height=height, file=file)
