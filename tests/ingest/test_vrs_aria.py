@@ -79,6 +79,8 @@ class FakeProvider:
         return SimpleNamespace(data=data), SimpleNamespace(capture_timestamps_ns=[T0 + i * 41_667, T0 + i * 41_667])
 
     def get_image_data_by_index(self, sid: str, i: int) -> Any:
+        if sid == "1201-1" and i == 1:
+            raise RuntimeError  # a damaged record, as projectaria-tools raises it
         shape = (6, 8, 3) if sid == "214-1" else (6, 8)
         pixels = np.full(shape, 10 * i, dtype=np.uint8)
         return SimpleNamespace(to_numpy_array=lambda: pixels), SimpleNamespace(capture_timestamp_ns=T0 + i * 10**8)
@@ -128,7 +130,9 @@ def test_streams_of_every_kind_are_mapped_and_empty_ones_reported(tmp_path: Path
     hands = ep.numeric("handtracking")
     assert hands.values.shape == (2, 128) and np.isnan(hands.values[0, 64]) and hands.values[0, 1] == 0.1
     assert ep.numeric("eyegaze").timestamps_ns[0] == T0
+    assert by_name["slam-front-left"].count == 1 and by_name["camera-rgb"].count == 2
     codes = {f.code: f.message for f in result.report.findings}
+    assert "1 of 2 frames do not decode" in codes["ingest.undecodable"]
     assert "gps" in codes["completeness.empty_stream"] and "ingest.audio_requantized" in codes
     assert result.report.skipped["bluetooth (BLUETOOTH): not read"] == 3
 

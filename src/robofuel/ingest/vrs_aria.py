@@ -124,15 +124,29 @@ def _numeric(provider: Any, sid: Any, label: str, kind: str, n: int) -> Built:
     return numeric_stream(label, data, columns, **info), data
 
 
-def _camera(provider: Any, sid: Any, label: str, n: int) -> Built:
-    times, frames = [], []
+def _camera(provider: Any, sid: Any, label: str, n: int, report: ReadReport) -> Built:
+    """PNG packets of the frames that decode (each encoded as it comes: one decoded frame in memory at a time);
+    frames that do not decode or change size are counted in ``undecodable``."""
+    times, packets, shape = [], [], None
     for i in range(n):
-        image, record = provider.get_image_data_by_index(sid, i)
-        pixels = np.asarray(image.to_numpy_array(), dtype=np.uint8)
-        frames.append(pixels if pixels.ndim == 3 else pixels[..., None])
+        try:
+            image, record = provider.get_image_data_by_index(sid, i)
+            pixels = np.asarray(image.to_numpy_array(), dtype=np.uint8)
+        except RuntimeError:  # a damaged record: the others may still decode
+            pixels = np.zeros(0, dtype=np.uint8)
+        pixels = pixels if pixels.ndim == 3 else pixels[..., None]
+        if pixels.size == 0 or (shape is not None and pixels.shape != shape):
+            report.undecodable[f"{label}: frame that does not decode"] += 1
+            continue
+        shape = pixels.shape
+        packets += png_packets(pixels[None], compression_level=1)
         times.append(record.capture_timestamp_ns)
-    packets = [p for f in frames for p in png_packets(f[None], compression_level=1)]
-    height, width, channels = frames[0].shape
+    if shape is None:
+        raise ValueError(f"none of its {n} frames decodes")
+    if len(times) < n:
+        text = f"{label}: {n - len(times)} of {n} frames do not decode; left out"
+        report.finding("ingest.undecodable", text, Severity.warning, stream=label)
+    height, width, channels = shape
     data = VideoData(np.array(times, dtype=np.int64), codec="png", width=width, height=height, packets=packets)
     role = "camera_rgb" if channels == 3 else "camera_mono"
     return video_stream(label, data, role=role, frame=label, source=str(sid)), data
@@ -206,7 +220,7 @@ class VrsReader(Reader):
             if kind in NUMERIC:
                 return _numeric(provider, sid, label, kind, n)
             if kind == "IMAGE":
-                return _camera(provider, sid, label, n)
+                return _camera(provider, sid, label, n, report)
             if kind == "AUDIO":
                 return _audio(provider, sid, label, n, report)
         except (RuntimeError, ValueError, IndexError) as exc:
