@@ -165,8 +165,8 @@ class Hdf5Reader(Reader):
         try:
             with h5py.File(path, "r") as h:
                 return self._read(h, path, ctx, spec)
-        except OSError as exc:
-            hint = "the file may be truncated; copy it again from the source"
+        except (OSError, KeyError, RuntimeError, ValueError, TypeError) as exc:  # what h5py raises on damage
+            hint = "the file may be truncated or damaged; copy it again from the source"
             raise UnreadableRecording(str(path), f"not a readable HDF5 file ({exc})", hint) from exc
 
     def _read(self, h: Any, path: Path, ctx: ReadContext, spec: TableSpec) -> ReadResult:
