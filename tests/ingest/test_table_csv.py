@@ -9,6 +9,7 @@ import pytest
 
 from robofuel.errors import InputError, UnreadableRecording
 from robofuel.ingest import ReadContext, ReadResult, detect, get_reader
+from robofuel.ingest.base import check_metadata_keys
 from robofuel.ingest.mapping import apply_mapping, load_mapping
 from robofuel.standard import EpisodeData
 
@@ -74,8 +75,10 @@ def test_a_table_without_time_or_rate_is_refused_with_what_to_do(tmp_path: Path)
     with pytest.raises(UnreadableRecording) as err:
         read(path)
     assert str(path) in str(err.value) and "rate_hz" in str(err.value)
+    check_metadata_keys({"rate_hz": "100"})  # a read option --set accepts, not episode metadata
     ep = only(read(path, rate_hz="100"))
     assert ep.numeric("raw").timestamps_ns.tolist() == [0, 10_000_000, 20_000_000]
+    assert "rate_hz" not in ep.meta.extra
     assert ep.numeric("raw").values.shape == (3, 3)
 
 
