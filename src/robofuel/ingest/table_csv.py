@@ -93,7 +93,7 @@ def read_table(path: Path, report: ReadReport, spec: TableSpec, row_times: Rows 
     iso = iso_columns(dialect, lines, skip)
     t_col = _time_index(names, dialect, numeric, iso, spec, path)
     rows, stamps, bad = _parse(dialect, lines, numeric, t_col)
-    findings = _bad_lines(path, report, bad, lines, text)
+    findings = bad_lines(path, report, bad, lines, text)
     values = np.array(rows, dtype=np.float64).reshape(len(rows), len(numeric))
     for i in sorted(skip - {t_col}):
         report.skipped[f"{path.name}: text column {names[i]}"] += len(rows)
@@ -154,7 +154,9 @@ def _parse(
     return rows, stamps, bad
 
 
-def _bad_lines(path: Path, report: ReadReport, bad: list[int], lines: list[str], text: str) -> list[Finding]:
+def bad_lines(path: Path, report: ReadReport, bad: list[int], lines: list[str], text: str) -> list[Finding]:
+    """The blocking finding for lines that did not parse (numbers 1-based): ``ingest.truncated`` when the file ends
+    inside its last line, else ``ingest.malformed``; they are counted in ``undecodable``."""
     if not bad:
         return []
     cut = not text.endswith("\n") and bad[-1] == len(lines)

@@ -20,6 +20,7 @@ import numpy as np
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.lerobot_video import probe_video
+from robofuel.ingest.table_csv import bad_lines
 from robofuel.ingest.table_text import frame_times
 from robofuel.ingest.table_time import parse_ns
 from robofuel.ingest.video_file import VIDEO_ERRORS, VIDEO_SUFFIXES
@@ -55,7 +56,8 @@ def load_session(folder: Path) -> dict[str, Any]:
 
 
 def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, list[Finding]]:
-    """Columns after timestamp_ns, the data, and findings for lines that could not be parsed."""
+    """Columns after timestamp_ns, the data, and findings for lines that could not be parsed. The layout's CSV is
+    strict (first column ``timestamp_ns``, comma, one header line): other tables are the csv reader's."""
     text = path.read_bytes().decode("utf-8", errors="replace")  # a bad byte spoils its line, not the file
     lines = text.split("\n")
     header = lines[0].strip().split(",")
@@ -77,14 +79,7 @@ def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, li
             ts.append(stamp)
         except ValueError:
             bad.append(number)
-    findings = []
-    if bad:
-        cut = not text.endswith("\n") and bad[-1] == len(lines)
-        code, what = ("ingest.truncated", "the file ends inside a line") if cut else ("ingest.malformed", "lines")
-        report.undecodable[f"{path.name}: unparsable line"] += len(bad)
-        findings.append(
-            report.finding(code, f"{path.name}: {what} ({len(bad)} skipped, first at line {bad[0]})", Severity.blocking)
-        )
+    findings = bad_lines(path, report, bad, lines, text)
     values = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
     return columns, NumericData(np.array(ts, dtype=np.int64), values), findings
 
