@@ -122,6 +122,7 @@ def test_streams_of_every_kind_are_mapped_and_empty_ones_reported(tmp_path: Path
     assert imu.timestamps_ns[1] - imu.timestamps_ns[0] == 1_250_000 and np.isnan(imu.values[3, 3])
     assert by_name["imu-left"].column_units["gyro_x"] == "rad/s" and by_name["imu-left"].role == "imu"
     assert by_name["mag0"].column_units["mag_x"] == "T" and by_name["baro0"].column_units["pressure"] == "Pa"
+    assert by_name["mag0"].role == "magnetic_field" and by_name["baro0"].role == "pressure"
     assert by_name["camera-rgb"].role == "camera_rgb" and by_name["slam-front-left"].role == "camera_mono"
     video = ep.payloads["camera-rgb"]
     assert isinstance(video, VideoData) and video.codec == "png" and (video.width, video.height) == (8, 6)

@@ -5,8 +5,8 @@ One file is one episode (docs/formats/vrs.md). Time: each record's capture times
 
 - IMU (``imu-left``, ``imu-right``): ``accel_x/y/z`` (m/s^2, specific force), ``gyro_x/y/z`` (rad/s),
   ``temperature`` (degC); role ``imu``, frame = the label. Invalid samples are NaN.
-- magnetometer (``mag0``): ``mag_x/y/z`` (T), role ``magnetometer``; barometer (``baro0``): ``pressure`` (Pa),
-  ``temperature`` (degC), role ``barometer``.
+- magnetometer (``mag0``): ``mag_x/y/z`` (T), role ``magnetic_field``; barometer (``baro0``): ``pressure`` (Pa),
+  ``temperature`` (degC), role ``pressure``.
 - cameras (``camera-rgb``, ``camera-slam-*``, ``slam-*``, ``camera-et*``): decoded by projectaria-tools and kept as
   lossless PNG packets (its API does not give the compressed VRS blocks), role ``camera_rgb`` (colour) or
   ``camera_mono`` (grey).
@@ -101,10 +101,10 @@ NUMERIC: dict[str, tuple[Any, list[str], dict[str, str], str, str | None]] = {
         _mag,
         ["mag_x", "mag_y", "mag_z"],
         dict.fromkeys(["mag_x", "mag_y", "mag_z"], "T"),
-        "magnetometer",
+        "magnetic_field",
         None,
     ),
-    "BAROMETER": (_baro, ["pressure", "temperature"], {"pressure": "Pa", "temperature": "degC"}, "barometer", None),
+    "BAROMETER": (_baro, ["pressure", "temperature"], {"pressure": "Pa", "temperature": "degC"}, "pressure", None),
     "EYE_GAZE": (
         _gaze,
         ["yaw", "pitch", "depth", "valid"],
