@@ -14,11 +14,14 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from robofuel.errors import InputError
 from robofuel.standard import Episode, EpisodeData, Finding, Payload, RecordingRef, Severity, Stream, Task
 from robofuel.standard.data import episode_span
+
+if TYPE_CHECKING:
+    from robofuel.ingest.mapping_file import Mapping
 
 #: A stream's metadata with its samples: what readers assemble episodes from.
 Built = tuple[Stream, Payload]
@@ -37,6 +40,10 @@ METADATA_KEYS = (
     "consent",
     "fps",
 )
+#: ``--set`` keys that tell a reader how to read (not episode metadata): ``rate_hz``, the sample rate of a table
+#: without a time column (csv, hdf5).
+READ_OPTIONS = ("rate_hz",)
+_KNOWN = ", ".join(METADATA_KEYS + READ_OPTIONS)
 
 
 #: ``--set`` / mapping key giving the rate (Hz) of recordings whose rows carry no time; readers read it, not episodes.
@@ -47,11 +54,13 @@ UNKNOWN_RATE = "timing.unknown_rate"
 
 @dataclass
 class ReadContext:
-    """What a reader knows besides the file: its content hash and metadata given by the user."""
+    """What a reader knows besides the file: its content hash, metadata given by the user (``--set``, session
+    files) and the mapping file (``--map``), whose ``[table]`` tells table readers (csv, hdf5) where time is."""
 
     path: Path
     sha256: str
     metadata: dict[str, str] = field(default_factory=dict)
+    mapping: Mapping | None = None
 
 
 @dataclass
@@ -122,6 +131,8 @@ class Reader(ABC):
     name: ClassVar[str]
     #: One line for ``robofuel formats``.
     description: ClassVar[str] = ""
+    #: A fallback reader (any HDF5 file, any table) is tried only after every specific reader declined.
+    fallback: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, path: Path) -> bool:
@@ -140,14 +151,16 @@ def episode_id(recording_sha: str, index: int) -> str:
 def check_metadata_keys(given: dict[str, str]) -> None:
     """Refuse ``--set`` / session keys robofuel does not know (a typo must not be silently ignored)."""
     for key in given:
-        if key not in METADATA_KEYS and key != "task_id" and not key.startswith("extra."):
-            raise InputError(f"--set {key}=...: unknown key; use one of {', '.join(METADATA_KEYS)} or extra.NAME")
+        if key not in METADATA_KEYS + READ_OPTIONS and key != "task_id" and not key.startswith("extra."):
+            raise InputError(f"--set {key}=...: unknown key; use one of {_KNOWN} or extra.NAME")
 
 
 def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
     """Put ``--set`` style metadata (``given``) into episode ``fields``; InputError for an unknown key."""
     task = dict(fields.get("task") or {})
     for key, value in given.items():
+        if key in READ_OPTIONS:
+            continue
         if key.startswith("extra."):
             fields.setdefault("extra", {})[key[6:]] = value
         elif key in ("task", "task_id"):
@@ -163,7 +176,7 @@ def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
         elif key in METADATA_KEYS:
             fields[key] = value
         else:
-            raise InputError(f"--set {key}=...: unknown key; use one of {', '.join(METADATA_KEYS)} or extra.NAME")
+            raise InputError(f"--set {key}=...: unknown key; use one of {_KNOWN} or extra.NAME")
     fields["task"] = task
 
 

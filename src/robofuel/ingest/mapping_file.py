@@ -33,6 +33,10 @@ path (``streams[2].unit``: ``[[streams]]`` tables count from 0) and what to writ
     A rule that matches no stream of a recording, a column or column unit naming no column, are warning findings
     ``mapping.unmatched`` in the report (one map serves many recordings), never errors.
 
+``[table]`` — for the table readers (csv, hdf5): where time is and which columns make which stream
+    ``time`` (column or dataset), ``time_unit`` (``s``/``ms``/``us``/``ns``), ``rate_hz`` (rows at k / rate_hz),
+    ``[table.streams]`` NAME = column(s) or dataset(s) (:mod:`robofuel.ingest.mapping_table`).
+
 ``[split]`` — cut each episode into several, by time (:mod:`robofuel.ingest.mapping_split`)
     ``by = "gap"``: ``gap_s`` > 0 (required); ``stream`` (optional). A gap is a time interval longer than ``gap_s``
     in which the stream (default: every stream; an audio stream covers its whole span) has no sample; each gap
@@ -81,12 +85,14 @@ from robofuel.ingest.mapping_split import (
     SplitBy,
     SplitRule,
 )
+from robofuel.ingest.mapping_table import KEYS as TABLE_KEYS
+from robofuel.ingest.mapping_table import TableSpec, parse_table
 from robofuel.standard import Stream
 
 __all__ = ["Mapping", "SplitRule", "StreamRule", "glob_problem", "load_mapping"]
 
 VERSION = 1
-_TOP_KEYS = ("version", "episode", "streams", "split")
+_TOP_KEYS = ("version", "episode", "streams", "split", "table")
 _RULE_KEYS = ("name", "source", "rename", "role", "unit", "frame", "columns", "column_units", "drop", "reason")
 _SPLIT_KEYS = {
     "gap": ("by", "gap_s", "stream"),
@@ -143,6 +149,7 @@ class Mapping:
     extra: dict[str, Any] = field(default_factory=dict)
     streams: tuple[StreamRule, ...] = ()
     split: SplitRule | None = None
+    table: TableSpec | None = None
 
     def provenance(self) -> dict[str, str]:
         """What every mapped episode records in ``extra["mapping"]``."""
@@ -412,4 +419,5 @@ def load_mapping(path: Path) -> Mapping:
         extra=extra,
         streams=_stream_rules(path, raw.get("streams", [])),
         split=_split(path, raw["split"]) if "split" in raw else None,
+        table=parse_table(_Table(path, "table", raw["table"], TABLE_KEYS, "[table]")) if "table" in raw else None,
     )

@@ -14,6 +14,10 @@ from robofuel.ingest.base import Reader
 BUILTIN: dict[str, str] = {
     "ario": "robofuel.ingest.ario:ArioReader",
     "bvh": "robofuel.ingest.bvh:BvhReader",
+    "vrs": "robofuel.ingest.vrs_aria:VrsReader",
+    "csv": "robofuel.ingest.table_csv:CsvReader",
+    "hdf5": "robofuel.ingest.table_hdf5:Hdf5Reader",
+    "video": "robofuel.ingest.video_file:VideoReader",
     "mcap": "robofuel.ingest.mcap:McapReader",
     "wearable": "robofuel.ingest.wearable:WearableReader",
     "lerobot": "robofuel.ingest.lerobot:LeRobotReader",
@@ -40,9 +44,9 @@ def get_reader(name: str) -> Reader:
 
 
 def detect(path: Path) -> Reader | None:
-    """The first reader whose ``sniff`` accepts ``path``, or None."""
-    for name in formats():
-        reader = get_reader(name)
+    """The first reader whose ``sniff`` accepts ``path`` (specific readers before fallback ones), or None."""
+    readers = [get_reader(name) for name in formats()]
+    for reader in sorted(readers, key=lambda r: r.fallback):
         if reader.sniff(path):
             return reader
     return None

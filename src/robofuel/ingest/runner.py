@@ -132,7 +132,7 @@ def read_one(
         outcome.format = reader.name
         rate = {"fps": mapping.metadata["fps"]} if mapping is not None and "fps" in mapping.metadata else {}
         given = {**rate, **load_sidecar(path), **metadata}  # the mapping's rate is for the reader, like --set fps
-        result = _read(reader, path, ReadContext(path, sha, given), mapping)
+        result = _read(reader, path, ReadContext(path, sha, given, mapping), mapping)
         if not result.episodes:
             raise UnreadableRecording(str(path), "no episode could be read", "see the ingest report")
     except UnreadableRecording as exc:

@@ -1,4 +1,7 @@
-"""Reader for the ``wearable`` folder layout (docs/formats/wearable.md): session.json + CSV streams + MP4 + WAV.
+"""Reader for the ``wearable`` folder layout (docs/formats/wearable.md): session.json + CSV streams + video + WAV.
+
+Videos may be in any container the video reader takes (MP4, MOV, MKV, WebM, AVI); a video entry without ``codec``
+takes codec and size from the file.
 
 One folder is one episode. Numeric CSV files start with an int64 ``timestamp_ns`` column (parsed exactly, never
 through floats); a cut last line or malformed lines are skipped with a finding naming the file and line. A stream
@@ -13,10 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.lerobot_video import probe_video
+from robofuel.ingest.table_csv import bad_lines
+from robofuel.ingest.table_text import frame_times
+from robofuel.ingest.table_time import parse_ns
+from robofuel.ingest.video_file import VIDEO_ERRORS, VIDEO_SUFFIXES
 from robofuel.standard import (
     AudioData,
     Finding,
@@ -34,14 +41,6 @@ FORMAT = "robofuel-wearable"
 _INFO_KEYS = ("role", "unit", "frame", "rate_hz", "column_units")
 
 
-def parse_ns(text: str) -> int:
-    """An int64 nanosecond timestamp from decimal text; ValueError if it is not one."""
-    value = int(text)
-    if not -(2**63) <= value < 2**63:
-        raise ValueError(f"{text!r} does not fit int64 nanoseconds")
-    return value
-
-
 def load_session(folder: Path) -> dict[str, Any]:
     """session.json as a dict; UnreadableRecording naming the file when it is not valid."""
     path = folder / "session.json"
@@ -57,7 +56,8 @@ def load_session(folder: Path) -> dict[str, Any]:
 
 
 def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, list[Finding]]:
-    """Columns after timestamp_ns, the data, and findings for lines that could not be parsed."""
+    """Columns after timestamp_ns, the data, and findings for lines that could not be parsed. The layout's CSV is
+    strict (first column ``timestamp_ns``, comma, one header line): other tables are the csv reader's."""
     text = path.read_bytes().decode("utf-8", errors="replace")  # a bad byte spoils its line, not the file
     lines = text.split("\n")
     header = lines[0].strip().split(",")
@@ -79,37 +79,9 @@ def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, li
             ts.append(stamp)
         except ValueError:
             bad.append(number)
-    findings = []
-    if bad:
-        cut = not text.endswith("\n") and bad[-1] == len(lines)
-        code, what = ("ingest.truncated", "the file ends inside a line") if cut else ("ingest.malformed", "lines")
-        report.undecodable[f"{path.name}: unparsable line"] += len(bad)
-        findings.append(
-            report.finding(code, f"{path.name}: {what} ({len(bad)} skipped, first at line {bad[0]})", Severity.blocking)
-        )
+    findings = bad_lines(path, report, bad, lines, text)
     values = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
     return columns, NumericData(np.array(ts, dtype=np.int64), values), findings
-
-
-def frame_times(path: Path, report: ReadReport, findings: list[Finding]) -> npt.NDArray[np.int64]:
-    """The ``timestamp_ns`` column of a ``frame_index,timestamp_ns`` table; bad lines skipped with a finding."""
-    stamps, bad = [], 0
-    for line in path.read_bytes().decode("utf-8", errors="replace").split("\n")[1:]:
-        parts = line.split(",")
-        if not line.strip():
-            continue
-        try:
-            if len(parts) != 2:
-                raise ValueError(f"{len(parts)} fields")
-            stamps.append(parse_ns(parts[1]))
-        except ValueError:
-            bad += 1
-    if bad:
-        report.undecodable[f"{path.name}: unparsable line"] += bad
-        findings.append(
-            report.finding("ingest.malformed", f"{path.name}: {bad} unparsable lines skipped", Severity.blocking)
-        )
-    return np.array(stamps, dtype=np.int64)
 
 
 def _video(
@@ -119,9 +91,14 @@ def _video(
     if not file.is_file() or not frames.is_file():
         return None
     stamps = frame_times(frames, report, findings)
-    data = VideoData(
-        stamps, codec=str(info.get("codec", "h264")), width=info.get("width"), height=info.get("height"), file=file
-    )
+    codec, width, height = info.get("codec"), info.get("width"), info.get("height")
+    if codec is None:  # not declared: the file says (any container and codec PyAV reads)
+        try:
+            clip = probe_video(file)
+        except VIDEO_ERRORS as exc:
+            raise UnreadableRecording(str(file), f"not a readable video ({exc})", "re-export the video") from exc
+        codec, width, height = clip.codec, width or clip.width, height or clip.height
+    data = VideoData(stamps, codec=str(codec), width=width, height=height, file=file)
     report.decoded += len(stamps)
     return video_stream(name, data, frame=info.get("frame"), rate_hz=info.get("rate_hz"), source=file.name), data
 
@@ -181,7 +158,8 @@ class WearableReader(Reader):
         streams: list[tuple[Stream, Payload]] = []
         findings: list[Finding] = []
         for name, info in sorted(session["streams"].items()):
-            kind = "video" if str(info.get("file", "")).endswith(".mp4") else "audio" if name == "audio" else "numeric"
+            video = Path(str(info.get("file", ""))).suffix.lower() in VIDEO_SUFFIXES
+            kind = "video" if video else "audio" if name == "audio" else "numeric"
             if kind == "numeric":
                 built = _numeric(path, name, info, report)
                 if built is not None:

@@ -1,0 +1,164 @@
+"""The vrs reader: sniffing, the missing extra, and the stream mapping on a stand-in for projectaria-tools' provider.
+
+No Aria VRS file is small and licensed for the repository or ../shared/data; the reader was checked by hand on the
+projectaria_tools test recordings (Gen1 and Gen2, see the report of the branch). Here a fake provider with the same
+methods stands in, so that the mapping of IMU, magnetometer, barometer, audio, camera, eye gaze and hand streams, the
+empty-stream finding and the audio requantization are tested without the 400 MB extra.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+
+from robofuel.errors import MissingExtra, UnreadableRecording
+from robofuel.ingest import ReadContext, detect, get_reader, vrs_aria
+from robofuel.standard import AudioData, VideoData
+
+SHA = "f" * 64
+T0 = 7_385_790_000_000
+
+
+class FakeProvider:
+    """The calls of projectaria-tools' VrsDataProvider the reader makes, over a few made-up records."""
+
+    streams: ClassVar[dict[str, tuple[str, str, int]]] = {
+        "1202-1": ("imu-left", "IMU", 4),
+        "1203-1": ("mag0", "MAGNETOMETER", 2),
+        "247-1": ("baro0", "BAROMETER", 2),
+        "231-1": ("mic", "AUDIO", 2),
+        "214-1": ("camera-rgb", "IMAGE", 2),
+        "1201-1": ("slam-front-left", "IMAGE", 2),
+        "373-1": ("eyegaze", "EYE_GAZE", 2),
+        "371-1": ("handtracking", "HAND_POSE", 2),
+        "281-1": ("gps", "GPS", 0),
+        "283-1": ("bluetooth", "BLUETOOTH", 3),
+    }
+
+    def get_all_streams(self) -> list[str]:
+        return list(self.streams)
+
+    def get_label_from_stream_id(self, sid: str) -> str:
+        return self.streams[sid][0]
+
+    def get_sensor_data_type(self, sid: str) -> str:
+        return "SensorDataType." + self.streams[sid][1]
+
+    def get_num_data(self, sid: str) -> int:
+        return self.streams[sid][2]
+
+    def get_device_version(self) -> str:
+        return "Gen2"
+
+    def get_imu_data_by_index(self, sid: str, i: int) -> Any:
+        return SimpleNamespace(
+            capture_timestamp_ns=T0 + i * 1_250_000,
+            accel_msec2=[0.0, 0.0, 9.81],
+            accel_valid=True,
+            gyro_radsec=[0.1 * i, 0.0, 0.0],
+            gyro_valid=i != 3,
+            temperature=27.0,
+        )
+
+    def get_magnetometer_data_by_index(self, sid: str, i: int) -> Any:
+        return SimpleNamespace(capture_timestamp_ns=T0 + i * 10**8, mag_tesla=[2e-5, -5e-5, 1e-5], mag_valid=True)
+
+    def get_barometer_data_by_index(self, sid: str, i: int) -> Any:
+        return SimpleNamespace(capture_timestamp_ns=T0 + i * 10**8, pressure=101420.0, temperature=25.0)
+
+    def get_audio_configuration(self, sid: str) -> Any:
+        return SimpleNamespace(num_channels=2, sample_rate=48000)
+
+    def get_audio_data_by_index(self, sid: str, i: int) -> Any:
+        data = [70000 * (i + 1), -1, 3, 4]  # wider than 16 bits: requantized
+        return SimpleNamespace(data=data), SimpleNamespace(capture_timestamps_ns=[T0 + i * 41_667, T0 + i * 41_667])
+
+    def get_image_data_by_index(self, sid: str, i: int) -> Any:
+        if sid == "1201-1" and i == 1:
+            raise RuntimeError  # a damaged record, as projectaria-tools raises it
+        shape = (6, 8, 3) if sid == "214-1" else (6, 8)
+        pixels = np.full(shape, 10 * i, dtype=np.uint8)
+        return SimpleNamespace(to_numpy_array=lambda: pixels), SimpleNamespace(capture_timestamp_ns=T0 + i * 10**8)
+
+    def get_eye_gaze_data_by_index(self, sid: str, i: int) -> Any:
+        return SimpleNamespace(
+            tracking_timestamp=timedelta(microseconds=(T0 + i * 10**8) // 1000),
+            yaw=0.3,
+            pitch=-0.3,
+            depth=0.8,
+            combined_gaze_valid=True,
+        )
+
+    def get_hand_pose_data_by_index(self, sid: str, i: int) -> Any:
+        left = SimpleNamespace(confidence=0.99, landmark_positions_device=[[0.1, 0.2, 0.3]] * 21)
+        return SimpleNamespace(
+            tracking_timestamp=timedelta(microseconds=(T0 + i * 10**8) // 1000), left_hand=left, right_hand=None
+        )
+
+
+def vrs_file(tmp_path: Path) -> Path:
+    path = tmp_path / "rec.vrs"
+    path.write_bytes(vrs_aria.MAGIC + b"cdrsFile" + b"\x00" * 100)
+    return path
+
+
+def test_streams_of_every_kind_are_mapped_and_empty_ones_reported(tmp_path: Path, monkeypatch: Any) -> None:
+    fake = SimpleNamespace(create_vrs_data_provider=lambda path: FakeProvider())
+    monkeypatch.setattr(vrs_aria, "require", lambda module, extra: fake)
+    path = vrs_file(tmp_path)
+    assert detect(path).name == "vrs"  # type: ignore[union-attr]
+    result = get_reader("vrs").read(path, ReadContext(path, SHA))
+    (ep,) = result.episodes
+    by_name = {s.name: s for s in ep.meta.streams}
+    assert set(by_name) == {
+        "imu-left", "mag0", "baro0", "mic", "camera-rgb", "slam-front-left", "eyegaze", "handtracking"
+    }  # fmt: skip
+    imu = ep.numeric("imu-left")
+    assert imu.timestamps_ns[1] - imu.timestamps_ns[0] == 1_250_000 and np.isnan(imu.values[3, 3])
+    assert by_name["imu-left"].column_units["gyro_x"] == "rad/s" and by_name["imu-left"].role == "imu"
+    assert by_name["mag0"].column_units["mag_x"] == "T" and by_name["baro0"].column_units["pressure"] == "Pa"
+    assert by_name["mag0"].role == "magnetic_field" and by_name["baro0"].role == "pressure"
+    assert by_name["camera-rgb"].role == "camera_rgb" and by_name["slam-front-left"].role == "camera_mono"
+    video = ep.payloads["camera-rgb"]
+    assert isinstance(video, VideoData) and video.codec == "png" and (video.width, video.height) == (8, 6)
+    audio = ep.payloads["mic"]
+    assert isinstance(audio, AudioData) and audio.channels == 2 and audio.count == 4 and audio.start_ns == T0
+    hands = ep.numeric("handtracking")
+    assert hands.values.shape == (2, 128) and np.isnan(hands.values[0, 64]) and hands.values[0, 1] == 0.1
+    assert ep.numeric("eyegaze").timestamps_ns[0] == T0
+    assert by_name["slam-front-left"].count == 1 and by_name["camera-rgb"].count == 2
+    codes = {f.code: f.message for f in result.report.findings}
+    assert "1 of 2 frames do not decode" in codes["ingest.undecodable"]
+    assert "gps" in codes["completeness.empty_stream"] and "ingest.audio_requantized" in codes
+    assert result.report.skipped["bluetooth (BLUETOOTH): not read"] == 3
+
+
+def test_without_the_extra_the_message_names_it(tmp_path: Path, monkeypatch: Any) -> None:
+    def missing(module: str, extra: str) -> Any:
+        raise MissingExtra(module, extra)
+
+    monkeypatch.setattr(vrs_aria, "require", missing)
+    path = vrs_file(tmp_path)
+    with pytest.raises(UnreadableRecording, match=r"pip install 'robofuel\[aria\]'") as err:
+        get_reader("vrs").read(path, ReadContext(path, SHA))
+    assert str(path) in str(err.value)
+
+
+def test_sniff_is_by_magic_only(tmp_path: Path) -> None:
+    vrs = get_reader("vrs")
+    assert vrs.sniff(vrs_file(tmp_path))
+    (tmp_path / "other.vrs").write_bytes(b"not a vrs file")
+    assert not vrs.sniff(tmp_path / "other.vrs") and not vrs.sniff(tmp_path) and not vrs.sniff(tmp_path / "none")
+
+
+def test_a_damaged_vrs_file_is_refused_cleanly(tmp_path: Path) -> None:
+    pytest.importorskip("projectaria_tools.core.data_provider")
+    path = vrs_file(tmp_path)
+    with pytest.raises(UnreadableRecording) as err:
+        get_reader("vrs").read(path, ReadContext(path, SHA))
+    assert str(path) in str(err.value)
