@@ -40,7 +40,7 @@ import numpy as np
 
 from robofuel._lazy import require
 from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import ImageEncoder, staged_output
 from robofuel.export.hdf5_common import (
     JPEG_CODECS,
@@ -249,6 +249,6 @@ class AlohaExporter(Exporter):
                 report.frames += n
                 report.seconds += n / timeline.fps
             if not report.episodes:
-                raise InputError("nothing to export: no episode could be written as an ALOHA file (check --where)")
+                raise nothing_exported(report, " as an ALOHA file")
         report.bytes = folder_bytes(out)
         return report

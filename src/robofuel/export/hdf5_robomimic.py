@@ -38,8 +38,7 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import staged_output
 from robofuel.export.hdf5_common import (
     NEXT_STATE_NOTE,
@@ -200,7 +199,7 @@ class _File:
     def finish(self) -> None:
         """The ``data`` attributes; InputError when no demo was written."""
         if not self.report.episodes:
-            raise InputError("nothing to export: no episode could be written as a robomimic demo (check --where)")
+            raise nothing_exported(self.report, " as a robomimic demo")
         tasks = [t for t in self.tasks if t]
         env_name = tasks[0] if len(self.tasks) == 1 and tasks else "robofuel"
         kwargs: dict[str, Any] = {"control_freq": self.fps}

@@ -33,8 +33,7 @@ from typing import Any
 from mcap.writer import CompressionType
 from mcap_ros2.writer import Writer
 
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import staged_output
 from robofuel.export.mcap_messages import (
     MSGDEFS,
@@ -207,7 +206,7 @@ class McapExporter(Exporter):
                 report.episodes += 1
                 report.seconds += ep.meta.duration_s
             if not report.episodes:
-                raise InputError("nothing to export: no episode matched (check --where)")
+                raise nothing_exported(report)
         if options.fps is not None:
             report.notes.append("fps not applied: MCAP keeps every stream at its own rate")
         if options.video_codec is not None:

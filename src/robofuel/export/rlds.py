@@ -40,8 +40,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import (
     camera_images,
     camera_signature,
@@ -199,7 +198,7 @@ class _Rlds:
     def finish(self) -> None:
         self.close()
         if self.features is None or not self.shard_lengths:
-            raise InputError("nothing to export: no episode matched (check --where)")
+            raise nothing_exported(self.report)
         count = len(self.shard_lengths)
         for i in range(count):
             self._shard_path(i).rename(self._shard_path(i, count))

@@ -30,8 +30,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import (
     IMAGE_CODECS,
     CameraImages,
@@ -157,7 +156,7 @@ class _WebDataset:
     def finish(self) -> None:
         self.shards.close()
         if self.features is None or not self.episodes:
-            raise InputError("nothing to export: no episode matched (check --where)")
+            raise nothing_exported(self.report)
         info = {
             "format": "webdataset",
             "fps": int(self.fps) if self.fps is not None and float(self.fps).is_integer() else self.fps,

@@ -31,8 +31,7 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import picked_frames, staged_output
 from robofuel.export.timeline import Timeline, choose_timeline, reference_times
 from robofuel.export.zarr_umi_keys import Key, key_values, plan_keys
@@ -175,7 +174,7 @@ class _Buffer:
 
     def finish(self) -> None:
         if not self.ends:
-            raise InputError("nothing to export: no episode matched (check --where)")
+            raise nothing_exported(self.report)
         meta = self.group.require_group("meta")
         ends = np.asarray(self.ends, dtype=np.int64)
         if hasattr(meta, "create_array"):

@@ -12,11 +12,12 @@ time in the episode's MP4; a v3.0 frame's time is its presentation time in the s
 Streams: every numeric feature (``observation.state``, ``action``, any other numeric vector) becomes a numeric
 stream at the dataset's ``fps``, columns named from the feature's ``names`` (see
 :func:`~robofuel.ingest.lerobot_meta.feature_names`); ``timestamp``, ``frame_index``, ``episode_index``,
-``index`` and ``task_index`` are checked, not stored. Values keep LeRobot's units (the format does not state
-them). A video feature becomes a video stream kept compressed: a v2.1 episode's own MP4 as is; for v3.0,
-whose MP4s hold many episodes, the episode's packets are copied (no decoding, no re-encoding) into an MP4 of
-its own, from the keyframe at or before the episode's first frame. An ``image`` feature (PNG/JPEG bytes in the
-Parquet) becomes a video stream of those images as packets.
+``index`` and ``task_index`` are checked, not stored. Every stream's ``source`` is its LeRobot feature key, so
+that an export back to LeRobot keeps the dataset's feature names (:mod:`robofuel.export.lerobot_features`).
+Values keep LeRobot's units (the format does not state them). A video feature becomes a video stream kept
+compressed: a v2.1 episode's own MP4 as is; for v3.0, whose MP4s hold many episodes, the episode's packets are
+copied (no decoding, no re-encoding) into an MP4 of its own, from the keyframe at or before the episode's first
+frame. An ``image`` feature (PNG/JPEG bytes in the Parquet) becomes a video stream of those images as packets.
 """
 
 from __future__ import annotations
@@ -255,7 +256,7 @@ class _Builder:
         findings += self._clip_findings(ref, key, clip, rows)
         times = np.array([round(t * 1_000_000_000) for t in clip.times_s], dtype=np.int64)
         data = VideoData(times, codec=clip.codec, width=clip.width, height=clip.height, file=clip.file)
-        return video_stream(key, data, rate_hz=fps, source=rel), data
+        return video_stream(key, data, rate_hz=fps, source=key), data
 
     def _clip(self, ref: EpisodeRef, key: str, vref: VideoRef, fps: float) -> Clip:
         if vref.from_s is None or vref.to_s is None:
