@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.diagnose import lfs_pointer
 from robofuel.ingest.lerobot_meta import (
     EpisodeRef,
     Info,
@@ -239,6 +240,11 @@ class _Builder:
                     stream=key,
                 )
             )
+            return None
+        pointer = lfs_pointer(vref.path)
+        if pointer is not None:
+            message = f"episode {ref.index}: video file {rel} for {key} is {pointer.problem}; {pointer.hint}"
+            findings.append(self._finding("completeness.missing_video", message, Severity.blocking, stream=key))
             return None
         fps = _video_fps(self.info.features[key]) or self.info.fps
         try:
