@@ -111,3 +111,10 @@ def test_git_lfs_pointers_instead_of_videos(dataset: Path, cli: Any) -> None:
     assert "Git LFS pointer files, not videos" in text and "git lfs pull" in text
     result = cli("ingest", str(dataset), "--lake", str(dataset.parent / "lake"), "--json")
     assert "Git LFS pointer file" in result.out and "git lfs pull" in result.out
+
+
+def test_git_lfs_pointers_instead_of_metadata(dataset: Path) -> None:
+    table = dataset / "meta" / "episodes" / "chunk-000" / "file-000.parquet"
+    table.write_text(LFS)
+    text = " ".join(_problems(dataset).split())
+    assert f"{table}: a Git LFS pointer file, not the file itself" in text and "git lfs pull" in text

@@ -3,8 +3,8 @@
 - every data file and video file the metadata names exists; a video found in another folder than ``video_path``
   says is named where it was found (and checked there); a Git LFS pointer is named as one;
 - each video's codec, read from its container with PyAV, is the ``video.codec`` that ``meta/info.json`` declares;
-- each episode has as many frames in its video (v3.0: in its ``from_timestamp``..``to_timestamp`` range, bounds
-  moved half a frame earlier as the reader does) as data rows;
+- each episode has as many frames in its video (v3.0: from its ``from_timestamp`` to that plus its last row's
+  ``timestamp``, half a frame either side, where LeRobot looks its frames up) as data rows;
 - each frame's presentation time (s, episode clock) is the data's ``timestamp`` of that row within
   :data:`TOLERANCE_S`, LeRobot's own default tolerance (``LeRobotDataset(tolerance_s=1e-4)``).
 
@@ -154,9 +154,12 @@ class _Checker:
         self, ref: EpisodeRef, key: str, times: list[Fraction], rows: F64, from_s: float | None, to_s: float | None
     ) -> None:
         if from_s is not None and to_s is not None:
-            half = Fraction(1, 2) / Fraction(self.info.fps)
-            lo, hi = Fraction(repr(from_s)) - half, Fraction(repr(to_s)) - half
-            shown = np.array([float(t - Fraction(repr(from_s))) for t in times if lo <= t < hi])
+            half, start = Fraction(1, 2) / Fraction(self.info.fps), Fraction(repr(from_s))
+            # LeRobot looks each row's frame up at from_timestamp + timestamp: the rows decide, not to_timestamp
+            last = Fraction(repr(to_s)) - start
+            if len(rows) and np.isfinite(rows[-1]):
+                last = Fraction(repr(float(rows[-1])))
+            shown = np.array([float(t - start) for t in times if start - half <= t < start + last + half])
         else:
             shown = np.array([float(t) for t in times])
         where = f"episode {ref.index}: {key}"
