@@ -77,6 +77,14 @@ def test_videos_in_another_folder_are_found_and_named(dataset: Path) -> None:
     text = _problems(dataset)
     assert "are not where video_path" in text and f"is at videos/chunk-000/{CAM}/file-000.mp4" in text
     assert "frames" not in text  # found, and checked where it is: its frames agree with the data
+    read = get_reader("lerobot").read(dataset, ReadContext(dataset, recording_sha256(dataset)))
+    try:  # ingest reads the videos from where they are, and says so
+        for ep in read.episodes:
+            (finding,) = [f for f in ep.meta.findings if f.code == "integrity.video_elsewhere"]
+            assert f"read from videos/chunk-000/{CAM}/file-000.mp4" in finding.message
+            assert ep.meta.stream(CAM).count == ep.meta.stream("action").count
+    finally:
+        read.cleanup()
 
 
 def test_a_codec_other_than_declared_is_invalid_and_qc_rejects_it(dataset: Path) -> None:

@@ -22,6 +22,7 @@ frame. An ``image`` feature (PNG/JPEG bytes in the Parquet) becomes a video stre
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tempfile
@@ -36,6 +37,7 @@ import pyarrow.compute as pc
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.diagnose import lfs_pointer
+from robofuel.ingest.lerobot_check import MovedFiles
 from robofuel.ingest.lerobot_meta import (
     EpisodeRef,
     Info,
@@ -108,6 +110,7 @@ class _Builder:
     def __init__(self, info: Info, tasks: dict[int, str], report: ReadReport, ctx: ReadContext) -> None:
         self.info, self.tasks, self.report, self.ctx = info, tasks, report, ctx
         self._cached: tuple[Path, pa.Table] | None = None
+        self._moved = MovedFiles(info)
         self._tmp: Path | None = None
 
     @property
@@ -231,6 +234,12 @@ class _Builder:
         """The episode's video for ``key``; a missing or unreadable file is a blocking finding, no error."""
         vref = ref.videos[key]
         rel = _relative(vref.path, self.info.root)
+        moved = None if vref.path.is_file() else self._moved.find(vref.path, key)
+        if moved is not None:  # in another folder than video_path says: read from there, and say so
+            where = _relative(moved, self.info.root)
+            message = f"episode {ref.index}: video file {rel} for {key} is not where video_path says; read from {where}"
+            findings.append(self._finding("integrity.video_elsewhere", message, stream=key))
+            vref, rel = dataclasses.replace(vref, path=moved), where
         if not vref.path.is_file():
             findings.append(
                 self._finding(

@@ -51,12 +51,32 @@ def _episodes(indices: list[int]) -> str:
     return f"episode {shown}" if len(indices) == 1 else f"episodes {shown}" + (" ..." if len(indices) > SHOWN else "")
 
 
+class MovedFiles:
+    """The dataset's video files by name, to find one that is not where ``video_path`` puts it (listed once)."""
+
+    def __init__(self, info: Info) -> None:
+        self.info = info
+        self._index: dict[str, list[Path]] | None = None
+
+    def find(self, path: Path, key: str) -> Path | None:
+        """The file named like ``path`` elsewhere in the dataset: in a folder named after ``key``, or (v2.1, whose
+        names are the episode's own) the only one of that name; None if there is none."""
+        if self._index is None:
+            self._index = defaultdict(list)
+            for p in sorted(self.info.root.rglob("*")):
+                if p.is_file() and p.suffix.lower() in (".mp4", ".mkv", ".avi", ".mov", ".webm"):
+                    self._index[p.name].append(p)
+        found = [p for p in self._index.get(path.name, []) if p != path]
+        keyed = [p for p in found if key in p.parts]
+        return keyed[0] if keyed else (found[0] if len(found) == 1 and not self.info.v3 else None)
+
+
 class _Checker:
     def __init__(self, info: Info) -> None:
         self.info, self.root = info, info.root
         self.problems: list[str] = []
         self._probes: dict[Path, tuple[str, list[Fraction]] | str] = {}
-        self._index: dict[str, list[Path]] | None = None
+        self.moved = MovedFiles(info)
         self._codec_checked: set[Path] = set()
 
     def rows(self, refs: list[EpisodeRef]) -> dict[int, F64]:
@@ -87,18 +107,6 @@ class _Checker:
             return np.full(table.num_rows, np.nan)
         return np.asarray(table.column("timestamp").to_numpy(zero_copy_only=False), dtype=np.float64)
 
-    def elsewhere(self, path: Path, key: str) -> Path | None:
-        """The file named like ``path`` somewhere else in the dataset (in a folder named after ``key`` when
-        several are), or None."""
-        if self._index is None:
-            self._index = defaultdict(list)
-            for p in self.root.rglob("*"):
-                if p.is_file() and p.suffix.lower() in (".mp4", ".mkv", ".avi", ".mov", ".webm"):
-                    self._index[p.name].append(p)
-        found = [p for p in self._index.get(path.name, []) if p != path]
-        keyed = [p for p in found if key in p.parts]
-        return keyed[0] if keyed else (found[0] if len(found) == 1 and not self.info.v3 else None)
-
     def probe(self, path: Path) -> tuple[str, list[Fraction]] | str:
         """(codec, frame times in s) of a video, or why it cannot be read; each file probed once."""
         if path not in self._probes:
@@ -120,7 +128,7 @@ class _Checker:
             vref = ref.videos[key]
             path, rel = vref.path, _rel(vref.path, self.root)
             if not path.is_file():
-                other = self.elsewhere(path, key)
+                other = self.moved.find(path, key)
                 what = "missing" if other is None else "elsewhere"
                 groups[what].append(ref.index)
                 examples.setdefault(what, rel if other is None else f"{rel} is at {_rel(other, self.root)}")
