@@ -7,6 +7,8 @@ from pathlib import Path
 
 from robofuel.errors import InputError, UnreadableRecording
 from robofuel.ingest.base import ReadContext
+from robofuel.ingest.diagnose import before_reading, unknown_hdf5
+from robofuel.ingest.lerobot_check import check_dataset
 from robofuel.ingest.registry import detect
 from robofuel.lake import Lake, recording_sha256
 from robofuel.lake.episodes import stored_content_hash
@@ -72,8 +74,14 @@ def _hash_problems(lake: Lake, folder: Path, expected: str | None) -> list[str]:
 
 
 def _validate_recording(path: Path) -> ValidationResult:
+    damage = before_reading(path)  # permission denied, a Git LFS pointer, magic bytes altered in transit
+    if damage is not None:
+        return ValidationResult({str(path): [str(damage.error(path))]})
     reader = detect(path)
     if reader is None:
+        layout = unknown_hdf5(path)
+        if layout is not None:
+            return ValidationResult({str(path): [str(layout.error(path))]})
         raise InputError(
             f"{path}: neither an episode folder, a lake, nor a recording or dataset robofuel can read; "
             "pass an episode folder (with episode.json), a lake, or an exported dataset"
@@ -84,6 +92,8 @@ def _validate_recording(path: Path) -> ValidationResult:
     except UnreadableRecording as exc:
         return ValidationResult({str(path): [str(exc)]})
     result = ValidationResult()
+    if reader.name == "lerobot":  # the dataset's own files against its metadata, beyond what reading needs
+        result.add(str(path), check_dataset(path))
     for data in read.episodes:
         result.add(f"{path} #{data.meta.recording.index}", check_episode_data(data))
     read.cleanup()

@@ -21,6 +21,30 @@ INTRA_ONLY = frozenset({"png", "mjpeg", "jpeg", "rawvideo"})
 #: ROS image encodings of raw frames and (channels, FFmpeg pixel format) to read them as.
 RAW_LAYOUTS = {"rgb8": (3, "rgb24"), "bgr8": (3, "bgr24"), "mono8": (1, "gray"), "8UC1": (1, "gray")}
 
+#: Encoder, decoder and container names of one codec -> the codec's FFmpeg name.
+CODEC_NAMES = {
+    "libdav1d": "av1",
+    "libaom-av1": "av1",
+    "libsvtav1": "av1",
+    "av01": "av1",
+    "libx264": "h264",
+    "x264": "h264",
+    "avc": "h264",
+    "avc1": "h264",
+    "h265": "hevc",
+    "libx265": "hevc",
+    "hvc1": "hevc",
+    "hev1": "hevc",
+    "mp4v": "mpeg4",
+    "jpeg": "mjpeg",
+}
+
+
+def codec_name(name: str) -> str:
+    """A codec, encoder, decoder or container tag name as FFmpeg's codec name (``libsvtav1`` -> ``av1``)."""
+    low = name.strip().lower()
+    return CODEC_NAMES.get(low, low)
+
 
 def is_keyframe(codec: str, packet: bytes) -> bool | None:
     """Whether a packet starts a frame that decodes on its own: always for intra-only codecs, an IDR (H.264) or

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -46,6 +46,8 @@ class ExportReport:
     video: dict[str, Counter[str]] = field(default_factory=dict)
     omitted: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    #: Episodes the exporter was given (counted by :meth:`Exporter.prepare`), written or not.
+    selected: int = 0
 
     def video_handled(self, stream: str, how: str) -> None:
         """Count one episode's camera as ``copied`` (packets, re-timestamped) or ``re-encoded: <why>``."""
@@ -65,13 +67,24 @@ class ExportReport:
         }
 
 
-def nothing_exported(report: ExportReport, what: str = "no episode matched (check --where)") -> InputError:
-    """The error of an export that wrote no episode: ``what``, then every episode left out and why."""
-    left = [f"{reason} ({n})" if n > 1 else reason for reason, n in sorted(report.omitted.items())]
-    if not left:
-        return InputError(f"nothing to export: {what}")
-    shown = "; ".join(left[:8]) + (f"; and {len(left) - 8} more" if len(left) > 8 else "")
-    return InputError(f"nothing to export: {what}; left out: {shown}")
+def nothing_exported(report: ExportReport, as_what: str = "") -> InputError:
+    """The error of an export that wrote no episode: that none was selected, or why each selected one was left
+    out (``as_what``: e.g. " as a robomimic demo")."""
+    if not report.selected:
+        return InputError("nothing to export: no episode matched (check --where)")
+    reasons = [f"{what} (x{n})" if n > 1 else what for what, n in report.omitted.items()]
+    more = f"; and {len(reasons) - 10} more" if len(reasons) > 10 else ""
+    return InputError(
+        f"nothing to export: none of the {report.selected} selected episodes could be written{as_what}; left out: "
+        + ("; ".join(reasons[:10]) or "no reason recorded")
+        + more
+    )
+
+
+def _counted(episodes: Iterable[EpisodeData], report: ExportReport) -> Iterator[EpisodeData]:
+    for ep in episodes:
+        report.selected += 1
+        yield ep
 
 
 class Exporter(ABC):
@@ -88,7 +101,12 @@ class Exporter(ABC):
     @staticmethod
     def prepare(episodes: Iterable[EpisodeData], options: ExportOptions, report: ExportReport) -> Iterable[EpisodeData]:
         """The episodes to write: as given, or retargeted to ``options.embodiment``, those that cannot be counted in
-        ``report.omitted`` (:mod:`robofuel.export.embodiment`; an unknown id fails here, before any work)."""
+        ``report.omitted`` (:mod:`robofuel.export.embodiment`; an unknown id fails here, before any work). An
+        episode with every feature its LeRobot source declares comes first
+        (:func:`robofuel.export.lerobot_features.complete_first`)."""
+        from robofuel.export.lerobot_features import complete_first
+
+        episodes = complete_first(_counted(episodes, report))
         if not options.embodiment:
             return episodes
         from robofuel.export.embodiment import retargeted

@@ -15,12 +15,13 @@ with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from robofuel.embodiment.auto import Retargeted, RetargetOptions, retarget_any, retarget_streams
 from robofuel.embodiment.registry import Registry
 from robofuel.errors import InputError
 from robofuel.export.base import ExportReport
-from robofuel.standard import EpisodeData, Payload
+from robofuel.standard import EpisodeData, Payload, Stream
 from robofuel.standard.canonical import EE_POSE_RELATIVE_ROLE, EE_POSE_ROLE, GRIPPER_APERTURE_ROLE
 
 #: Roles of the source's own joint space and tool poses, replaced by the target's.
@@ -42,8 +43,21 @@ def swapped(ep: EpisodeData, result: Retargeted) -> EpisodeData:
     kept = [s for s in ep.meta.streams if s.role not in SOURCE_ROLES and not s.name.startswith(result.prefix)]
     payloads: dict[str, Payload] = {n: p for n, p in ep.payloads.items() if any(s.name == n for s in kept)}
     payloads |= {n: p for n, (_, p) in added.items()}
-    meta = ep.meta.model_copy(update={"streams": kept + [s for s, _ in added.values()], "embodiment": result.target.id})
-    return EpisodeData(meta, payloads)
+    streams = kept + [s for s, _ in added.values()]
+    update = {"streams": streams, "embodiment": result.target.id, "extra": _source_features_kept(ep, kept)}
+    return EpisodeData(ep.meta.model_copy(update=update), payloads)
+
+
+def _source_features_kept(ep: EpisodeData, kept: list[Stream]) -> dict[str, Any]:
+    """``Episode.extra`` with a LeRobot source's declared features cut to its cameras and the streams kept, so that
+    the source's state and action, replaced by the target's, are not reported missing."""
+    extra = dict(ep.meta.extra)
+    source = extra.get("lerobot")
+    if isinstance(source, dict) and isinstance(source.get("features"), dict):
+        sources = {s.source for s in kept}
+        features = {k: f for k, f in source["features"].items() if k in sources or f.get("dtype") in ("video", "image")}
+        extra["lerobot"] = source | {"features": features}
+    return extra
 
 
 def retargeted(
@@ -68,7 +82,7 @@ def _each(
             continue
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
         if result.verdict == "infeasible":
-            why = "; ".join(result.report.get("reasons", []))
+            why = "; ".join(result.report.get("reasons", [])) or "the feasibility report gives no reason"
             report.omitted[f"{ep.meta.id}: infeasible on {target} ({why})"] += 1
             continue
         yield swapped(ep, result)

@@ -15,9 +15,9 @@ import numpy as np
 
 from robofuel.errors import InputError
 from robofuel.export.base import ExportReport
-from robofuel.export.lerobot_features import Feature, plan_features
-from robofuel.export.timeline import reference_times
-from robofuel.resample import nearest_index, resample
+from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
+from robofuel.export.timeline import at_frames, reference_times
+from robofuel.resample import nearest_index
 from robofuel.standard import EpisodeData, NumericData, StreamKind, VideoData
 from robofuel.standard.data import F64, I64
 from robofuel.storage import storage_errors
@@ -138,7 +138,7 @@ def sample_numeric(ep: EpisodeData, features: list[Feature], t_ns: I64) -> dict[
             if part.stream not in cache:
                 stream, data = ep.meta.stream(part.stream), ep.payloads[part.stream]
                 assert isinstance(data, NumericData)
-                cache[part.stream] = resample(NumericData(reference_times(stream, data), data.values), stream, t_ns)
+                cache[part.stream] = at_frames(stream, data, t_ns)
         out[f.key] = np.hstack([cache[p.stream][:, list(p.columns)] for p in f.parts])
     return out
 
@@ -152,11 +152,27 @@ def left_out_as_different(
     first_cameras: object = None,
 ) -> bool:
     """Whether ``ep`` differs from the dataset's first episode (feature keys and names, and the cameras where
-    given: :func:`camera_signature`); one that does is counted in ``report`` as left out."""
+    given: :func:`camera_signature`); one that does is counted in ``report`` as left out, saying how it differs."""
     differs = [(f.key, f.names) for f in features] != [(f.key, f.names) for f in first] or cameras != first_cameras
     if differs:
-        report.omitted[f"{ep.meta.id}: its streams differ from the dataset's first episode"] += 1
+        how = "; ".join(_differences(ep, features, first)) or "other camera codecs or sizes"
+        report.omitted[f"{ep.meta.id}: its streams differ from the dataset's first episode: {how}"] += 1
     return differs
+
+
+def _differences(ep: EpisodeData, features: list[Feature], first: list[Feature]) -> list[str]:
+    """How an episode's features differ from the first episode's, in words."""
+    mine, theirs = {f.key: f.names for f in features}, {f.key: f.names for f in first}
+    undeclared = set(missing_declared(ep.meta))
+    out = []
+    for key in theirs.keys() - mine.keys():
+        why = " (declared by its LeRobot source; missing at ingest, see the episode's findings)"
+        out.append(f"it has no {key}" + (why if key in undeclared else ""))
+    out += [f"it has {key}, the first episode has not" for key in mine.keys() - theirs.keys()]
+    out += [f"{key} has other columns" for key in mine.keys() & theirs.keys() if mine[key] != theirs[key]]
+    if not out and list(mine) != list(theirs):
+        out.append("its features come in another order")
+    return sorted(out)
 
 
 def camera_signature(ep: EpisodeData, features: list[Feature]) -> list[tuple[str, str | None, int, int]]:

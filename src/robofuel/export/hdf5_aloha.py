@@ -251,6 +251,6 @@ class AlohaExporter(Exporter):
                 report.frames += n
                 report.seconds += n / timeline.fps
             if not report.episodes:
-                raise nothing_exported(report, "no episode could be written as an ALOHA file (check --where)")
+                raise nothing_exported(report, " as an ALOHA file")
         report.bytes = folder_bytes(out)
         return report

@@ -201,7 +201,7 @@ class _File:
     def finish(self) -> None:
         """The ``data`` attributes; InputError when no demo was written."""
         if not self.report.episodes:
-            raise nothing_exported(self.report, "no episode could be written as a robomimic demo (check --where)")
+            raise nothing_exported(self.report, " as a robomimic demo")
         tasks = [t for t in self.tasks if t]
         env_name = tasks[0] if len(self.tasks) == 1 and tasks else "robofuel"
         kwargs: dict[str, Any] = {"control_freq": self.fps}

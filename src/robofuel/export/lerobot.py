@@ -26,12 +26,12 @@ import pyarrow.parquet as pq
 
 from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import left_out_as_different, picked_frames, staged_output
-from robofuel.export.lerobot_features import Feature, plan_features
+from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
 from robofuel.export.lerobot_tables import episodes_table, subtask_columns, tasks_table
-from robofuel.export.timeline import Timeline, choose_timeline, reference_times
+from robofuel.export.timeline import Timeline, at_frames, choose_timeline, reference_times
 from robofuel.export.video_out import DEFAULT_ENCODER, Mp4Out
-from robofuel.resample import nearest_index, resample
+from robofuel.resample import nearest_index
 from robofuel.standard import EpisodeData, NumericData, VideoData
 from robofuel.video import is_keyframe, rgb_frames
 
@@ -63,6 +63,16 @@ def _trim_to_keyframe(ep: EpisodeData, timeline: Timeline) -> tuple[Timeline, li
     return Timeline(timeline.t_ns[first:], timeline.fps, timeline.camera), packets
 
 
+def _robot_type(ep: EpisodeData) -> str | None:
+    """The ``robot_type`` of the LeRobot dataset the episode was read from, as written there, when the episode is
+    still that robot; else its embodiment id."""
+    source = ep.meta.extra.get("lerobot") if ep.meta.recording.format == "lerobot" else None
+    robot = source.get("robot_type") if isinstance(source, dict) else None
+    if isinstance(robot, str) and robot and robot.lower() == ep.meta.embodiment:
+        return robot
+    return ep.meta.embodiment
+
+
 class _Dataset:
     """A LeRobot v3 dataset being written."""
 
@@ -87,7 +97,12 @@ class _Dataset:
     def add(self, ep: EpisodeData) -> None:
         features, omitted = plan_features(ep.meta)
         if self.features is None:
-            self.features, self.robot_type = features, ep.meta.embodiment
+            self.features, self.robot_type = features, _robot_type(ep)
+            for key in missing_declared(ep.meta):
+                self.report.omitted[
+                    f"{key}: declared by the LeRobot source but missing from every episode exported "
+                    f"(the first, {ep.meta.id}, has none; see its findings)"
+                ] += 1
         elif left_out_as_different(ep, self.report, features, self.features):
             return
         self.report.omitted.update(omitted)
@@ -147,8 +162,7 @@ class _Dataset:
                 if part.stream not in cache:
                     stream, data = ep.meta.stream(part.stream), ep.payloads[part.stream]
                     assert isinstance(data, NumericData)
-                    shifted = NumericData(reference_times(stream, data), data.values)
-                    cache[part.stream] = resample(shifted, stream, timeline.t_ns)
+                    cache[part.stream] = at_frames(stream, data, timeline.t_ns)
                 blocks.append(cache[part.stream][:, list(part.columns)])
             values = np.hstack(blocks).astype(np.float32)
             out[f.key] = values
@@ -270,7 +284,7 @@ class _Dataset:
 
     def finish(self) -> None:
         if self.features is None or not self.episodes:
-            raise nothing_exported(self.report, "no episode matched (check --where)")
+            raise nothing_exported(self.report)
         self._flush_rows()
         for out in self.videos.values():
             out.close()

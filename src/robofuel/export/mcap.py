@@ -206,7 +206,7 @@ class McapExporter(Exporter):
                 report.episodes += 1
                 report.seconds += ep.meta.duration_s
             if not report.episodes:
-                raise nothing_exported(report, "no episode matched (check --where)")
+                raise nothing_exported(report)
         if options.fps is not None:
             report.notes.append("fps not applied: MCAP keeps every stream at its own rate")
         if options.video_codec is not None:

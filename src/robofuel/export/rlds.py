@@ -200,7 +200,7 @@ class _Rlds:
     def finish(self) -> None:
         self.close()
         if self.features is None or not self.shard_lengths:
-            raise nothing_exported(self.report, "no episode matched (check --where)")
+            raise nothing_exported(self.report)
         count = len(self.shard_lengths)
         for i in range(count):
             self._shard_path(i).rename(self._shard_path(i, count))

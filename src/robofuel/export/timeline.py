@@ -9,8 +9,11 @@ data), then the frames are chosen:
   instants the camera really captured, so pixels and signals stay in step;
 - otherwise a uniform grid at ``fps`` (asked for, else the fastest camera's rate, else the joint stream's, else 30).
 
-Frames span only the time every exported stream covers (no extrapolation at either end), and only the episode's
-kept span when the clean step set one (``Episode.kept``: idle head and tail, pieces beyond a long gap left out).
+Frames span only the time every exported stream covers (no extrapolation at either end; a frame less than a
+thousandth of a period past the end counts as inside, for float32 timestamps), and only the episode's kept span when
+the clean step set one (``Episode.kept``: idle head and tail, pieces beyond a long gap left out). A numeric stream
+already at the frames (at the frame rate, a sample within 5% of a period of every frame: a LeRobot dataset whose
+float32 timestamps jitter by microseconds) gives its own samples, not interpolated ones (:func:`at_frames`).
 
 Cost follows samples: a uniform grid is sized before it is built and refused (:class:`NotExportable`) when it would
 hold more frames than the exported streams' samples justify (:func:`robofuel.resample.grid_fits`: at most 64 frames
@@ -25,11 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from robofuel.export.base import ExportReport
-from robofuel.resample import grid_fits, grid_points
+from robofuel.resample import grid_fits, grid_points, nearest_index, resample
 from robofuel.standard import EpisodeData, NumericData, Stream, VideoData
-from robofuel.standard.data import I64, measured_rate
+from robofuel.standard.data import F64, I64, measured_rate
 
 DEFAULT_FPS = 30.0
+#: How near (fraction of the frame period) a sample must be to every frame for the stream to count as at the frames.
+ALIGNED = 0.05
+#: Frames past the covered end (fraction of a period) still counted inside: float32 timestamps fall short by ns.
+END_SLACK = 1e-3
 
 
 class NotExportable(ValueError):
@@ -55,6 +62,21 @@ def reference_times(stream: Stream, payload: NumericData | VideoData) -> I64:
     """A stream's sample times on the reference clock (its sync correction added)."""
     ts: I64 = payload.timestamps_ns + np.int64(stream.clock_offset_ns)
     return ts
+
+
+def at_frames(stream: Stream, data: NumericData, t_ns: I64) -> F64:
+    """The stream's values at the frame times ``t_ns`` (reference clock): its own samples when it runs at the frame
+    rate and one lies within ``ALIGNED`` of a frame period of every frame (no interpolation, and no zero-order hold
+    slipping a discrete column to the previous frame on a timestamp a few ns late), else
+    :func:`robofuel.resample.resample`."""
+    ts = reference_times(stream, data)
+    if len(ts) > 1 and len(t_ns) > 1:
+        period, own = float(np.median(np.diff(t_ns))), float(np.median(np.diff(ts)))
+        idx = nearest_index(ts, t_ns)
+        if abs(own - period) <= ALIGNED * period and np.all(np.abs(ts[idx] - t_ns) <= ALIGNED * period):
+            values: F64 = data.values[idx]
+            return values
+    return resample(NumericData(ts, data.values), stream, t_ns)
 
 
 def _rounded_rate(rate: float) -> float:
@@ -113,7 +135,7 @@ def choose_timeline(ep: EpisodeData, names: list[str], fps: float | None, copyab
     if end < start:
         raise NotExportable("its streams share no time (each ends before another starts)")
     rate = fps or _default_fps(ep, names)
-    count = int(np.floor((end - start) * rate / 1e9 + 1e-9)) + 1
+    count = int(np.floor((end - start) * rate / 1e9 + END_SLACK)) + 1
     samples = sum(len(p.timestamps_ns) for n in names if isinstance(p := ep.payloads[n], NumericData | VideoData))
     if not grid_fits(max(count, grid_points(end - start, 1e9 / rate)), samples):
         raise NotExportable(

@@ -158,7 +158,7 @@ class _WebDataset:
     def finish(self) -> None:
         self.shards.close()
         if self.features is None or not self.episodes:
-            raise nothing_exported(self.report, "no episode matched (check --where)")
+            raise nothing_exported(self.report)
         info = {
             "format": "webdataset",
             "fps": int(self.fps) if self.fps is not None and float(self.fps).is_integer() else self.fps,

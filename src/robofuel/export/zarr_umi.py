@@ -177,7 +177,7 @@ class _Buffer:
 
     def finish(self) -> None:
         if not self.ends:
-            raise nothing_exported(self.report, "no episode matched (check --where)")
+            raise nothing_exported(self.report)
         meta = self.group.require_group("meta")
         ends = np.asarray(self.ends, dtype=np.int64)
         if hasattr(meta, "create_array"):

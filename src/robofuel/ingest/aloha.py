@@ -49,6 +49,7 @@ from robofuel._lazy import require
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.aloha_images import Camera, camera_stream
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.diagnose import hdf5_layout
 from robofuel.ingest.robomimic import has_hdf5_magic
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 from robofuel.standard.data import I64
@@ -131,9 +132,8 @@ class _Episode:
     def read(self) -> ReadResult:
         arrays = self._numeric()
         if "observations/qpos" not in arrays and "action" not in arrays:
-            raise UnreadableRecording(
-                str(self.path), "neither /observations/qpos nor /action holds a readable (T, N) dataset", HINT
-            )
+            layout = hdf5_layout(self.h, " as ALOHA (no readable (T, N) /observations/qpos or /action)")
+            raise layout.error(self.path)
         for key in ("observations/qpos", "action"):
             if key not in arrays:
                 self._finding("completeness.missing_stream", f"no /{key} dataset", Severity.warning)

@@ -12,15 +12,17 @@ time in the episode's MP4; a v3.0 frame's time is its presentation time in the s
 Streams: every numeric feature (``observation.state``, ``action``, any other numeric vector) becomes a numeric
 stream at the dataset's ``fps``, columns named from the feature's ``names`` (see
 :func:`~robofuel.ingest.lerobot_meta.feature_names`); ``timestamp``, ``frame_index``, ``episode_index``,
-``index`` and ``task_index`` are checked, not stored. Values keep LeRobot's units (the format does not state
-them). A video feature becomes a video stream kept compressed: a v2.1 episode's own MP4 as is; for v3.0,
-whose MP4s hold many episodes, the episode's packets are copied (no decoding, no re-encoding) into an MP4 of
-its own, from the keyframe at or before the episode's first frame. An ``image`` feature (PNG/JPEG bytes in the
-Parquet) becomes a video stream of those images as packets.
+``index`` and ``task_index`` are checked, not stored. Every stream's ``source`` is its LeRobot feature key, so
+that an export back to LeRobot keeps the dataset's feature names (:mod:`robofuel.export.lerobot_features`).
+Values keep LeRobot's units (the format does not state them). A video feature becomes a video stream kept
+compressed: a v2.1 episode's own MP4 as is; for v3.0, whose MP4s hold many episodes, the episode's packets are
+copied (no decoding, no re-encoding) into an MP4 of its own, from the keyframe at or before the episode's first
+frame. An ``image`` feature (PNG/JPEG bytes in the Parquet) becomes a video stream of those images as packets.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tempfile
@@ -34,6 +36,8 @@ import pyarrow.compute as pc
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.diagnose import lfs_pointer
+from robofuel.ingest.lerobot_check import MovedFiles
 from robofuel.ingest.lerobot_meta import (
     EpisodeRef,
     Info,
@@ -106,6 +110,7 @@ class _Builder:
     def __init__(self, info: Info, tasks: dict[int, str], report: ReadReport, ctx: ReadContext) -> None:
         self.info, self.tasks, self.report, self.ctx = info, tasks, report, ctx
         self._cached: tuple[Path, pa.Table] | None = None
+        self._moved = MovedFiles(info)
         self._tmp: Path | None = None
 
     @property
@@ -229,6 +234,12 @@ class _Builder:
         """The episode's video for ``key``; a missing or unreadable file is a blocking finding, no error."""
         vref = ref.videos[key]
         rel = _relative(vref.path, self.info.root)
+        moved = None if vref.path.is_file() else self._moved.find(vref.path, key)
+        if moved is not None:  # in another folder than video_path says: read from there, and say so
+            where = _relative(moved, self.info.root)
+            message = f"episode {ref.index}: video file {rel} for {key} is not where video_path says; read from {where}"
+            findings.append(self._finding("integrity.video_elsewhere", message, stream=key))
+            vref, rel = dataclasses.replace(vref, path=moved), where
         if not vref.path.is_file():
             findings.append(
                 self._finding(
@@ -238,6 +249,11 @@ class _Builder:
                     stream=key,
                 )
             )
+            return None
+        pointer = lfs_pointer(vref.path)
+        if pointer is not None:
+            message = f"episode {ref.index}: video file {rel} for {key} is {pointer.problem}; {pointer.hint}"
+            findings.append(self._finding("completeness.missing_video", message, Severity.blocking, stream=key))
             return None
         fps = _video_fps(self.info.features[key]) or self.info.fps
         try:
@@ -255,7 +271,7 @@ class _Builder:
         findings += self._clip_findings(ref, key, clip, rows)
         times = np.array([round(t * 1_000_000_000) for t in clip.times_s], dtype=np.int64)
         data = VideoData(times, codec=clip.codec, width=clip.width, height=clip.height, file=clip.file)
-        return video_stream(key, data, rate_hz=fps, source=rel), data
+        return video_stream(key, data, rate_hz=fps, source=key), data
 
     def _clip(self, ref: EpisodeRef, key: str, vref: VideoRef, fps: float) -> Clip:
         if vref.from_s is None or vref.to_s is None:

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from robofuel.errors import UnreadableRecording
+from robofuel.ingest.diagnose import lfs_pointer
 
 #: Per-frame columns LeRobot adds to every dataset; checked for consistency, never turned into streams.
 BOOKKEEPING = frozenset({"timestamp", "frame_index", "episode_index", "index", "task_index"})
@@ -104,7 +105,15 @@ def _bad(path: Path, problem: str) -> UnreadableRecording:
     return UnreadableRecording(str(path), problem, hint)
 
 
+def _not_lfs(path: Path) -> None:
+    """UnreadableRecording when ``path`` is a Git LFS pointer standing where a metadata or data file should be."""
+    pointer = lfs_pointer(path)
+    if pointer is not None:
+        raise pointer.error(path)
+
+
 def _read_json(path: Path) -> Any:
+    _not_lfs(path)
     try:
         return json.loads(path.read_text())
     except OSError as exc:
@@ -148,6 +157,7 @@ def load_info(root: Path) -> Info:
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
     """The objects of a JSON-lines file; ``UnreadableRecording`` naming the line that is not one."""
+    _not_lfs(path)
     try:
         lines = path.read_text().splitlines()
     except OSError as exc:
@@ -168,6 +178,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 def read_parquet(path: Path, drop_prefix: str | None = None) -> pa.Table:
     """A whole Parquet file, or without the columns starting with ``drop_prefix``; damage is unreadable."""
+    _not_lfs(path)
     try:
         columns = None
         if drop_prefix is not None:

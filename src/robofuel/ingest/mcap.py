@@ -223,10 +223,29 @@ def _reasons(report: ReadReport, most: int = 12) -> str:
     return text + (f"; and {len(items) - most} more" if len(items) > most else "")
 
 
+def _all_damaged(path: Path, scan: Scan) -> UnreadableRecording:
+    """The error for a file whose every message was in records that failed their checksum or decompression."""
+    records = scan.skipped_records
+    checksum = any("checksum" in r.lower() or "crc" in r.lower() for r in records)
+    one = len(records) == 1
+    count = "1 damaged record" if one else f"{len(records)} damaged records"
+    corrupt = "is corrupt: it does not decompress" if one else "are corrupt: they do not decompress"
+    what = ("failed its checksum" if one else "failed their checksums") if checksum else corrupt
+    listed = "; ".join(records[:3]) + (f"; and {len(records) - 3} more" if len(records) > 3 else "")
+    return UnreadableRecording(
+        str(path),
+        f"no message could be read: {count} {what} ({listed})",
+        "its bytes changed after it was written (a flipped bit on disk or in transfer): copy it again from the "
+        "source and compare checksums (sha256sum)",
+    )
+
+
 def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecording:
     """The error for a file that gave no stream: every topic with messages and why it gave none."""
     with_messages = [c for c in scan.channels.values() if c.messages]
     encodings = {c.message_encoding for c in with_messages}
+    if not with_messages and scan.skipped_records:
+        return _all_damaged(path, scan)
     if not with_messages:
         why = f" ({scan.damage})" if scan.damage else ""
         hint = "check the recorder's topics and that it recorded for longer than an instant"

@@ -44,6 +44,7 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.diagnose import hdf5_layout
 from robofuel.ingest.robomimic_demo import _Demo, _epoch_ns
 from robofuel.standard import (
     EpisodeData,
@@ -185,7 +186,7 @@ class _FileReader:
     def read(self) -> ReadResult:
         data = self.h.get("data")
         if data is None or not hasattr(data, "keys"):
-            raise UnreadableRecording(str(self.path), "no 'data' group: not a robomimic file", "check --format")
+            raise hdf5_layout(self.h, " as robomimic (no 'data' group)").error(self.path)
         keys = sorted((k for k in data if k.startswith("demo")), key=lambda k: (_demo_number(k), k))
         if not keys:
             raise UnreadableRecording(str(self.path), "the 'data' group holds no demo_N group", "check --format")

@@ -23,6 +23,7 @@ from typing import Any
 from robofuel.catalog import Catalog
 from robofuel.errors import InputError, StorageError, UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadResult, check_metadata_keys
+from robofuel.ingest.diagnose import before_reading, unrecognised
 from robofuel.ingest.mapping import Mapping, apply_mapping
 from robofuel.ingest.registry import detect, get_reader
 from robofuel.lake import Lake, recording_sha256, write_episode
@@ -97,16 +98,14 @@ def _pick_reader(path: Path, fmt: str | None) -> Reader:
         raise UnreadableRecording(str(path), "the file is empty (0 bytes)", "re-copy it from the device")
     if path.is_dir() and not any(path.iterdir()):
         raise UnreadableRecording(str(path), "the folder is empty", "point ingest at the recordings themselves")
+    damage = before_reading(path)  # permission denied, a Git LFS pointer, magic bytes altered in transit
+    if damage is not None:
+        raise damage.error(path)
     if fmt:
         return get_reader(fmt)
     reader = detect(path)
     if reader is None:
-        kind = "folder" if path.is_dir() else "file"
-        raise UnreadableRecording(
-            str(path),
-            f"not a recording robofuel can read: no reader recognises this {kind}",
-            "name the format with --format, or see `robofuel formats`",
-        )
+        raise unrecognised(path)
     return reader
 
 

@@ -1,5 +1,6 @@
 """Video rules beside :mod:`robofuel.steps.qc.rules_video`: frozen frames (judged against motion), under-exposure,
-and a declared codec that the packets' own bytes contradict (read from the first bytes, nothing decoded).
+and a declared codec that the packets' own bytes contradict (read from the first bytes, nothing decoded) or that
+a video file's container contradicts (a LeRobot dataset whose info.json says h264 over MPEG-4 part 2 files).
 
 Luma is 8-bit (0-255); a frame difference is the 99.9th percentile of the absolute luma change between consecutive
 sampled frames (2x subsampled): a keyframe re-encoding a repeated image changes it by a few levels only. A camera
@@ -12,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from robofuel.standard import Severity, StreamKind, VideoData
+from robofuel.standard import Episode, Severity, Storage, Stream, StreamKind, VideoData
 from robofuel.steps.qc.context import RuleContext, runs
 from robofuel.steps.qc.rules_behaviour import MOTION_ROLES, speed
+from robofuel.video import codec_name
 
 #: Names of one codec that FFmpeg and recorders use interchangeably.
 SAME_CODEC = {"jpeg": "mjpeg", "h265": "hevc", "x264": "h264", "avc": "h264"}
@@ -48,9 +50,31 @@ def probe_codec(packet: bytes) -> str | None:
     return _annex_b(packet)
 
 
+def source_codec(meta: Episode, stream: Stream) -> str | None:
+    """The codec the recording's own metadata declares for a camera stream: a LeRobot feature's ``video.codec``
+    (``Episode.extra["lerobot"]``, the feature named by ``Stream.source``); None when it declares none."""
+    source = meta.extra.get("lerobot")
+    features = source.get("features") if isinstance(source, dict) else None
+    feature = features.get(stream.source or stream.name) if isinstance(features, dict) else None
+    info = feature.get("info") if isinstance(feature, dict) else None
+    codec = info.get("video.codec") if isinstance(info, dict) else None
+    return str(codec) if codec else None
+
+
+def _file_codec_mismatch(ctx: RuleContext, s: Stream) -> None:
+    """A video file (its codec read from the container at ingest) whose recording declares another codec."""
+    declared = source_codec(ctx.data.meta, s)
+    if declared and s.codec and codec_name(declared) != codec_name(s.codec):
+        message = f"{s.name}: the recording's metadata declares {declared}, the video file is {s.codec}"
+        ctx.add("video.codec_mismatch", Severity.blocking, message, stream=s.name, value=None)
+
+
 def codec_mismatch(ctx: RuleContext) -> None:
-    """The codec a packet stream declares differs from what its first packets are (up to 5 probed)."""
+    """The codec a packet stream declares differs from what its first packets are (up to 5 probed); a video file's
+    codec differs from the one its recording's metadata declares (:func:`source_codec`)."""
     for s in ctx.data.meta.streams:
+        if s.kind is StreamKind.video and s.storage is Storage.video_file:
+            _file_codec_mismatch(ctx, s)
         video = ctx.data.payloads.get(s.name)
         if s.kind is not StreamKind.video or not isinstance(video, VideoData) or not video.packets:
             continue
