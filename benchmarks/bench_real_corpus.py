@@ -127,16 +127,10 @@ def run(name: str, args: list[str], timeout: float) -> Step:
         parsed = json.loads(stdout) if stdout.strip() else {}
     except json.JSONDecodeError:
         parsed = {"_stdout": stdout[-2000:]}
-    return Step(
-        name,
-        rc,
-        round(seconds, 2),
-        round(usage.ru_maxrss / 1024, 1),
-        parsed if isinstance(parsed, dict) else {},
-        stderr[-3000:],
-        "Traceback (most recent call last)" in stderr + stdout,
-        timed_out,
-    )
+    tb = "Traceback (most recent call last)" in stderr + stdout
+    mb = round(usage.ru_maxrss / 1024, 1)  # wait4 reports the child and its waited-for workers (RUSAGE_BOTH)
+    parsed = parsed if isinstance(parsed, dict) else {}
+    return Step(name, rc, round(seconds, 2), mb, parsed, stderr[-3000:], tb, timed_out)
 
 
 def texts(result: Result) -> list[str]:
@@ -289,11 +283,8 @@ def print_row(r: Result) -> None:
         print(f"    FAIL {f}", flush=True)
     if r.clean_rejected:
         print(f"    FAIL clean input rejected: {r.reason}", flush=True)
-    for s in r.steps:
-        if s.traceback:
-            print(
-                f"    {s.name} traceback tail: {s.err.strip().splitlines()[-1] if s.err.strip() else '?'}", flush=True
-            )
+    for s in (s for s in r.steps if s.traceback):
+        print(f"    {s.name} traceback tail: {(s.err.strip().splitlines() or ['?'])[-1]}", flush=True)
 
 
 def totals(results: list[Result]) -> dict[str, object]:
