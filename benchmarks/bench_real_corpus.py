@@ -32,7 +32,7 @@ EXPORTS = ("lerobot", "mcap", "hdf5-robomimic")
 MEMORY_TARGET_MB = 2048.0
 # Defects that must be reported but must not cost a clean recording its place (review or a timing note at most).
 BENIGN = {"saturated", "zero_quaternion", "mixed_clocks", "static_tf_old_stamp", "header_stamp_zero"}
-BENIGN |= {"timestamp_zero", "no_timestamps", "reader_trap"}
+BENIGN |= {"timestamp_zero", "no_timestamps", "reader_trap", "declared_empty_stream"}
 # What counts as "caught" per defect code: a regex over finding codes and refusal/finding messages.
 CAUGHT = {
     "lfs_pointer": r"lfs",
@@ -49,6 +49,7 @@ CAUGHT = {
     "unknown_layout": r"layout|not recognised|mapping|--map|format",
     "zero_quaternion": r"quaternion|orientation|not provided",
     "saturated": r"saturat|clip|full.scale|range",
+    "declared_empty_stream": r"no record|empty stream|declared|holds no",
     "reader_trap": r".",  # read without a crash is the whole requirement
     "documented": r"^(?!metadata\.|annotate\.|clean\.trimmed).",
 }
@@ -93,6 +94,7 @@ class Result:
     reason: str = ""
     tasks: list[str] = field(default_factory=list)
     clean_rejected: bool = False
+    short_rejected: bool = False
     peak_mb: float = 0.0
     seconds: float = 0.0
 
@@ -167,7 +169,9 @@ def judge(result: Result, item: Input) -> None:
     defects = [e for e in item.expected if e != "clean"]
     refused = bool(result.steps) and result.steps[0].rc == 2 and not result.episodes
     rejected = refused or (result.episodes > 0 and result.verdicts.get("rejected", 0) == result.episodes)
-    result.clean_rejected = rejected and all(d in BENIGN for d in defects)
+    causes = set(re.findall(r"[a-z_]+\.[a-z_]+", result.reason)) if result.reason.startswith("causes:") else set()
+    result.short_rejected = rejected and bool(causes) and causes <= {"completeness.too_short", "clean.quarantined"}
+    result.clean_rejected = rejected and all(d in BENIGN for d in defects) and not result.short_rejected
     if item.duration_s and result.steps and result.episodes:
         ls = next((s for s in result.steps if s.name == "ls"), None)
         longest = max((float(e.get("duration_s") or 0) for e in (ls.out.get("episodes") or [])) if ls else [0.0])
@@ -283,6 +287,8 @@ def print_row(r: Result) -> None:
         print(f"    FAIL {f}", flush=True)
     if r.clean_rejected:
         print(f"    FAIL clean input rejected: {r.reason}", flush=True)
+    if r.short_rejected:
+        print(f"    note: rejected as too short (a test cut; not counted as a false rejection): {r.reason}", flush=True)
     for s in (s for s in r.steps if s.traceback):
         print(f"    {s.name} traceback tail: {(s.err.strip().splitlines() or ['?'])[-1]}", flush=True)
 
@@ -296,6 +302,7 @@ def totals(results: list[Result]) -> dict[str, object]:
         "tracebacks": sum(s.traceback for r in results for s in r.steps),
         "step_failures": sum(1 for r in results for f in r.failures if "traceback" not in f),
         "clean_rejected": sum(r.clean_rejected for r in results),
+        "rejected_as_too_short": sum(r.short_rejected for r in results),
         "defects_documented": len(defects),
         "defects_caught": sum(bool(r.caught) for r in defects),
         "peak_mb": max((r.peak_mb for r in results), default=0.0),
