@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -336,9 +337,12 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per command")
     p.add_argument("--workers", type=int, default=1, help="workers for `process`")
     p.add_argument("--only", default="", help="run only inputs whose label contains this text")
+    p.add_argument("--max-gb", type=float, default=8.0, help="address-space cap per command (protects the machine)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--save", default="", help="also write the JSON object to this file")
     args = p.parse_args()
+    cap = int(args.max_gb * 2**30)  # inherited by every child: a runaway step fails with MemoryError, not OOM-kills
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     inputs: list[Input] = []
     if Path(args.corpus).is_dir():
         inputs += corpus_inputs(Path(args.corpus))
