@@ -1,12 +1,11 @@
-"""Reading a Parquet table from bytes, synchronously, so that no Arrow thread outlives the call holding Python
-objects.
+"""Reading a Parquet table from bytes without handing a Python object to Arrow's threads.
 
-``pyarrow.parquet.read_table`` on a Python source (``io.BytesIO``, an fsspec file) goes through Arrow's dataset
-scanner, whose asynchronous read-ahead may drop the last reference to the Python-backed buffer on an Arrow pool
-thread after the call returned. When that happens while the interpreter shuts down, the thread must take the GIL,
-Python ends it with ``pthread_exit``, the unwind crosses a ``noexcept`` C++ frame and the process aborts with
-"terminate called without an active exception" (exit 134) after its work is done. A :class:`pyarrow.parquet.ParquetFile`
-without pre-buffering reads in the calling thread and is closed here, before returning.
+Arrow decodes Parquet on its pool threads, and a task there may drop the last reference to the source buffer after
+the call returned. When the source is a Python object (``io.BytesIO``, ``bytes``, an fsspec file) that thread must
+take the GIL to release it; if the interpreter is shutting down by then, Python ends the thread with
+``pthread_exit``, the unwind crosses a ``noexcept`` C++ frame and the process aborts with "terminate called without
+an active exception" (exit 134) after its work is done. The bytes are therefore copied into memory Arrow owns
+first: whichever thread releases it needs no GIL.
 """
 
 from __future__ import annotations
@@ -17,5 +16,6 @@ import pyarrow.parquet as pq
 
 def read_parquet_bytes(data: bytes, columns: list[str] | None = None) -> pa.Table:
     """The table held by the Parquet file ``data`` (all columns, or ``columns``)."""
-    with pq.ParquetFile(pa.BufferReader(data), pre_buffer=False) as file:
-        return file.read(columns=columns)
+    sink = pa.BufferOutputStream()
+    sink.write(data)
+    return pq.read_table(pa.BufferReader(sink.getvalue()), columns=columns)

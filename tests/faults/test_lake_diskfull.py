@@ -15,7 +15,7 @@ import pytest
 from fsspec.implementations.local import LocalFileOpener, LocalFileSystem
 from lake_faults import catalog_rows, leftovers, recordings
 
-from robofuel.catalog import db
+from robofuel.catalog import sqlite
 from robofuel.context import open_workspace
 
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")
@@ -93,7 +93,7 @@ def test_disk_full_in_the_catalog(cli: Any, tmp_path: Path, monkeypatch: pytest.
     """SQLite itself cannot grow (``max_page_count``: its "database or disk is full")."""
     recs = [str(p) for p in recordings(tmp_path / "recs", 2)]
     lake = new_lake(tmp_path / "lake")
-    pragmas = db._sqlite_pragmas
+    pragmas = sqlite.pragmas
 
     def no_growth(conn: sqlite3.Connection, record: Any) -> None:
         pragmas(conn, record)
@@ -101,7 +101,7 @@ def test_disk_full_in_the_catalog(cli: Any, tmp_path: Path, monkeypatch: pytest.
         conn.execute(f"PRAGMA max_page_count = {pages}")
 
     with monkeypatch.context() as m:
-        m.setattr(db, "_sqlite_pragmas", no_growth)
+        m.setattr(sqlite, "pragmas", no_growth)
         r = cli("ingest", *recs, "--lake", str(lake), "--set", "operator=" + "o" * 9000)  # rows need new pages
     assert r.code == 2 and "catalog cannot be written" in r.err and "Traceback" not in r.err, r.err
     consistent(lake)

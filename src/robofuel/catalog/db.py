@@ -6,17 +6,14 @@ columns here are what queries filter and group on.
 
 Opening is safe when several commands start together on a new lake: the tables are created with ``IF NOT EXISTS``,
 SQLite waits for a lock (busy timeout set when the connection opens) and the schema setup retries while the file is
-locked. A SQLite catalog this process cannot write is opened read-only (``mode=ro``, no schema, no WAL switch):
-queries work and every write raises :class:`~robofuel.errors.StorageError`.
+locked. A SQLite catalog this process cannot write is opened read-only (:mod:`robofuel.catalog.sqlite`: no file
+created or changed, no schema, no WAL switch): queries work and every write raises
+:class:`~robofuel.errors.StorageError`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import time
-import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,13 +23,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from robofuel import storage
 from robofuel._lazy import require
+from robofuel.catalog import sqlite
 from robofuel.errors import StorageError
 from robofuel.standard import Episode
-
-#: Seconds a SQLite connection waits for another process's lock before "database is locked".
-BUSY_TIMEOUT_S = 30.0
 
 metadata = sa.MetaData()
 
@@ -172,21 +166,6 @@ def episode_row(meta: Episode) -> dict[str, Any]:
     }
 
 
-def sqlite_file(url: str) -> str | None:
-    """The database file of a ``sqlite:///`` URL; None for other URLs and in-memory SQLite."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return str(parsed.database)
-
-
-def _sqlite_read_only(path: str) -> bool:
-    """An existing SQLite file this process cannot change (the file or, for its journal, its folder)."""
-    return os.path.exists(path) and not (
-        storage.writable(path) and storage.writable(os.path.dirname(os.path.abspath(path)))
-    )
-
-
 class Catalog:
     """The catalog behind a SQLAlchemy URL; tables are created on first use.
 
@@ -198,18 +177,12 @@ class Catalog:
             require("psycopg", "postgres")
         self.url = url
         self.where = sa.engine.make_url(url).render_as_string(hide_password=True)
-        file = sqlite_file(url)
-        self.read_only = bool(file and _sqlite_read_only(file)) if read_only is None else read_only
-        if file and self.read_only:
-            self.engine: Engine = sa.create_engine(url, creator=lambda: _sqlite_connect_read_only(file))
-        elif url.startswith("sqlite"):
-            self.engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        else:
-            self.engine = sa.create_engine(url)
+        file = sqlite.database_file(url)
+        self.read_only = bool(file and sqlite.read_only(file)) if read_only is None else read_only
+        self.engine: Engine = sqlite.engine(url, self.read_only) if file else sa.create_engine(url)
         if not self.read_only:
-            _retry_locked(lambda: _create_schema(self.engine))
-            _retry_locked(lambda: _migrate(self.engine))
+            sqlite.retry_locked(lambda: _create_schema(self.engine))
+            sqlite.retry_locked(lambda: _migrate(self.engine))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -384,18 +357,6 @@ class Catalog:
             return [dict(r._mapping) for r in c.execute(sa.select(quarantine).order_by(quarantine.c.path))]
 
 
-def _retry_locked(action: Any, attempts: int = 8) -> Any:
-    """Run ``action()``, again after a growing pause while SQLite says the database is locked or busy (two
-    commands creating the same new catalog); other errors, and the last attempt's, propagate."""
-    for attempt in range(attempts):
-        try:
-            return action()
-        except (sa.exc.OperationalError, sqlite3.OperationalError) as exc:
-            if attempt == attempts - 1 or ("locked" not in str(exc) and "busy" not in str(exc)):
-                raise
-            time.sleep(0.05 * 2**attempt)
-
-
 def _create_schema(engine: Engine) -> None:
     """Create the missing tables and indexes; ``IF NOT EXISTS`` makes two processes doing it at once harmless."""
     with engine.begin() as c:
@@ -418,28 +379,3 @@ def _migrate(engine: Engine) -> None:
         except sa.exc.DBAPIError:
             if column not in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
                 raise
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """Per connection: WAL (once per file, retried while another process holds the lock), relaxed fsync, and
-    case-sensitive LIKE (prefix matches on ids). The busy timeout was set when the connection opened."""
-    cur = dbapi_conn.cursor()
-    if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        _retry_locked(lambda: cur.execute("PRAGMA journal_mode=WAL").fetchall())
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA case_sensitive_like=ON")
-    cur.close()
-
-
-def _sqlite_connect_read_only(path: str) -> sqlite3.Connection:
-    """A query-only connection that never creates or changes a file. While a writer has the catalog open (its
-    ``-wal`` file exists) ``mode=ro``, which reads its live changes through the shared WAL index; otherwise
-    ``immutable=1``, since ``mode=ro`` would create the ``-wal`` and ``-shm`` files, owned by this user, beside
-    another user's catalog (or fail in a folder this user cannot write)."""
-    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}"
-    live = os.path.exists(f"{path}-wal")
-    conn = sqlite3.connect(
-        f"{uri}?mode=ro" if live else f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
-    )
-    conn.execute("PRAGMA case_sensitive_like=ON")
-    return conn

@@ -103,18 +103,20 @@ def recording_sha256(path: Path) -> str:
     return manifest_sha256(folder_manifest(path)) if path.is_dir() else file_sha256(path)
 
 
-def _rename_over(src: Path, dst: Path, attempts: int = 5) -> None:
-    """Rename the folder ``src`` to ``dst``, replacing a folder there; a rename never moves ``src`` inside ``dst``
-    (as a move would when another process put ``dst`` back in between), it fails and is tried again."""
+def _rename_over(src: Path, dst: Path, trash: Path, attempts: int = 8) -> None:
+    """Rename the folder ``src`` to ``dst``, replacing a folder there. A folder in the way is first renamed to
+    ``trash`` and removed from there, so that two processes committing the same episode never remove a folder
+    the other is renaming into place, and a rename never moves ``src`` inside ``dst``."""
     for attempt in range(attempts):
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(dst)
         try:
             os.rename(src, dst)
             return
         except OSError as exc:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == attempts - 1:
                 raise
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(dst, trash)
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 class Lake:
@@ -243,7 +245,8 @@ class Lake:
         with self.writing(f"episode {episode_id}"):
             self.fs.makedirs(self._p(final).rsplit("/", 1)[0], exist_ok=True)
             if self.is_local:
-                _rename_over(Path(self._p(staging)), Path(self._p(final)))
+                trash = Path(self._p(f"staging/{uuid.uuid4().hex}.replaced"))
+                _rename_over(Path(self._p(staging)), Path(self._p(final)), trash)
             else:
                 if self.exists(final):
                     self.fs.rm(self._p(final), recursive=True)
