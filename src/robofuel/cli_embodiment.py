@@ -14,6 +14,7 @@ from rich.table import Table
 
 from robofuel.cli import Json_, Lake_, emit_json, out, resolve_episode
 from robofuel.errors import InputError
+from robofuel.outputs import output_folder
 
 embodiment_app = typer.Typer(no_args_is_help=True, help="The embodiment registry: robots, hands, humans.")
 
@@ -23,7 +24,9 @@ def _registry(lake: str | None) -> Any:
     from robofuel.lake import default_lake_uri
 
     uri = lake or default_lake_uri()
-    return Registry(None if "://" in uri else Path(uri) / "embodiments")
+    if "://" in uri:
+        return Registry(None)
+    return Registry(output_folder(Path(uri), "--lake", "the lake's folder") / "embodiments")
 
 
 def _summary(e: Any) -> dict[str, Any]:

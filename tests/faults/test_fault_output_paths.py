@@ -59,6 +59,11 @@ def test_a_file_given_as_lake(cli: Any, tmp_path: Path) -> None:
     for args in (["ingest", str(recording)], ["ls"], ["stats"], ["process"], ["qc"], ["show", "ep_1"]):
         _refused(cli(*args, "--lake", str(not_a_lake)), str(not_a_lake), "is a file, not a folder")
     _refused(cli("ingest", str(recording), "--lake", str(not_a_lake / "lake")), "notes.txt is a file")
+    from robofuel.embodiment import Registry
+
+    urdf = str(Registry().get("ur5").model_path())
+    r = cli("embodiment", "add", "--urdf", urdf, "--id", "my_ur5", "--ee", "tool0", "--lake", str(not_a_lake))
+    _refused(r, str(not_a_lake), "is a file, not a folder")  # was NotADirectoryError
     assert not_a_lake.read_text() == "mine"
 
 
