@@ -379,26 +379,29 @@ def stats(
         str, typer.Option(help="Group by a catalog field (operator, station, scene, task, day...).")
     ] = "format",
     where: Where_ = None,
+    superseded: Superseded_ = False,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
     """Episodes, hours and qualified counts, grouped by a field."""
-    from robofuel.catalog import parse_where
+    from robofuel.catalog.current import left_out, selection
     from robofuel.catalog.db import QUERYABLE
     from robofuel.context import open_workspace
 
     if by not in QUERYABLE:
         raise InputError(f"--by {by}: unknown field; fields: {', '.join(QUERYABLE)}")
     with open_workspace(lake, catalog, create=False) as ws:
-        groups = ws.catalog.group_counts(by, parse_where(where))
+        groups = ws.catalog.group_counts(by, selection(where, superseded))
+        hidden = left_out(ws.catalog, where, superseded)
     if as_json:
-        emit_json({"by": by, "groups": groups})
+        emit_json({"by": by, "groups": groups, "superseded_left_out": hidden})
         return
     table = Table(by, "episodes", "hours", "qualified")
     for g in groups:
         table.add_row(str(g["key"]), str(g["episodes"]), f"{g['hours']:.3f}", str(g["qualified"]))
     out.print(table)
+    note_left_out(hidden)
 
 
 @app.command()

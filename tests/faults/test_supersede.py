@@ -63,6 +63,8 @@ def test_changed_file_supersedes_the_earlier_version(cli: Any, tmp_path: Path, m
     judged = cli("qc", *lake, "--json").json()
     assert judged["episodes"] == 1 and judged["superseded_left_out"] == 1
     assert cli("qc", *lake, "--superseded", "--json").json()["episodes"] == 2
+    counted = cli("stats", *lake, "--json").json()
+    assert counted["groups"][0]["episodes"] == 1 and counted["superseded_left_out"] == 1
     exported = cli("export", "--format", "lerobot", "--out", "out", *lake, "--json").json()
     assert exported["episodes"] == 1 and exported["superseded_left_out"] == 1
 

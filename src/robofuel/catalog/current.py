@@ -1,8 +1,8 @@
 """Which episodes a command sees: superseded ones (older versions of a file ingested again) only when asked.
 
 Re-ingesting a changed file under the same path keeps both versions (nothing is ever deleted) and marks the older
-recording and its episodes ``superseded_by`` the newer one. ``ls``, ``qc`` and ``export`` leave them out unless
-``--superseded`` is given, and say how many they left out.
+recording and its episodes ``superseded_by`` the newer one. ``ls``, ``stats``, ``qc`` and ``export`` leave them
+out unless ``--superseded`` is given, and say how many they left out.
 """
 
 from __future__ import annotations
