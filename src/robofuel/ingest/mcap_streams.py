@@ -303,7 +303,12 @@ def collect_stream(
 
     def build(timed: Clocked) -> list[Built]:
         built = _build(name, ch, collected, timed, report, pending)
-        return [as_state(b) for b in built] if once else built
+        if not once:
+            return built
+        states = [as_state(b) for b in built]
+        for stream, _ in states:
+            report.streams.get(stream.name, {})["kind"] = stream.kind.value
+        return states
 
     return Waiting(logs, headers, build, signal)
 
