@@ -42,8 +42,9 @@ from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.joint_roles import split_joint_roles
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
-from robofuel.ingest.mcap_streams import Decoders, Pending, Waiting, build_all, collect_stream
+from robofuel.ingest.mcap_streams import Pending, Waiting, build_all, collect_stream
 from robofuel.ingest.ros_clock import log_floor, time_zero_count
+from robofuel.ingest.ros_decoders import Decoders
 from robofuel.ingest.ros_messages import TEXT_TYPES, normalise_type
 from robofuel.ingest.ros_tf import collect_tf_streams, is_static, is_tf, static_transforms
 from robofuel.standard import Finding, Severity, StreamKind
