@@ -48,7 +48,8 @@ def test_arm_and_gripper_joints_by_the_models_and_by_name() -> None:
         "gripper",
         "arm",
     ]
-    assert joint_part("robotiq_85_left_knuckle_joint") == "arm"  # unknown, no gripper word: an arm joint
+    assert joint_part("robotiq_85_left_knuckle_joint") == "gripper"  # unknown, but a gripper's word
+    assert joint_part("shoulder_pan_joint") == "arm"  # unknown to the models (a UR arm): an arm joint
     assert joint_part("left_finger_joint") == "gripper"
 
 

@@ -98,6 +98,10 @@ def test_joint_states_of_one_kind_stay_one_stream(tmp_path: Path) -> None:
     fingers = _write_joint_states(tmp_path / "hand.bag", "/franka_gripper/joint_states", ["panda_finger_joint1"])
     (ep,) = read(fingers, "rosbag1").episodes
     assert [(s.name, s.role) for s in ep.meta.streams] == [("franka_gripper.joint_states", "gripper_joint")]
+    robotiq = ["finger_joint", "left_inner_knuckle_joint", "left_inner_finger_joint", "right_outer_knuckle_joint"]
+    gripper = _write_joint_states(tmp_path / "robotiq.bag", "/gripper/joint_states", robotiq)
+    (ep,) = read(gripper, "rosbag1").episodes  # a gripper's topic keeps every joint, whatever their names
+    assert [(s.name, s.role, len(s.columns)) for s in ep.meta.streams] == [("gripper.joint_states", "gripper_joint", 8)]
 
 
 def test_an_imu_marking_orientation_absent_says_so(shared_data: Path, tmp_path: Path) -> None:

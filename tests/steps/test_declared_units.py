@@ -53,6 +53,7 @@ def test_a_degrees_declared_arm_is_not_called_degrees_and_its_limits_are_judged_
     for data in (left_in_deg, converted):
         codes = _codes(data)
         assert "signal.unit_degrees" not in codes and "signal.joint_limit" not in codes
+        assert "signal.joint_velocity" not in codes  # 0.4 rad/s, not 24 "rad/s" of degrees read as radians
     undeclared = _codes(_arm(_motion_deg(), None))  # magnitudes only a degree value has, nothing declared
     assert "signal.unit_degrees" in undeclared
 

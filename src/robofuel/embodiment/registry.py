@@ -267,6 +267,10 @@ def joint_column(columns: list[str], keys: list[str]) -> int | None:
     return None
 
 
+#: Words that make an unknown joint a gripper's.
+GRIPPER_WORDS = ("gripper", "finger", "knuckle", "jaw")
+
+
 @cache
 def joint_parts() -> dict[str, str]:
     """Every built-in model's joint names (URDF names and aliases, lower case) -> ``arm`` or ``gripper``."""
@@ -282,13 +286,14 @@ def joint_parts() -> dict[str, str]:
 
 def joint_part(name: str) -> str:
     """``gripper`` for a gripper or finger joint, else ``arm``: by the built-in models where they name the joint
-    (``panda_finger_joint1``, SO-101's ``gripper``), else by the words gripper / finger in its name."""
+    (``panda_finger_joint1``, SO-101's ``gripper``), else by :data:`GRIPPER_WORDS` in its name (Robotiq's
+    ``left_inner_knuckle_joint``)."""
     candidates = column_joints(name) or (name,)
     for joint in candidates:
         known = joint_parts().get(joint.lower())
         if known is not None:
             return known
-    return "gripper" if any(k in candidates[0].lower() for k in ("gripper", "finger")) else "arm"
+    return "gripper" if any(k in candidates[0].lower() for k in GRIPPER_WORDS) else "arm"
 
 
 def resolve(name: str, found: dict[str, Embodiment]) -> str | None:

@@ -17,7 +17,6 @@ from robofuel.embodiment.registry import joint_part
 from robofuel.ingest.base import Built, ReadReport
 from robofuel.standard import NumericData, Stream, numeric_stream
 
-JOINT_ROLES = ("joint_position", "gripper_joint")
 #: Units of an arm's JointState columns by their part (position, velocity, effort).
 ARM_UNITS = {"position": "rad", "velocity": "rad/s", "effort": "N m"}
 
@@ -47,8 +46,8 @@ def split_joint_roles(built: Built, unique: Callable[[str], str], report: ReadRe
     """``built`` as it is, or, for a joint stream holding arm and gripper joints, its arm part under its own name
     and its gripper part as ``<name>.gripper`` (listed in ``report``)."""
     stream, data = built
-    if stream.role not in JOINT_ROLES or not isinstance(data, NumericData):
-        return [built]
+    if stream.role != "joint_position" or not isinstance(data, NumericData):
+        return [built]  # a stream already called a gripper's (by its topic) keeps every joint
     grip = gripper_columns(stream.columns)
     if not grip or len(grip) == len(stream.columns):
         return [built]

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from robofuel.standard.data import NumericData
+from robofuel.standard.data import F64, NumericData
 from robofuel.standard.models import Stream
 
 _DEG = math.pi / 180.0
@@ -46,6 +46,13 @@ def si_factor(unit: str | None) -> tuple[float, str] | None:
 def column_unit(stream: Stream, column: str) -> str | None:
     """The unit declared for ``column``: its own ``column_units`` entry, else the stream's ``unit``."""
     return stream.column_units.get(column, stream.unit)
+
+
+def si_factors(stream: Stream, cols: list[int]) -> F64:
+    """(C,) factors that turn the columns ``cols`` of ``stream`` into SI by their declared units (1 where SI,
+    unknown or undeclared)."""
+    found = [si_factor(column_unit(stream, stream.columns[c])) for c in cols]
+    return np.array([1.0 if f is None else f[0] for f in found])
 
 
 def to_si(stream: Stream, data: NumericData) -> tuple[Stream, NumericData, dict[str, str]]:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from robofuel.embodiment.registry import builtins
 from robofuel.resample import GRID_PER_SAMPLE, MIN_GRID, grid_fits, grid_points
 from robofuel.standard import NumericData, Severity, Stream
+from robofuel.standard.units import si_factors
 from robofuel.steps.qc.context import RuleContext, finite, runs
 
 F64 = npt.NDArray[np.float64]
@@ -151,6 +152,7 @@ def joint_motion(ctx: RuleContext) -> None:
         grid_ts, q, in_gap = _grid(d, cols, ctx.th["joint_motion_step_s"])
         if len(grid_ts) < 8:
             continue
+        q = q * si_factors(s, cols)[None, :]  # a declared unit (deg) is honoured
         step = (grid_ts[1] - grid_ts[0]) / 1e9
         for code, order, key in MOTION_LIMITS:
             limit = _limits(ctx, key, joints)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from robofuel.standard import Severity, Stream
-from robofuel.standard.data import F64
-from robofuel.standard.units import column_unit, si_factor
+from robofuel.standard import Severity
+from robofuel.standard.units import si_factors
 from robofuel.steps.qc.context import RuleContext, finite, runs
 
 
@@ -55,18 +54,12 @@ def _position_columns(columns: list[str]) -> list[int]:
     return [i for i, c in enumerate(columns) if c.endswith(".position") or "." not in c]
 
 
-def _si_scale(stream: Stream, cols: list[int]) -> F64:
-    """(C,) factors that turn the columns ``cols`` into SI by their declared units (1 where SI or undeclared)."""
-    factors = [si_factor(column_unit(stream, stream.columns[c])) for c in cols]
-    return np.array([1.0 if f is None else f[0] for f in factors])
-
-
 def joint_limits(ctx: RuleContext) -> None:
     """Joint positions beyond the embodiment's limits, and positions that look like degrees written as radians."""
     lower, upper = np.asarray(ctx.th["joint_lower_rad"]), np.asarray(ctx.th["joint_upper_rad"])
     for s, d in ctx.numeric("joint_position"):
         cols = _position_columns(s.columns)
-        pos = d.values[:, cols] * _si_scale(s, cols)  # a declared unit (deg) is honoured, never second-guessed
+        pos = d.values[:, cols] * si_factors(s, cols)  # a declared unit (deg) is honoured, never second-guessed
         reported = finite(pos)
         if np.abs(reported).max(initial=0.0) > ctx.th["degrees_suspect_rad"]:
             ctx.add(
