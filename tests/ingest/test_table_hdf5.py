@@ -114,3 +114,20 @@ def test_an_unknown_layout_is_refused_with_its_datasets_and_rate_hz_reads_it(tmp
 def test_known_hdf5_layouts_keep_their_readers(shared_data: Path) -> None:
     path = shared_data / "robosuite" / "lift_demo.hdf5"
     assert detect(path).name == "hdf5-robomimic"  # type: ignore[union-attr]
+
+
+def test_table_episodes_makes_one_episode_per_group_in_natural_order(tmp_path: Path) -> None:
+    path = tmp_path / "demos.h5"
+    with h5py.File(path, "w") as h:
+        for i in (0, 2, 10):
+            h[f"demo_{i}/obs"] = np.full((4, 2), float(i))
+            h[f"demo_{i}/action"] = np.arange(4.0)
+        h["meta/info"] = np.zeros(3)
+    result = read(path, '[table]\nepisodes = "demo_*"\nrate_hz = 10.0\n')
+    assert [ep.meta.extra["hdf5_group"] for ep in result.episodes] == ["demo_0", "demo_2", "demo_10"]
+    assert [ep.meta.recording.index for ep in result.episodes] == [0, 1, 2]
+    last = result.episodes[2]
+    assert last.numeric("obs").values[0].tolist() == [10.0, 10.0] and last.meta.streams[0].source == "demo_10/action"
+    assert last.numeric("obs").timestamps_ns.tolist() == [0, 100_000_000, 200_000_000, 300_000_000]
+    with pytest.raises(UnreadableRecording, match="no group matches"):
+        read(path, '[table]\nepisodes = "episode_*"\nrate_hz = 10.0\n')

@@ -8,6 +8,7 @@ empty-stream finding and the audio requantization are tested without the 400 MB 
 
 from __future__ import annotations
 
+import wave
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -128,6 +129,12 @@ def test_streams_of_every_kind_are_mapped_and_empty_ones_reported(tmp_path: Path
     assert isinstance(video, VideoData) and video.codec == "png" and (video.width, video.height) == (8, 6)
     audio = ep.payloads["mic"]
     assert isinstance(audio, AudioData) and audio.channels == 2 and audio.count == 4 and audio.start_ns == T0
+    assert audio.file is not None and audio.file.parent in result.temp_dirs
+    with wave.open(str(audio.file)) as w:  # 70000 and 140000 need 18 bits: shifted by 3
+        pcm = np.frombuffer(w.readframes(4), dtype="<i2").reshape(4, 2)
+    assert pcm[:, 0].tolist() == [70000 >> 3, 3 >> 3, 140000 >> 3, 3 >> 3] and w.getsampwidth() == 2
+    result.cleanup()
+    assert not audio.file.exists()
     hands = ep.numeric("handtracking")
     assert hands.values.shape == (2, 128) and np.isnan(hands.values[0, 64]) and hands.values[0, 1] == 0.1
     assert ep.numeric("eyegaze").timestamps_ns[0] == T0

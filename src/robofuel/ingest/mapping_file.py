@@ -35,7 +35,8 @@ path (``streams[2].unit``: ``[[streams]]`` tables count from 0) and what to writ
 
 ``[table]`` — for the table readers (csv, hdf5): where time is and which columns make which stream
     ``time`` (column or dataset), ``time_unit`` (``s``/``ms``/``us``/``ns``), ``rate_hz`` (rows at k / rate_hz),
-    ``[table.streams]`` NAME = column(s) or dataset(s) (:mod:`robofuel.ingest.mapping_table`).
+    ``[table.streams]`` NAME = column(s) or dataset(s), ``episodes`` (HDF5: a glob of groups, one episode each)
+    (:mod:`robofuel.ingest.mapping_table`).
 
 ``[split]`` — cut each episode into several, by time (:mod:`robofuel.ingest.mapping_split`)
     ``by = "gap"``: ``gap_s`` > 0 (required); ``stream`` (optional). A gap is a time interval longer than ``gap_s``

@@ -10,6 +10,8 @@ wrench = ["Fx", "Fy", "Fz", "Tx", "Ty", "Tz"]
 pose = "/data/pose"
 ```
 
+HDF5 only: ``episodes = "demo_*"`` makes each matching group one episode (dataset paths relative to it).
+
 Roles, units and frames of the streams made this way are given by ``[[streams]]`` rules, as for any reader.
 """
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 #: Nanoseconds per time unit.
 UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
-KEYS = ("time", "time_unit", "rate_hz", "streams")
+KEYS = ("time", "time_unit", "rate_hz", "streams", "episodes")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class TableSpec:
     time_unit: str | None = None
     rate_hz: float | None = None
     streams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    episodes: str | None = None  # HDF5: a glob of the groups that are one episode each
 
 
 def parse_table(t: _Table) -> TableSpec:
@@ -45,7 +48,11 @@ def parse_table(t: _Table) -> TableSpec:
     if unit is not None and unit not in UNIT_NS:
         raise t.error("time_unit", f"must be one of {', '.join(map(repr, UNIT_NS))}, got {unit!r}", 'write "ns"')
     spec = TableSpec(
-        time=t.text("time", "timestamp"), time_unit=unit, rate_hz=t.number("rate_hz", 100.0), streams=_streams(t)
+        time=t.text("time", "timestamp"),
+        time_unit=unit,
+        rate_hz=t.number("rate_hz", 100.0),
+        streams=_streams(t),
+        episodes=t.text("episodes", "demo_*"),
     )
     if spec.time is not None and spec.rate_hz is not None:
         raise t.error("rate_hz", "given with time: rows are timed by one or the other", "leave one out")
@@ -80,4 +87,4 @@ def table_spec(ctx: ReadContext) -> TableSpec:
         rate = float("nan")
     if not rate > 0 or rate == float("inf"):
         raise InputError(f"--set rate_hz={given}: must be a number of Hz > 0, e.g. rate_hz=100")
-    return TableSpec(None, None, rate, spec.streams)
+    return TableSpec(None, None, rate, spec.streams, spec.episodes)

@@ -14,6 +14,7 @@ wearable reader.
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadRes
 from robofuel.ingest.mapping_table import UNIT_NS, TableSpec, table_spec
 from robofuel.ingest.table_text import (
     Dialect,
+    bad_lines,
     column_names,
+    dialect_lines,
     find_dialect,
     is_comment,
     iso_columns,
@@ -77,130 +80,143 @@ def _time_index(
     return 0 if 0 in numeric and dialect.header is None else None
 
 
+@dataclass
+class _Clock:
+    """The time column and how its text becomes ns, decided from the sampled first rows before the file is read."""
+
+    index: int
+    name: str
+    unit: str  # s, ms, us, ns, or "ISO 8601"
+    how: str
+    guess: bool = False
+    naive: bool = False  # an ISO time without a time zone was seen
+
+    def ns(self, text: str) -> int:
+        if self.unit == "ISO 8601":
+            value, aware = iso_ns(text)
+            self.naive = self.naive or not aware
+            return value
+        return text_to_ns(text, UNIT_NS[self.unit])
+
+
+def _clock(
+    t_col: int | None,
+    names: list[str],
+    units: dict[str, str],
+    sample: list[list[str]],
+    iso: bool,
+    spec: TableSpec,
+    dialect: Dialect,
+) -> _Clock | None:
+    """How to read the time column ``t_col``: ISO text, or a number in the mapping's / header's / inferred unit."""
+    if t_col is None:
+        return None
+    name = names[t_col]
+    if iso:
+        return _Clock(t_col, name, "ISO 8601", "the text")
+    if spec.time_unit is not None:
+        return _Clock(t_col, name, spec.time_unit, "the mapping file (table.time_unit)")
+    stated = units.get(name)
+    unit = unit_from_name(f"{name} ({stated})" if stated else name)
+    if unit is not None:
+        return _Clock(t_col, name, unit, f"the column header {name!r}" + (f" ({stated})" if stated else ""))
+    values = []
+    for row in sample:
+        try:
+            values.append(dialect.number(row[t_col]))
+        except (ValueError, IndexError):
+            continue
+    unit, how = infer_unit(np.array(values, dtype=np.float64))
+    return _Clock(t_col, name, unit, f"{how} (first {len(values)} rows)", guess=True)
+
+
 def read_table(path: Path, report: ReadReport, spec: TableSpec, row_times: Rows | None = None) -> Table:
     """Parse a delimited text table; UnreadableRecording when it is not one or has no time. ``row_times`` (a video's
-    frame times) time a table without a time column that has one row per frame."""
-    text = path.read_bytes().decode("utf-8", errors="replace")  # a bad byte spoils its line, not the file
-    lines = text.split("\n")
-    dialect = find_dialect(lines[: dialect_lines(lines)])
+    frame times) time a table without a time column that has one row per frame. Memory: 8 bytes per value and per
+    time, the file is read line by line."""
+    head = _head_lines(path)
+    dialect = find_dialect(head[: dialect_lines(head)])
     if dialect is None:
         raise UnreadableRecording(
             str(path), "not a table of numbers (no consistent delimiter)", "see docs/formats/csv.md"
         )
     names, units = column_names(dialect)
-    skip = text_columns(dialect, lines[dialect.first_data :])
+    skip = text_columns(dialect, head[dialect.first_data :])
     numeric = [i for i in range(dialect.width) if i not in skip]
-    iso = iso_columns(dialect, lines, skip)
+    iso = iso_columns(dialect, head, skip)
     t_col = _time_index(names, dialect, numeric, iso, spec, path)
-    rows, stamps, bad = _parse(dialect, lines, numeric, t_col)
-    findings = bad_lines(path, report, bad, lines, text)
-    values = np.array(rows, dtype=np.float64).reshape(len(rows), len(numeric))
+    sample = [dialect.split(x) for x in head[dialect.first_data :][:200] if x.strip() and not is_comment(x)]
+    clock = _clock(t_col, names, units, sample, t_col in skip, spec, dialect)
+    values, times, bad, cut = _parse(path, dialect, numeric, clock)
+    findings = bad_lines(path, report, bad, cut)
     for i in sorted(skip - {t_col}):
-        report.skipped[f"{path.name}: text column {names[i]}"] += len(rows)
+        report.skipped[f"{path.name}: text column {names[i]}"] += len(values)
     bare = t_col == 0 and dialect.header is None and spec.time is None and t_col not in skip
-    if bare and not _rises(values[:, 0]):
-        t_col = None  # a bare table's first column is time only if it never decreases
     table = Table([names[i] for i in numeric], units, values, None, {}, findings)
-    if t_col is None:
+    if clock is None or (bare and not _rises(values[:, 0])):  # a bare first column is time only if it rises
         return _by_rate(table, dialect, spec, path, report, row_times)
-    if t_col in skip:
-        return _by_iso(table, names[t_col], stamps, path, report)
-    return _by_column(table, names[t_col], stamps, spec, path, report)
+    return _timed(table, clock, times, path, report)
 
 
-def _by_iso(table: Table, name: str, stamps: list[str], path: Path, report: ReadReport) -> Table:
-    """Time from an ISO 8601 text column; without a time zone it is taken as UTC (info finding)."""
-    try:
-        parsed = [iso_ns(s) for s in stamps]
-    except ValueError as exc:
-        raise UnreadableRecording(str(path), f"time column {name!r}: {exc}", "fix the column, or name another") from exc
-    if not all(aware for _, aware in parsed):
-        text = f"{path.name}: time column {name!r} has no time zone; taken as UTC"
+def _head_lines(path: Path, size: int = 262144) -> list[str]:
+    """The complete lines in the first ``size`` bytes (all lines of a smaller file)."""
+    with path.open("rb") as f:
+        blob = f.read(size)
+        more = bool(f.read(1))
+    lines = blob.decode("utf-8", errors="replace").split("\n")
+    return lines[:-1] if more and len(lines) > 1 else lines
+
+
+def _timed(table: Table, clock: _Clock, times: Rows, path: Path, report: ReadReport) -> Table:
+    """The table timed by its time column (removed from the values), with findings for what was assumed."""
+    if clock.guess:
+        text = f"{path.name}: time column {clock.name!r} has no unit; {clock.how}"
+        table.findings.append(report.finding("timing.assumed_unit", text, Severity.info))
+    if clock.naive:
+        text = f"{path.name}: time column {clock.name!r} has no time zone; taken as UTC"
         table.findings.append(report.finding("timing.assumed_timezone", text, Severity.info))
-    table.times_ns = np.array([t for t, _ in parsed], dtype=np.int64)
-    table.timing = {"time": name, "time_unit": "ISO 8601", "unit_from": "the text", "time_base": "unix"}
+    if clock.name in table.names:
+        index = table.names.index(clock.name)
+        table.names.pop(index)
+        table.values = np.delete(table.values, index, axis=1)
+    table.units.pop(clock.name, None)
+    epoch = len(times) > 0 and epoch_unit(float(times[0]) / 1e9) == "s"
+    table.times_ns = times
+    time_base = "unix" if epoch else "relative"
+    table.timing = {"time": clock.name, "time_unit": clock.unit, "unit_from": clock.how, "time_base": time_base}
     return table
 
 
-def dialect_lines(lines: list[str]) -> int:
-    """How many leading lines to look at: the comments and blank lines, plus a sample of the data."""
-    start = 0
-    while start < len(lines) and (not lines[start].strip() or is_comment(lines[start])):
-        start += 1
-    return start + 60
-
-
-def _parse(
-    dialect: Dialect, lines: list[str], numeric: list[int], t_col: int | None
-) -> tuple[list[list[float]], list[str], list[int]]:
-    """Rows of floats for the numeric columns, the time column's texts, and the 1-based numbers of bad lines."""
-    rows: list[list[float]] = []
-    stamps: list[str] = []
-    bad: list[int] = []
-    last = len(lines)  # without a final LF, a last line ending in an empty cell was cut inside its last value
-    for number, line in enumerate(lines[dialect.first_data :], start=dialect.first_data + 1):
-        if not line.strip() or is_comment(line):
-            continue
-        fields = dialect.split(line)
-        try:
-            if len(fields) != dialect.width or (number == last and not fields[-1]):
-                raise ValueError(f"{len(fields)} fields")
-            rows.append([dialect.number(fields[i]) for i in numeric])
-        except ValueError:
-            bad.append(number)
-            continue
-        if t_col is not None:
-            stamps.append(fields[t_col].replace(",", ".") if dialect.decimal_comma else fields[t_col])
-    return rows, stamps, bad
-
-
-def bad_lines(path: Path, report: ReadReport, bad: list[int], lines: list[str], text: str) -> list[Finding]:
-    """The blocking finding for lines that did not parse (numbers 1-based): ``ingest.truncated`` when the file ends
-    inside its last line, else ``ingest.malformed``; they are counted in ``undecodable``."""
-    if not bad:
-        return []
-    cut = not text.endswith("\n") and bad[-1] == len(lines)
-    code, what = ("ingest.truncated", "the file ends inside a line") if cut else ("ingest.malformed", "lines")
-    report.undecodable[f"{path.name}: unparsable line"] += len(bad)
-    message = f"{path.name}: {what} ({len(bad)} skipped, first at line {bad[0]})"
-    return [report.finding(code, message, Severity.blocking)]
+def _parse(path: Path, dialect: Dialect, numeric: list[int], clock: _Clock | None) -> tuple[Any, Rows, list[int], bool]:
+    """(values (N, C), times (N,) ns or empty, 1-based numbers of the lines that did not parse, whether the last
+    of them is a last line cut inside its last value), reading the file line by line into flat arrays."""
+    flat, stamps, bad = array("d"), array("q"), []
+    cut = False
+    with path.open(encoding="utf-8", errors="replace", newline="") as f:
+        for number, line in enumerate(f, start=1):
+            if number <= dialect.first_data or not line.strip() or is_comment(line):
+                continue
+            fields = dialect.split(line.rstrip("\n"))
+            ends = line.endswith("\n")  # without a final LF, an empty last cell was cut inside its value
+            try:
+                if len(fields) != dialect.width or (not ends and not fields[-1]):
+                    raise ValueError(f"{len(fields)} fields")
+                row = [dialect.number(fields[i]) for i in numeric]
+                if clock is not None:
+                    stamp = fields[clock.index].replace(",", ".") if dialect.decimal_comma else fields[clock.index]
+                    stamps.append(clock.ns(stamp))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                bad.append(number)
+                cut = not ends
+                continue
+            flat.extend(row)
+    values = np.frombuffer(flat, dtype=np.float64).reshape(-1, len(numeric)) if numeric else np.zeros((0, 0))
+    return values, np.frombuffer(stamps, dtype=np.int64), bad, cut
 
 
 def _rises(column: np.ndarray[Any, np.dtype[np.float64]]) -> bool:
     finite = column[np.isfinite(column)]
     return finite.size >= 2 and bool(np.all(np.diff(finite) >= 0)) and finite[-1] > finite[0]
-
-
-def _by_column(table: Table, name: str, stamps: list[str], spec: TableSpec, path: Path, report: ReadReport) -> Table:
-    """Time from the column ``name``: unit found, texts parsed exactly, the column removed from the values."""
-    index = table.names.index(name)
-    column = table.values[:, index]
-    unit, how = spec.time_unit, "the mapping file (table.time_unit)"
-    if unit is None:
-        stated = table.units.get(name)
-        unit = unit_from_name(f"{name} ({stated})" if stated else name)
-        how = f"the column header {name!r}" + (f" ({stated})" if stated else "")
-    if unit is None:
-        unit, how = infer_unit(column)
-        table.findings.append(
-            report.finding(
-                "timing.assumed_unit", f"{path.name}: time column {name!r} has no unit; {how}", Severity.info
-            )
-        )
-    try:
-        times = np.array([text_to_ns(s, UNIT_NS[unit]) for s in stamps], dtype=np.int64)
-    except (ValueError, ZeroDivisionError) as exc:
-        hint = "fix the column, or name another with table.time (docs/formats/mapping.md)"
-        raise UnreadableRecording(
-            str(path), f"time column {name!r} holds a value that is not a time ({exc})", hint
-        ) from exc
-    epoch = len(times) > 0 and epoch_unit(float(times[0]) / 1e9) == "s"
-    table.units.pop(name, None)
-    table.names.pop(index)
-    table.values = np.delete(table.values, index, axis=1)
-    table.times_ns = times
-    table.timing = {"time": name, "time_unit": unit, "unit_from": how, "time_base": "unix" if epoch else "relative"}
-    return table
 
 
 def _by_rate(

@@ -9,12 +9,16 @@ times. Streams: ``[table.streams]`` NAME = dataset paths, else one per numeric d
 ``skipped``. Time stored as float32 (or float16) is a timing finding stating the resolution lost: at Unix-epoch
 magnitudes float32 resolves 128 s.
 
+With ``table.episodes`` = GLOB, every group whose path matches (``demo_*``) is one episode, in natural order
+(``demo_2`` before ``demo_10``), its datasets named relative to the group.
+
 A readable HDF5 file whose time cannot be found is refused with its layout listed and the mapping keys to write.
 """
 
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,7 @@ from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadRes
 from robofuel.ingest.mapping_table import UNIT_NS, TableSpec, table_spec
 from robofuel.ingest.robomimic import has_hdf5_magic
 from robofuel.ingest.table_time import epoch_unit, float32_precision_s, infer_unit, unit_from_name
-from robofuel.standard import Finding, NumericData, Severity, numeric_stream
+from robofuel.standard import EpisodeData, Finding, NumericData, Severity, numeric_stream
 
 _TIME_LEAF = re.compile(r"(?i)^(time|times|timestamp|timestamps|stamp|stamps|t|ts)([_\s\[(].*)?$")
 HINT = "write a mapping file with table.time = DATASET (or table.rate_hz) and table.streams (docs/formats/hdf5.md)"
@@ -171,24 +175,50 @@ class Hdf5Reader(Reader):
 
     def _read(self, h: Any, path: Path, ctx: ReadContext, spec: TableSpec) -> ReadResult:
         report = ReadReport(str(path), self.name)
-        datasets = _datasets(h)
+        if spec.episodes is None:
+            return ReadResult([self._episode(_datasets(h), path, ctx, spec, report, 0, "")], report)
+        found: list[str] = []
+        h.visititems(lambda name, obj: found.append(name) if fnmatchcase(name, spec.episodes or "") else None)
+        groups = sorted((k for k in found if hasattr(h[k], "keys")), key=_natural)
+        if not groups:
+            raise UnreadableRecording(str(path), f"no group matches table.episodes = {spec.episodes!r}", HINT)
+        episodes = [self._episode(_datasets(h[g]), path, ctx, spec, report, i, g) for i, g in enumerate(groups)]
+        return ReadResult(episodes, report)
+
+    def _episode(
+        self,
+        datasets: dict[str, Any],
+        path: Path,
+        ctx: ReadContext,
+        spec: TableSpec,
+        report: ReadReport,
+        index: int,
+        group: str,
+    ) -> EpisodeData:
+        """One episode from ``datasets`` (paths relative to ``group``, the whole file when it is empty)."""
         time = _find_time(datasets, spec, path)
         if time is not None:
             times, timing, findings = _times(datasets[time], spec, path, report)
-            groups = _streams(datasets, time, len(times), spec, report)
+            streams = _streams(datasets, time, len(times), spec, report)
         else:
-            groups = _streams(datasets, None, None, spec, report)
-            times, timing, findings = _by_rate(datasets, groups, spec, path)
+            streams = _streams(datasets, None, None, spec, report)
+            times, timing, findings = _by_rate(datasets, streams, spec, path)
         built: list[Built] = []
-        for name, keys in groups.items():
+        for name, keys in streams.items():
             values = np.column_stack([np.asarray(datasets[k][()], dtype=np.float64) for k in keys])
             data = NumericData(times, values)
             columns = [c for k in keys for c in _columns(k, datasets[k])]
-            source = keys[0] if len(keys) == 1 else ",".join(keys)
+            source = "/".join(p for p in (group, ",".join(keys)) if p)
             built.append((numeric_stream(name, data, columns, source=source), data))
             report.decoded += len(times)
             report.add_stream(built[-1][0], **timing)
         if not built:
-            raise UnreadableRecording(str(path), f"no dataset has one row per time ({_layout(datasets)})", HINT)
-        extra = {"time_base": timing["time_base"], "table": timing}
-        return ReadResult([make_episode(ctx, self.name, 0, built, findings=findings, extra=extra)], report)
+            where = f"group {group}: " if group else ""
+            raise UnreadableRecording(str(path), f"{where}no dataset has one row per time ({_layout(datasets)})", HINT)
+        extra = {"time_base": timing["time_base"], "table": timing} | ({"hdf5_group": group} if group else {})
+        return make_episode(ctx, self.name, index, built, findings=findings, extra=extra)
+
+
+def _natural(key: str) -> list[Any]:
+    """Sort key putting ``demo_2`` before ``demo_10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]

@@ -200,3 +200,23 @@ def frame_times(path: Path, report: ReadReport, findings: list[Finding]) -> np.n
             report.finding("ingest.malformed", f"{path.name}: {bad} unparsable lines skipped", Severity.blocking)
         )
     return np.array(stamps, dtype=np.int64)
+
+
+def dialect_lines(lines: list[str]) -> int:
+    """How many leading lines to look at: the comments and blank lines, plus a sample of the data."""
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or is_comment(lines[start])):
+        start += 1
+    return start + 60
+
+
+def bad_lines(path: Path, report: ReadReport, bad: list[int], cut: bool) -> list[Finding]:
+    """The blocking finding for lines that did not parse (numbers 1-based): ``ingest.truncated`` when the last of
+    them is the file's last line, cut inside (``cut``), else ``ingest.malformed``; they are counted in
+    ``undecodable``."""
+    if not bad:
+        return []
+    code, what = ("ingest.truncated", "the file ends inside a line") if cut else ("ingest.malformed", "lines")
+    report.undecodable[f"{path.name}: unparsable line"] += len(bad)
+    message = f"{path.name}: {what} ({len(bad)} skipped, first at line {bad[0]})"
+    return [report.finding(code, message, Severity.blocking)]

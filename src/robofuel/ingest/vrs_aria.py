@@ -10,8 +10,9 @@ One file is one episode (docs/formats/vrs.md). Time: each record's capture times
 - cameras (``camera-rgb``, ``camera-slam-*``, ``slam-*``, ``camera-et*``): decoded by projectaria-tools and kept as
   lossless PNG packets (its API does not give the compressed VRS blocks), role ``camera_rgb`` (colour) or
   ``camera_mono`` (grey).
-- microphones (``mic``): one WAV-ready int16 audio stream; int32 samples wider than 16 bits are shifted right by the
-  bits they need, with an info finding ``ingest.audio_requantized`` saying how many.
+- microphones (``mic``): one 16-bit WAV written record by record to a temporary folder (bounded memory); int32
+  samples wider than 16 bits are shifted right by the bits they need, with an info finding
+  ``ingest.audio_requantized`` saying how many.
 - on-device eye gaze (Gen2 ``eyegaze``): ``yaw``, ``pitch`` (rad), ``depth`` (m), ``valid``; role ``eye_gaze``,
   frame ``cpf``. On-device hand tracking (Gen2 ``handtracking``): per hand ``confidence`` and 21 landmarks
   ``<side>_<i>_x/y/z`` (m, device frame; NaN when the hand is not tracked); role ``hand_keypoints``.
@@ -23,6 +24,9 @@ Wi-Fi, Bluetooth, PPG, VIO...) are counted in ``skipped``.
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
+import wave
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -152,24 +156,33 @@ def _camera(provider: Any, sid: Any, label: str, n: int, report: ReadReport) -> 
     return video_stream(label, data, role=role, frame=label, source=str(sid)), data
 
 
-def _audio(provider: Any, sid: Any, label: str, n: int, report: ReadReport) -> Built:
-    channels = int(provider.get_audio_configuration(sid).num_channels)
-    rate = int(provider.get_audio_configuration(sid).sample_rate)
-    chunks, start = [], None
+def _audio(provider: Any, sid: Any, label: str, n: int, report: ReadReport, folder: Path) -> Built:
+    """The microphones as a 16-bit WAV in ``folder``, written record by record (two passes: the peak of the int32
+    samples decides the right shift that makes them fit 16 bits, reported when it is not 0)."""
+    config = provider.get_audio_configuration(sid)
+    channels, rate = int(config.num_channels), int(config.sample_rate)
+    peak, start = 0, None
     for i in range(n):
         audio, record = provider.get_audio_data_by_index(sid, i)
-        chunks.append(np.asarray(audio.data, dtype=np.int64))
+        chunk = np.asarray(audio.data, dtype=np.int64)
+        peak = max(peak, int(np.abs(chunk).max()) if chunk.size else 0)
         if start is None and len(record.capture_timestamps_ns):
             start = int(record.capture_timestamps_ns[0])
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
-    peak = int(np.abs(samples).max()) if samples.size else 0
     shift = max(0, peak.bit_length() - 15)
     if shift:
         text = f"{label}: int32 samples up to {peak} shifted right by {shift} bits to fit 16-bit audio"
         report.finding("ingest.audio_requantized", text, Severity.info, stream=label)
-    pcm = (samples >> shift).astype(np.int16)
-    pcm = pcm[: len(pcm) // channels * channels].reshape(-1, channels)
-    data = AudioData(start or 0, rate, channels, len(pcm), samples=pcm)
+    file, count, carry = folder / f"{label}.wav", 0, np.zeros(0, dtype=np.int64)
+    with wave.open(str(file), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        for i in range(n):
+            chunk = np.concatenate([carry, np.asarray(provider.get_audio_data_by_index(sid, i)[0].data, np.int64)])
+            whole = len(chunk) // channels * channels
+            out.writeframes((chunk[:whole] >> shift).astype("<i2").tobytes())
+            carry, count = chunk[whole:], count + whole // channels
+    data = AudioData(start or 0, rate, channels, count, file=file)
     return audio_stream(label, data, source=str(sid)), data
 
 
@@ -197,8 +210,17 @@ class VrsReader(Reader):
             ) from exc
         if provider is None:
             raise UnreadableRecording(str(path), "projectaria-tools cannot open it as an Aria VRS file", "re-copy it")
+        folder = Path(tempfile.mkdtemp(prefix="robofuel-vrs-"))  # the WAV files, removed once stored
+        try:
+            return self._episode(provider, path, ctx, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+    def _episode(self, provider: Any, path: Path, ctx: ReadContext, folder: Path) -> ReadResult:
         report = ReadReport(str(path), self.name)
-        streams = [s for sid in provider.get_all_streams() if (s := self._stream(provider, sid, report)) is not None]
+        sids = provider.get_all_streams()
+        streams = [s for sid in sids if (s := self._stream(provider, sid, report, folder)) is not None]
         if not streams:
             raise UnreadableRecording(str(path), "no Aria sensor stream holds a record", "see docs/formats/vrs.md")
         for stream, _ in streams:
@@ -206,9 +228,9 @@ class VrsReader(Reader):
             report.add_stream(stream)
         extra = {"time_base": "Aria device clock (ns since the glasses booted)", "aria_device": _device(provider)}
         episode = make_episode(ctx, self.name, 0, streams, findings=list(report.findings), extra=extra)
-        return ReadResult([episode], report)
+        return ReadResult([episode], report, temp_dirs=[folder])
 
-    def _stream(self, provider: Any, sid: Any, report: ReadReport) -> Built | None:
+    def _stream(self, provider: Any, sid: Any, report: ReadReport, folder: Path) -> Built | None:
         label = str(provider.get_label_from_stream_id(sid)) or str(sid)
         kind = str(provider.get_sensor_data_type(sid)).rsplit(".", 1)[-1]
         n = int(provider.get_num_data(sid))
@@ -222,7 +244,7 @@ class VrsReader(Reader):
             if kind == "IMAGE":
                 return _camera(provider, sid, label, n, report)
             if kind == "AUDIO":
-                return _audio(provider, sid, label, n, report)
+                return _audio(provider, sid, label, n, report, folder)
         except (RuntimeError, ValueError, IndexError) as exc:
             report.undecodable[f"{label}: {type(exc).__name__}"] += n
             report.finding(

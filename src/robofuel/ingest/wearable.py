@@ -20,8 +20,7 @@ import numpy as np
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.lerobot_video import probe_video
-from robofuel.ingest.table_csv import bad_lines
-from robofuel.ingest.table_text import frame_times
+from robofuel.ingest.table_text import bad_lines, frame_times
 from robofuel.ingest.table_time import parse_ns
 from robofuel.ingest.video_file import VIDEO_ERRORS, VIDEO_SUFFIXES
 from robofuel.standard import (
@@ -79,7 +78,7 @@ def read_csv(path: Path, report: ReadReport) -> tuple[list[str], NumericData, li
             ts.append(stamp)
         except ValueError:
             bad.append(number)
-    findings = bad_lines(path, report, bad, lines, text)
+    findings = bad_lines(path, report, bad, bool(bad) and not text.endswith("\n") and bad[-1] == len(lines))
     values = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
     return columns, NumericData(np.array(ts, dtype=np.int64), values), findings
 
