@@ -120,3 +120,32 @@ def test_a_file_without_read_permission_is_permission_denied(
     finally:
         path.chmod(0o644)
     assert "permission denied" in message and "no reader recognises" not in message
+
+
+def test_a_folder_without_read_permission_is_permission_denied(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    _compressed_mcap(folder / "inside.mcap")
+    folder.chmod(0)
+    if os.geteuid() == 0:  # root lists anything: refuse this folder as the kernel would refuse another user
+        real_listdir, real_iterdir = os.listdir, Path.iterdir
+
+        def listdir(path: Any = ".") -> list[str]:
+            if Path(path) == folder:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_listdir(path)
+
+        def iterdir(self: Path) -> Any:
+            if self == folder:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_iterdir(self)
+
+        monkeypatch.setattr(os, "listdir", listdir)
+        monkeypatch.setattr(Path, "iterdir", iterdir)
+    try:
+        message = _ingest_message(cli, folder)
+    finally:
+        folder.chmod(0o755)
+    assert "permission denied: the user running robofuel may not read this folder" in message

@@ -73,7 +73,7 @@ def test_git_lfs_pointer_instead_of_a_recording(cli: Any, tmp_path: Path) -> Non
 def test_hdf5_of_an_unknown_layout_is_described(cli: Any, tmp_path: Path) -> None:
     path = _hdf5(tmp_path / "log.hdf5")
     message = _ingest_error(cli, path)
-    assert "HDF5 opened; layout not recognised: groups imu/ (1 members); datasets time (10,) float64" in message
+    assert "HDF5 opened; layout not recognised: groups imu/ (1 member); datasets time (10,) float64" in message
     assert "write a mapping file (docs/formats/mapping.md)" in message and "truncated" not in message
     for fmt, name in (("hdf5-aloha", "as ALOHA"), ("hdf5-robomimic", "as robomimic")):
         message = _ingest_error(cli, path, "--format", fmt)

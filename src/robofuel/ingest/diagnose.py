@@ -140,7 +140,7 @@ def hdf5_contents(h: Any, limit: int = 12) -> str:
     for key in list(h.keys()):
         obj = h.get(key)
         if hasattr(obj, "keys"):
-            groups.append(f"{key}/ ({len(obj)} members)")
+            groups.append(f"{key}/ ({len(obj)} member{'' if len(obj) == 1 else 's'})")
         elif obj is not None:
             datasets.append(f"{key} {tuple(obj.shape)} {obj.dtype}")
     parts = [

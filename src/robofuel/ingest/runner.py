@@ -66,7 +66,10 @@ def _is_recording_dir(path: Path, fmt: str | None) -> bool:
 def discover(paths: Sequence[Path], fmt: str | None = None) -> Iterator[Path]:
     """Recordings under ``paths``: files, and folders a reader recognises; other folders are searched inside."""
     for path in paths:
-        children = sorted(p for p in path.iterdir() if not p.name.startswith(".")) if path.is_dir() else []
+        try:
+            children = sorted(p for p in path.iterdir() if not p.name.startswith(".")) if path.is_dir() else []
+        except PermissionError:  # reading it says so
+            children = []
         children = [c for c in children if not c.name.endswith(SIDECAR_SUFFIX)]
         if children and not _is_recording_dir(path, fmt):
             yield from discover(children, fmt)
@@ -94,13 +97,13 @@ def load_sidecar(path: Path) -> dict[str, str]:
 def _pick_reader(path: Path, fmt: str | None) -> Reader:
     if not path.exists():
         raise UnreadableRecording(str(path), "no such file or folder", "check the path")
+    damage = before_reading(path)  # permission denied, a Git LFS pointer, magic bytes altered in transit
+    if damage is not None:
+        raise damage.error(path)
     if path.is_file() and path.stat().st_size == 0:
         raise UnreadableRecording(str(path), "the file is empty (0 bytes)", "re-copy it from the device")
     if path.is_dir() and not any(path.iterdir()):
         raise UnreadableRecording(str(path), "the folder is empty", "point ingest at the recordings themselves")
-    damage = before_reading(path)  # permission denied, a Git LFS pointer, magic bytes altered in transit
-    if damage is not None:
-        raise damage.error(path)
     if fmt:
         return get_reader(fmt)
     reader = detect(path)
