@@ -161,7 +161,7 @@ def judge(result: Result, item: Input) -> None:
         if step.name == "process":
             for sname, s in (step.out.get("steps") or {}).items():
                 if isinstance(s, dict) and s.get("failed"):
-                    errs = "; ".join(f"{k}" for k in (s.get("errors") or {}))
+                    errs = "; ".join(f"{k}: {str(v)[:120]}" for k, v in (s.get("errors") or {}).items())
                     result.failures.append(
                         f"process.{sname}: failed {s['failed']} ({errs or 'no error named'})"
                         + (" with exit 0" if step.rc == 0 else "")
