@@ -44,7 +44,7 @@ def _ingest_export(cli: Any, source: Path, tmp_path: Path, *extra: str) -> Any:
 
 
 def test_v30_round_trip_keeps_keys_names_values_and_robot(cli: Any, tmp_path: Path) -> None:
-    result = _ingest_export(cli, V30, tmp_path)
+    result = _ingest_export(cli, V30, tmp_path, "--all")  # ingested, not judged: --all takes unchecked episodes
     assert result.code == 0, result.err
     out = tmp_path / "out"
     source, back = _features(V30), _features(out)
@@ -78,7 +78,7 @@ def test_g1_round_trip_names_the_episode_without_its_camera(cli: Any, shared_dat
 
 
 def test_export_that_writes_nothing_says_why_each_episode_was_left_out(cli: Any, tmp_path: Path) -> None:
-    result = _ingest_export(cli, V30, tmp_path, "--embodiment", "ur5")
+    result = _ingest_export(cli, V30, tmp_path, "--embodiment", "ur5", "--all")
     assert result.code == 2
     message = " ".join(result.err.split())
     assert "check --where" not in message

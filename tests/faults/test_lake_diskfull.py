@@ -139,10 +139,10 @@ def test_disk_full_during_export(cli: Any, tmp_path: Path, monkeypatch: pytest.M
 
         monkeypatch.setattr(_Dataset, "add", _fail_second(_Dataset.add, half))
     out = tmp_path / "exports" / "set"
-    r = cli("export", "--format", fmt, "--out", str(out), "--lake", str(lake))
+    r = cli("export", "--format", fmt, "--out", str(out), "--lake", str(lake), "--all")
     assert r.code == 2, r.err
     assert "no space left on the device" in r.err and str(out) in r.err.replace("\n", "") and "Traceback" not in r.err
     assert not out.exists() and list((tmp_path / "exports").iterdir()) == []  # no partial export, no staging
     monkeypatch.undo()
-    again = cli("export", "--format", fmt, "--out", str(out), "--lake", str(lake), "--json")
+    again = cli("export", "--format", fmt, "--out", str(out), "--lake", str(lake), "--all", "--json")
     assert again.code == 0 and json.loads(again.out)["episodes"] == 2, again.err

@@ -46,7 +46,7 @@ def check_read_only(cli: Any, lake: Path, tmp_path: Path) -> None:
     assert judged.json()["episodes"] == 2 and (tmp_path / "qc.html").is_file()
     valid = cli("validate", str(lake), "--json")
     assert valid.code == 0 and valid.json()["ok"], valid.out
-    exported = cli("export", "--format", "mcap", "--out", str(tmp_path / "out"), *at, "--json")
+    exported = cli("export", "--format", "mcap", "--out", str(tmp_path / "out"), *at, "--all", "--json")
     assert exported.code == 0, exported.err
     assert exported.json()["episodes"] == 2
     new = recordings(tmp_path / "more", 1, first_seed=7)[0]

@@ -25,7 +25,7 @@ def _ingest_error(cli: Any, path: Path, *args: str) -> str:
 def _hdf5(path: Path) -> Path:
     with h5py.File(path, "w") as h:
         h.create_dataset("imu/accel", data=np.zeros((10, 3)))
-        h.create_dataset("time", data=np.arange(10.0))
+        h.create_dataset("gain", data=np.arange(10.0))  # no time dataset: the any-layout reader needs a mapping
     return path
 
 
@@ -73,8 +73,8 @@ def test_git_lfs_pointer_instead_of_a_recording(cli: Any, tmp_path: Path) -> Non
 def test_hdf5_of_an_unknown_layout_is_described(cli: Any, tmp_path: Path) -> None:
     path = _hdf5(tmp_path / "log.hdf5")
     message = _ingest_error(cli, path)
-    assert "HDF5 opened; layout not recognised: groups imu/ (1 member); datasets time (10,) float64" in message
-    assert "write a mapping file (docs/formats/mapping.md)" in message and "truncated" not in message
+    assert "HDF5 opened; layout not recognised" in message and "gain (10,) float64" in message and "imu/" in message
+    assert "write a mapping file" in message and "truncated" not in message
     for fmt, name in (("hdf5-aloha", "as ALOHA"), ("hdf5-robomimic", "as robomimic")):
         message = _ingest_error(cli, path, "--format", fmt)
         assert f"HDF5 opened; layout not recognised {name}" in message and "imu/" in message

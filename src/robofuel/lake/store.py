@@ -233,10 +233,15 @@ class Lake:
     def new_staging(self) -> str:
         """A fresh staging folder (lake-relative path) for writing one episode, with its owner record beside it."""
         rel = f"staging/{uuid.uuid4().hex}"
-        with self.writing("an episode", rel):
-            self.fs.makedirs(self._p("staging"), exist_ok=True)
-            self.fs.pipe_file(self._p(rel + OWNER_SUFFIX), json.dumps(owner_record()).encode())
-            self.fs.makedirs(self._p(rel + "/streams"), exist_ok=True)
+        try:
+            with self.writing("an episode", rel):
+                self.fs.makedirs(self._p("staging"), exist_ok=True)
+                self.fs.pipe_file(self._p(rel + OWNER_SUFFIX), json.dumps(owner_record()).encode())
+                self.fs.makedirs(self._p(rel + "/streams"), exist_ok=True)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                self._drop_owner(rel)  # nothing of a staging folder that could not be made is left
+            raise
         return rel
 
     def commit_staging(self, staging: str, episode_id: str) -> str:
