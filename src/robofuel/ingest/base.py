@@ -38,16 +38,11 @@ METADATA_KEYS = (
     "device",
     "license",
     "consent",
-    "fps",
 )
-#: ``--set`` keys that tell a reader how to read (not episode metadata): ``rate_hz``, the sample rate of a table
-#: without a time column (csv, hdf5).
-READ_OPTIONS = ("rate_hz",)
+#: ``--set`` keys that tell a reader how to read (not episode metadata): the rate (Hz) of rows that carry no time
+#: (csv and hdf5 tables, zarr replay buffers), as ``rate_hz`` or, the same, ``fps`` (a mapping's ``[episode] fps``).
+READ_OPTIONS = ("rate_hz", "fps")
 _KNOWN = ", ".join(METADATA_KEYS + READ_OPTIONS)
-
-
-#: ``--set`` / mapping key giving the rate (Hz) of recordings whose rows carry no time; readers read it, not episodes.
-RATE_KEY = "fps"
 #: Finding code of a rate that nothing in the recording or from the user gives: QC does not judge durations on it.
 UNKNOWN_RATE = "timing.unknown_rate"
 
@@ -171,8 +166,6 @@ def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
             fields["devices"] = [d for d in value.split(",") if d]
         elif key == "consent":
             fields["consent"] = value.lower() in ("1", "true", "yes")
-        elif key == RATE_KEY:
-            continue  # read by the readers that time rows by a rate (given_rate)
         elif key in METADATA_KEYS:
             fields[key] = value
         else:
@@ -187,17 +180,22 @@ def rate_unknown(meta: Episode) -> bool:
 
 
 def given_rate(ctx: ReadContext) -> float | None:
-    """The rate (Hz) the user gave with ``--set fps=HZ`` or a mapping file's ``[episode] fps``; None if none."""
-    text = ctx.metadata.get(RATE_KEY)
-    if text is None:
-        return None
-    try:
-        rate = float(text)
-    except ValueError:
-        rate = float("nan")
-    if not (rate > 0 and rate < 1e6):
-        raise InputError(f"--set {RATE_KEY}={text}: the rate must be a positive number of Hz, e.g. {RATE_KEY}=10")
-    return rate
+    """The rate (Hz) of rows without time the user gave (``--set rate_hz=HZ`` or ``fps=HZ``, a mapping file's
+    ``[episode] fps``); None if none; InputError for a rate that is not a positive number or two that disagree."""
+    rates: dict[str, float] = {}
+    for key in READ_OPTIONS:
+        text = ctx.metadata.get(key)
+        if text is None:
+            continue
+        try:
+            rates[key] = float(text)
+        except ValueError:
+            rates[key] = float("nan")
+        if not 0 < rates[key] < 1e6:
+            raise InputError(f"--set {key}={text}: the rate must be a positive number of Hz, e.g. {key}=10")
+    if len(set(rates.values())) > 1:
+        raise InputError(f"--set rate_hz and fps disagree ({rates['rate_hz']:g} and {rates['fps']:g} Hz): give one")
+    return next(iter(rates.values()), None)
 
 
 def make_episode(

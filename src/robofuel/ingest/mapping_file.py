@@ -369,10 +369,10 @@ def _check_split(t: _Table, rule: SplitRule) -> None:
 
 
 def _episode(file: Path, raw: object) -> tuple[dict[str, str], dict[str, Any]]:
-    t = _Table(file, "episode", raw, (*METADATA_KEYS, "extra"), '[episode] with embodiment = "..."')
+    t = _Table(file, "episode", raw, (*METADATA_KEYS, "fps", "extra"), '[episode] with embodiment = "..."')
     given: dict[str, str] = {}
     for key in METADATA_KEYS:
-        if key in ("device", "consent", "fps"):
+        if key in ("device", "consent"):
             continue
         value = t.text(key, _EXAMPLES.get(key, "..."))
         if value is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from robofuel.errors import InputError
+from robofuel.ingest.base import given_rate
 
 if TYPE_CHECKING:
     from robofuel.ingest.base import ReadContext
@@ -76,15 +76,10 @@ def _streams(t: _Table) -> dict[str, tuple[str, ...]]:
 
 
 def table_spec(ctx: ReadContext) -> TableSpec:
-    """The mapping's ``[table]`` for this read, with ``--set rate_hz=...`` applied (it replaces a time column)."""
+    """The mapping's ``[table]`` for this read, with a rate given by ``--set rate_hz=...`` (or ``fps``) applied (it
+    replaces a time column)."""
     spec = ctx.mapping.table if ctx.mapping is not None and ctx.mapping.table is not None else TableSpec()
-    given = ctx.metadata.get("rate_hz")
-    if given is None:
+    rate = given_rate(ctx)
+    if rate is None:
         return spec
-    try:
-        rate = float(given)
-    except ValueError:
-        rate = float("nan")
-    if not rate > 0 or rate == float("inf"):
-        raise InputError(f"--set rate_hz={given}: must be a number of Hz > 0, e.g. rate_hz=100")
     return TableSpec(None, None, rate, spec.streams, spec.episodes)
