@@ -30,3 +30,19 @@ def test_a_declared_task_is_still_described(shared_data: Path) -> None:
     out = Annotate().run(EpisodeData(declared, data.payloads))
     assert out.meta.task.instruction and "cube" in out.meta.task.instruction
     assert NO_TASK not in {f.code for f in out.meta.findings}
+
+
+def test_a_channel_the_device_does_not_provide_does_not_cost_the_rows() -> None:
+    """An Aria IMU's temperature column is all NaN: the gyro and accelerometer rows still resample (annotate failed
+    with an IndexError on every real Aria VRS recording before)."""
+    import numpy as np
+
+    from robofuel.standard import NumericData
+    from robofuel.steps.annotate.signals import resample
+
+    values = np.column_stack([np.sin(np.arange(50) / 5), np.cos(np.arange(50) / 5), np.full(50, np.nan)])
+    data = NumericData((np.arange(50) * 10_000_000).astype(np.int64), values)
+    out = resample(data, 0, np.linspace(0.0, 0.4, 9))
+    assert out is not None and out.shape == (9, 3)
+    assert np.isfinite(out[:, :2]).all() and np.isnan(out[:, 2]).all()
+    assert resample(NumericData(data.timestamps_ns, np.full((50, 2), np.nan)), 0, np.zeros(3)) is None

@@ -46,11 +46,18 @@ def grid(duration_s: float) -> F64:
 def resample(data: NumericData, start_ns: int, t: F64) -> F64 | None:
     """(len(t), C) values linearly interpolated at ``t``; rows with NaN/inf and repeated times are left out.
 
-    None when fewer than 4 usable samples remain.
+    A column with no finite value at all (a channel the device does not provide, such as an IMU's temperature)
+    does not cost the rows; it stays NaN. None when fewer than 4 usable samples remain.
     """
     ts = (data.timestamps_ns - start_ns) / 1e9
-    good = np.isfinite(data.values).all(axis=1)
+    finite = np.isfinite(data.values)
+    provided = finite.any(axis=0)
+    if not provided.any():
+        return None
+    good = finite[:, provided].all(axis=1)
     ts, values = ts[good], data.values[good]
+    if len(ts) < 4:
+        return None
     order = np.argsort(ts, kind="stable")
     ts, values = ts[order], values[order]
     keep = np.concatenate([[True], np.diff(ts) > 0])
