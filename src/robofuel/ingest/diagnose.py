@@ -134,26 +134,24 @@ def before_reading(path: Path) -> Diagnosis | None:
     return permission_denied(path) or lfs_pointer(path) or damaged_magic(path)
 
 
-def hdf5_contents(h: Any, limit: int = 12) -> str:
-    """The top level of an open ``h5py.File``: ``groups a, b; datasets t (1000,) float64``."""
-    groups, datasets = [], []
-    for key in list(h.keys()):
-        obj = h.get(key)
-        if hasattr(obj, "keys"):
-            groups.append(f"{key}/ ({len(obj)} member{'' if len(obj) == 1 else 's'})")
-        elif obj is not None:
-            datasets.append(f"{key} {tuple(obj.shape)} {obj.dtype}")
-    parts = [
-        f"{what} {', '.join(items[:limit])}{' ...' if len(items) > limit else ''}"
-        for what, items in (("groups", groups), ("datasets", datasets))
-        if items
-    ]
-    return "; ".join(parts) or "nothing at its top level"
+def hdf5_datasets(h: Any) -> dict[str, Any]:
+    """Every dataset of an open ``h5py`` file or group by path (without the leading ``/``), in file order."""
+    found: dict[str, Any] = {}
+    h.visititems(lambda name, obj: found.__setitem__(name, obj) if hasattr(obj, "shape") else None)
+    return found
+
+
+def describe_datasets(datasets: dict[str, Any], limit: int = 12) -> str:
+    """``imu/accel (10, 3) float64; time (10,) float64 and 3 more``: the paths a mapping file names."""
+    shown = [f"{k} {tuple(v.shape)} {v.dtype}" for k, v in list(datasets.items())[:limit]]
+    more = f" and {len(datasets) - limit} more" if len(datasets) > limit else ""
+    return "; ".join(shown) + more if shown else "no dataset"
 
 
 def hdf5_layout(h: Any, of: str = "") -> Diagnosis:
     """The message for an HDF5 file that opened but whose layout is not the one expected (``of``: " as ALOHA")."""
-    return Diagnosis(f"HDF5 opened; layout not recognised{of}: {hdf5_contents(h)}", MAPPING_HINT)
+    contents = describe_datasets(hdf5_datasets(h))
+    return Diagnosis(f"HDF5 opened; layout not recognised{of}: datasets {contents}", MAPPING_HINT)
 
 
 def unknown_hdf5(path: Path) -> Diagnosis | None:

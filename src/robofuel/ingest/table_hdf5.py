@@ -27,6 +27,7 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.diagnose import describe_datasets, hdf5_datasets
 from robofuel.ingest.mapping_table import UNIT_NS, TableSpec, table_spec
 from robofuel.ingest.robomimic import has_hdf5_magic
 from robofuel.ingest.table_time import epoch_unit, float32_precision_s, infer_unit, unit_from_name
@@ -34,19 +35,6 @@ from robofuel.standard import EpisodeData, Finding, NumericData, Severity, numer
 
 _TIME_LEAF = re.compile(r"(?i)^(time|times|timestamp|timestamps|stamp|stamps|t|ts)([_\s\[(].*)?$")
 HINT = "write a mapping file with table.time = DATASET (or table.rate_hz) and table.streams (docs/formats/hdf5.md)"
-
-
-def _datasets(h: Any) -> dict[str, Any]:
-    """Every dataset of the file by path (without the leading ``/``)."""
-    found: dict[str, Any] = {}
-    h.visititems(lambda name, obj: found.__setitem__(name, obj) if hasattr(obj, "shape") else None)
-    return found
-
-
-def _layout(datasets: dict[str, Any]) -> str:
-    shown = [f"{k} {tuple(v.shape)} {v.dtype}" for k, v in list(datasets.items())[:12]]
-    more = f" and {len(datasets) - 12} more" if len(datasets) > 12 else ""
-    return "; ".join(shown) + more if shown else "no dataset"
 
 
 def _numeric(ds: Any) -> bool:
@@ -64,7 +52,7 @@ def _find_time(datasets: dict[str, Any], spec: TableSpec, path: Path) -> str | N
     candidates = [k for k, d in datasets.items() if _TIME_LEAF.match(k.rsplit("/", 1)[-1]) and _numeric(d)]
     candidates = [k for k in candidates if datasets[k].ndim == 1]
     if not candidates:
-        layout = _layout(datasets)
+        layout = describe_datasets(datasets)
         raise UnreadableRecording(str(path), f"HDF5 opened; layout not recognised (datasets: {layout})", HINT)
     return min(candidates, key=lambda k: k.count("/"))
 
@@ -176,13 +164,13 @@ class Hdf5Reader(Reader):
     def _read(self, h: Any, path: Path, ctx: ReadContext, spec: TableSpec) -> ReadResult:
         report = ReadReport(str(path), self.name)
         if spec.episodes is None:
-            return ReadResult([self._episode(_datasets(h), path, ctx, spec, report, 0, "")], report)
+            return ReadResult([self._episode(hdf5_datasets(h), path, ctx, spec, report, 0, "")], report)
         found: list[str] = []
         h.visititems(lambda name, obj: found.append(name) if fnmatchcase(name, spec.episodes or "") else None)
         groups = sorted((k for k in found if hasattr(h[k], "keys")), key=_natural)
         if not groups:
             raise UnreadableRecording(str(path), f"no group matches table.episodes = {spec.episodes!r}", HINT)
-        episodes = [self._episode(_datasets(h[g]), path, ctx, spec, report, i, g) for i, g in enumerate(groups)]
+        episodes = [self._episode(hdf5_datasets(h[g]), path, ctx, spec, report, i, g) for i, g in enumerate(groups)]
         return ReadResult(episodes, report)
 
     def _episode(
@@ -214,7 +202,9 @@ class Hdf5Reader(Reader):
             report.add_stream(built[-1][0], **timing)
         if not built:
             where = f"group {group}: " if group else ""
-            raise UnreadableRecording(str(path), f"{where}no dataset has one row per time ({_layout(datasets)})", HINT)
+            raise UnreadableRecording(
+                str(path), f"{where}no dataset has one row per time ({describe_datasets(datasets)})", HINT
+            )
         extra = {"time_base": timing["time_base"], "table": timing} | ({"hdf5_group": group} if group else {})
         return make_episode(ctx, self.name, index, built, findings=findings, extra=extra)
 
