@@ -20,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from robofuel.errors import UnreadableRecording
+from robofuel.ingest import mcap_scan, rosbag1_scan
 
 LFS_SIGNATURE = b"version https://git-lfs.github.com/spec/v1"
 LFS_MAX_BYTES = 1024  # a pointer file is about 130 bytes
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 #: (what the format is called, its magic bytes at offset 0)
 MAGICS = (
-    ("an MCAP file", b"\x89MCAP0\r\n"),
-    ("a ROS 1 bag", b"#ROSBAG V2.0\n"),
-    ("an HDF5 file", b"\x89HDF\r\n\x1a\n"),
+    ("an MCAP file", mcap_scan.MAGIC),
+    ("a ROS 1 bag", rosbag1_scan.MAGIC),
+    ("an HDF5 file", HDF5_MAGIC),
 )
 BINARY_COPY = (
     "the conversion changed bytes all through the file, so it cannot be repaired: copy it again in binary mode; "

@@ -44,7 +44,7 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.diagnose import hdf5_layout
+from robofuel.ingest.diagnose import HDF5_MAGIC, hdf5_layout
 from robofuel.ingest.robomimic_demo import _Demo, _epoch_ns
 from robofuel.standard import (
     EpisodeData,
@@ -53,7 +53,6 @@ from robofuel.standard import (
     Task,
 )
 
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 #: Where an HDF5 superblock may start (files with a user block put it at a power of two from 512).
 MAGIC_OFFSETS = (0, 512, 1024, 2048)
 SUFFIXES = (".hdf5", ".h5", ".he5")
