@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import errno
 import json
+import resource
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fsspec.implementations.local import LocalFileOpener, LocalFileSystem
-from lake_faults import catalog_rows, leftovers, recordings
+from lake_faults import catalog_rows, cli_env, leftovers, recordings
 
 from robofuel.catalog import sqlite
 from robofuel.context import open_workspace
@@ -144,5 +148,35 @@ def test_disk_full_during_export(cli: Any, tmp_path: Path, monkeypatch: pytest.M
     assert "no space left on the device" in r.err and str(out) in r.err.replace("\n", "") and "Traceback" not in r.err
     assert not out.exists() and list((tmp_path / "exports").iterdir()) == []  # no partial export, no staging
     monkeypatch.undo()
+    again = cli("export", "--format", fmt, "--out", str(out), "--lake", str(lake), "--all", "--json")
+    assert again.code == 0 and json.loads(again.out)["episodes"] == 2, again.err
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """In the child: writes past ``limit`` bytes of any file fail with EFBIG (SIGXFSZ ignored), as on a full disk."""
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize("fmt", ["hdf5-robomimic", "hdf5-aloha"])
+def test_hdf5_export_on_a_full_disk(cli: Any, tmp_path: Path, fmt: str) -> None:
+    """libhdf5 cannot close a file it failed to write: this ended in a traceback from the close and a segfault at
+    exit. The write failure is real here (a file size limit in a child process), not a patched function."""
+    from robofuel.generate import generate_teleop
+
+    lake = tmp_path / "lake"
+    recs = [generate_teleop(tmp_path / "gen", f"t{i}", seed=i, cameras=1, duration_s=8.0).path for i in range(2)]
+    assert cli("ingest", *map(str, recs), "--lake", str(lake)).code == 0
+    out = tmp_path / "exports" / "set"
+    args = [sys.executable, "-m", "robofuel", "export", "--format", fmt, "--out", str(out), "--lake", str(lake), "--all"]
+    limit = _file_size_limit(100_000)
+    r = subprocess.run(args, capture_output=True, text=True, env=cli_env(), preexec_fn=limit, timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert "no space left on the device" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not out.exists() and list((tmp_path / "exports").iterdir()) == []  # no partial export, no staging
     again = cli("export", "--format", fmt, "--out", str(out), "--lake", str(lake), "--all", "--json")
     assert again.code == 0 and json.loads(again.out)["episodes"] == 2, again.err

@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 
-from robofuel._lazy import require
 from robofuel.errors import InputError
 from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import ImageEncoder, staged_output
@@ -50,6 +49,7 @@ from robofuel.export.hdf5_common import (
     folder_bytes,
     frames_at,
     h5_name,
+    h5_output,
     next_frame,
     offered,
     sample,
@@ -231,7 +231,6 @@ class AlohaExporter(Exporter):
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         """Write each episode as ``<out>/episode_<i>.hdf5``, at ``options.fps`` (50 Hz unless asked)."""
-        h5py = require("h5py", "hdf5")
         if options.video_codec not in CODECS:
             raise InputError(f"--video-codec {options.video_codec}: ALOHA stores JPEG (mjpeg) or raw (rawvideo) frames")
         report = ExportReport(self.name, str(out))
@@ -244,8 +243,8 @@ class AlohaExporter(Exporter):
                 timeline = timeline_or_omit(ep, plan.streams, options.fps or DEFAULT_FPS, set(), report)
                 if timeline is None:
                     continue
-                with h5py.File(stage / f"episode_{report.episodes}.hdf5", "w") as h:
-                    _write(h, ep, plan, timeline, options.video_codec, report)
+                with h5_output(stage / f"episode_{report.episodes}.hdf5") as h5:
+                    _write(h5.file, ep, plan, timeline, options.video_codec, report)
                 n = len(timeline.t_ns)
                 report.episodes += 1
                 report.frames += n

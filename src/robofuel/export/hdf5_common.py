@@ -10,12 +10,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from robofuel._lazy import require
 from robofuel.export.base import ExportReport
 from robofuel.export.frames import picked_frames
 from robofuel.export.lerobot_features import ACTION_ROLES
@@ -30,6 +35,103 @@ NEXT_STATE_NOTE = (
     "actions: no action stream recorded; the next frame's joint positions (absolute joint-position targets, "
     "the last frame keeps its own)"
 )
+
+
+class _Guarded:
+    """The binary file h5py writes through (its ``fileobj`` driver) that keeps the first failed write's error and
+    drops every write after it, so the library never sees a failure.
+
+    libhdf5 cannot recover from a failed write (a full disk): closing the file raises, objects freed later print
+    errors and the process crashes at exit (SIGSEGV). Behind this file the library finishes and closes normally; the
+    caller then raises the kept error. The file is a staging file that the caller discards on failure.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.f = path.open("w+b", buffering=0)  # unbuffered: a write fails in write(), not in a later seek()
+        self.error: OSError | None = None
+
+    def _failed(self, exc: OSError) -> None:
+        self.error = exc
+        with contextlib.suppress(OSError):
+            self.f.truncate(0)  # frees what was written: the file is discarded anyway
+
+    def write(self, data: bytes) -> int:
+        size = len(memoryview(data))
+        if self.error is None:
+            try:
+                view, done = memoryview(data), 0
+                while done < size:
+                    written = self.f.write(view[done:])
+                    if not written:
+                        raise OSError(errno.ENOSPC, f"{self.path}: a write stored nothing")
+                    done += written
+                return size
+            except OSError as exc:
+                self._failed(exc)
+        self.f.seek(size, os.SEEK_CUR)
+        return size
+
+    def truncate(self, size: int | None = None) -> int:
+        if self.error is None:
+            try:
+                return self.f.truncate(size)
+            except OSError as exc:
+                self._failed(exc)
+        return self.f.tell() if size is None else size
+
+    def read(self, size: int = -1) -> bytes:
+        return self.f.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        return self.f.readinto(buffer)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self.f.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.f.tell()
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self.f.flush()
+            except OSError as exc:
+                self._failed(exc)
+
+
+@dataclass
+class H5Output:
+    """A new HDF5 file being written: ``file`` (an ``h5py.File``) and :meth:`check`."""
+
+    file: Any
+    guard: _Guarded
+
+    def check(self) -> None:
+        """Raise the ``OSError`` of the first failed write, if one failed (call it between episodes: after a failure
+        the file takes writes without storing them)."""
+        if self.guard.error is not None:
+            raise self.guard.error
+
+
+@contextlib.contextmanager
+def h5_output(path: Path) -> Iterator[H5Output]:
+    """``path`` as a new HDF5 file; a failed write (a full disk) raises its ``OSError`` when the block ends (or at
+    :meth:`H5Output.check`), which :func:`robofuel.storage.storage_errors` turns into a
+    :class:`~robofuel.errors.StorageError`; the library never sees the failure (see :class:`_Guarded`)."""
+    h5py = require("h5py", "hdf5")
+    guard = _Guarded(path)
+    try:
+        h = h5py.File(guard, "w")
+        try:
+            yield H5Output(h, guard)
+        finally:
+            h.close()
+        guard.flush()
+    finally:
+        guard.f.close()
+    if guard.error is not None:
+        raise guard.error
 
 
 def folder_bytes(path: Path) -> int:

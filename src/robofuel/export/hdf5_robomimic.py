@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 
-from robofuel._lazy import require
 from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
 from robofuel.export.frames import staged_output
 from robofuel.export.hdf5_common import (
@@ -47,6 +46,7 @@ from robofuel.export.hdf5_common import (
     folder_bytes,
     frames_at,
     h5_name,
+    h5_output,
     next_frame,
     offered,
     sample,
@@ -219,13 +219,13 @@ class RobomimicExporter(Exporter):
 
     def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
         """Write ``episodes`` (in order) as the demos of ``<out>/demo.hdf5``."""
-        h5py = require("h5py", "hdf5")
         report = ExportReport(self.name, str(out))
         episodes = self.prepare(episodes, options, report)
-        with staged_output(out) as stage, h5py.File(stage / FILE_NAME, "w") as h:
-            file = _File(h, options, report)
+        with staged_output(out) as stage, h5_output(stage / FILE_NAME) as h5:
+            file = _File(h5.file, options, report)
             for ep in episodes:
                 file.add(ep)
+                h5.check()
             file.finish()
         report.bytes = folder_bytes(out)
         return report
