@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +101,27 @@ def read_only_view(lake: Path, tmp_path: Path) -> Iterator[Path]:
 def test_a_lake_the_user_cannot_write(cli: Any, lake: Path, tmp_path: Path) -> None:
     with read_only_view(lake, tmp_path) as view:
         check_read_only(cli, view, tmp_path)
+
+
+def test_a_read_only_catalog_made_by_an_earlier_version(
+    cli: Any, lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalog made before the ``superseded_by`` columns cannot be migrated when read-only: every reading command
+    still works on it (the columns read as NULL) and the file is not changed."""
+    from robofuel.catalog.db import ADDED_COLUMNS
+
+    (catalog,) = lake.rglob("*.sqlite")
+    with sqlite3.connect(catalog) as conn:
+        for table, column in ADDED_COLUMNS:
+            for (index,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql LIKE ?", (table, f"%{column}%")
+            ).fetchall():
+                conn.execute(f"DROP INDEX {index}")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.close()
+    inside = str(lake.resolve())
+    real = storage.writable
+    monkeypatch.setattr(storage, "writable", lambda p: not str(Path(p).resolve()).startswith(inside) and real(p))
+    check_read_only(cli, lake, tmp_path)
+    with sqlite3.connect(f"file:{catalog}?immutable=1", uri=True) as conn:
+        assert "superseded_by" not in {row[1] for row in conn.execute("PRAGMA table_info(episodes)")}

@@ -179,7 +179,7 @@ class Catalog:
         self.where = sa.engine.make_url(url).render_as_string(hide_password=True)
         file = sqlite.database_file(url)
         self.read_only = bool(file and sqlite.read_only(file)) if read_only is None else read_only
-        self.engine: Engine = sqlite.engine(url, self.read_only) if file else sa.create_engine(url)
+        self.engine: Engine = sqlite.engine(url, self.read_only, ADDED_COLUMNS) if file else sa.create_engine(url)
         if not self.read_only:
             sqlite.retry_locked(lambda: _create_schema(self.engine))
             sqlite.retry_locked(lambda: _migrate(self.engine))

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -40,11 +40,14 @@ def read_only(path: str) -> bool:
     return os.path.exists(path) and not (storage.writable(path) and storage.writable(folder))
 
 
-def engine(url: str, read_only: bool) -> Engine:
-    """An engine on the SQLite file of ``url``: for queries only, or for writing with the pragmas below."""
+def engine(url: str, read_only: bool, added: Sequence[tuple[str, str]] = ()) -> Engine:
+    """An engine on the SQLite file of ``url``: for queries only, or for writing with the pragmas below.
+
+    ``added`` lists the (table, column) pairs later versions added; a read-only catalog made before them (it cannot
+    be migrated) reads them as NULL (see :func:`connect_read_only`)."""
     if read_only:
         file = database_file(url) or ""
-        return sa.create_engine(url, creator=lambda: connect_read_only(file))
+        return sa.create_engine(url, creator=lambda: connect_read_only(file, added))
     writer = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
     sa.event.listen(writer, "connect", pragmas)
     return writer
@@ -74,7 +77,7 @@ def pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def connect_read_only(path: str) -> sqlite3.Connection:
+def connect_read_only(path: str, added: Sequence[tuple[str, str]] = ()) -> sqlite3.Connection:
     """A query-only connection that never creates or changes a file. While a writer has the catalog open (its
     ``-wal`` file exists) ``mode=ro``, which reads its live changes through the shared WAL index; otherwise
     ``immutable=1``, since ``mode=ro`` would create the ``-wal`` and ``-shm`` files, owned by this user, beside
@@ -85,4 +88,18 @@ def connect_read_only(path: str) -> sqlite3.Connection:
         f"{uri}?mode=ro" if live else f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
     )
     conn.execute("PRAGMA case_sensitive_like=ON")
+    _null_columns(conn, added)
     return conn
+
+
+def _null_columns(conn: sqlite3.Connection, added: Sequence[tuple[str, str]]) -> None:
+    """Per connection: each table of ``added`` that lacks its column is shadowed by a temporary view (connection-
+    local, nothing written to the file) that has it, always NULL, so the current queries read an old catalog."""
+    missing: dict[str, list[str]] = {}
+    for table, column in added:
+        have = {row[1] for row in conn.execute(f"PRAGMA main.table_info({table})")}
+        if have and column not in have:
+            missing.setdefault(table, []).append(column)
+    for table, columns in missing.items():
+        nulls = ", ".join(f"NULL AS {column}" for column in columns)
+        conn.execute(f"CREATE TEMP VIEW {table} AS SELECT *, {nulls} FROM main.{table}")
