@@ -172,7 +172,8 @@ def test_hdf5_export_on_a_full_disk(cli: Any, tmp_path: Path, fmt: str) -> None:
     recs = [generate_teleop(tmp_path / "gen", f"t{i}", seed=i, cameras=1, duration_s=8.0).path for i in range(2)]
     assert cli("ingest", *map(str, recs), "--lake", str(lake)).code == 0
     out = tmp_path / "exports" / "set"
-    args = [sys.executable, "-m", "robofuel", "export", "--format", fmt, "--out", str(out), "--lake", str(lake), "--all"]
+    args = [sys.executable, "-m", "robofuel", "export", "--format", fmt, "--out", str(out), "--lake", str(lake)]
+    args.append("--all")
     limit = _file_size_limit(100_000)
     r = subprocess.run(args, capture_output=True, text=True, env=cli_env(), preexec_fn=limit, timeout=300)
     assert r.returncode == 2, r.stderr

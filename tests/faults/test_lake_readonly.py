@@ -113,9 +113,8 @@ def test_a_read_only_catalog_made_by_an_earlier_version(
     (catalog,) = lake.rglob("*.sqlite")
     with sqlite3.connect(catalog) as conn:
         for table, column in ADDED_COLUMNS:
-            for (index,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql LIKE ?", (table, f"%{column}%")
-            ).fetchall():
+            indexes = "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql LIKE ?"
+            for (index,) in conn.execute(indexes, (table, f"%{column}%")).fetchall():
                 conn.execute(f"DROP INDEX {index}")
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.close()
