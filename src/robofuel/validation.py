@@ -68,9 +68,16 @@ def staging_warnings(lake: Lake, root: Path) -> list[str]:
 def _hash_problems(lake: Lake, folder: Path, expected: str | None) -> list[str]:
     meta = Episode.model_validate_json((folder / "episode.json").read_bytes())
     actual = stored_content_hash(lake, meta)
-    if actual != (expected or meta.content_hash):
-        return [f"content hash {actual[:12]}... differs from the recorded {str(expected or meta.content_hash)[:12]}..."]
-    return []
+    recorded = expected or meta.content_hash
+    if actual == recorded:
+        return []
+    if actual == meta.content_hash:
+        return [
+            f"rewritten by a `robofuel process` run that stopped before recording it in the catalog (the files and "
+            f"episode.json agree on {actual[:12]}..., the catalog holds {str(recorded)[:12]}...); nothing is lost: "
+            "the next `robofuel process` on this lake records it"
+        ]
+    return [f"content hash {actual[:12]}... differs from the recorded {str(recorded)[:12]}..."]
 
 
 def _validate_recording(path: Path) -> ValidationResult:

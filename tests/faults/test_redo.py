@@ -99,3 +99,27 @@ def test_a_recording_ingested_with_a_mapping_file_now_gone_is_refused(
     mapping.write_text(mapping.read_text() + "# changed\n")
     result = cli("process", "--lake", str(lake), "--steps", "profile", "--redo", "profile")
     assert result.code == 2 and "map.toml, which is gone or changed since" in result.err
+
+
+def test_a_rewrite_the_catalog_never_recorded(cli: Any, recording: Path, tmp_path: Path) -> None:
+    """A ``process`` killed after a worker rewrote an episode's files and before the catalog recorded the new content
+    hash: ``validate`` says what happened and what to do (not a bare hash mismatch), and the next ``process`` makes
+    the lake consistent again."""
+    import sqlite3
+
+    lake = tmp_path / "lake"
+    assert cli("ingest", str(recording), "--lake", str(lake), "--json").code == 0
+    ingested_hash = _state(cli, lake)[0]
+    assert cli("process", "--lake", str(lake), "--json").code == 0
+    cleaned_hash = _state(cli, lake)[0]
+    assert cleaned_hash != ingested_hash
+    with sqlite3.connect(lake / "catalog.sqlite") as conn:  # the catalog as the kill left it
+        conn.execute("UPDATE episodes SET content_hash = ?", (ingested_hash,))
+    conn.close()
+    report = cli("validate", str(lake), "--json")
+    assert report.code == 1
+    assert "stopped before recording it in the catalog" in report.out and "next `robofuel process`" in report.out
+    assert cli("process", "--lake", str(lake), "--json").code == 0
+    assert _state(cli, lake)[0] == cleaned_hash
+    again = cli("validate", str(lake), "--json")
+    assert again.code == 0 and again.json()["ok"], again.out
