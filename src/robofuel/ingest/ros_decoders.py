@@ -73,11 +73,10 @@ class Decoders:
             return standard_cdr_decoder(ch.type_name)
         if ch.schema.encoding != "ros2msg":
             raise Undecodable(f"unsupported schema encoding {ch.schema.encoding!r} (only ros2msg is)")
-        if "---" in ch.schema.data.decode(errors="replace").splitlines():
-            raise Undecodable(
-                f"schema {ch.schema.name} is a service definition (request --- response), not a message: "
-                "service events are not read"
-            )
+        if "---" in (line.strip() for line in ch.schema.data.decode(errors="replace").splitlines()):
+            from robofuel.ingest.ros_services import service_event_decoder  # it imports this module
+
+            return service_event_decoder(ch.schema)  # a .srv text (request --- response): a service's events
         from mcap_ros2.decoder import DecoderFactory
 
         self._factory = self._factory or DecoderFactory()
