@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -222,27 +223,43 @@ def test_bogus_encoding_is_refused_naming_it(shared_data: Path) -> None:
     assert "/test_topic: unsupported encoding 'wrong_format' (3)" in str(info.value)
 
 
-def test_service_event_schemas_are_named_as_undecodable(shared_data: Path) -> None:
-    """Service events store the .srv text (request --- response) as schema: mcap_ros2 cannot parse it."""
+def test_service_events_are_decoded_from_the_srv_schema(shared_data: Path) -> None:
+    """Service events store the .srv text (request --- response) as schema: the event message is rebuilt from it
+    (it was refused as undecodable before issue 13); each call step is one event, request and response as JSON."""
     folder = shared_data / "rosbag2_fixtures/mcap/bag_with_topics_and_service_events"
-    with pytest.raises(UnreadableRecording) as info:
-        read(folder / "bag_with_topics_and_service_events.mcap", "mcap")
-    message = str(info.value)
-    assert "/test_service1/_service_event: schema test_msgs/srv/BasicTypes_Event is a service definition" in message
-    assert "/test_topic1: no numeric fields: test_msgs/msg/Strings (1)" in message
+    (ep,) = read(folder / "bag_with_topics_and_service_events.mcap", "mcap").episodes
+    assert {s.name: s.count for s in ep.meta.streams} == {
+        "test_service1._service_event": 4,
+        "test_service2._service_event": 4,
+        "test_topic1": 1,
+        "test_topic2": 1,
+    }
+    calls = ep.payloads["test_service1._service_event"]
+    assert isinstance(calls, EventsData)
+    assert calls.fields["event"] == ["request_sent", "response_received"] * 2
+    assert calls.fields["sequence_number"] == [1, 1, 2, 2]
+    assert calls.fields["response"][0] is None and calls.fields["request"][1] is None
+    assert json.loads(calls.fields["request"][0])["string_value"] == ""
+    assert json.loads(calls.fields["response"][1])["float64_value"] == 0.0
+    strings = ep.payloads["test_topic1"]
+    assert isinstance(strings, EventsData) and strings.fields["string_value_default1"] == ["Hello world!"]
+    assert not [f for f in ep.meta.findings if f.code == "ingest.undecodable"]
 
 
 @pytest.mark.parametrize(
-    ("rel", "expected"),
+    ("rel", "topic", "count", "first"),
     [
-        ("talker/talker.mcap", "/topic: no numeric fields: std_msgs/msg/String (10)"),
-        ("wbag/wbag_0.mcap", "AAA: no numeric fields: std_msgs/msg/String (174)"),  # zero duration, text only
+        ("talker/talker.mcap", "topic", 10, "Hello, world! 0"),
+        ("wbag/wbag_0.mcap", "AAA", 174, "Hello, world! 1 - 1"),  # zero duration, text only
     ],
 )
-def test_text_only_bags_have_nothing_to_ingest(shared_data: Path, rel: str, expected: str) -> None:
-    with pytest.raises(UnreadableRecording, match="no numeric or video stream in the file") as info:
-        read(shared_data / "rosbag2_fixtures/mcap" / rel, "mcap")
-    assert expected in str(info.value)
+def test_text_only_bags_are_episodes_of_events(shared_data: Path, rel: str, topic: str, count: int, first: str) -> None:
+    """A recording of text topics only is kept as an episode of events (it was refused before issue 13)."""
+    (ep,) = read(shared_data / "rosbag2_fixtures/mcap" / rel, "mcap").episodes
+    assert {s.kind.value for s in ep.meta.streams} == {"events"}
+    events = ep.payloads[topic]
+    assert isinstance(events, EventsData) and len(events.timestamps_ns) == count
+    assert events.fields["data"][0] == first
 
 
 def test_shared_files_are_not_modified(shared_data: Path, tmp_path: Path) -> None:

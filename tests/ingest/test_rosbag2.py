@@ -128,47 +128,32 @@ def test_cdr_test_bag_decodes_every_primitive(shared_data: Path) -> None:
 @pytest.mark.parametrize(
     ("bag", "counts"),
     [
-        (
-            "mcap/talker",
-            "/rosout: no numeric fields: rcl_interfaces/msg/Log (10); /topic: no numeric fields: "
-            "std_msgs/msg/String (10)",
-        ),
-        (
-            "sqlite3/talker",
-            "/rosout: no numeric fields: rcl_interfaces/msg/Log (10); /topic: no numeric fields: "
-            "std_msgs/msg/String (10)",
-        ),
-        (
-            "mcap/wbag",
-            "AAA: no numeric fields: std_msgs/msg/String (804); BBB: no numeric fields: std_msgs/msg/String (742)",
-        ),
-        (
-            "mcap/convert_b",
-            "a_empty: no numeric fields: test_msgs/msg/Empty (25); c_strings: no numeric fields: "
-            "test_msgs/msg/Strings (50)",
-        ),
+        ("mcap/talker", {"rosout": 10, "topic": 10}),
+        ("sqlite3/talker", {"rosout": 10, "topic": 10}),
+        ("mcap/wbag", {"AAA": 804, "BBB": 742, "CCC": 742, "DDD": 753, "EEE": 804, "FFF": 772, "GGG": 731, "HHH": 726}),
+        ("mcap/convert_b", {"a_empty": 24, "c_strings": 50}),  # one a_empty message is logged at time 0
     ],
 )
-def test_text_only_bags_are_fully_read_and_refused_naming_each_topic(shared_data: Path, bag: str, counts: str) -> None:
-    """Every message is decoded (the counts equal metadata.yaml's; rosbags 0.11 iterates none of talker's), but
-    text carries no signal: the refusal names each topic and its count."""
-    with pytest.raises(UnreadableRecording, match="no numeric or video stream") as info:
-        read(shared_data / "rosbag2_fixtures" / bag, "rosbag2")
-    assert counts in str(info.value)
+def test_text_only_bags_are_fully_read_as_events(shared_data: Path, bag: str, counts: dict[str, int]) -> None:
+    """Every message is decoded (the counts equal metadata.yaml's; rosbags 0.11 iterates none of talker's) and kept
+    as events: text carries no signal, but it is what was recorded (these bags were refused before issue 13)."""
+    (ep,) = read(shared_data / "rosbag2_fixtures" / bag, "rosbag2").episodes
+    assert {s.name: s.count for s in ep.meta.streams} == counts
+    assert {s.kind.value for s in ep.meta.streams} == {"events"}
 
 
 def test_split_bag_without_metadata_is_read_in_file_order(shared_data: Path, tmp_path: Path) -> None:
     folder = shared_data / "rosbag2_fixtures/mcap/reindex_test_bags/multiple_files"
     assert detect(folder).name == "rosbag2"  # type: ignore[union-attr]
-    with pytest.raises(UnreadableRecording, match=r"/chatter: no numeric fields: std_msgs/msg/String \(3177\)"):
-        read(folder, "rosbag2")  # 1324 + 1324 + 529 messages from the three files
+    (ep,) = read(folder, "rosbag2").episodes
+    assert ep.meta.stream("chatter").count == 3177  # 1324 + 1324 + 529 messages from the three files, as events
 
 
-def test_bogus_encoding_and_service_events_are_refused_with_the_reason(shared_data: Path) -> None:
+def test_bogus_encoding_is_refused_with_the_reason_and_service_events_are_read(shared_data: Path) -> None:
     with pytest.raises(UnreadableRecording, match="unsupported encoding 'wrong_format'"):
         read(shared_data / "rosbag2_fixtures/mcap/wrong_rmw_test", "rosbag2")
-    with pytest.raises(UnreadableRecording, match="service events are not read"):
-        read(shared_data / "rosbag2_fixtures/mcap/bag_with_topics_and_service_events", "rosbag2")
+    (ep,) = read(shared_data / "rosbag2_fixtures/mcap/bag_with_topics_and_service_events", "rosbag2").episodes
+    assert ep.meta.stream("test_service2._service_event").count == 4  # refused before issue 13
 
 
 def test_empty_and_foreign_folders(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ summary holds statistics, the messages read per channel are checked against them
 Streams: one per topic that gives numeric or video data, named after the topic without its leading slash,
 ``/`` becoming ``.`` (``/camera/front/video`` -> ``camera.front.video``), with ``source`` = the topic. Message
 types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text topics
-(``std_msgs/String``, logs) give events streams beside the signals (a file of text topics only is no episode: they
-are counted in ``report.skipped``); channels in encodings other than ``cdr`` and
+(``std_msgs/String``, logs, text-like types, ROS 2 service events) give events streams beside the signals; a file of
+text topics only is an episode of events streams (a logging or teleop-marker bag: QC asks for review,
+``completeness.no_signal_stream``); channels in encodings other than ``cdr`` and
 ``json``, ``ros1`` and ``protobuf`` or with unparsable schemas are counted in ``report.undecodable``. A file
 from which no stream can be read raises :class:`UnreadableRecording` naming the topics, the encodings and why.
 
@@ -47,7 +48,7 @@ from robofuel.ingest.ros_clock import log_floor, time_zero_count
 from robofuel.ingest.ros_decoders import Decoders
 from robofuel.ingest.ros_messages import TEXT_TYPES, normalise_type
 from robofuel.ingest.ros_tf import collect_tf_streams, is_static, is_tf, static_transforms
-from robofuel.standard import Finding, Severity, StreamKind
+from robofuel.standard import Finding, Severity
 from robofuel.standard.data import episode_span
 
 SESSION_RECORD = "robofuel.session"
@@ -215,7 +216,7 @@ def _hint(encodings: set[str]) -> str:
     other = sorted(encodings - set(ENCODINGS))
     if other:
         return f"robofuel decodes MCAP messages encoded as {' or '.join(ENCODINGS)}, not {', '.join(other)}"
-    return "robofuel keeps numeric signals and video; text-only topics are skipped, undecodable ones say why"
+    return "robofuel keeps numeric signals, video and text as events; topics it cannot keep say why"
 
 
 def _reasons(report: ReadReport, most: int = 12) -> str:
@@ -254,16 +255,8 @@ def nothing_read(path: Path, scan: Scan, report: ReadReport) -> UnreadableRecord
     if report.undecodable and not report.skipped:
         problem = f"no message could be decoded (message encodings: {', '.join(sorted(encodings))}): "
     else:
-        problem = "no numeric or video stream in the file; topics: "
+        problem = "no stream in the file; topics: "
     return UnreadableRecording(str(path), problem + _reasons(report), _hint(encodings))
-
-
-def _text_only(streams: list[Built], report: ReadReport) -> None:
-    """A recording of text topics only gives no episode: its events are counted as skipped, the reason said."""
-    for stream, _ in streams:
-        kind = report.streams.pop(stream.name, {}).get("type", "text")
-        report.decoded -= stream.count
-        report.skipped[f"{stream.source}: no numeric fields: {kind}"] += stream.count
 
 
 def episode_from_scan(
@@ -274,8 +267,7 @@ def episode_from_scan(
     pending: list[Pending] = []
     calibration: dict[str, Any] = {}
     streams = read_streams(scan, report, pending, calibration)
-    if all(s.kind is StreamKind.events and s.role == "events" for s, _ in streams):
-        _text_only(streams, report)
+    if not streams:
         raise nothing_read(path, scan, report)
     found = [*(more or []), *findings(scan, report, streams, pending)]
     if calibration:

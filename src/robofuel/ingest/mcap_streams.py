@@ -147,6 +147,9 @@ def collect_stream(
     except Undecodable as exc:
         report.undecodable[f"{ch.topic}: {exc}"] += len(ch.messages)
         return None
+    replaced = decoders.note_for(ch)
+    if replaced is not None:
+        pending.append(Pending("ingest.definition_mismatch", f"{ch.topic}: {replaced}", name))
     collected = _collect(ch, decode, report)
     if collected is None:
         return None

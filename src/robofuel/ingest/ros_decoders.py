@@ -44,10 +44,20 @@ class Decoders:
         self._cache: dict[tuple[int, str], Decode | str] = {}
         self._factory: Any = None
         self._ros1_stores: list[Any] = []
+        #: What is worth a finding about a decoder that was made (a stored definition replaced), by cache key.
+        self._notes: dict[tuple[int, str], str] = {}
+
+    @staticmethod
+    def _key(ch: ChannelData) -> tuple[int, str]:
+        return (ch.schema.id if ch.schema is not None else 0, ch.message_encoding)
+
+    def note_for(self, ch: ChannelData) -> str | None:
+        """What ``ch``'s decoder is worth a finding for (its stored definition replaced), after :meth:`for_channel`."""
+        return self._notes.get(self._key(ch))
 
     def for_channel(self, ch: ChannelData) -> Decode:
         """The decoder of ``ch``'s messages; :class:`Undecodable` naming the reason when there is none."""
-        key = (ch.schema.id if ch.schema is not None else 0, ch.message_encoding)
+        key = self._key(ch)
         if key not in self._cache:
             try:
                 self._cache[key] = self._make(ch)
@@ -73,11 +83,10 @@ class Decoders:
             return standard_cdr_decoder(ch.type_name)
         if ch.schema.encoding != "ros2msg":
             raise Undecodable(f"unsupported schema encoding {ch.schema.encoding!r} (only ros2msg is)")
-        if "---" in ch.schema.data.decode(errors="replace").splitlines():
-            raise Undecodable(
-                f"schema {ch.schema.name} is a service definition (request --- response), not a message: "
-                "service events are not read"
-            )
+        if "---" in (line.strip() for line in ch.schema.data.decode(errors="replace").splitlines()):
+            from robofuel.ingest.ros_services import service_event_decoder  # it imports this module
+
+            return service_event_decoder(ch.schema)  # a .srv text (request --- response): a service's events
         from mcap_ros2.decoder import DecoderFactory
 
         self._factory = self._factory or DecoderFactory()
@@ -88,7 +97,44 @@ class Decoders:
             raise Undecodable(f"schema {ch.schema.name} does not parse ({describe_error(exc)})") from exc
         if decoder is None:
             raise Undecodable(f"no CDR decoder for schema {ch.schema.name}")
-        return decoder  # type: ignore[no-any-return]
+        return self._checked(ch, decoder)
+
+    def _checked(self, ch: ChannelData, decoder: Decode) -> Decode:
+        """``decoder`` if the stored definition reads the whole of the channel's first message; else the ROS 2
+        standard definition of the type (noted for a finding), or :class:`Undecodable` for a type that has none."""
+        assert ch.schema is not None
+        data = ch.messages[0][1] if ch.messages else b""
+        unread = unread_bytes(decoder, ch.schema, data)
+        if unread is None or unread <= CDR_END_PADDING:
+            return decoder
+        problem = (
+            f"the stored definition of {ch.schema.name} reads {len(data) - unread} of the {len(data)} bytes of its "
+            "first message: it is not the definition the messages were written with"
+        )
+        try:
+            standard = standard_cdr_decoder(ch.type_name)
+        except Undecodable:
+            raise Undecodable(problem) from None
+        self._notes[self._key(ch)] = f"{problem}; decoded by the ROS 2 standard definition of the type instead"
+        return standard
+
+
+#: Bytes CDR may add after a message's last field (alignment of the end); more left unread is a wrong definition.
+CDR_END_PADDING = 8
+
+
+def unread_bytes(decoder: Decode, schema: Schema, data: bytes) -> int | None:
+    """Bytes of ``data`` (one CDR message) that ``schema``'s ``ros2msg`` definition leaves unread: the decoded
+    message, encoded again with the definition, is that much shorter. None when it cannot be told (the message
+    does not decode or does not encode again: then the definition is not doubted)."""
+    from mcap_ros2._dynamic import serialize_dynamic  # the encoder mcap_ros2's own writer uses
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            encoder = serialize_dynamic(schema.name, schema.data.decode())[schema.name]
+        return len(data) - len(encoder(decoder(data)))
+    except Exception:
+        return None
 
 
 def _full_type(name: str) -> str:

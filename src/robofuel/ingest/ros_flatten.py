@@ -130,14 +130,17 @@ class NumericMapping:
 
 def fields(msg: Any) -> list[str]:
     """Field names of a decoded message: its protobuf descriptor's, ``__slots__`` (mcap_ros2), else its attributes
-    (rosbags, JSON)."""
+    (rosbags, JSON) less the constants rosbags declares as ``ClassVar`` (``Log.DEBUG``, ``__msgtype__``)."""
     descriptor = getattr(msg, "DESCRIPTOR", None)
     if descriptor is not None and hasattr(descriptor, "fields"):
         return [f.name for f in descriptor.fields]
     slots = getattr(msg, "__slots__", None)
     if slots:
         return list(slots)
-    return list(vars(msg)) if hasattr(msg, "__dict__") else []
+    if not hasattr(msg, "__dict__"):
+        return []
+    declared = getattr(type(msg), "__annotations__", {})
+    return [n for n in vars(msg) if not str(declared.get(n, "")).startswith(("ClassVar", "typing.ClassVar"))]
 
 
 def _is_repeated(value: Any) -> bool:

@@ -22,8 +22,9 @@ Known types and what they become (columns; units SI; quaternions ``xyzw`` as ROS
   ``Temperature`` / ``FluidPressure``; ``std_msgs/*MultiArray`` keep ``data[i]`` only.
 - Video (see :mod:`robofuel.ingest.ros_video`): ``foxglove_msgs/CompressedVideo``,
   ``sensor_msgs/CompressedImage``, ``sensor_msgs/Image``, ``foxglove.RawImage``.
-- ``std_msgs/String`` and log messages (``rcl_interfaces/Log``, ``rosgraph_msgs/Log``, ``foxglove/Log``): an events
-  stream, one event per message (:mod:`robofuel.ingest.ros_events`).
+- ``std_msgs/String``, log messages (``rcl_interfaces/Log``, ``rosgraph_msgs/Log``, ``foxglove/Log``) and any
+  text-like type (only strings and booleans, or ``Empty``): an events stream, one event per message; ROS 2 service
+  events (``<service>/_service_event``): an events stream of the calls (:mod:`robofuel.ingest.ros_events`).
 - Anything else: every numeric field flattened (:mod:`robofuel.ingest.ros_flatten`).
 """
 
@@ -35,8 +36,9 @@ from typing import Any
 import numpy as np
 
 from robofuel.embodiment.registry import joint_part
-from robofuel.ingest.ros_events import EventsMapping
+from robofuel.ingest.ros_events import EventsMapping, ServiceEventMapping, text_like
 from robofuel.ingest.ros_flatten import GenericMapping, NumericMapping, Row
+from robofuel.ingest.ros_services import UndecodedEvent, is_service_event
 from robofuel.ingest.ros_video import VideoMapping, video_mapping
 
 Mapping = NumericMapping | VideoMapping | EventsMapping
@@ -281,6 +283,8 @@ def mapping_for(type_name: str, first: Any, topic: str) -> Mapping | None:
         return video
     if t in TEXT_TYPES:
         return EventsMapping()
+    if isinstance(first, UndecodedEvent) or is_service_event(type_name, topic):
+        return ServiceEventMapping()
     if t.startswith("std_msgs/") and t.endswith("MultiArray"):
         return _multi_array(first, topic)
-    return GenericMapping()
+    return EventsMapping() if text_like(first) else GenericMapping()

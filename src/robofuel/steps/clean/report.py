@@ -15,6 +15,7 @@ from robofuel.standard import Episode, Finding, KeptSpan, Severity, Verdict
 from robofuel.steps.base import StepReport
 from robofuel.steps.clean import gaps, resolve
 from robofuel.steps.clean.trim import split_pieces
+from robofuel.steps.qc.rules_basic import events_only
 
 REPAIR_CODES = tuple(f"clean.{kind}" for kind in gaps.REPAIRED)
 _WHAT = {
@@ -73,7 +74,8 @@ class Plan:
             self.reasons.append("empty: no stream has samples")
         elif how == "no_motion":
             self.reasons.append("no motion: no motion stream moves")
-        elif kept_s < self.config["min_keep_s"] and not rate_unknown(self.meta):  # not judged on an assumed rate
+        elif kept_s < self.config["min_keep_s"] and not rate_unknown(self.meta) and not events_only(self.meta):
+            # not judged on an assumed rate, nor on the span of events (a log or marker recording: qc asks review)
             self.reasons.append(f"too short: {kept_s:.2f} s kept < {self.config['min_keep_s']} s")
 
     def _finding(self, code: str, severity: Severity, message: str, span: gaps.Span | None = None) -> Finding:

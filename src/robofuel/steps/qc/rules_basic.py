@@ -4,12 +4,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from robofuel.standard import Severity, StreamKind
+from robofuel.standard import Episode, Severity, StreamKind
 from robofuel.steps.qc.context import RuleContext, runs
 
 
+def events_only(meta: Episode) -> bool:
+    """Whether the episode's samples are all events (text, logs, service calls, operator marks): streams it has, but
+    no numeric, video or audio stream with a sample (a logging or teleop-marker recording)."""
+    return any(s.count for s in meta.streams) and not any(
+        s.count for s in meta.streams if s.kind is not StreamKind.events
+    )
+
+
+def _no_signal(ctx: RuleContext) -> None:
+    """``completeness.no_signal_stream`` (warning: review): an episode of events only has nothing a demonstration is
+    judged by (motion, duration of an attempt), but it is what was recorded: kept, for a person to decide."""
+    names = [s.name for s in ctx.data.meta.streams if s.count]
+    listed = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    ctx.add(
+        "completeness.no_signal_stream",
+        Severity.warning,
+        f"only event/text streams: {listed}; no motion, video or audio to judge, so duration bounds are not applied: "
+        "review what the recording is for (it is left out of exports that carry no events)",
+        value=float(len(names)),
+    )
+
+
 def completeness(ctx: RuleContext) -> None:
-    """Required stream roles present and non-empty; duration within bounds."""
+    """Required stream roles present and non-empty; duration within bounds; an episode of events only is for
+    review (:func:`events_only`), its duration not judged."""
     meta = ctx.data.meta
     present = {s.role for s in meta.streams if s.count > 0}
     known = " ".join(
@@ -18,6 +41,9 @@ def completeness(ctx: RuleContext) -> None:
     for role in ctx.th["required_roles"]:
         if role not in present and role not in known:  # a reader already reported that stream missing
             ctx.add("completeness.missing_stream", Severity.blocking, f"no stream with role {role!r} has samples")
+    if events_only(meta):
+        _no_signal(ctx)
+        return
     lo, hi = ctx.th["min_duration_s"], ctx.th["max_duration_s"]
     if meta.duration_s < lo:
         ctx.add("completeness.too_short", Severity.blocking, f"{meta.duration_s:.2f} s < {lo} s", value=meta.duration_s)
