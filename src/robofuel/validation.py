@@ -7,7 +7,7 @@ from pathlib import Path
 
 from robofuel.errors import InputError, UnreadableRecording
 from robofuel.ingest.base import ReadContext
-from robofuel.ingest.diagnose import before_reading, unknown_hdf5
+from robofuel.ingest.diagnose import before_reading, unknown_layout
 from robofuel.ingest.lerobot_check import check_dataset
 from robofuel.ingest.registry import detect
 from robofuel.lake import Lake, recording_sha256
@@ -86,7 +86,7 @@ def _validate_recording(path: Path) -> ValidationResult:
         return ValidationResult({str(path): [str(damage.error(path))]})
     reader = detect(path)
     if reader is None:
-        layout = unknown_hdf5(path)
+        layout = unknown_layout(path)
         if layout is not None:
             return ValidationResult({str(path): [str(layout.error(path))]})
         raise InputError(

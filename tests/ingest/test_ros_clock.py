@@ -113,9 +113,31 @@ def test_mixed_clocks_give_a_seconds_long_episode_with_the_offset_as_a_finding(t
     # Static transforms are calibration: no stream, whatever their stamps.
     assert not any(s.source == "/tf_static" for s in meta.streams)
     assert {(t["parent"], t["child"]) for t in meta.calibration["transforms"]} == {("base", "camera"), ("base", "ft")}
+    # ... and their odd stamps are named, frames and offset, as a note that costs nothing.
+    (static,) = [f for f in meta.findings if f.code == "timing.static_transform_stamp"]
+    assert static.severity.value == "info" and static.message.startswith("/tf_static: 2 static transform(s)")
+    assert "base -> camera stamped 0" in static.message
+    assert "base -> ft stamped 30.0 days behind the time it was recorded (-2592000.000 s)" in static.message
     # Messages logged at time 0 are named per topic with their count, text topics included.
     zero = {f.stream: f.value for f in meta.findings if f.code == "timing.time_zero"}
     assert zero == {"rosout": 2.0, "chatter": 2.0}
+
+
+def test_header_stamps_of_zero_are_timed_by_log_time_and_named(tmp_path: Path) -> None:
+    """A publisher that never stamps (every header.stamp 0, as InOrbit's fake sensors): log time, and a note with
+    the count; a static transform stamped when it was recorded gets no note."""
+    zero = [(t, topic, type_name, m | {"header": {"stamp": stamp(0)}}) for t, topic, type_name, m in _wrench(50, 0)]
+    static = {"transforms": [_tf(T0 - 1_000_000, "base", "ft")]}
+    messages = _joints(100, 0) + zero + [(T0, "/tf_static", "tf2_msgs/msg/TFMessage", static)]
+    (ep,) = read(write(tmp_path / "unstamped.mcap", messages), "mcap").episodes
+    assert ep.meta.stream("ft").clock == "log"
+    np.testing.assert_array_equal(ep.numeric("ft").timestamps_ns, T0 + np.arange(50) * 10_000_000)
+    (note,) = [f for f in ep.meta.findings if f.code == "timing.header_stamp_zero"]
+    assert (note.stream, note.value, note.severity.value) == ("ft", 50.0, "info")
+    assert note.message == (
+        "/ft: 50 of 50 messages have a header stamp of 0 (the publisher did not stamp them): timed by log time"
+    )
+    assert not [f for f in ep.meta.findings if f.code == "timing.static_transform_stamp"]
 
 
 def test_a_replayed_bag_keeps_its_header_clock(tmp_path: Path) -> None:

@@ -56,6 +56,11 @@ class FakeProvider:
     def get_device_version(self) -> str:
         return "Gen2"
 
+    def get_timestamps_ns(self, sid: str, domain: str) -> list[int]:
+        assert domain == "device"
+        n = self.streams[sid][2]
+        return [-1] * n if sid == "283-1" else [T0 + i * 10**8 for i in range(n)]  # Gen2 Bluetooth: -1, unset
+
     def get_imu_data_by_index(self, sid: str, i: int) -> Any:
         return SimpleNamespace(
             capture_timestamp_ns=T0 + i * 1_250_000,
@@ -169,3 +174,19 @@ def test_a_damaged_vrs_file_is_refused_cleanly(tmp_path: Path) -> None:
     with pytest.raises(UnreadableRecording) as err:
         get_reader("vrs").read(path, ReadContext(path, SHA))
     assert str(path) in str(err.value)
+
+
+def test_records_stamped_before_device_time_zero_are_named_read_or_not(tmp_path: Path, monkeypatch: Any) -> None:
+    """The Gen2 unit-test sequence stamps all 56 Bluetooth scans -1 ns: a timing.time_zero warning with the count,
+    though the stream is not read; streams with valid times get none."""
+    fake = SimpleNamespace(
+        create_vrs_data_provider=lambda path: FakeProvider(), TimeDomain=SimpleNamespace(DEVICE_TIME="device")
+    )
+    monkeypatch.setattr(vrs_aria, "require", lambda module, extra: fake)
+    path = vrs_file(tmp_path)
+    result = get_reader("vrs").read(path, ReadContext(path, SHA))
+    (zero,) = [f for f in result.report.findings if f.code == "timing.time_zero"]
+    assert (zero.stream, zero.value, zero.severity.value) == ("bluetooth", 3.0, "warning")
+    assert "3 of 3 records stamped at or before device time 0 (first -1 ns)" in zero.message
+    assert any(f.code == "timing.time_zero" for f in result.episodes[0].meta.findings)
+    result.cleanup()

@@ -56,6 +56,41 @@ def test_zero_floor_frozen_rows_and_short_peaks_are_not_saturation() -> None:
     assert ctx.findings == []
 
 
+def test_a_table_imu_clipped_at_its_full_scale_for_a_few_samples_is_a_warning() -> None:
+    # A PicoQuake-like 2 kHz CSV (no role): the gyro sits at -249.99998 deg/s (its 250 dps range) for 32 samples.
+    t = np.arange(2000) / 2000.0
+    rows = np.stack([t * 2000, np.sin(t * 9), np.cos(t * 7), 0.1 * np.sin(t * 40), 30 * np.sin(t * 5)], axis=1)
+    rows[:32, 4] = -249.99998474121094
+    ctx = context({"pq": (None, ["count", "a_x", "a_y", "a_z", "g_x"], 2000.0, rows)})  # type: ignore[dict-item]
+    saturation(ctx)
+    (f,) = ctx.findings
+    assert (f.code, f.severity, f.stream, f.value) == ("signal.saturation", "warning", "pq", -249.99998474121094)
+    assert "g_x pinned at -250 for 32 samples" in f.message and "full-scale" in f.message
+
+
+def test_a_table_bias_column_or_a_short_imu_run_off_full_scale_is_not_saturation() -> None:
+    # EuRoC ground truth: bias estimates hold their extreme for seconds; a gyro's short run at 3.1 rad/s is no
+    # range end; an IMU-role channel's short run counts only at a full-scale value.
+    t = np.arange(2000) / 200.0
+    bias = np.stack([np.sin(t), np.round(np.sin(t / 3), 3)], axis=1)
+    gyro = np.stack([np.sin(t) * 3, np.cos(t)], axis=1)
+    gyro[100:110, 0] = gyro[:, 0].max() + 0.1
+    imu = np.stack([np.sin(t) * 3, np.cos(t)], axis=1)
+    imu[500:510, 1] = imu[:, 1].max() + 0.7
+    streams = {
+        "gt": (None, ["p_x", "b_w_RS_S_x"], 200.0, bias),
+        "tab": (None, ["gyro_x", "gyro_y"], 200.0, gyro),
+        "imu": ("imu", ["gyro_x", "gyro_y"], 200.0, imu),
+    }
+    ctx = context(streams)  # type: ignore[arg-type]
+    saturation(ctx)
+    assert ctx.findings == []
+    imu[500:510, 1] = 4.0 * 9.80665  # the same short run at 4 g in m/s^2: clipped
+    ctx = context({"imu": ("imu", ["acc_x", "acc_y"], 200.0, imu)})
+    saturation(ctx)
+    assert [(f.code, f.severity) for f in ctx.findings] == [("signal.saturation", "warning")]
+
+
 def test_duplicated_channel_ignores_fingers_and_constant_channels() -> None:
     t = np.arange(300) / 100.0
     q = np.stack([np.sin(t), np.sin(t), t * 0, t * 0, np.cos(t), np.cos(t)], axis=1)

@@ -171,9 +171,33 @@ def unknown_hdf5(path: Path) -> Diagnosis | None:
         return None
 
 
+def unknown_table(path: Path) -> Diagnosis | None:
+    """For a file no reader took: a text table of one column (times without a signal, or values without time)."""
+    from robofuel.ingest.table_csv import SUFFIXES
+    from robofuel.ingest.table_layout import single_column
+
+    found = single_column(path, SUFFIXES)
+    return None if found is None else Diagnosis(*found)
+
+
+def dataset_without_data(path: Path) -> Diagnosis | None:
+    """A dataset folder whose ``meta/episodes.jsonl`` names files that are missing (:mod:`.dataset_refs`)."""
+    from robofuel.ingest.dataset_refs import missing_files
+
+    found = missing_files(path)
+    return None if found is None else Diagnosis(*found)
+
+
+def unknown_layout(path: Path) -> Diagnosis | None:
+    """What a path no reader takes is, where that can be said: HDF5 of another layout, a one-column text table, a
+    dataset's metadata without its data."""
+    return unknown_hdf5(path) or unknown_table(path) or dataset_without_data(path)
+
+
 def unrecognised(path: Path) -> UnreadableRecording:
-    """The error for a path no reader recognises: HDF5 of another layout described, else no reader for it."""
-    layout = unknown_hdf5(path)
+    """The error for a path no reader recognises: its layout described (:func:`unknown_layout`), else no reader
+    for it."""
+    layout = unknown_layout(path)
     if layout is not None:
         return layout.error(path)
     kind = "folder" if path.is_dir() else "file"

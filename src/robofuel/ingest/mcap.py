@@ -43,8 +43,8 @@ from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.joint_roles import split_joint_roles
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, scan_file
-from robofuel.ingest.mcap_streams import Pending, Waiting, build_all, collect_stream
-from robofuel.ingest.ros_clock import log_floor, time_zero_count
+from robofuel.ingest.mcap_streams import Pending, Waiting, build_all, collect_stream, episode_offsets
+from robofuel.ingest.ros_clock import log_floor, reference_offset, static_stamp_note, time_zero_count
 from robofuel.ingest.ros_decoders import Decoders
 from robofuel.ingest.ros_messages import TEXT_TYPES, normalise_type
 from robofuel.ingest.ros_tf import collect_tf_streams, is_static, is_tf, static_transforms
@@ -157,16 +157,28 @@ def read_streams(
         found = collect_stream(_unique(stream_name(ch.topic), taken), ch, decoders, report, pending)
         if found is not None:
             waiting.append(found)
+    static: dict[str, list[tuple[str, str, int, int]]] = {}
     for topic, channels in sorted(tf_topics.items()):
         if is_static(topic) and calibration is not None:
-            calibration.setdefault("transforms", []).extend(static_transforms(channels, decoders, report))
+            entries = static_transforms(channels, decoders, report, static.setdefault(topic, []))
+            calibration.setdefault("transforms", []).extend(entries)
             continue
         unique = lambda n: _unique(n, taken)  # noqa: E731
         waiting += collect_tf_streams(stream_name(topic), channels, decoders, report, pending, unique)
     if scan.orphan_messages:
         report.undecodable["messages of a channel never declared"] += scan.orphan_messages
+    _static_stamps(static, reference_offset(episode_offsets(waiting, floor)), pending)
     unique = lambda n: _unique(n, taken)  # noqa: E731
     return [part for b in build_all(waiting, floor, pending) for part in split_joint_roles(b, unique, report)]
+
+
+def _static_stamps(static: dict[str, list[tuple[str, str, int, int]]], reference: int, pending: list[Pending]) -> None:
+    """A ``timing.static_transform_stamp`` info finding per static-transform topic whose stamps are 0 or far from
+    the time they were recorded (:func:`~robofuel.ingest.ros_clock.static_stamp_note`)."""
+    for topic, stamps in sorted(static.items()):
+        text = static_stamp_note(topic, stamps, reference)
+        if text is not None:
+            pending.append(Pending("timing.static_transform_stamp", text, "", None, None, Severity.info))
 
 
 def _damage_findings(scan: Scan, report: ReadReport, end_s: float) -> list[Finding]:

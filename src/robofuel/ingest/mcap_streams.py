@@ -29,7 +29,7 @@ from robofuel.ingest.ros_clock import (
 from robofuel.ingest.ros_decoders import Decode, Decoders, Undecodable, describe_error
 from robofuel.ingest.ros_events import EventsMapping, array_events
 from robofuel.ingest.ros_flatten import GenericMapping
-from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_ns
+from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_is_zero, stamp_ns
 from robofuel.ingest.ros_video import UnsupportedType
 from robofuel.standard import (
     EventsData,
@@ -63,6 +63,7 @@ class _Collected:
     logs: list[int]
     headers: list[int]
     first: Any
+    zero_stamps: int = 0
 
 
 def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected | None:
@@ -73,6 +74,7 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
     first: Any = None
     logs: list[int] = []
     headers: list[int] = []
+    zeros = 0
     for log_time, data in sorted(ch.messages, key=lambda m: m[0]):
         try:
             msg = decode(data)
@@ -83,6 +85,7 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
                     return None
             stamp = stamp_ns(msg) or 0
             mapping.add(msg)
+            zeros += not stamp and stamp_is_zero(msg)
         except UnsupportedType as exc:
             report.undecodable[f"{ch.topic}: {exc}"] += len(ch.messages)
             return None
@@ -91,7 +94,7 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
             continue
         logs.append(log_time)
         headers.append(stamp)
-    return _Collected(mapping, logs, headers, first) if mapping is not None and logs else None
+    return _Collected(mapping, logs, headers, first, zeros) if mapping is not None and logs else None
 
 
 def _numeric(
@@ -221,14 +224,19 @@ def _build(
         at = int(timed.times[min(note.first_row, len(timed.times) - 1)])
         message = f"{ch.topic}: {text} ({note.count} messages)"
         pending.append(Pending(note.code, message, name, at, note.count, Severity(note.severity)))
-    pending += clock_pending(name, ch.topic, timed)
+    pending += clock_pending(name, ch.topic, timed, collected.zero_stamps)
     register_stream(report, stream, ch.type_name)
     return [built, *arrays]
 
 
+def episode_offsets(waiting: list[Waiting], floor_ns: int) -> list[int | None]:
+    """The header offsets of the signal streams, from which the episode's clock is chosen."""
+    return [stream_offset(w.logs, w.headers, floor_ns) for w in waiting if w.signal]
+
+
 def build_all(waiting: list[Waiting], floor_ns: int, pending: list[Pending]) -> list[Built]:
     """Every waiting stream built on the episode's clock (:func:`~robofuel.ingest.ros_clock.reference_offset`)."""
-    offsets = [stream_offset(w.logs, w.headers, floor_ns) for w in waiting if w.signal]
+    offsets = episode_offsets(waiting, floor_ns)
     reference = reference_offset(offsets)
     note = reference_note(reference, sum(o is not None for o in offsets))
     if note is not None:
@@ -236,9 +244,10 @@ def build_all(waiting: list[Waiting], floor_ns: int, pending: list[Pending]) -> 
     return [b for w in waiting for b in w.build(choose_clock(w.logs, w.headers, floor_ns, reference))]
 
 
-def clock_pending(name: str, topic: str, timed: Clocked) -> list[Pending]:
+def clock_pending(name: str, topic: str, timed: Clocked, zero_stamps: int = 0) -> list[Pending]:
     """The info findings of a stream's clock choice (:func:`~robofuel.ingest.ros_clock.clock_notes`)."""
-    return [Pending(code, text, name, None, value, Severity.info) for code, text, value in clock_notes(topic, timed)]
+    notes = clock_notes(topic, timed, zero_stamps)
+    return [Pending(code, text, name, None, value, Severity.info) for code, text, value in notes]
 
 
 def register_stream(report: ReadReport, stream: Stream, type_name: str) -> None:

@@ -123,9 +123,17 @@ def describe_offset(offset_ns: int) -> str:
     return f"{amount} {'behind' if offset_ns < 0 else 'ahead of'}"
 
 
-def clock_notes(topic: str, c: Clocked) -> list[tuple[str, str, float]]:
-    """(code, message, value) of the info findings a stream's clock choice deserves."""
+def clock_notes(topic: str, c: Clocked, zero_stamps: int = 0) -> list[tuple[str, str, float]]:
+    """(code, message, value) of the info findings a stream's clock choice deserves; ``zero_stamps`` = messages
+    whose header stamp field holds 0 (the publisher never stamped them)."""
     notes = []
+    if zero_stamps:
+        how = "log time" if c.clock == "log" else "log time plus the stream's offset"
+        text = (
+            f"{topic}: {zero_stamps} of {len(c.times)} messages have a header stamp of 0 (the publisher did not "
+            f"stamp them): timed by {how}"
+        )
+        notes.append(("timing.header_stamp_zero", text, float(zero_stamps)))
     if c.clock == "log" and c.offset_ns is not None:
         text = (
             f"{topic}: header stamps run {describe_offset(c.offset_ns)} the episode's clock (median offset "
@@ -139,6 +147,30 @@ def clock_notes(topic: str, c: Clocked) -> list[tuple[str, str, float]]:
         )
         notes.append(("timing.clock_fallback", text, float(c.fallbacks)))
     return notes
+
+
+def static_stamp_note(topic: str, stamps: list[tuple[str, str, int, int]], reference_ns: int = 0) -> str | None:
+    """The text of the ``timing.static_transform_stamp`` info finding of a static-transform topic, or None.
+
+    ``stamps`` holds (parent, child, log ns, header ns) per frame pair; a pair is named when its stamp is 0 or lies
+    further than :data:`CLOCK_TOLERANCE_NS` from the time it was recorded on the episode's clock (``reference_ns``
+    ahead of log time), e.g. a latched publisher's old stamp. Static transforms are calibration: never timed."""
+    odd = []
+    for parent, child, log_ns, header_ns in stamps:
+        if header_ns == 0:
+            odd.append(f"{parent} -> {child} stamped 0")
+        elif abs(offset := header_ns - log_ns - reference_ns) > CLOCK_TOLERANCE_NS:
+            odd.append(
+                f"{parent} -> {child} stamped {describe_offset(offset)} the time it was recorded ({offset / NS:+.3f} s)"
+            )
+    if not odd:
+        return None
+    listed = "; ".join(odd[:5]) + (f"; and {len(odd) - 5} more" if len(odd) > 5 else "")
+    return (
+        f"{topic}: {len(odd)} static transform(s) with a stamp that is not the recording's time: {listed}. Static "
+        "transforms are calibration (Episode.calibration['transforms']): their stamps neither time nor stretch the "
+        "episode"
+    )
 
 
 def reference_note(reference_ns: int, streams: int) -> str | None:

@@ -79,15 +79,27 @@ def time_ns(stamp: Any) -> int | None:
     return int(sec) * 1_000_000_000 + int(nsec)
 
 
-def stamp_ns(msg: Any) -> int | None:
-    """``msg.header.stamp`` (or a time-typed ``msg.timestamp`` or ``msg.stamp``, as ROS 2 logs have), ns since
-    epoch; None if absent or zero."""
+def _stamp(msg: Any) -> Any:
+    """The stamp field of ``msg`` (``header.stamp``, else ``timestamp`` or ``stamp``), None if it has none."""
     header = getattr(msg, "header", None)
     stamp = getattr(header, "stamp", None) if header is not None else getattr(msg, "timestamp", None)
     if stamp is None and header is None:
         stamp = getattr(msg, "stamp", None)
+    return stamp
+
+
+def stamp_ns(msg: Any) -> int | None:
+    """``msg.header.stamp`` (or a time-typed ``msg.timestamp`` or ``msg.stamp``, as ROS 2 logs have), ns since
+    epoch; None if absent or zero."""
+    stamp = _stamp(msg)
     total = time_ns(stamp) if stamp is not None else None
     return total or None
+
+
+def stamp_is_zero(msg: Any) -> bool:
+    """Whether ``msg`` has a time-typed stamp field (as :func:`stamp_ns` reads it) holding 0: never stamped."""
+    stamp = _stamp(msg)
+    return stamp is not None and time_ns(stamp) == 0
 
 
 def frame_id(msg: Any) -> str | None:

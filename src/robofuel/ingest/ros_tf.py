@@ -99,14 +99,22 @@ def is_static(topic: str) -> bool:
     return topic.rstrip("/").endswith("tf_static")
 
 
-def static_transforms(channels: list[ChannelData], decoders: Decoders, report: ReadReport) -> list[dict[str, Any]]:
+def static_transforms(
+    channels: list[ChannelData],
+    decoders: Decoders,
+    report: ReadReport,
+    stamps: list[tuple[str, str, int, int]] | None = None,
+) -> list[dict[str, Any]]:
     """The static transforms of a ``/tf_static`` topic as calibration entries, the last one of each frame pair.
 
     Static transforms hold for the whole recording whatever their stamp (often 0, or the time a latched publisher
     first sent them), so they never time anything: each entry is ``{"parent", "child", "translation" [x, y, z] m,
-    "rotation_xyzw", "source"}`` and the messages are counted in the report's ``decoded``."""
+    "rotation_xyzw", "source"}`` and the messages are counted in the report's ``decoded``. ``stamps`` receives
+    (parent, child, log ns, header ns) of each entry for :func:`~robofuel.ingest.ros_clock.static_stamp_note`."""
     out = []
     for (parent, child), pair in sorted(_pairs(channels, decoders, report).items()):
+        if stamps is not None:
+            stamps.append((parent, child, pair.logs[-1], pair.headers[-1]))
         row = pair.mapping.table()[-1].tolist()
         out.append(
             {
@@ -170,5 +178,6 @@ def _build_pair(
         clock=timed.clock,
     )
     register_stream(report, stream, normalise_type(channel.type_name))
-    pending += clock_pending(name, f"{topic} {parent} -> {child}", timed)
+    zeros = pair.headers.count(0)  # a TransformStamped always has a header: 0 is an unset stamp
+    pending += clock_pending(name, f"{topic} {parent} -> {child}", timed, zeros)
     return [(stream, data)]

@@ -23,7 +23,8 @@ from typing import Any
 from robofuel.catalog import Catalog
 from robofuel.errors import InputError, StorageError, UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadResult, check_metadata_keys
-from robofuel.ingest.diagnose import before_reading, unrecognised
+from robofuel.ingest.dataset_refs import present_files
+from robofuel.ingest.diagnose import before_reading, dataset_without_data, unrecognised
 from robofuel.ingest.mapping import Mapping, apply_mapping
 from robofuel.ingest.registry import detect, get_reader
 from robofuel.lake import Lake, recording_sha256, write_episode
@@ -72,7 +73,11 @@ def discover(paths: Sequence[Path], fmt: str | None = None) -> Iterator[Path]:
             children = []
         children = [c for c in children if not c.name.endswith(SIDECAR_SUFFIX)]
         if children and not _is_recording_dir(path, fmt):
-            yield from discover(children, fmt)
+            if dataset_without_data(path) is None:
+                yield from discover(children, fmt)
+            else:  # its refusal names the missing files; the files that are there are read
+                yield path
+                yield from discover(present_files(path), fmt)
         else:
             yield path
 

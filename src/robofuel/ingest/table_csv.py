@@ -24,6 +24,7 @@ import numpy as np
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.mapping_table import UNIT_NS, TableSpec, table_spec
+from robofuel.ingest.table_layout import TIMED_TEXT_HINT, point_rows, timed_text
 from robofuel.ingest.table_text import (
     Dialect,
     bad_lines,
@@ -145,6 +146,9 @@ def read_table(path: Path, report: ReadReport, spec: TableSpec, row_times: Rows 
     numeric = [i for i in range(dialect.width) if i not in skip]
     iso = iso_columns(dialect, head, skip)
     t_col = _time_index(names, dialect, numeric, iso, spec, path)
+    events = timed_text(names, t_col, numeric, sorted(skip - {t_col}))
+    if events is not None and spec.time is None and not spec.streams:
+        raise UnreadableRecording(str(path), events, TIMED_TEXT_HINT)
     sample = [dialect.split(x) for x in head[dialect.first_data :][:200] if x.strip() and not is_comment(x)]
     clock = _clock(t_col, names, units, sample, t_col in skip, spec, dialect)
     values, times, bad, cut = _parse(path, dialect, numeric, clock)
@@ -180,6 +184,9 @@ def _timed(table: Table, clock: _Clock, times: Rows, path: Path, report: ReadRep
         table.names.pop(index)
         table.values = np.delete(table.values, index, axis=1)
     table.units.pop(clock.name, None)
+    points = point_rows(path.name, times)
+    if points is not None:
+        table.findings.append(report.finding("ingest.table_layout", points, Severity.warning))
     epoch = len(times) > 0 and epoch_unit(float(times[0]) / 1e9) == "s"
     table.times_ns = times
     time_base = "unix" if epoch else "relative"

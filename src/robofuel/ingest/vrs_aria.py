@@ -18,7 +18,8 @@ One file is one episode (docs/formats/vrs.md). Time: each record's capture times
   ``<side>_<i>_x/y/z`` (m, device frame; NaN when the hand is not tracked); role ``hand_keypoints``.
 
 Declared streams that hold no record are a ``completeness.empty_stream`` finding; streams of other kinds (GPS,
-Wi-Fi, Bluetooth, PPG, VIO...) are counted in ``skipped``.
+Wi-Fi, Bluetooth, PPG, VIO...) are counted in ``skipped``. A stream, read or not, with records stamped at or before
+device time 0 (Gen2 writes -1 where the device had no time) gets a ``timing.time_zero`` warning with the count.
 """
 
 from __future__ import annotations
@@ -238,6 +239,7 @@ class VrsReader(Reader):
             text = f"stream {label} ({sid}, {kind}) is declared but holds no record"
             report.finding("completeness.empty_stream", text, Severity.warning, stream=label)
             return None
+        _time_zero(provider, sid, label, kind, report)
         try:
             if kind in NUMERIC:
                 return _numeric(provider, sid, label, kind, n)
@@ -253,6 +255,23 @@ class VrsReader(Reader):
             return None
         report.skipped[f"{label} ({kind}): not read"] += n
         return None
+
+
+def _time_zero(provider: Any, sid: Any, label: str, kind: str, report: ReadReport) -> None:
+    """A ``timing.time_zero`` warning for a stream, read or not, with records stamped at or before device time 0
+    (Gen2 writes -1 ns where the device had no time, e.g. every Bluetooth scan of the unit-test sequence)."""
+    try:
+        domain = require("projectaria_tools.core.sensor_data", "aria").TimeDomain.DEVICE_TIME
+        times = np.asarray(provider.get_timestamps_ns(sid, domain), dtype=np.int64)
+    except Exception:  # an old projectaria-tools without per-stream timestamps: nothing to judge
+        return
+    zero = int(np.count_nonzero(times <= 0))
+    if zero:
+        text = (
+            f"stream {label} ({sid}, {kind}): {zero} of {len(times)} records stamped at or before device time 0 "
+            f"(first {int(times.min())} ns): the glasses had no time for them"
+        )
+        report.finding("timing.time_zero", text, Severity.warning, stream=label, value=float(zero))
 
 
 def _device(provider: Any) -> str:

@@ -9,6 +9,7 @@ only from the config (URDFs do not carry them; the Panda's are built in).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
@@ -33,40 +34,81 @@ MOTION_LIMITS = (
 )
 
 
-def _pinned_runs(values: F64, level: float, ts: npt.NDArray[np.int64], ctx: RuleContext) -> list[tuple[int, int]]:
-    """Runs of samples exactly at ``level`` lasting at least ``saturation_s`` and ``saturation_min_samples``."""
-    out = []
-    for a, b in runs(values == level):
-        if b - a >= ctx.th["saturation_min_samples"] and (ts[b - 1] - ts[a]) / 1e9 >= ctx.th["saturation_s"]:
-            out.append((a, b))
-    return out
+def _pinned_runs(values: F64, level: float, ctx: RuleContext) -> list[tuple[int, int]]:
+    """Runs of at least ``saturation_min_samples`` samples exactly at ``level``."""
+    return [(a, b) for a, b in runs(values == level) if b - a >= ctx.th["saturation_min_samples"]]
+
+
+#: Full-scale ranges of common IMU and force sensors: g (and m/s^2), deg/s (and rad/s), raw ADC counts.
+_G_RANGES = (2.0, 4.0, 8.0, 16.0, 24.0, 32.0)
+_DPS_RANGES = (125.0, 245.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0)
+FULL_SCALES = np.array(
+    [*_G_RANGES, *(g * 9.80665 for g in _G_RANGES), *_DPS_RANGES, *(d * np.pi / 180 for d in _DPS_RANGES)]
+    + [float(2**k - i) for k in range(7, 17) for i in (0, 1)]
+)
+#: Relative tolerance of a level against a full-scale value (a driver's float conversion: 249.99998 deg/s).
+FULL_SCALE_TOLERANCE = 2e-3
+#: Column names of IMU and force channels in streams without a role (tables): ``acc_x``, ``gyro.z``, ``a_x``...
+SENSOR_COLUMN = re.compile(r"(?i)acc|gyr|force|^[agf][_. -]?[xyz]$")
+
+
+def at_full_scale(level: float) -> bool:
+    """Whether ``|level|`` is a common sensor full-scale value (:data:`FULL_SCALES`) within the tolerance."""
+    return bool(np.any(np.abs(abs(level) - FULL_SCALES) <= FULL_SCALE_TOLERANCE * FULL_SCALES))
+
+
+def _sensor_columns(s: Stream, width: int, roles: list[str]) -> list[int]:
+    """Columns judged for saturation: every one of a sensor role, else those named like IMU or force channels."""
+    if s.role in roles:
+        return list(range(width))
+    if s.role is not None:
+        return []
+    return [c for c in range(min(width, len(s.columns))) if SENSOR_COLUMN.search(s.columns[c])]
 
 
 def saturation(ctx: RuleContext) -> None:
     """A sensor channel pinned at its extreme (max or min, not 0: a zero floor is no load) for a run while the other
-    channels keep changing: the reading hit the end of the sensor's range. Roles: ``saturation_roles``."""
-    for s, d in ctx.numeric(*ctx.th["saturation_roles"]):
-        if len(d.timestamps_ns) < ctx.th["saturation_min_samples"] or d.values.shape[1] < 1:
+    channels keep changing: the reading hit the end of the sensor's range. Roles: ``saturation_roles``, blocking
+    from ``saturation_s``. A shorter run, or a run in a table's column named like an IMU or force channel (no
+    role), counts only at a common full-scale value (:data:`FULL_SCALES`: 250 deg/s, 4 g...) and is a warning."""
+    roles = ctx.th["saturation_roles"]
+    for s, d in ctx.numeric():
+        columns = _sensor_columns(s, d.values.shape[1], roles)
+        if len(d.timestamps_ns) < ctx.th["saturation_min_samples"] or not columns:
             continue
         values = finite(d.values)
         changing = np.zeros(len(values), dtype=bool)
         changing[1:] = np.any(np.diff(values, axis=0) != 0, axis=1)
-        for c in range(values.shape[1]):
+        for c in columns:
             col = values[:, c]
             if np.ptp(col) == 0:
                 continue
             for level in {float(col.max()), float(col.min())} - {0.0}:
-                for a, b in _pinned_runs(col, level, d.timestamps_ns, ctx):
+                for a, b in _pinned_runs(col, level, ctx):
                     if not changing[a + 1 : b].any():
                         continue  # every channel repeats: a frozen sensor, not a saturated one
-                    ctx.add(
-                        "signal.saturation",
-                        Severity.blocking,
-                        f"{s.columns[c] if c < len(s.columns) else c} pinned at {level:g} for {b - a} samples",
-                        stream=s.name,
-                        span_ns=(int(d.timestamps_ns[a]), int(d.timestamps_ns[b - 1])),
-                        value=level,
-                    )
+                    _report(ctx, s, c, level, (a, b), d.timestamps_ns, s.role in roles)
+
+
+def _report(ctx: RuleContext, s: Stream, c: int, level: float, run: tuple[int, int], ts: I64, roled: bool) -> None:
+    """One ``signal.saturation`` finding for a pinned run, if it is long (sensor role) or at a full-scale value."""
+    a, b = run
+    seconds = (ts[b - 1] - ts[a]) / 1e9
+    name = s.columns[c] if c < len(s.columns) else c
+    if roled and seconds >= ctx.th["saturation_s"]:
+        severity, why = Severity.blocking, ""
+    elif at_full_scale(level):
+        severity, why = Severity.warning, ", a common sensor full-scale value: the reading clipped"
+    else:
+        return
+    ctx.add(
+        "signal.saturation",
+        severity,
+        f"{name} pinned at {level:g} for {b - a} samples ({seconds:.3f} s){why}",
+        stream=s.name,
+        span_ns=(int(ts[a]), int(ts[b - 1])),
+        value=level,
+    )
 
 
 def duplicated_channel(ctx: RuleContext) -> None:
