@@ -13,13 +13,9 @@ from robofuel.embodiment import Registry
 from robofuel.embodiment.fk import canonical_streams, ee_trajectory
 from robofuel.generate.models import panda_chain
 from robofuel.lake import load_episode
-from robofuel.standard.canonical import (
-    EE_POSE_COLUMNS,
-    matrix_to_quat_xyzw,
-    quat_xyzw_to_matrix,
-    relative_poses,
-    rows_to_poses,
-)
+from robofuel.spatial.quaternions import matrix_to_quat_xyzw, quat_xyzw_to_matrix
+from robofuel.spatial.transforms import relative_poses
+from robofuel.standard.canonical import EE_POSE_COLUMNS, rows_to_poses
 
 
 def test_panda_fk_matches_the_generator(panda_lake: PandaLake) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from robofuel.embodiment.model import F64, ArmKinematics
+from robofuel.spatial.rotations import log_map
 
 if TYPE_CHECKING:
     from robofuel.embodiment.avoid import Avoidance
@@ -52,23 +53,9 @@ class IkResult:
     avoided: BoolArray | None = None
 
 
-def rotation_vector(rot: F64) -> F64:
-    """Axis-angle vector (rad) of a 3x3 rotation matrix (angle in [0, pi])."""
-    cos = np.clip((np.trace(rot) - 1) / 2, -1.0, 1.0)
-    angle = float(np.arccos(cos))
-    v = np.array([rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0], rot[1, 0] - rot[0, 1]])
-    if angle < 1e-7:
-        return 0.5 * v
-    if angle > np.pi - 1e-4:  # sin(angle) vanishes: axis from the symmetric part
-        axis = np.sqrt(np.clip((np.diag(rot) + 1) / 2, 0.0, None))
-        axis *= np.where(v >= 0, 1.0, -1.0)
-        return np.asarray(axis / max(np.linalg.norm(axis), 1e-12) * angle, dtype=np.float64)
-    return np.asarray(v * angle / (2 * np.sin(angle)), dtype=np.float64)
-
-
 def pose_error(pose: F64, target: F64) -> F64:
     """6-vector: target minus pose position (m), then the rotation vector of ``R_target R_pose^T`` (rad)."""
-    return np.concatenate([target[:3, 3] - pose[:3, 3], rotation_vector(target[:3, :3] @ pose[:3, :3].T)])
+    return np.concatenate([target[:3, 3] - pose[:3, 3], log_map(target[:3, :3] @ pose[:3, :3].T)])
 
 
 def _converged(err: F64, opts: IkOptions) -> bool:
