@@ -25,7 +25,7 @@ def test_panda_fk_matches_the_generator(panda_lake: PandaLake) -> None:
     for data in panda_lake.episodes():
         joints, poses = ee_trajectory(data, panda)
         assert joints.stream == "joint_states" and len(poses) > 1000
-        expected = panda_chain().fk_batch(joints.values) @ tool  # numpy URDF chain of robofuel.generate
+        expected = panda_chain().fk_batch(joints.values) @ tool  # numpy URDF chain of robofuel.embodiment.urdf
         np.testing.assert_allclose(poses, expected, atol=1e-9)
 
 

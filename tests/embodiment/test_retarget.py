@@ -12,14 +12,14 @@ from robofuel.embodiment import Registry
 from robofuel.embodiment.feasibility import retarget_episode
 from robofuel.embodiment.fk import ee_trajectory
 from robofuel.embodiment.retarget import Alignment, map_aperture
-from robofuel.generate.urdf import parse_urdf
+from robofuel.embodiment.urdf import parse_urdf
 from robofuel.spatial.rotations import log_map, rpy_matrix
 
 TARGETS = ("ur5", "xarm7", "kuka_iiwa", "xarm6")
 
 
 def _numpy_fk(target_id: str, theta: np.ndarray) -> np.ndarray:
-    """Tool poses from robofuel.generate's numpy URDF chain: independent of pinocchio."""
+    """Tool poses from robofuel.embodiment.urdf's numpy URDF chain: independent of pinocchio."""
     e = Registry().get(target_id)
     arm = e.arm()
     with np.errstate(invalid="ignore"):

@@ -1,4 +1,4 @@
-"""Damped-least-squares inverse kinematics on a :class:`~robofuel.generate.urdf.Chain` (numeric Jacobian).
+"""Damped-least-squares inverse kinematics on a :class:`~robofuel.embodiment.urdf.Chain` (numeric Jacobian).
 
 Poses are 4x4 transforms of the chain's tip link in its base frame (m, rad). The error is the position error (m)
 stacked with half the axis-angle orientation error (rad), so 1 cm and 0.02 rad weigh about the same.
@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from robofuel.generate.urdf import F64, Chain
+from robofuel.embodiment.urdf import F64, Chain
+from robofuel.spatial.rotations import log_map
 
 _EPS = 1e-6  # rad, finite-difference step
 
 
 def rotation_error(current: F64, target: F64) -> F64:
     """Axis-angle vector (rad, base frame) of the rotation taking ``current`` onto ``target``."""
-    r = target @ current.T
-    angle = float(np.arccos(np.clip((np.trace(r) - 1) / 2, -1.0, 1.0)))
-    if angle < 1e-9:
-        return np.zeros(3)
-    v = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
-    if angle > np.pi - 1e-6:  # axis from the symmetric part when sin(angle) vanishes
-        axis = np.sqrt(np.clip((np.diag(r) + 1) / 2, 0.0, None))
-        return np.asarray(axis * angle, dtype=np.float64)
-    return np.asarray(v * angle / (2 * np.sin(angle)), dtype=np.float64)
+    return log_map(target @ current.T)
 
 
 def pose_error(pose: F64, target: F64) -> F64:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from robofuel.embodiment.urdf import GRAVITY, Chain
 from robofuel.generate.ik import solve_ik
 from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, min_jerk, phase, phase_table, piecewise
-from robofuel.generate.urdf import GRAVITY, Chain
 
 HOME = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])  # rad, the Panda "ready" pose
 FINGER_DEPTH = 0.1034  # m from the panda_hand origin to the fingertip centre, along hand z
