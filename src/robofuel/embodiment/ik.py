@@ -4,6 +4,9 @@ Each frame is solved from the previous frame's solution (warm start); the first 
 Every iterate stays inside the joint position limits and, from the second frame on, inside the velocity limits:
 ``|theta_t - theta_{t-1}| <= v_max * dt`` (rad or m, with ``dt`` in s from the frame times). The error of a pose
 is the position error (m, base frame) stacked with the rotation vector (rad, base frame) of ``R_target R^T``.
+
+:func:`solve_pose` takes the same damped least-squares step towards one pose of a numpy URDF chain
+(:class:`~robofuel.embodiment.urdf.Chain`: no pinocchio, numeric Jacobian); the sample generator plans with it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from robofuel.embodiment.model import F64, ArmKinematics
+from robofuel.embodiment.urdf import Chain
 from robofuel.spatial.rotations import log_map
 
 if TYPE_CHECKING:
@@ -159,3 +163,50 @@ def solve_trajectory(
     pos = np.linalg.norm(errs[:, :3], axis=1)
     rot = np.linalg.norm(errs[:, 3:], axis=1)
     return IkResult(theta, pos, rot, limited, total, avoided if avoid is not None else None)
+
+
+_FD_STEP = 1e-6  # rad or m, finite-difference step of chain_jacobian
+
+
+def chain_jacobian(chain: Chain, q: F64) -> tuple[F64, F64]:
+    """The tip pose (4x4) of ``chain`` at ``q`` (n,) and the (6, n) numeric Jacobian of :func:`pose_error`'s
+    measure (linear rows m per rad or m, angular rows rad per rad; base frame), from one batched FK call."""
+    probes = np.repeat(q[None, :], len(q) + 1, axis=0)
+    probes[1:] += np.eye(len(q)) * _FD_STEP
+    poses = chain.fk_batch(probes)
+    jac = np.zeros((6, len(q)))
+    for k in range(len(q)):
+        jac[:3, k] = (poses[k + 1, :3, 3] - poses[0, :3, 3]) / _FD_STEP
+        jac[3:, k] = log_map(poses[k + 1, :3, :3] @ poses[0, :3, :3].T) / _FD_STEP
+    return poses[0], jac
+
+
+def solve_pose(
+    chain: Chain,
+    target: F64,
+    q0: F64,
+    iters: int = 200,
+    damping: float = 1e-3,
+    tol: float = 1e-6,
+    rot_weight: float = 0.5,
+) -> F64:
+    """Joint values (n,) bringing the tip of ``chain`` to the 4x4 ``target`` (base frame), by damped least squares
+    from ``q0``: :func:`dls_step` on :func:`pose_error` with the rotation rows weighted ``rot_weight`` m per rad
+    (0.5: 1 cm and 0.02 rad weigh about the same), until the weighted error is below ``tol``.
+
+    Iterates stay 1 mrad (or 1 mm) inside the joint limits. Raises ValueError when the residual stays above 1 mm /
+    2 mrad (target out of reach).
+    """
+    weight = np.array([1.0, 1.0, 1.0, rot_weight, rot_weight, rot_weight])
+    q = np.asarray(q0, dtype=np.float64).copy()
+    lo, hi = chain.lower + 1e-3, chain.upper - 1e-3
+    for _ in range(iters):
+        pose, jac = chain_jacobian(chain, q)
+        err = pose_error(pose, target) * weight
+        if np.linalg.norm(err) < tol:
+            break
+        q = np.clip(q + dls_step(jac * weight[:, None], err, damping, np.zeros(len(q))), lo, hi)
+    err = pose_error(chain.fk(q), target)
+    if np.linalg.norm(err[:3]) > 1e-3 or np.linalg.norm(err[3:]) > 2e-3:
+        raise ValueError(f"IK did not converge: position error {np.linalg.norm(err[:3]):.4f} m")
+    return q

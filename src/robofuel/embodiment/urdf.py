@@ -7,8 +7,9 @@ matrices mapping child-frame coordinates (m) into the chain's base frame. Only t
 read (``joint``, ``link/inertial``); geometry, materials and ``mimic`` are ignored.
 
 This is the numpy half of the kinematics stack (the sample generator, ``robofuel embodiment show/add`` and the QC
-velocity limits use it); retargeting uses the pinocchio models of :mod:`robofuel.embodiment.model` (reduced
-models, tool frames, analytic Jacobians). Rotations come from :mod:`robofuel.spatial`.
+velocity limits use it; :func:`robofuel.embodiment.ik.solve_pose` solves IK on a :class:`Chain`); retargeting uses
+the pinocchio models of :mod:`robofuel.embodiment.model` (reduced models, tool frames, analytic Jacobians).
+Rotations come from :mod:`robofuel.spatial`.
 """
 
 from __future__ import annotations

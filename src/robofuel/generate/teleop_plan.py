@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from robofuel.embodiment.ik import solve_pose
 from robofuel.embodiment.urdf import GRAVITY, Chain
-from robofuel.generate.ik import solve_ik
 from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, min_jerk, phase, phase_table, piecewise
 
 HOME = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])  # rad, the Panda "ready" pose
@@ -78,7 +78,7 @@ def _hand(chain: Chain, point: F64, yaw: float, q0: F64) -> F64:
     c, s = np.cos(yaw), np.sin(yaw)
     tf[:3, :3] = np.array([[c, s, 0.0], [s, -c, 0.0], [0.0, 0.0, -1.0]])
     tf[:3, 3] = point + [0.0, 0.0, FINGER_DEPTH]
-    return solve_ik(chain, tf, q0)
+    return solve_pose(chain, tf, q0)
 
 
 def make_plan(
