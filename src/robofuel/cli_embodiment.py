@@ -57,7 +57,7 @@ def list_(lake: Lake_ = None, as_json: Json_ = False) -> None:
 
 
 def _joint_rows(e: Any) -> list[dict[str, Any]]:
-    from robofuel.generate.urdf import parse_urdf
+    from robofuel.embodiment.urdf import parse_urdf
 
     if not e.has_model or not e.available():
         return []
@@ -107,7 +107,7 @@ def add(
 ) -> None:
     """Register a robot from its URDF: the arm is the chain of movable joints from the base to the ee frame."""
     from robofuel.embodiment.registry import ArmSpec, Embodiment, to_dict
-    from robofuel.generate.urdf import parse_urdf
+    from robofuel.embodiment.urdf import parse_urdf
 
     if not urdf.is_file():
         raise InputError(f"{urdf}: no such file")

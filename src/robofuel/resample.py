@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from robofuel.spatial.quaternions import slerp_unit
 from robofuel.standard import NumericData, Stream
 from robofuel.standard.data import F64, I64
 
@@ -81,18 +82,7 @@ def slerp(src_ns: I64, quats: F64, at_ns: I64) -> F64:
     lo = hi - 1
     span = (src_ns[hi] - src_ns[lo]).astype(np.float64)
     u = np.clip((at_ns - src_ns[lo]) / np.where(span > 0, span, 1.0), 0.0, 1.0)[:, None]
-    a, b = q[lo], q[hi]
-    dot = np.sum(a * b, axis=1, keepdims=True)
-    b = np.where(dot < 0, -b, b)  # the shorter way round
-    dot = np.abs(dot)
-    theta = np.arccos(np.clip(dot, -1.0, 1.0))
-    small = theta < 1e-6
-    sin = np.where(small, 1.0, np.sin(theta))
-    wa = np.where(small, 1.0 - u, np.sin((1.0 - u) * theta) / sin)
-    wb = np.where(small, u, np.sin(u * theta) / sin)
-    out: F64 = wa * a + wb * b
-    unit: F64 = out / np.linalg.norm(out, axis=1, keepdims=True)
-    return unit
+    return slerp_unit(q[lo], q[hi], u)
 
 
 def quaternion_groups(stream: Stream) -> list[list[int]]:

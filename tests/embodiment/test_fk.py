@@ -13,13 +13,9 @@ from robofuel.embodiment import Registry
 from robofuel.embodiment.fk import canonical_streams, ee_trajectory
 from robofuel.generate.models import panda_chain
 from robofuel.lake import load_episode
-from robofuel.standard.canonical import (
-    EE_POSE_COLUMNS,
-    matrix_to_quat_xyzw,
-    quat_xyzw_to_matrix,
-    relative_poses,
-    rows_to_poses,
-)
+from robofuel.spatial.quaternions import matrix_to_quat_xyzw, quat_xyzw_to_matrix
+from robofuel.spatial.transforms import relative_poses
+from robofuel.standard.canonical import EE_POSE_COLUMNS, rows_to_poses
 
 
 def test_panda_fk_matches_the_generator(panda_lake: PandaLake) -> None:
@@ -29,7 +25,7 @@ def test_panda_fk_matches_the_generator(panda_lake: PandaLake) -> None:
     for data in panda_lake.episodes():
         joints, poses = ee_trajectory(data, panda)
         assert joints.stream == "joint_states" and len(poses) > 1000
-        expected = panda_chain().fk_batch(joints.values) @ tool  # numpy URDF chain of robofuel.generate
+        expected = panda_chain().fk_batch(joints.values) @ tool  # numpy URDF chain of robofuel.embodiment.urdf
         np.testing.assert_allclose(poses, expected, atol=1e-9)
 
 

@@ -13,7 +13,7 @@ from robofuel.embodiment.dexhand import hand_kinematics, solve_fingertips
 from robofuel.embodiment.hand import PINCH_CLOSED_M, PINCH_OPEN_M, aperture_from_pinch
 from robofuel.embodiment.hand_arm import hand_to_arm
 from robofuel.embodiment.hand_dex import hand_to_dexterous
-from robofuel.generate.urdf import parse_urdf
+from robofuel.embodiment.urdf import parse_urdf
 from robofuel.standard import EpisodeData
 
 
@@ -75,7 +75,7 @@ def test_aperture_mapping_is_monotone(wearable_episodes: list[EpisodeData]) -> N
 
 
 def _allegro_numpy_tips(theta: np.ndarray) -> np.ndarray:
-    """Fingertip positions (N, F, 3) from robofuel.generate's numpy URDF chains: independent of pinocchio."""
+    """Fingertip positions (N, F, 3) from robofuel.embodiment.urdf's numpy URDF chains: independent of pinocchio."""
     e = Registry().get("allegro_hand_right")
     assert e.hand is not None
     with np.errstate(invalid="ignore"):

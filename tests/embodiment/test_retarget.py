@@ -11,23 +11,22 @@ from embodiment.conftest import PandaLake
 from robofuel.embodiment import Registry
 from robofuel.embodiment.feasibility import retarget_episode
 from robofuel.embodiment.fk import ee_trajectory
-from robofuel.embodiment.ik import rotation_vector
-from robofuel.embodiment.model import rpy_to_matrix
 from robofuel.embodiment.retarget import Alignment, map_aperture
-from robofuel.generate.urdf import parse_urdf
+from robofuel.embodiment.urdf import parse_urdf
+from robofuel.spatial.rotations import log_map, rpy_matrix
 
 TARGETS = ("ur5", "xarm7", "kuka_iiwa", "xarm6")
 
 
 def _numpy_fk(target_id: str, theta: np.ndarray) -> np.ndarray:
-    """Tool poses from robofuel.generate's numpy URDF chain: independent of pinocchio."""
+    """Tool poses from robofuel.embodiment.urdf's numpy URDF chain: independent of pinocchio."""
     e = Registry().get(target_id)
     arm = e.arm()
     with np.errstate(invalid="ignore"):
         chain = parse_urdf(e.model_path()).chain(e.base_frame or "", arm.ee_frame)
     assert chain.names == list(arm.joints)
     tool = np.eye(4)
-    tool[:3, :3], tool[:3, 3] = rpy_to_matrix(arm.tool_rpy), arm.tool_xyz
+    tool[:3, :3], tool[:3, 3] = rpy_matrix(*arm.tool_rpy), arm.tool_xyz
     return chain.fk_batch(theta) @ tool
 
 
@@ -43,7 +42,7 @@ def test_retarget_panda_teleop(panda_lake: PandaLake, target: str) -> None:
         poses = _numpy_fk(target, result.ik.theta)
         pos_mm = np.linalg.norm(poses[:, :3, 3] - result.targets[:, :3, 3], axis=1) * 1e3
         rel = np.einsum("nij,nkj->nik", result.targets[:, :3, :3], poses[:, :3, :3])
-        rot_deg = np.rad2deg([np.linalg.norm(rotation_vector(r)) for r in rel])
+        rot_deg = np.rad2deg([np.linalg.norm(log_map(r)) for r in rel])
         ok = (pos_mm <= 1.0) & (rot_deg <= 1.0)
         assert ok.mean() >= 0.97, (target, ok.mean())
         assert np.median(pos_mm[ok]) < 5.0 and np.median(rot_deg[ok]) < 2.0

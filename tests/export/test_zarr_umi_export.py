@@ -22,9 +22,9 @@ from robofuel.errors import InputError
 from robofuel.export.base import ExportOptions, ExportReport
 from robofuel.export.timeline import Timeline, choose_timeline, reference_times
 from robofuel.export.zarr_umi import DECODED, NO_EEF, STORE, UmiExporter
-from robofuel.export.zarr_umi_keys import axis_angle
 from robofuel.ingest.base import ReadContext, make_episode
 from robofuel.resample import nearest_index, resample
+from robofuel.spatial.quaternions import quat_xyzw_to_rotvec
 from robofuel.standard import AudioData, EpisodeData, NumericData, VideoData, audio_stream, numeric_stream
 from robofuel.video import rgb_frames
 
@@ -187,7 +187,7 @@ def test_end_effector_pose_becomes_position_and_axis_angle(tmp_path: Path) -> No
 def test_axis_angle_keeps_the_angle_in_zero_to_pi() -> None:
     half = np.pi / 4  # a rotation of pi/2 about x, given with w < 0 (the same rotation)
     xyzw = np.array([[-np.sin(half), 0.0, 0.0, -np.cos(half)], [0.0, 0.0, 0.0, 2.0]])
-    assert np.allclose(axis_angle(xyzw), [[np.pi / 2, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    assert np.allclose(quat_xyzw_to_rotvec(xyzw), [[np.pi / 2, 0.0, 0.0], [0.0, 0.0, 0.0]])
 
 
 def test_an_episode_with_other_arrays_is_left_out(teleop_lake: Any, tmp_path: Path) -> None:

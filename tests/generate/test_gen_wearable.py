@@ -12,8 +12,8 @@ import pytest
 from gen_helpers import F64, decode_mp4, phases, read_csv, seconds, truth
 
 from robofuel.generate import GeneratedRecording, generate_wearable
-from robofuel.generate.urdf import axis_angle_matrix
 from robofuel.generate.wearable import KEYPOINTS
+from robofuel.spatial.rotations import axis_angle_matrix
 
 FILES = {"session.json", "imu_wrist.csv", "hand_keypoints.csv", "glove_pressure.csv", "ego.mp4", "ego_frames.csv"}
 G_HEAD = np.array([0.0, 9.81, 0.0])  # gravity in head_camera (y down), m/s^2

@@ -28,6 +28,7 @@ import numpy as np
 from robofuel.embodiment.collision import self_collision_checker, shared_checker
 from robofuel.embodiment.model import F64, ArmKinematics
 from robofuel.errors import InputError
+from robofuel.spatial.rotations import skew
 
 DEFAULT_MARGIN_M = 0.005  # m of clearance kept between tested link pairs
 DEFAULT_INFLUENCE_M = 0.03  # m: pairs closer than this are watched (a step may not take them inside the margin)
@@ -42,10 +43,6 @@ class Repulsion:
     jacobian: F64
     wanted_m: F64
     distance_m: F64
-
-
-def _skew(v: F64) -> F64:
-    return np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
 
 
 def _convex(geom: Any) -> int:
@@ -90,7 +87,7 @@ class Avoidance:
         pin, kin = self.kin.pin, self.kin
         jac = pin.getJointJacobian(kin.model, kin.data, joint, pin.ReferenceFrame.LOCAL_WORLD_ALIGNED)
         arm = jac[:, self.columns]
-        out: F64 = arm[:3] - _skew(point - kin.data.oMi[joint].translation) @ arm[3:]
+        out: F64 = arm[:3] - skew(point - kin.data.oMi[joint].translation) @ arm[3:]
         return out
 
     def repulsion(self, theta: F64) -> Repulsion | None:

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from robofuel.embodiment.ik import dls_step, velocity_bounds
-from robofuel.embodiment.model import F64, pinocchio, rpy_to_matrix
+from robofuel.embodiment.model import F64, pinocchio
 from robofuel.embodiment.registry import Embodiment, HandSpec, builtins
 from robofuel.errors import InputError
+from robofuel.spatial.rotations import rpy_matrix
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class HandKinematics:
     @property
     def palm_rotation(self) -> F64:
         """3x3 axes of robofuel's palm convention (columns x, y, z) in the model's palm frame."""
-        return rpy_to_matrix(self.spec.palm_rpy)
+        return rpy_matrix(*self.spec.palm_rpy)
 
     def posture(self, flexion: float) -> F64:
         """A relaxed pose (n,) rad: joints whose range is centred on zero (sideways or twisting base joints) at

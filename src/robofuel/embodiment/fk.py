@@ -18,6 +18,7 @@ import numpy.typing as npt
 from robofuel.embodiment.model import F64, arm_kinematics
 from robofuel.embodiment.registry import ArmSpec, Embodiment, GripperSpec, joint_column
 from robofuel.errors import InputError
+from robofuel.spatial.transforms import relative_poses
 from robofuel.standard import EpisodeData, NumericData, Stream, numeric_stream
 from robofuel.standard.canonical import (
     EE_POSE_COLUMNS,
@@ -25,7 +26,6 @@ from robofuel.standard.canonical import (
     EE_POSE_ROLE,
     GRIPPER_APERTURE_ROLE,
     poses_to_rows,
-    relative_poses,
 )
 from robofuel.standard.units import column_unit, si_factor
 

@@ -17,6 +17,7 @@ from robofuel.embodiment.dexhand import HandKinematics
 from robofuel.embodiment.hand import KP, finger_length, palm_rotations
 from robofuel.embodiment.model import F64
 from robofuel.errors import InputError
+from robofuel.spatial.rotations import axis_rotations
 
 _ANCHOR_FINGERS = ("index", "middle", "ring")
 ANCHORS = ("finger", "palm")
@@ -52,8 +53,7 @@ def _unspread(local: F64, length_m: float, robot_rest: F64) -> F64:
     if not extended.any():
         return local
     turn = float(np.median(_spread(local[extended])) - _spread(robot_rest))
-    c, s = np.cos(turn), np.sin(turn)
-    rx = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+    rx = axis_rotations(0, np.array([turn]))[0]
     out: F64 = local @ rx.T
     return out
 

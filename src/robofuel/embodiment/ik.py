@@ -4,6 +4,9 @@ Each frame is solved from the previous frame's solution (warm start); the first 
 Every iterate stays inside the joint position limits and, from the second frame on, inside the velocity limits:
 ``|theta_t - theta_{t-1}| <= v_max * dt`` (rad or m, with ``dt`` in s from the frame times). The error of a pose
 is the position error (m, base frame) stacked with the rotation vector (rad, base frame) of ``R_target R^T``.
+
+:func:`solve_pose` takes the same damped least-squares step towards one pose of a numpy URDF chain
+(:class:`~robofuel.embodiment.urdf.Chain`: no pinocchio, numeric Jacobian); the sample generator plans with it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from robofuel.embodiment.model import F64, ArmKinematics
+from robofuel.embodiment.urdf import Chain
+from robofuel.spatial.rotations import log_map
 
 if TYPE_CHECKING:
     from robofuel.embodiment.avoid import Avoidance
@@ -52,23 +57,9 @@ class IkResult:
     avoided: BoolArray | None = None
 
 
-def rotation_vector(rot: F64) -> F64:
-    """Axis-angle vector (rad) of a 3x3 rotation matrix (angle in [0, pi])."""
-    cos = np.clip((np.trace(rot) - 1) / 2, -1.0, 1.0)
-    angle = float(np.arccos(cos))
-    v = np.array([rot[2, 1] - rot[1, 2], rot[0, 2] - rot[2, 0], rot[1, 0] - rot[0, 1]])
-    if angle < 1e-7:
-        return 0.5 * v
-    if angle > np.pi - 1e-4:  # sin(angle) vanishes: axis from the symmetric part
-        axis = np.sqrt(np.clip((np.diag(rot) + 1) / 2, 0.0, None))
-        axis *= np.where(v >= 0, 1.0, -1.0)
-        return np.asarray(axis / max(np.linalg.norm(axis), 1e-12) * angle, dtype=np.float64)
-    return np.asarray(v * angle / (2 * np.sin(angle)), dtype=np.float64)
-
-
 def pose_error(pose: F64, target: F64) -> F64:
     """6-vector: target minus pose position (m), then the rotation vector of ``R_target R_pose^T`` (rad)."""
-    return np.concatenate([target[:3, 3] - pose[:3, 3], rotation_vector(target[:3, :3] @ pose[:3, :3].T)])
+    return np.concatenate([target[:3, 3] - pose[:3, 3], log_map(target[:3, :3] @ pose[:3, :3].T)])
 
 
 def _converged(err: F64, opts: IkOptions) -> bool:
@@ -172,3 +163,50 @@ def solve_trajectory(
     pos = np.linalg.norm(errs[:, :3], axis=1)
     rot = np.linalg.norm(errs[:, 3:], axis=1)
     return IkResult(theta, pos, rot, limited, total, avoided if avoid is not None else None)
+
+
+_FD_STEP = 1e-6  # rad or m, finite-difference step of chain_jacobian
+
+
+def chain_jacobian(chain: Chain, q: F64) -> tuple[F64, F64]:
+    """The tip pose (4x4) of ``chain`` at ``q`` (n,) and the (6, n) numeric Jacobian of :func:`pose_error`'s
+    measure (linear rows m per rad or m, angular rows rad per rad; base frame), from one batched FK call."""
+    probes = np.repeat(q[None, :], len(q) + 1, axis=0)
+    probes[1:] += np.eye(len(q)) * _FD_STEP
+    poses = chain.fk_batch(probes)
+    jac = np.zeros((6, len(q)))
+    for k in range(len(q)):
+        jac[:3, k] = (poses[k + 1, :3, 3] - poses[0, :3, 3]) / _FD_STEP
+        jac[3:, k] = log_map(poses[k + 1, :3, :3] @ poses[0, :3, :3].T) / _FD_STEP
+    return poses[0], jac
+
+
+def solve_pose(
+    chain: Chain,
+    target: F64,
+    q0: F64,
+    iters: int = 200,
+    damping: float = 1e-3,
+    tol: float = 1e-6,
+    rot_weight: float = 0.5,
+) -> F64:
+    """Joint values (n,) bringing the tip of ``chain`` to the 4x4 ``target`` (base frame), by damped least squares
+    from ``q0``: :func:`dls_step` on :func:`pose_error` with the rotation rows weighted ``rot_weight`` m per rad
+    (0.5: 1 cm and 0.02 rad weigh about the same), until the weighted error is below ``tol``.
+
+    Iterates stay 1 mrad (or 1 mm) inside the joint limits. Raises ValueError when the residual stays above 1 mm /
+    2 mrad (target out of reach).
+    """
+    weight = np.array([1.0, 1.0, 1.0, rot_weight, rot_weight, rot_weight])
+    q = np.asarray(q0, dtype=np.float64).copy()
+    lo, hi = chain.lower + 1e-3, chain.upper - 1e-3
+    for _ in range(iters):
+        pose, jac = chain_jacobian(chain, q)
+        err = pose_error(pose, target) * weight
+        if np.linalg.norm(err) < tol:
+            break
+        q = np.clip(q + dls_step(jac * weight[:, None], err, damping, np.zeros(len(q))), lo, hi)
+    err = pose_error(chain.fk(q), target)
+    if np.linalg.norm(err[:3]) > 1e-3 or np.linalg.norm(err[3:]) > 2e-3:
+        raise ValueError(f"IK did not converge: position error {np.linalg.norm(err[:3]):.4f} m")
+    return q

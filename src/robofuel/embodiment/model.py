@@ -19,6 +19,7 @@ import numpy.typing as npt
 from robofuel._lazy import require
 from robofuel.embodiment.registry import ArmSpec, Embodiment, builtins
 from robofuel.errors import InputError
+from robofuel.spatial.rotations import rpy_matrix
 
 F64 = npt.NDArray[np.float64]
 
@@ -26,13 +27,6 @@ F64 = npt.NDArray[np.float64]
 def pinocchio() -> Any:
     """The pinocchio module, or MissingExtra naming ``robofuel[models]``."""
     return require("pinocchio", "models")
-
-
-def rpy_to_matrix(rpy: tuple[float, float, float]) -> F64:
-    """Rotation of URDF fixed-axis roll-pitch-yaw angles (rad): Rz(yaw) Ry(pitch) Rx(roll)."""
-    from robofuel.generate.urdf import rpy_matrix
-
-    return rpy_matrix(*rpy)
 
 
 @dataclass(frozen=True)
@@ -55,7 +49,7 @@ def _add_tool_frame(pin: Any, model: Any, arm: ArmSpec) -> int:
     if not model.existFrame(arm.ee_frame):
         raise InputError(f"model {model.name!r} has no frame {arm.ee_frame!r}")
     ee = model.frames[model.getFrameId(arm.ee_frame)]
-    offset = pin.SE3(rpy_to_matrix(arm.tool_rpy), np.asarray(arm.tool_xyz, dtype=np.float64))
+    offset = pin.SE3(rpy_matrix(*arm.tool_rpy), np.asarray(arm.tool_xyz, dtype=np.float64))
     frame = pin.Frame(f"robofuel_tool_{arm.name}", ee.parentJoint, ee.placement * offset, pin.FrameType.OP_FRAME)
     return int(model.addFrame(frame))
 

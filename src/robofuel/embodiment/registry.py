@@ -131,7 +131,7 @@ class Embodiment:
 
 def _package_root(package: str) -> Path:
     if package == "example-robot-data":
-        from robofuel.generate.models import example_robot_data_path
+        from robofuel.embodiment.robot_data import example_robot_data_path
 
         return example_robot_data_path("panda_description/urdf/panda.urdf").parents[2]
     if package == "pybullet_data":

@@ -27,10 +27,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
-
 from robofuel.export.timeline import reference_times
 from robofuel.resample import quaternion_groups, resample
+from robofuel.spatial.quaternions import quat_xyzw_to_rotvec
 from robofuel.standard import EpisodeData, NumericData, Stream, StreamKind, VideoData
 from robofuel.standard.data import F64, I64
 
@@ -155,17 +154,6 @@ def _other_keys(streams: list[Stream], taken: set[str]) -> list[Key]:
     return keys
 
 
-def axis_angle(xyzw: F64) -> F64:
-    """Rotation vectors (N, 3), rad, of quaternions (N, 4) in x, y, z, w order (normalised first)."""
-    q = xyzw / np.linalg.norm(xyzw, axis=1, keepdims=True)
-    q = np.where(q[:, 3:4] < 0, -q, q)  # angle in [0, pi]
-    sin_half = np.linalg.norm(q[:, :3], axis=1)
-    angle = 2.0 * np.arctan2(sin_half, q[:, 3])
-    scale = np.where(sin_half > 1e-12, angle / np.where(sin_half > 1e-12, sin_half, 1.0), 2.0)
-    out: F64 = q[:, :3] * scale[:, None]
-    return out
-
-
 def key_values(ep: EpisodeData, key: Key, t_ns: I64, cache: dict[str, F64]) -> F64:
     """A numeric key's (N, width) float64 values at the frame times ``t_ns`` (ns, reference clock)."""
     if key.stream not in cache:
@@ -173,7 +161,7 @@ def key_values(ep: EpisodeData, key: Key, t_ns: I64, cache: dict[str, F64]) -> F
         cache[key.stream] = resample(NumericData(reference_times(stream, data), data.values), stream, t_ns)
     values = cache[key.stream][:, list(key.columns)]
     if key.convert == "axis_angle":
-        return axis_angle(values)
+        return quat_xyzw_to_rotvec(values)
     if key.convert == "sum":
         summed: F64 = values.sum(axis=1, keepdims=True)
         return summed

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from robofuel.embodiment.urdf import Chain
 from robofuel.generate.draft import Draft, Series, StreamInfo, Video
 from robofuel.generate.faults import (
     FaultSpec,
@@ -39,7 +40,6 @@ from robofuel.generate.motion import clock, phase, rng_for, seconds, start_ns
 from robofuel.generate.teleop_plan import Plan, gripper_state, joint_state, make_plan, wrench
 from robofuel.generate.teleop_render import TeleopCameras
 from robofuel.generate.truth import GeneratedRecording, Truth, check_name, write_truth
-from robofuel.generate.urdf import Chain
 
 STREAMS = {
     "joint_states": StreamInfo("joint_states", "numeric", "/joint_states", "joint_states", angular_columns=14),

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robofuel.generate.ik import solve_ik
+from robofuel.embodiment.ik import solve_pose
+from robofuel.embodiment.urdf import GRAVITY, Chain
 from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, min_jerk, phase, phase_table, piecewise
-from robofuel.generate.urdf import GRAVITY, Chain
+from robofuel.spatial.rotations import axis_rotations
 
 HOME = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])  # rad, the Panda "ready" pose
 FINGER_DEPTH = 0.1034  # m from the panda_hand origin to the fingertip centre, along hand z
@@ -75,10 +76,9 @@ def make_scene(rng: np.random.Generator) -> Scene:
 def _hand(chain: Chain, point: F64, yaw: float, q0: F64) -> F64:
     """Joint values putting the fingertip centre at ``point`` (m), hand z down, rotated ``yaw`` about world z."""
     tf = np.eye(4)
-    c, s = np.cos(yaw), np.sin(yaw)
-    tf[:3, :3] = np.array([[c, s, 0.0], [s, -c, 0.0], [0.0, 0.0, -1.0]])
+    tf[:3, :3] = axis_rotations(2, np.array([yaw]))[0] @ np.diag([1.0, -1.0, -1.0])  # Rz(yaw), then z down (Rx(pi))
     tf[:3, 3] = point + [0.0, 0.0, FINGER_DEPTH]
-    return solve_ik(chain, tf, q0)
+    return solve_pose(chain, tf, q0)
 
 
 def make_plan(

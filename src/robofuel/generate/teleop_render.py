@@ -11,11 +11,11 @@ import itertools
 
 import numpy as np
 
+from robofuel.embodiment.urdf import Chain
 from robofuel.generate.draft import F64, Frame
 from robofuel.generate.motion import phase
 from robofuel.generate.render import Camera, background, polygon, rect, segment, square
 from robofuel.generate.teleop_plan import FINGER_DEPTH, Plan, gripper_width, joint_positions
-from robofuel.generate.urdf import Chain
 
 FRONT = Camera((1.55, 0.75, 0.8), (0.35, 0.0, 0.38), 320, 240, 240.0)
 WRIST_W, WRIST_H, WRIST_F = 160, 120, 120.0  # px, px, focal length in px

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, phase_table, piecewise
-from robofuel.generate.urdf import axis_angle_batch
+from robofuel.spatial.rotations import axis_angle_batch
 from robofuel.standard.canonical import HAND_KEYPOINTS
 
 G_CAM = np.array([0.0, 9.81, 0.0])  # gravity in head_camera coordinates (y down), m/s^2

@@ -36,6 +36,7 @@ import numpy as np
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.spatial.rotations import axis_rotations
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 from robofuel.standard.data import F64
 
@@ -162,17 +163,6 @@ def parse_motion(lines: list[str], first_line: int, width: int) -> Motion:
     return Motion(declared, frame_time, np.array(rows, dtype=np.float64).reshape(len(rows), width), stopped)
 
 
-def _axis_rotation(axis: str, degrees: F64) -> F64:
-    a = np.radians(degrees)
-    c, s = np.cos(a), np.sin(a)
-    out = np.zeros((len(a), 3, 3))
-    i = _AXES[axis]
-    j, k = (i + 1) % 3, (i + 2) % 3
-    out[:, i, i] = 1.0
-    out[:, j, j], out[:, j, k], out[:, k, j], out[:, k, k] = c, -s, s, c
-    return out
-
-
 def forward_kinematics(joints: list[Joint], rows: F64) -> F64:
     """(N, J, 3) world positions of every joint for each row of channel values."""
     n = len(rows)
@@ -188,7 +178,7 @@ def forward_kinematics(joints: list[Joint], rows: F64) -> F64:
             if channel.lower().endswith("position"):
                 local_t[:, _AXES[channel[0].upper()]] += values
             else:
-                local_r = local_r @ _axis_rotation(channel[0].upper(), values)
+                local_r = local_r @ axis_rotations(_AXES[channel[0].upper()], np.radians(values))
         if joint.parent < 0:
             rot[j], pos[j] = local_r, local_t
         else:

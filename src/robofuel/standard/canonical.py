@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from robofuel.spatial.quaternions import matrix_to_quat_xyzw, quat_xyzw_to_matrix
+
 F64 = npt.NDArray[np.float64]
 
 EE_POSE_ROLE = "ee_pose"
@@ -50,55 +52,6 @@ HAND_KEYPOINTS = (
 )
 
 
-def matrix_to_quat_xyzw(rot: F64) -> F64:
-    """(N, 4) unit quaternions x, y, z, w (w >= 0) of (N, 3, 3) rotation matrices."""
-    rot = np.asarray(rot, dtype=np.float64).reshape(-1, 3, 3)
-    tr = np.trace(rot, axis1=1, axis2=2)
-    cand = np.stack(
-        [
-            1 + tr,
-            1 + rot[:, 0, 0] - rot[:, 1, 1] - rot[:, 2, 2],
-            1 - rot[:, 0, 0] + rot[:, 1, 1] - rot[:, 2, 2],
-            1 - rot[:, 0, 0] - rot[:, 1, 1] + rot[:, 2, 2],
-        ],
-        axis=1,
-    )
-    k = np.argmax(cand, axis=1)
-    s = np.sqrt(np.maximum(cand[np.arange(len(rot)), k], 1e-300)) * 2  # 4 x the largest component
-    r = rot
-    w = np.choose(
-        k, [s / 4, (r[:, 2, 1] - r[:, 1, 2]) / s, (r[:, 0, 2] - r[:, 2, 0]) / s, (r[:, 1, 0] - r[:, 0, 1]) / s]
-    )
-    x = np.choose(
-        k, [(r[:, 2, 1] - r[:, 1, 2]) / s, s / 4, (r[:, 0, 1] + r[:, 1, 0]) / s, (r[:, 0, 2] + r[:, 2, 0]) / s]
-    )
-    y = np.choose(
-        k, [(r[:, 0, 2] - r[:, 2, 0]) / s, (r[:, 0, 1] + r[:, 1, 0]) / s, s / 4, (r[:, 1, 2] + r[:, 2, 1]) / s]
-    )
-    z = np.choose(
-        k, [(r[:, 1, 0] - r[:, 0, 1]) / s, (r[:, 0, 2] + r[:, 2, 0]) / s, (r[:, 1, 2] + r[:, 2, 1]) / s, s / 4]
-    )
-    q = np.stack([x, y, z, w], axis=1)
-    q *= np.where(q[:, 3:] < 0, -1.0, 1.0)
-    out: F64 = q / np.linalg.norm(q, axis=1, keepdims=True)
-    return out
-
-
-def quat_xyzw_to_matrix(quat: F64) -> F64:
-    """(N, 3, 3) rotation matrices of (N, 4) quaternions x, y, z, w (normalised first)."""
-    q = np.asarray(quat, dtype=np.float64).reshape(-1, 4)
-    x, y, z, w = (q / np.linalg.norm(q, axis=1, keepdims=True)).T
-    rot: F64 = np.stack(
-        [
-            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], axis=1),
-            np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], axis=1),
-            np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], axis=1),
-        ],
-        axis=1,
-    )
-    return rot
-
-
 def poses_to_rows(poses: F64) -> F64:
     """(N, 7) ``ee_pose`` rows (m, quaternion xyzw) of (N, 4, 4) homogeneous transforms."""
     poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
@@ -112,15 +65,3 @@ def rows_to_poses(rows: F64) -> F64:
     poses[:, :3, :3] = quat_xyzw_to_matrix(rows[:, 3:])
     poses[:, :3, 3] = rows[:, :3]
     return poses
-
-
-def relative_poses(poses: F64) -> F64:
-    """(N, 4, 4) poses expressed in the frame of the first one: ``T_0^-1 T_t`` (the ``ee_pose_relative`` role)."""
-    poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
-    if len(poses) == 0:
-        return poses.copy()
-    inv = np.eye(4)
-    inv[:3, :3] = poses[0, :3, :3].T
-    inv[:3, 3] = -poses[0, :3, :3].T @ poses[0, :3, 3]
-    out: F64 = inv[None] @ poses
-    return out

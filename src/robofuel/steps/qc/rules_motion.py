@@ -141,7 +141,7 @@ def urdf_velocity_limits(embodiment: str) -> dict[str, float]:
     record = builtins().get(embodiment)
     if record is None or not record.available():
         return {}
-    from robofuel.generate.urdf import parse_urdf
+    from robofuel.embodiment.urdf import parse_urdf
 
     try:
         model = parse_urdf(record.model_path())

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from robofuel.resample import grid_fits, grid_points, linear, slerp
+from robofuel.spatial.quaternions import quat_angle
 from robofuel.standard import NumericData
 from robofuel.standard.data import F64, I64
 from robofuel.steps.sync.pairs import Signal
@@ -80,8 +81,7 @@ def _speed(values: F64, dt_s: float, n: int) -> F64:
 
 def _orientation_rate(quats: F64, dt_s: float, n: int) -> F64:
     """Rotation rate (rad/s) between successive unit quaternions on the grid, then smoothed."""
-    dots = np.abs(np.sum(quats[1:] * quats[:-1], axis=1))
-    angle = 2.0 * np.arccos(np.clip(dots, 0.0, 1.0)) / dt_s
+    angle = quat_angle(quats[1:], quats[:-1]) / dt_s
     return smooth(np.append(angle, angle[-1:]), n)
 
 

@@ -1,10 +1,15 @@
-"""A small URDF reader and vectorised numpy forward kinematics for serial chains.
+"""A small URDF reader and vectorised numpy forward kinematics for serial chains (no extra needed).
 
 Frames follow URDF: each joint's ``origin`` (xyz in m, rpy in rad, fixed axes X-Y-Z) places the joint frame in the
 parent link's frame; a revolute or continuous joint then rotates the child link about ``axis`` (a unit vector in the
 joint frame) by q rad, a prismatic joint translates it along ``axis`` by q m. Transforms are 4x4 homogeneous
 matrices mapping child-frame coordinates (m) into the chain's base frame. Only the kinematic and inertial tags are
 read (``joint``, ``link/inertial``); geometry, materials and ``mimic`` are ignored.
+
+This is the numpy half of the kinematics stack (the sample generator, ``robofuel embodiment show/add`` and the QC
+velocity limits use it; :func:`robofuel.embodiment.ik.solve_pose` solves IK on a :class:`Chain`); retargeting uses
+the pinocchio models of :mod:`robofuel.embodiment.model` (reduced models, tool frames, analytic Jacobians).
+Rotations come from :mod:`robofuel.spatial`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from robofuel.spatial.rotations import axis_angle_batch, rpy_matrix
 
 F64 = npt.NDArray[np.float64]
 MOVABLE = ("revolute", "continuous", "prismatic")
@@ -57,39 +64,6 @@ class Model:
     def chain(self, base: str, tip: str) -> Chain:
         """The serial chain from link ``base`` to link ``tip``."""
         return Chain(self, base, tip)
-
-
-def rpy_matrix(roll: float, pitch: float, yaw: float) -> F64:
-    """Rotation matrix of URDF fixed-axis roll-pitch-yaw (R = Rz(yaw) Ry(pitch) Rx(roll)), angles in rad."""
-    cr, sr, cp, sp, cy, sy = np.cos(roll), np.sin(roll), np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
-    rot: F64 = np.array(
-        [
-            [cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr],
-            [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr],
-            [-sp, cp * sr, cp * cr],
-        ]
-    )
-    return rot
-
-
-def _skew(axis: F64) -> F64:
-    x, y, z = (float(v) for v in axis)
-    return np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
-
-
-def axis_angle_matrix(axis: F64, angle: float) -> F64:
-    """Rodrigues rotation of ``angle`` rad about the unit vector ``axis``."""
-    k = _skew(axis)
-    rot: F64 = np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * (k @ k)
-    return rot
-
-
-def axis_angle_batch(axis: F64, angles: F64) -> F64:
-    """(N, 3, 3) Rodrigues rotations about one unit ``axis`` by each of ``angles`` (N,) rad."""
-    k = _skew(axis)
-    s, c = np.sin(angles)[:, None, None], np.cos(angles)[:, None, None]
-    rot: F64 = np.eye(3)[None] + s * k[None] + (1 - c) * (k @ k)[None]
-    return rot
 
 
 def _floats(text: str | None, default: str) -> F64:

@@ -8,11 +8,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from robofuel.embodiment import robot_data
+from robofuel.embodiment.ik import solve_pose
+from robofuel.embodiment.robot_data import example_robot_data_path
+from robofuel.embodiment.urdf import parse_urdf
 from robofuel.errors import MissingExtra
-from robofuel.generate import models
-from robofuel.generate.ik import solve_ik
-from robofuel.generate.models import example_robot_data_path, panda_chain, panda_model
-from robofuel.generate.urdf import parse_urdf, rpy_matrix
+from robofuel.generate.models import PANDA_URDF, panda_chain, panda_model
+from robofuel.spatial.rotations import rpy_matrix
 
 HOME = np.array([0.0, -np.pi / 4, 0.0, -3 * np.pi / 4, 0.0, np.pi / 2, np.pi / 4])
 
@@ -99,16 +101,16 @@ def test_ik_reaches_a_downward_pose_within_limits() -> None:
     target = np.eye(4)
     target[:3, :3] = np.diag([1.0, -1.0, -1.0])
     target[:3, 3] = [0.5, -0.15, 0.2]
-    q = solve_ik(chain, target, HOME)
+    q = solve_pose(chain, target, HOME)
     np.testing.assert_allclose(chain.fk(q), target, atol=1e-4)
     assert ((q > chain.lower) & (q < chain.upper)).all()
     far = target.copy()
     far[:3, 3] = [2.0, 0.0, 0.5]
     with pytest.raises(ValueError, match="IK did not converge"):
-        solve_ik(chain, far, HOME)
+        solve_pose(chain, far, HOME)
 
 
 def test_missing_models_package_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(models, "_roots", lambda: [tmp_path])
+    monkeypatch.setattr(robot_data, "_roots", lambda: [tmp_path])
     with pytest.raises(MissingExtra, match=r"pip install 'robofuel\[models\]'"):
-        models.example_robot_data_path(models.PANDA_URDF)
+        robot_data.example_robot_data_path(PANDA_URDF)
