@@ -12,7 +12,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from robofuel.cli import Json_, Lake_, emit_json, out, resolve_episode
+from robofuel.cli.console import emit_json, out
+from robofuel.cli.episodes import resolve_episode
+from robofuel.cli.options import Json_, Lake_
 from robofuel.errors import InputError
 from robofuel.outputs import output_folder
 
@@ -192,9 +194,3 @@ def _print_report(r: dict[str, Any]) -> None:
     out.print(f"  gripper: {r['gripper']}")
     for reason in r["reasons"]:
         out.print(f"  - {reason}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``embodiment`` and ``retarget`` to the main command line."""
-    app.add_typer(embodiment_app, name="embodiment")
-    app.command("retarget")(retarget)
