@@ -1,9 +1,9 @@
 """The ``robofuel`` command line. Exit codes: 0 success, 1 failures the user asked to fail on, 2 usage/input error.
 
-Every command takes ``--lake`` (default ``$ROBOFUEL_LAKE``, else ``./robofuel-lake``) and, where it reports,
-``--json`` (machine-readable output on stdout; progress bars go to stderr). One module per command group; the
-options they share are in :mod:`robofuel.cli.options`, the consoles and ``--json`` writer in
-:mod:`robofuel.cli.console`. The commands are registered here, in the order ``robofuel --help`` lists them.
+Every command on a lake takes ``--lake`` (default ``$ROBOFUEL_LAKE``, else ``./robofuel-lake``; ``demo`` makes its own
+under ``--out``) and, where it reports, ``--json`` (machine-readable output on stdout; progress bars go to stderr).
+One module per command group; the options they share are in :mod:`robofuel.cli.options`, the consoles and the
+``--json`` writer in :mod:`robofuel.cli.console`. The commands are registered here, in the order ``--help`` lists them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ app = typer.Typer(
 app.command()(ingest.ingest)
 app.command()(process.process)
 app.command()(qc.qc)
-app.command()(export.export)
+app.command(cls=export.ExportCommand)(export.export)
 app.command("ls")(episodes.ls_)
 app.command()(episodes.show)
 app.command()(episodes.stats)

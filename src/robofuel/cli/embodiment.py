@@ -74,7 +74,11 @@ def _joint_rows(e: Any) -> list[dict[str, Any]]:
 
 
 @embodiment_app.command("show")
-def show(embodiment_id: str, lake: Lake_ = None, as_json: Json_ = False) -> None:
+def show(
+    embodiment_id: Annotated[str, typer.Argument(help="Embodiment id (see `robofuel embodiment list`).")],
+    lake: Lake_ = None,
+    as_json: Json_ = False,
+) -> None:
     """Show one embodiment: model file, frames, arms, joints with their limits (rad or m, rad/s or m/s)."""
     from robofuel.embodiment.registry import to_dict
 

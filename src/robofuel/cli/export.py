@@ -4,23 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperOption
 
 from robofuel.cli.console import emit_json, note_left_out, out
 from robofuel.cli.options import Catalog_, Json_, Lake_, Superseded_, Where_
 from robofuel.errors import InputError
 from robofuel.outputs import output_folder
 
+FORMAT_HELP = "Target format: {names} (docs/export.md)."
+
+
+class ExportCommand(TyperCommand):
+    """``export``, whose ``--format`` help names every registered format; the registry (and the exporters' base,
+    numpy, pydantic) is imported only when the help is shown, so other commands do not wait for it."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:  # typer's own click Context and HelpFormatter
+        from robofuel.export import formats
+
+        for param in self.params:
+            if isinstance(param, TyperOption) and param.name == "format":
+                param.help = FORMAT_HELP.format(names=", ".join(formats()))
+        super().format_help(ctx, formatter)
+
 
 def export(
-    format: Annotated[str, typer.Option("--format", help="Target format: lerobot.")],
+    format: Annotated[str, typer.Option("--format", help=FORMAT_HELP.format(names="a registered exporter"))],
     out_dir: Annotated[Path, typer.Option("--out", help="A new or empty folder to write the dataset into.")],
     where: Where_ = None,
-    fps: Annotated[float | None, typer.Option(help="Frames per second (default: the data's own camera rate).")] = None,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            help="Rows per second (default: the data's own camera rate; hdf5-aloha 50; mcap keeps every stream's)."
+        ),
+    ] = None,
     video_codec: Annotated[
-        str | None, typer.Option("--video-codec", help="Re-encode every camera with this FFmpeg encoder (libx264...).")
+        str | None,
+        typer.Option(
+            "--video-codec",
+            help="Re-encode every camera with this encoder: an FFmpeg one (libx264...) for lerobot, mjpeg or png "
+            "for rlds and webdataset, mjpeg or rawvideo for hdf5-aloha; the others keep their own frames.",
+        ),
     ] = None,
     embodiment: Annotated[
         str | None, typer.Option("--embodiment", help="Retarget to this embodiment id and export its joints.")

@@ -26,7 +26,9 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Recording files or folders.")],
-    format: Annotated[str | None, typer.Option("--format", help="Reader to use (default: detected).")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="Reader to use (default: detected; `robofuel formats` lists them).")
+    ] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Metadata key=value (operator, station, ...).")] = [],  # noqa: B006
     session: Annotated[Path | None, typer.Option(help="JSON file of metadata for every recording.")] = None,
     map_: Annotated[

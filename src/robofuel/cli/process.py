@@ -17,7 +17,7 @@ def process(
         str | None, typer.Option(help="Comma-separated steps (default: sync,profile,qc,clean,annotate).")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML: one table of config keys per step ([retarget] to = 'ur5').")
+        Path | None, typer.Option("--config", help="TOML: one table of config keys per step (\\[retarget] to = 'ur5').")
     ] = None,
     engine: Annotated[str, typer.Option(help="local (process pool).")] = "local",
     workers: Workers_ = 1,
@@ -36,7 +36,7 @@ def process(
 ) -> None:
     """Run steps over the episodes; finished (episode, step, version, config) work is never redone unless --redo.
 
-    Exits 1 when some episode failed a step (each is named with its step and error, in text and ``--json``)."""
+    Exits 1 when some episode failed a step (each is named with its step and error, in text and --json)."""
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
     from robofuel.engine import LocalEngine
