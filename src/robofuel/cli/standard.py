@@ -10,15 +10,28 @@ from typing import Annotated
 import typer
 
 from robofuel.cli.console import emit_json, out
-from robofuel.cli.options import Catalog_, Json_
+from robofuel.cli.options import Catalog_, Json_, Lake_
+from robofuel.errors import InputError
 from robofuel.outputs import output_file
 
 
-def validate(path: Path, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
-    """Check an episode folder, a lake, or a recording / exported dataset against the standard (exit 1 if invalid)."""
+def validate(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="An episode folder, a lake, a recording or an exported dataset (default: the --lake)."),
+    ] = None,
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Check an episode folder, a lake, or a recording / exported dataset against the standard (exit 1 if invalid).
+    Without PATH, the lake (--lake, $ROBOFUEL_LAKE, ./robofuel-lake)."""
+    from robofuel.context import given_catalog_url
     from robofuel.validation import validate_path
 
-    result = validate_path(path, catalog)
+    if path is not None and lake is not None:
+        raise InputError(f"validate {path} --lake {lake}: give PATH or --lake, not both")
+    result = validate_path(path if path is not None else lake_folder(lake), given_catalog_url(catalog))
     if as_json:
         emit_json({"ok": result.ok, "problems": result.problems, "warnings": result.warnings})
     else:
@@ -31,6 +44,26 @@ def validate(path: Path, catalog: Catalog_ = None, as_json: Json_ = False) -> No
         out.print(f"{sum(1 for p in result.problems.values() if not p)}/{len(result.problems)} valid")
     if not result.ok:
         raise typer.Exit(1)
+
+
+def lake_folder(uri: str | None) -> Path:
+    """The local folder of the lake ``--lake`` (or its default) names; a usage error when it is remote or no lake."""
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    from robofuel.lake import default_lake_uri
+    from robofuel.lake.store import MARKER
+
+    uri = uri or default_lake_uri()
+    fs, root = fsspec.core.url_to_fs(uri)
+    if not isinstance(fs, LocalFileSystem):
+        raise InputError(f"{uri}: validate reads a lake on this machine's file system; validate a local copy")
+    if not (Path(root) / MARKER).is_file():
+        raise InputError(
+            f"{root}: not a robofuel lake (no {MARKER}); name the lake with --lake or $ROBOFUEL_LAKE, or give PATH "
+            "(an episode folder, a recording or an exported dataset)"
+        )
+    return Path(root)
 
 
 def schema(
