@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from robofuel.cli.console import emit_json, note_left_out, out
+from robofuel.cli.console import emit_json, note_left_out, out, print_table
 from robofuel.cli.options import Catalog_, Json_, Lake_, Superseded_, Where_
 from robofuel.errors import InputError
 
@@ -39,7 +39,7 @@ def ls_(
         emit_json({"episodes": episodes, "superseded_left_out": hidden})
         return
     table = Table("id", "recording", "format", "duration s", "verdict", "findings", "operator")
-    table.columns[0].no_wrap = True
+    table.columns[0].no_wrap = table.columns[4].no_wrap = True  # ids and verdicts are never cut
     for e in episodes:
         table.add_row(
             e["id"],
@@ -50,7 +50,7 @@ def ls_(
             str(e["findings"]),
             e["operator"] or "",
         )
-    out.print(table)
+    print_table(table)
     note_left_out(hidden)
 
 
@@ -66,7 +66,12 @@ def resolve_episode(catalog: Catalog, text: str, shown: int = 5) -> str:
     raise InputError(f"{text!r} is ambiguous: {many} episode ids start with it ({listed}); give more of the id")
 
 
-def show(episode: str, lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
+def show(
+    episode: Annotated[str, typer.Argument(help="Episode id or id prefix.")],
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
     """Show one episode's metadata (streams, findings, segments); EPISODE may be an id prefix."""
     from robofuel.context import open_workspace
 
