@@ -24,6 +24,11 @@ class Workspace:
     catalog: Catalog
 
 
+def given_catalog_url(option: str | None) -> str | None:
+    """The catalog a command was given: ``--catalog``, else ``$ROBOFUEL_CATALOG``, else None (the lake's own)."""
+    return option or os.environ.get("ROBOFUEL_CATALOG")
+
+
 @contextmanager
 def open_workspace(lake_uri: str | None, catalog_url: str | None = None, create: bool = True) -> Iterator[Workspace]:
     """Open (creating if allowed) the lake at ``lake_uri`` and its catalog; ``$ROBOFUEL_CATALOG`` overrides."""
@@ -32,7 +37,7 @@ def open_workspace(lake_uri: str | None, catalog_url: str | None = None, create:
     if isinstance(fs, LocalFileSystem):
         output_folder(Path(root), "--lake", "the lake's folder (ingest makes one where none exists)")
     lake = Lake(uri, create=create)
-    catalog = Catalog(catalog_url or os.environ.get("ROBOFUEL_CATALOG") or lake.default_catalog_url)
+    catalog = Catalog(given_catalog_url(catalog_url) or lake.default_catalog_url)
     try:
         yield Workspace(lake, catalog)
     finally:

@@ -49,8 +49,7 @@ from robofuel._lazy import require
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.aloha_images import Camera, camera_stream
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.diagnose import hdf5_layout
-from robofuel.ingest.robomimic import has_hdf5_magic
+from robofuel.ingest.diagnose import has_hdf5_magic, hdf5_layout
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 from robofuel.standard.data import I64
 

@@ -25,6 +25,8 @@ from robofuel.ingest import mcap_scan, rosbag1_scan
 LFS_SIGNATURE = b"version https://git-lfs.github.com/spec/v1"
 LFS_MAX_BYTES = 1024  # a pointer file is about 130 bytes
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+#: Where an HDF5 superblock may start (files with a user block put it at a power of two from 512).
+MAGIC_OFFSETS = (0, 512, 1024, 2048)
 #: (what the format is called, its magic bytes at offset 0)
 MAGICS = (
     ("an MCAP file", mcap_scan.MAGIC),
@@ -150,6 +152,16 @@ def describe_datasets(datasets: dict[str, Any], limit: int = 12) -> str:
     return "; ".join(shown) + more if shown else "no dataset"
 
 
+def has_hdf5_magic(path: Path) -> bool:
+    """Whether the file holds an HDF5 superblock signature where one may start; never raises."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(MAGIC_OFFSETS[-1] + len(HDF5_MAGIC))
+    except OSError:
+        return False
+    return any(head[o : o + len(HDF5_MAGIC)] == HDF5_MAGIC for o in MAGIC_OFFSETS)
+
+
 def hdf5_layout(h: Any, of: str = "") -> Diagnosis:
     """The message for an HDF5 file that opened but whose layout is not the one expected (``of``: " as ALOHA")."""
     contents = describe_datasets(hdf5_datasets(h))
@@ -158,8 +170,6 @@ def hdf5_layout(h: Any, of: str = "") -> Diagnosis:
 
 def unknown_hdf5(path: Path) -> Diagnosis | None:
     """For a file no reader took: HDF5 that opens, described (None when h5py is absent or it is not HDF5)."""
-    from robofuel.ingest.robomimic import has_hdf5_magic
-
     if not path.is_file() or not has_hdf5_magic(path):
         return None
     try:

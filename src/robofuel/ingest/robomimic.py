@@ -44,7 +44,7 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.diagnose import HDF5_MAGIC, hdf5_layout
+from robofuel.ingest.diagnose import has_hdf5_magic, hdf5_layout
 from robofuel.ingest.robomimic_demo import _Demo, _epoch_ns
 from robofuel.standard import (
     EpisodeData,
@@ -53,20 +53,8 @@ from robofuel.standard import (
     Task,
 )
 
-#: Where an HDF5 superblock may start (files with a user block put it at a power of two from 512).
-MAGIC_OFFSETS = (0, 512, 1024, 2048)
 SUFFIXES = (".hdf5", ".h5", ".he5")
 DEFAULT_FREQ = 20.0
-
-
-def has_hdf5_magic(path: Path) -> bool:
-    """Whether the file holds an HDF5 superblock signature where one may start; never raises."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(MAGIC_OFFSETS[-1] + len(HDF5_MAGIC))
-    except OSError:
-        return False
-    return any(head[o : o + len(HDF5_MAGIC)] == HDF5_MAGIC for o in MAGIC_OFFSETS)
 
 
 def _demo_number(key: str) -> int:

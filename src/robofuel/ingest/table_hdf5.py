@@ -27,9 +27,8 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.diagnose import describe_datasets, hdf5_datasets
+from robofuel.ingest.diagnose import describe_datasets, has_hdf5_magic, hdf5_datasets
 from robofuel.ingest.mapping_table import UNIT_NS, TableSpec, table_spec
-from robofuel.ingest.robomimic import has_hdf5_magic
 from robofuel.ingest.table_time import epoch_unit, float32_precision_s, infer_unit, unit_from_name
 from robofuel.standard import EpisodeData, Finding, NumericData, Severity, numeric_stream
 

@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from robofuel.cli import Catalog_, Json_, Lake_, Where_, emit_json, out
+from robofuel.cli.console import emit_json, out
+from robofuel.cli.options import Catalog_, Json_, Lake_, Where_
 from robofuel.outputs import output_file
 
 annotations_app = typer.Typer(no_args_is_help=True, help="Export, correct and import episode annotations.")
@@ -78,7 +79,3 @@ def review(where: Where_ = None, lake: Lake_ = None, catalog: Catalog_ = None, a
     for item in items:
         table.add_row(item.episode_id, f"{item.confidence:.2f}", "; ".join(item.reasons))
     out.print(table if items else "nothing waits for review")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(annotations_app, name="annotations")

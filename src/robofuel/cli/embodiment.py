@@ -12,7 +12,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from robofuel.cli import Json_, Lake_, emit_json, out, resolve_episode
+from robofuel.cli.console import emit_json, out
+from robofuel.cli.episodes import resolve_episode
+from robofuel.cli.options import Json_, Lake_
 from robofuel.errors import InputError
 from robofuel.outputs import output_folder
 
@@ -72,7 +74,11 @@ def _joint_rows(e: Any) -> list[dict[str, Any]]:
 
 
 @embodiment_app.command("show")
-def show(embodiment_id: str, lake: Lake_ = None, as_json: Json_ = False) -> None:
+def show(
+    embodiment_id: Annotated[str, typer.Argument(help="Embodiment id (see `robofuel embodiment list`).")],
+    lake: Lake_ = None,
+    as_json: Json_ = False,
+) -> None:
     """Show one embodiment: model file, frames, arms, joints with their limits (rad or m, rad/s or m/s)."""
     from robofuel.embodiment.registry import to_dict
 
@@ -192,9 +198,3 @@ def _print_report(r: dict[str, Any]) -> None:
     out.print(f"  gripper: {r['gripper']}")
     for reason in r["reasons"]:
         out.print(f"  - {reason}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``embodiment`` and ``retarget`` to the main command line."""
-    app.add_typer(embodiment_app, name="embodiment")
-    app.command("retarget")(retarget)
