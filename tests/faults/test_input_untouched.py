@@ -32,7 +32,7 @@ REAL: dict[str, list[tuple[str, set[str]]]] = {
     "csv": [("imu_xio_gait/short_walk.csv", {"ingested", "partial"})],
     "rosbag2": [
         ("rosbag2_fixtures/mcap/cdr_test", {"ingested", "partial"}),
-        ("rosbag2_fixtures/sqlite3/talker", {"quarantined"}),  # text messages only: read in full, then refused
+        ("rosbag2_fixtures/sqlite3/talker", {"ingested"}),  # text messages only: an episode of events (issue 13)
     ],
 }
 

@@ -174,6 +174,19 @@ def test_foxglove_log_in_json_is_events(tmp_path: Path) -> None:
     assert ep.meta.stream("log").clock == "header" and ep.meta.duration_s == pytest.approx(3.0)
 
 
+def test_foxglove_log_in_cdr_is_events_with_its_text(tmp_path: Path) -> None:
+    """foxglove_msgs/msg/Log has numbers (level, line) beside its text: a log all the same, not a numeric signal."""
+    text = "builtin_interfaces/Time timestamp\nuint8 level\nstring message\nstring name\nstring file\nuint32 line"
+    logs = [
+        _cdr("foxglove_msgs/msg/Log", text, {"timestamp": {"sec": 1, "nanosec": i}, "level": 3, "message": f"w{i}"})
+        for i in range(3)
+    ]
+    (ep,) = read(write_text_mcap(tmp_path / "l.mcap", {"/log": ("foxglove_msgs/msg/Log", text, logs)}), "mcap").episodes
+    log_events = ep.payloads["log"]
+    assert isinstance(log_events, EventsData) and log_events.fields["message"] == ["w0", "w1", "w2"]
+    assert log_events.fields["level"] == [3, 3, 3]
+
+
 def test_a_stored_definition_that_does_not_fit_is_replaced_by_the_standard_one(shared_data: Path) -> None:
     """sqlite3/talker stores the placeholder ``uint8 level`` for rcl_interfaces/Log: read with it, every log was
     a garbage level alone; the standard definition reads the messages, and a warning says so."""

@@ -46,7 +46,7 @@ Mapping = NumericMapping | VideoMapping | EventsMapping
 MULTI_ARRAY_LIMIT = 4096
 
 #: Types that carry text, not signals: kept as events streams (:mod:`robofuel.ingest.ros_events`).
-TEXT_TYPES = ("std_msgs/String", "rcl_interfaces/Log", "rosgraph_msgs/Log", "foxglove/Log")
+TEXT_TYPES = ("std_msgs/String", "rcl_interfaces/Log", "rosgraph_msgs/Log", "foxglove/Log", "foxglove_msgs/Log")
 
 __all__ = [
     "TEXT_TYPES",
