@@ -7,7 +7,9 @@ boot clock, as ns (``extra.time_base`` says so). Streams:
   the first with their ``multi_id`` (``sensor_accel.1``); columns are the message's fields in order, arrays as
   ``name[i]``, nested messages as ``name.field``; ``_padding`` and ``char`` fields are left out. A ``float[4]``
   quaternion (``q``, ``q_d``, ``delta_q_reset``...) becomes ``q.w/.x/.y/.z`` with ``quaternion_order = "wxyz"``
-  (PX4 writes Hamilton quaternions w first). Units where PX4's message definitions fix them (:data:`TOPICS`, and
+  (PX4 writes Hamilton quaternions w first). A topic logged at most twice (a state published once, such as
+  ``parameter_update``, written by the logger when it subscribed, often with an old stamp) is kept as events of
+  role ``latched``, as the MCAP reader keeps latched one-shot topics, so it does not stretch the episode's span. Units where PX4's message definitions fix them (:data:`TOPICS`, and
   fields named ``*_m_s2``, ``*_m_s``, ``*_rad_s``, ``*_m``); ``sensor_mag`` is in gauss and converted to T at read
   time (``extra.units_converted`` says so);
 - ``ulog.log``: the logged strings (``L``/``C`` messages) as events: ``level`` (``INFO``, ``WARNING``...), ``tag``
@@ -29,6 +31,7 @@ import numpy as np
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.mcap_streams import LATCHED_ONCE, as_state
 from robofuel.ingest.ulog_parse import MAGIC, Subscription, ULog, parse, records
 from robofuel.standard import EventsData, Finding, NumericData, Severity, events_stream, numeric_stream
 from robofuel.standard.units import to_si
@@ -37,30 +40,35 @@ HINT = "a ULog file is written by PX4's logger (.ulg); copy it from the SD card 
 TIME_BASE = "PX4 boot clock (µs since the autopilot booted, as ns)"
 LEVELS = {0: "EMERGENCY", 1: "ALERT", 2: "CRITICAL", 3: "ERROR", 4: "WARNING", 5: "NOTICE", 6: "INFO", 7: "DEBUG"}
 _XYZ = ("x", "y", "z")
-#: topic -> (role, frame, {column: unit}); from PX4's msg definitions.
-TOPICS: dict[str, tuple[str | None, str | None, dict[str, str]]] = {
+#: The role of every topic that is not a raw sensor: estimator outputs, setpoints, status. PX4 publishes many of them
+#: on change and writes NaN for "not valid yet", so QC's findings on them ask for review but never reject.
+TELEMETRY = "telemetry"
+#: topic -> (role, frame, {column: unit}); from PX4's msg definitions. Topics not listed: role TELEMETRY.
+TOPICS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "sensor_accel": ("imu", "sensor", dict.fromkeys(_XYZ, "m/s^2") | {"temperature": "degC"}),
     "sensor_gyro": ("imu", "sensor", dict.fromkeys(_XYZ, "rad/s") | {"temperature": "degC"}),
     "sensor_combined": (
         "imu",
         "frd",
-        {f"gyro_rad[{i}]": "rad/s" for i in range(3)} | {f"accelerometer_m_s2[{i}]": "m/s^2" for i in range(3)},
+        {f"gyro_rad[{i}]": "rad/s" for i in range(3)}
+        | {f"accelerometer_m_s2[{i}]": "m/s^2" for i in range(3)}
+        | dict.fromkeys(("gyro_integral_dt", "accelerometer_integral_dt", "accelerometer_timestamp_relative"), "us"),
     ),
     "sensor_mag": ("magnetic_field", "sensor", dict.fromkeys(_XYZ, "gauss") | {"temperature": "degC"}),
     "sensor_baro": ("pressure", None, {"pressure": "Pa", "temperature": "degC"}),
-    "vehicle_attitude": (None, "ned", {}),
-    "vehicle_angular_velocity": (None, "frd", {f"xyz[{i}]": "rad/s" for i in range(3)}),
-    "vehicle_acceleration": (None, "frd", {f"xyz[{i}]": "m/s^2" for i in range(3)}),
+    "vehicle_attitude": (TELEMETRY, "ned", {}),
+    "vehicle_angular_velocity": (TELEMETRY, "frd", {f"xyz[{i}]": "rad/s" for i in range(3)}),
+    "vehicle_acceleration": (TELEMETRY, "frd", {f"xyz[{i}]": "m/s^2" for i in range(3)}),
     "vehicle_local_position": (
-        None,
+        TELEMETRY,
         "ned",
         dict.fromkeys(_XYZ, "m") | dict.fromkeys(("vx", "vy", "vz"), "m/s") | dict.fromkeys(("ax", "ay", "az"), "m/s^2")
         | {"heading": "rad"},
     ),
-    "battery_status": (None, None, {"voltage_v": "V", "current_a": "A"}),
+    "battery_status": (TELEMETRY, None, {"voltage_v": "V", "current_a": "A"}),
 }
 #: Field name endings PX4 uses for units.
-SUFFIXES = (("_m_s2", "m/s^2"), ("_m_s", "m/s"), ("_rad_s", "rad/s"), ("_m", "m"))
+SUFFIXES = (("_m_s2", "m/s^2"), ("_m_s", "m/s"), ("_rad_s", "rad/s"), ("_m", "m"), ("timestamp_sample", "us"))
 _QUATERNION = re.compile(r"(q|q_.*|.*_q|delta_q_reset)")
 
 
@@ -105,7 +113,7 @@ def stream_name(sub: Subscription) -> str:
 
 
 def _units(topic: str, columns: list[str]) -> dict[str, str]:
-    known = TOPICS.get(topic, (None, None, {}))[2]
+    known = TOPICS.get(topic, (TELEMETRY, None, {}))[2]
     units = {}
     for col in columns:
         unit = known.get(col) or next((u for s, u in SUFFIXES if col.split("[")[0].endswith(s)), None)
@@ -122,9 +130,14 @@ def _topic_stream(sub: Subscription, report: ReadReport) -> tuple[Built, dict[st
         return None
     rows = records(sub)
     columns = _columns(sub.dtype)
-    labels = [c for c, _ in columns]
-    data = NumericData(rows["timestamp"].astype(np.int64) * 1000, _values(rows, columns))
-    role, frame, _ = TOPICS.get(sub.name, (None, None, {}))
+    values = _values(rows, columns)
+    provided = ~np.all(np.isnan(values), axis=0) if len(values) else np.ones(len(columns), dtype=bool)
+    for (col, _), keep in zip(columns, provided.tolist(), strict=True):
+        if not keep:
+            report.skipped[f"{name}: field {col} not provided (NaN in every message)"] += len(values)
+    labels = [c for (c, _), keep in zip(columns, provided.tolist(), strict=True) if keep]
+    data = NumericData(rows["timestamp"].astype(np.int64) * 1000, values[:, provided])
+    role, frame, _ = TOPICS.get(sub.name, (TELEMETRY, None, {}))
     quaternion = "wxyz" if any(c.endswith(".w") for c in labels) else None
     stream = numeric_stream(
         name,
@@ -137,6 +150,8 @@ def _topic_stream(sub: Subscription, report: ReadReport) -> tuple[Built, dict[st
         source=f"{sub.name} (multi_id {sub.multi_id})",
     )
     stream, data, converted = to_si(stream, data)
+    if len(data.timestamps_ns) <= LATCHED_ONCE:
+        return as_state((stream, data)), converted
     return (stream, data), converted
 
 
