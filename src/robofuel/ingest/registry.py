@@ -27,6 +27,7 @@ BUILTIN: dict[str, str] = {
     "rosbag2": "robofuel.ingest.rosbag2:Rosbag2Reader",
     "zarr-umi": "robofuel.ingest.umi:UmiReader",
     "ulog": "robofuel.ingest.ulog:UlogReader",
+    "c3d": "robofuel.ingest.c3d:C3dReader",
 }
 
 
