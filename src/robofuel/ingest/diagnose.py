@@ -9,6 +9,8 @@
   changes bytes all through the file, so it is not repaired: the file has to be copied again in binary mode.
 - **HDF5 of another layout**: HDF5 that opens but that no reader's layout fits; the message lists its top-level
   groups and datasets and points to the mapping file.
+- **Acclaim ASF skeleton**: a skeleton definition (bones, lengths, degrees of freedom) whose motion lives in
+  separate ``.amc`` files: it holds no recording, and robofuel does not read ASF/AMC motion yet.
 """
 
 from __future__ import annotations
@@ -171,9 +173,31 @@ def unknown_hdf5(path: Path) -> Diagnosis | None:
         return None
 
 
+ASF_KEYWORDS = (b":version", b":name", b":units", b":root", b":bonedata", b":hierarchy")
+
+
+def acclaim_skeleton(path: Path) -> Diagnosis | None:
+    """An Acclaim skeleton file (``.asf``: ``:version``, ``:units``, ``:root``, ``:bonedata`` sections)."""
+    try:
+        head = _head(path, 4096) if path.is_file() else b""
+    except OSError:
+        return None
+    lines = [line.strip() for line in head.splitlines() if line.strip() and not line.lstrip().startswith(b"#")]
+    if sum(any(line.startswith(k) for k in ASF_KEYWORDS) for line in lines) < 3:
+        return None
+    motions = sorted(p.name for p in path.parent.glob("*.amc"))
+    beside = f"{len(motions)} .amc file(s) lie beside it ({', '.join(motions[:3])})" if motions else "none lies beside it"
+    return Diagnosis(
+        "an Acclaim ASF skeleton (bones, lengths, degrees of freedom), not a recording: its motion is missing, it "
+        f"lives in separate .amc files ({beside}), and robofuel does not read ASF/AMC motion yet",
+        "convert the .asf and its .amc files to BVH (e.g. with fairmotion) and ingest the .bvh",
+    )
+
+
 def unrecognised(path: Path) -> UnreadableRecording:
-    """The error for a path no reader recognises: HDF5 of another layout described, else no reader for it."""
-    layout = unknown_hdf5(path)
+    """The error for a path no reader recognises: HDF5 of another layout described, an ASF skeleton without its
+    motion, else no reader for it."""
+    layout = unknown_hdf5(path) or acclaim_skeleton(path)
     if layout is not None:
         return layout.error(path)
     kind = "folder" if path.is_dir() else "file"
