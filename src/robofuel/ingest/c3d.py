@@ -147,6 +147,13 @@ def _extra(reader: Any, frames: int) -> dict[str, Any]:
     }
 
 
+def _cut_before(path: Path, what: str, block: int) -> str | None:
+    """Says the file is cut inside ``what`` when it ends before 512-byte block ``block`` (1-based), where ``what``
+    ends; None when it does not."""
+    size = path.stat().st_size
+    return f"the file is cut inside its {what} ({size:,} bytes)" if size < (block - 1) * 512 + 1 else None
+
+
 def _open(path: Path, handle: Any) -> Any:
     c3d = require("c3d", "c3d")
     try:
@@ -154,7 +161,13 @@ def _open(path: Path, handle: Any) -> Any:
             warnings.simplefilter("ignore")
             return c3d.Reader(handle)
     except Exception as exc:  # the package raises ValueError, struct.error, IndexError... on damage
-        raise UnreadableRecording(str(path), f"the C3D header or parameter section does not parse: {exc}", HINT) from exc
+        handle.seek(0)
+        head = handle.read(512)
+        handle.seek((head[0] - 1) * 512 + 2)
+        blocks = handle.read(1)
+        cut = _cut_before(path, "parameter section", head[0] + (blocks[0] if blocks else 1))
+        problem = cut or f"the C3D parameter section does not parse ({exc})"
+        raise UnreadableRecording(str(path), problem, HINT) from exc
 
 
 def _convert(built: list[Built], report: ReadReport) -> tuple[list[Built], dict[str, dict[str, str]]]:
@@ -187,8 +200,11 @@ class C3dReader(Reader):
             except Exception as exc:  # damaged data blocks
                 raise UnreadableRecording(str(path), f"the C3D data section does not parse: {exc}", HINT) from exc
             rate = float(reader.point_rate)
-            if not points or not rate > 0:
-                raise UnreadableRecording(str(path), "no frame could be read (or POINT:RATE is not positive)", HINT)
+            if not points:
+                problem = f"the file is cut before its first frame ({path.stat().st_size:,} bytes)"
+                raise UnreadableRecording(str(path), problem if cut else "it holds no frame", HINT)
+            if not rate > 0:
+                raise UnreadableRecording(str(path), f"POINT:RATE is {rate}, not a positive frame rate", HINT)
             built = _markers(reader, points, rate) if reader.point_used else []
             found: list[Finding] = []
             if reader.analog_used and reader.analog_rate > 0:

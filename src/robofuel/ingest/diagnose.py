@@ -186,7 +186,9 @@ def acclaim_skeleton(path: Path) -> Diagnosis | None:
     if sum(any(line.startswith(k) for k in ASF_KEYWORDS) for line in lines) < 3:
         return None
     motions = sorted(p.name for p in path.parent.glob("*.amc"))
-    beside = f"{len(motions)} .amc file(s) lie beside it ({', '.join(motions[:3])})" if motions else "none lies beside it"
+    beside = "none lies beside it"
+    if motions:
+        beside = f"{len(motions)} .amc file(s) lie beside it ({', '.join(motions[:3])})"
     return Diagnosis(
         "an Acclaim ASF skeleton (bones, lengths, degrees of freedom), not a recording: its motion is missing, it "
         f"lives in separate .amc files ({beside}), and robofuel does not read ASF/AMC motion yet",

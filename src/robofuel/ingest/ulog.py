@@ -7,11 +7,14 @@ boot clock, as ns (``extra.time_base`` says so). Streams:
   the first with their ``multi_id`` (``sensor_accel.1``); columns are the message's fields in order, arrays as
   ``name[i]``, nested messages as ``name.field``; ``_padding`` and ``char`` fields are left out. A ``float[4]``
   quaternion (``q``, ``q_d``, ``delta_q_reset``...) becomes ``q.w/.x/.y/.z`` with ``quaternion_order = "wxyz"``
-  (PX4 writes Hamilton quaternions w first). A topic logged at most twice (a state published once, such as
-  ``parameter_update``, written by the logger when it subscribed, often with an old stamp) is kept as events of
-  role ``latched``, as the MCAP reader keeps latched one-shot topics, so it does not stretch the episode's span. Units where PX4's message definitions fix them (:data:`TOPICS`, and
+  (PX4 writes Hamilton quaternions w first). Units where PX4's message definitions fix them (:data:`TOPICS`, and
   fields named ``*_m_s2``, ``*_m_s``, ``*_rad_s``, ``*_m``); ``sensor_mag`` is in gauss and converted to T at read
-  time (``extra.units_converted`` says so);
+  time (``extra.units_converted`` says so). Raw sensor topics have their roles (``imu``, ``magnetic_field``,
+  ``pressure``); every other topic (estimator outputs, setpoints, status) has the advisory role ``telemetry``. A
+  field that is NaN in every message is not provided and left out (counted in ``skipped``);
+- a topic logged at most twice (a state published once, such as ``parameter_update``, written by the logger when it
+  subscribed, often with an old stamp) is kept as events of role ``latched``, as the MCAP reader keeps latched
+  one-shot topics, so that it does not stretch the episode's span;
 - ``ulog.log``: the logged strings (``L``/``C`` messages) as events: ``level`` (``INFO``, ``WARNING``...), ``tag``
   and ``text``.
 
@@ -62,7 +65,9 @@ TOPICS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "vehicle_local_position": (
         TELEMETRY,
         "ned",
-        dict.fromkeys(_XYZ, "m") | dict.fromkeys(("vx", "vy", "vz"), "m/s") | dict.fromkeys(("ax", "ay", "az"), "m/s^2")
+        dict.fromkeys(_XYZ, "m")
+        | dict.fromkeys(("vx", "vy", "vz"), "m/s")
+        | dict.fromkeys(("ax", "ay", "az"), "m/s^2")
         | {"heading": "rad"},
     ),
     "battery_status": (TELEMETRY, None, {"voltage_v": "V", "current_a": "A"}),
@@ -79,7 +84,7 @@ def _columns(dtype: np.dtype[Any], prefix: str = "") -> list[tuple[str, list[str
         sub = dtype.fields[name][0]  # type: ignore[index]
         if name.startswith("_padding") or (not prefix and name == "timestamp"):
             continue
-        base, shape = (sub.subdtype if sub.subdtype else (sub, ()))
+        base, shape = sub.subdtype if sub.subdtype else (sub, ())
         if base.kind == "S":
             continue
         n = shape[0] if shape else 0
