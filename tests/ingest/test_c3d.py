@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fuzzing import EXAMPLES, Change, mutate, mutations
+from hypothesis import HealthCheck, given, seed, settings
 
 from factories import read
 from robofuel.errors import UnreadableRecording
@@ -121,3 +123,17 @@ def test_unreadable_files_exit_2_with_a_message(cli: Any, tmp_path: Path, size: 
     result = cli("ingest", str(path), "--lake", str(tmp_path / "lake"))
     out = " ".join(result.out.split())
     assert result.code == 2 and "quarantined" in out and problem in out and "Traceback" not in result.err
+
+
+@seed(20261207)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(change=mutations(max_cut=512))
+def test_mutated_files_give_episodes_or_a_clean_error(tmp_path: Path, change: Change) -> None:
+    path = tmp_path / "mutated.c3d"
+    path.write_bytes(mutate(_c3d(tmp_path / "walk.c3d").read_bytes(), *change))
+    try:
+        result = read(path, "c3d")
+    except UnreadableRecording as exc:
+        assert str(path) in str(exc)
+        return
+    assert result.episodes

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fuzzing import EXAMPLES, Change, mutate, mutations
+from hypothesis import HealthCheck, given, seed, settings
 from ulog_files import flight
 
 from factories import read
@@ -137,3 +139,16 @@ def test_real_flight_log_is_not_rejected(shared_data: Path) -> None:
     assert ("completeness.stream_ends_early", "sensor_mag") not in codes
     assert not [f for f in meta.findings if f.code.startswith("clean.") and roles.get(f.stream or "") == "telemetry"]
     assert meta.kept is not None and meta.kept.end_s - meta.kept.start_s == pytest.approx(meta.duration_s, rel=0.01)
+
+
+@seed(20261207)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(change=mutations())
+def test_mutated_logs_give_episodes_or_a_clean_error(tmp_path: Path, change: Change) -> None:
+    path = _write(tmp_path, mutate(bytes(flight(n=20, dropout=True)), *change))
+    try:
+        result = read(path, "ulog")
+    except UnreadableRecording as exc:
+        assert str(path) in str(exc)
+        return
+    assert result.episodes

@@ -237,6 +237,8 @@ class UlogReader(Reader):
                 built.append(made[0])
                 if made[1]:
                     converted[made[0][0].name] = made[1]
+        for problem, n in log.bad_formats.items():
+            report.undecodable[f"subscription not read: {problem}"] += n
         if log.unknown_ids:
             report.undecodable["data message for a message id never subscribed"] += log.unknown_ids
         if not built:

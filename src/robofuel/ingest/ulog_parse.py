@@ -72,30 +72,38 @@ class ULog:
     dropouts: list[tuple[int, int]] = field(default_factory=list)  # time before it, duration ms
     messages: int = 0
     unknown_ids: int = 0
+    bad_formats: dict[str, int] = field(default_factory=dict)  # subscriptions whose format cannot be used
     damaged: list[tuple[int, int]] = field(default_factory=list)  # (byte offset, bytes skipped)
     stopped: str | None = None
     last_us: int = 0
     in_data: bool = False
 
 
-def _field_dtype(type_name: str, formats: dict[str, str], cache: dict[str, np.dtype[Any]]) -> Any:
+def _field_dtype(
+    type_name: str, formats: dict[str, str], cache: dict[str, np.dtype[Any]], outer: frozenset[str]
+) -> Any:
     base, _, rest = type_name.partition("[")
     n = int(rest.rstrip("]")) if rest else 0
     if base == "char" and n:
         return f"S{n}"
     if base in BASE_TYPES:
         one: Any = BASE_TYPES[base]
-    elif base in formats:
-        one = format_dtype(base, formats, cache)
     else:
-        raise ValueError(f"type {base!r} is neither a ULog base type nor a defined format")
+        one = format_dtype(base, formats, cache, outer)
     return (one, (n,)) if n else one
 
 
-def format_dtype(name: str, formats: dict[str, str], cache: dict[str, np.dtype[Any]]) -> np.dtype[Any]:
-    """The packed numpy dtype of format ``name`` (nested formats resolved); ValueError for a bad definition."""
+def format_dtype(
+    name: str, formats: dict[str, str], cache: dict[str, np.dtype[Any]], outer: frozenset[str] = frozenset()
+) -> np.dtype[Any]:
+    """The packed numpy dtype of format ``name`` (nested formats resolved; ``outer``: the formats it is nested in);
+    ValueError for a bad or missing definition, a format nesting itself included."""
     if name in cache:
         return cache[name]
+    if name not in formats:
+        raise ValueError(f"format {name!r} is not defined")
+    if name in outer:
+        raise ValueError(f"format {name!r} nests itself")
     names, types = [], []
     for item in formats[name].split(";"):
         if not item.strip():
@@ -104,8 +112,13 @@ def format_dtype(name: str, formats: dict[str, str], cache: dict[str, np.dtype[A
         if not type_name or not field_name:
             raise ValueError(f"format {name!r}: field {item!r} is not 'type name'")
         names.append(field_name)
-        types.append(_field_dtype(type_name, formats, cache))
-    dtype = np.dtype({"names": names, "formats": types})  # packed: no alignment, as ULog writes it
+        types.append(_field_dtype(type_name, formats, cache, outer | {name}))
+    try:
+        dtype = np.dtype({"names": names, "formats": types})  # packed: no alignment, as ULog writes it
+    except (TypeError, ValueError) as exc:  # duplicate names, absurd sizes
+        raise ValueError(f"format {name!r}: {exc}") from None
+    if dtype.itemsize > 65535:
+        raise ValueError(f"format {name!r} is larger ({dtype.itemsize} bytes) than a ULog message can be")
     cache[name] = dtype
     return dtype
 
@@ -161,7 +174,7 @@ class _Walker:
                 return
             try:
                 self._handle(chr(kind), bytes(buf[pos + 3 : pos + 3 + size]))
-            except (ValueError, IndexError, struct.error, UnicodeDecodeError):
+            except (ValueError, IndexError, TypeError, struct.error, UnicodeDecodeError):
                 pos = self._resync(pos, f"a damaged {chr(kind)!r} message")
                 continue
             self.log.messages += 1
@@ -185,9 +198,12 @@ class _Walker:
             log.formats[name] = fields
         elif kind == "A":
             msg_id = struct.unpack_from("<H", p, 1)[0]
-            name = p[3:].decode("utf-8")
-            log.subscriptions[msg_id] = Subscription(name, p[0], format_dtype(name, log.formats, self.cache))
+            name = p[3:].decode("utf-8", "replace")
             log.in_data = True
+            try:
+                log.subscriptions[msg_id] = Subscription(name, p[0], format_dtype(name, log.formats, self.cache))
+            except ValueError as exc:  # its data messages are counted as for an id never subscribed
+                log.bad_formats[str(exc)] = log.bad_formats.get(str(exc), 0) + 1
         elif kind == "I":
             key, value = _key_value(p)
             log.info[key] = value
