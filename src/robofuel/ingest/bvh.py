@@ -162,7 +162,7 @@ def parse_motion(lines: list[str], first_line: int, width: int) -> Motion:
     return Motion(declared, frame_time, np.array(rows, dtype=np.float64).reshape(len(rows), width), stopped)
 
 
-def _axis_rotation(axis: str, degrees: F64) -> F64:
+def axis_rotation(axis: str, degrees: F64) -> F64:
     a = np.radians(degrees)
     c, s = np.cos(a), np.sin(a)
     out = np.zeros((len(a), 3, 3))
@@ -188,7 +188,7 @@ def forward_kinematics(joints: list[Joint], rows: F64) -> F64:
             if channel.lower().endswith("position"):
                 local_t[:, _AXES[channel[0].upper()]] += values
             else:
-                local_r = local_r @ _axis_rotation(channel[0].upper(), values)
+                local_r = local_r @ axis_rotation(channel[0].upper(), values)
         if joint.parent < 0:
             rot[j], pos[j] = local_r, local_t
         else:

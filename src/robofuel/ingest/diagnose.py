@@ -10,7 +10,8 @@
 - **HDF5 of another layout**: HDF5 that opens but that no reader's layout fits; the message lists its top-level
   groups and datasets and points to the mapping file.
 - **Acclaim ASF skeleton**: a skeleton definition (bones, lengths, degrees of freedom) whose motion lives in
-  separate ``.amc`` files: it holds no recording, and robofuel does not read ASF/AMC motion yet.
+  separate ``.amc`` files (read by the ``amc`` reader, which takes the skeleton from beside them): it holds no
+  recording; the message names the ``.amc`` files beside it, or says the motion is missing.
 """
 
 from __future__ import annotations
@@ -186,13 +187,16 @@ def acclaim_skeleton(path: Path) -> Diagnosis | None:
     if sum(any(line.startswith(k) for k in ASF_KEYWORDS) for line in lines) < 3:
         return None
     motions = sorted(p.name for p in path.parent.glob("*.amc"))
-    beside = "none lies beside it"
+    problem = "an Acclaim ASF skeleton (bones, lengths, degrees of freedom), not a recording: its motion lives in"
     if motions:
-        beside = f"{len(motions)} .amc file(s) lie beside it ({', '.join(motions[:3])})"
+        listed = ", ".join(motions[:3]) + (f" and {len(motions) - 3} more" if len(motions) > 3 else "")
+        return Diagnosis(
+            f"{problem} the .amc files beside it ({listed})",
+            "ingest the .amc files (or the folder): the amc reader takes this skeleton from beside them",
+        )
     return Diagnosis(
-        "an Acclaim ASF skeleton (bones, lengths, degrees of freedom), not a recording: its motion is missing, it "
-        f"lives in separate .amc files ({beside}), and robofuel does not read ASF/AMC motion yet",
-        "convert the .asf and its .amc files to BVH (e.g. with fairmotion) and ingest the .bvh",
+        f"{problem} separate .amc files, and the motion is missing here: none lies beside it",
+        "put the .amc motion files recorded with this skeleton beside it and ingest them (format amc)",
     )
 
 

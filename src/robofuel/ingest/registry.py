@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "zarr-umi": "robofuel.ingest.umi:UmiReader",
     "ulog": "robofuel.ingest.ulog:UlogReader",
     "c3d": "robofuel.ingest.c3d:C3dReader",
+    "amc": "robofuel.ingest.amc:AmcReader",
 }
 
 
