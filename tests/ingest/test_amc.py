@@ -6,6 +6,7 @@ joints agree to 1e-4 with the CMU BVH conversion of the same trial read by the b
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,13 @@ def test_mutated_motion_gives_episodes_or_a_clean_error(tmp_path: Path, change: 
         assert str(path) in str(exc)
         return
     assert result.episodes
+
+
+def test_a_folder_reads_each_motion_with_its_skeleton(cli: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "subject07"
+    folder.mkdir()
+    _pair(folder)
+    (folder / "07_03.amc").write_text(_amc(FRAMES[:2]))
+    result = cli("ingest", str(folder), "--lake", str(tmp_path / "lake"), "--json")
+    files = {Path(f["path"]).name: f["status"] for f in json.loads(result.out)["files"]}
+    assert result.code == 0 and files == {"07_02.amc": "ingested", "07_03.amc": "ingested"}  # 07.asf: read with them
