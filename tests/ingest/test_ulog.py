@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from fuzzing import EXAMPLES, Change, mutate, mutations
 from hypothesis import HealthCheck, given, seed, settings
-from ulog_files import flight
+from ulog_files import flight, telemetry_flight
 
 from factories import read
 from robofuel.errors import UnreadableRecording
@@ -152,3 +152,18 @@ def test_mutated_logs_give_episodes_or_a_clean_error(tmp_path: Path, change: Cha
         assert str(path) in str(exc)
         return
     assert result.episodes
+
+
+def test_telemetry_asks_review_and_is_not_cut_at(tmp_path: Path) -> None:
+    """On-change telemetry with NaN and a 3 s silence neither rejects nor splits the episode; a 1 Hz barometer may
+    end up to 1 s before the others; gyro_integral_dt (us) is not read as an angular rate."""
+    data = _judged(_write(tmp_path, bytes(telemetry_flight())))
+    meta = data.meta
+    codes = {(f.code, f.stream) for f in meta.findings}
+    assert meta.verdict == "needs_review", [f for f in meta.findings if f.severity is Severity.blocking]
+    assert ("timing.gap", "estimator_status") in codes and ("signal.non_finite", "estimator_status") in codes
+    assert not [c for c, _ in codes if c in ("clean.split", "clean.gap_repaired", "clean.non_finite_repaired")]
+    assert ("completeness.stream_ends_early", "sensor_baro") not in codes
+    assert ("signal.unit_degrees", "sensor_combined") not in codes
+    assert meta.kept is not None and meta.kept.end_s - meta.kept.start_s == pytest.approx(meta.duration_s, rel=0.01)
+    assert np.isnan(data.numeric("estimator_status").values[:20, 0]).all()  # left as recorded

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+import numpy as np
+
 MAGIC = b"ULog\x01\x12\x35"
 SYNC = b"\x2f\x73\x13\x20\x25\x0c\xbb\x12"
 ACCEL = (
@@ -63,6 +65,10 @@ class ULogFile:
         self.parts.append(message("D", struct.pack("<H", msg_id) + body))
         return self
 
+    def data(self, msg_id: int, body: bytes) -> ULogFile:
+        self.parts.append(message("D", struct.pack("<H", msg_id) + body))
+        return self
+
     def log(self, t_us: int, text: str, level: int = ord("6")) -> ULogFile:
         self.parts.append(message("L", bytes([level]) + struct.pack("<Q", t_us) + text.encode()))
         return self
@@ -97,4 +103,29 @@ def flight(n: int = 50, dropout: bool = False) -> ULogFile:
         if i % 10 == 9:
             f.sync()
     f.log(1_000_000 + n * 100_000, "[commander] Disarmed", level=ord("4"))
+    return f
+
+
+COMBINED = "sensor_combined:uint64_t timestamp;float[3] gyro_rad;uint32_t gyro_integral_dt;float[3] accelerometer_m_s2;"
+STATUS = "estimator_status:uint64_t timestamp;float[2] pos_horiz;uint8_t flags;uint8_t[3] _padding0;"
+BARO = "sensor_baro:uint64_t timestamp;float pressure;float temperature;"
+
+
+def telemetry_flight() -> ULogFile:
+    """10 s: sensor_combined at 50 Hz (gyro_integral_dt 20000 us), a barometer logged at 1 Hz (its last sample 0.9 s
+    before the end), and estimator_status published on change: NaN until the estimator is valid, silent 3 s."""
+    f = ULogFile()
+    f.parts.append(message("B", bytes(16) + struct.pack("<3Q", 0, 0, 0)))
+    for fmt in (COMBINED, STATUS, BARO):
+        f.parts.append(message("F", fmt.encode()))
+    f.subscribe(0, "sensor_combined").subscribe(1, "estimator_status").subscribe(2, "sensor_baro")
+    for i in range(500):
+        t = 1_000_000 + i * 20_000
+        gyro = (0.2 * np.sin(i / 20), 0.1, 0.0)
+        f.data(0, struct.pack("<Q3fI3f", t, *gyro, 20_000, 0.0, 0.0, -9.81))
+        if i % 50 == 5:
+            f.data(2, struct.pack("<Qff", t, 101_325.0 - i, 20.0))
+        if i < 100 or i > 250:  # on change: nothing between 3 s and 6 s
+            pos = (float("nan"), float("nan")) if i < 20 else (0.01 * i, 0.0)
+            f.data(1, struct.pack("<Q2fB", t, *pos, 1) + bytes(3))
     return f
