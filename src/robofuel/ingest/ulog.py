@@ -141,7 +141,7 @@ def _topic_stream(sub: Subscription, report: ReadReport) -> tuple[Built, dict[st
         if not keep:
             report.skipped[f"{name}: field {col} not provided (NaN in every message)"] += len(values)
     labels = [c for (c, _), keep in zip(columns, provided.tolist(), strict=True) if keep]
-    data = NumericData(rows["timestamp"].astype(np.int64) * 1000, values[:, provided])
+    data = NumericData(rows["timestamp"].astype(np.int64) * 1000, values if provided.all() else values[:, provided])
     role, frame, _ = TOPICS.get(sub.name, (TELEMETRY, None, {}))
     quaternion = "wxyz" if any(c.endswith(".w") for c in labels) else None
     stream = numeric_stream(
@@ -233,6 +233,7 @@ class UlogReader(Reader):
                 report.skipped[f"{stream_name(sub)}: subscribed, no message logged"] += 1
                 continue
             made = _topic_stream(sub, report)
+            sub.data = bytearray()  # its table is built: its bytes are no longer needed
             if made is not None:
                 built.append(made[0])
                 if made[1]:

@@ -26,6 +26,9 @@ MAGIC = b"ULog\x01\x12\x35"
 SYNC = b"\x2f\x73\x13\x20\x25\x0c\xbb\x12"
 HEADER_SIZE = 16
 _FRAME = struct.Struct("<HB")
+_ID = struct.Struct("<H")
+_TIME = struct.Struct("<Q")
+_DATA = ord("D")
 #: ULog base types -> numpy dtype (little endian, packed).
 BASE_TYPES = {
     "int8_t": "i1",
@@ -75,7 +78,6 @@ class ULog:
     bad_formats: dict[str, int] = field(default_factory=dict)  # subscriptions whose format cannot be used
     damaged: list[tuple[int, int]] = field(default_factory=list)  # (byte offset, bytes skipped)
     stopped: str | None = None
-    last_us: int = 0
     in_data: bool = False
 
 
@@ -158,14 +160,31 @@ class _Walker:
         self.buf = buf
         self.log = log
         self.cache: dict[str, np.dtype[Any]] = {}
+        self.last_body: int | None = None  # offset of the last data message's fields (its timestamp first)
+
+    def last_us(self) -> int:
+        """The timestamp of the last data message read (µs), 0 before any."""
+        if self.last_body is None or self.last_body + 8 > len(self.buf):
+            return 0
+        return int(_TIME.unpack_from(self.buf, self.last_body)[0])
 
     def run(self) -> None:
         buf, pos, end = self.buf, HEADER_SIZE, len(self.buf)
+        subs = self.log.subscriptions
         while pos < end:
             if pos + 3 > end:
                 self.log.stopped = f"the file ends inside a message header at byte {pos}"
                 return
             size, kind = _FRAME.unpack_from(buf, pos)
+            if kind == _DATA and pos + 3 + size <= end:  # the fast path: a whole data message of its full size
+                sub = subs.get(_ID.unpack_from(buf, pos + 3)[0])
+                if sub is not None and size - 2 == sub.dtype.itemsize:
+                    sub.data += buf[pos + 5 : pos + 3 + size]
+                    sub.count += 1
+                    self.last_body = pos + 5
+                    self.log.messages += 1
+                    pos += 3 + size
+                    continue
             if kind not in _KNOWN_TYPES:
                 pos = self._resync(pos, f"message type {kind:#04x} is not a ULog message")
                 continue
@@ -177,6 +196,8 @@ class _Walker:
             except (ValueError, IndexError, TypeError, struct.error, UnicodeDecodeError):
                 pos = self._resync(pos, f"a damaged {chr(kind)!r} message")
                 continue
+            if kind == _DATA and size >= 10:
+                self.last_body = pos + 5
             self.log.messages += 1
             pos += 3 + size
 
@@ -213,7 +234,7 @@ class _Walker:
         elif kind == "P":
             key, value = _key_value(p)
             if log.in_data and log.parameters.get(key) != value:
-                log.parameter_changes.append((log.last_us, key, value))
+                log.parameter_changes.append((self.last_us(), key, value))
             log.parameters.setdefault(key, value)
         elif kind == "Q":
             key, value = _key_value(p[1:])
@@ -224,7 +245,7 @@ class _Walker:
             t = struct.unpack_from("<Q", p, at)[0]
             log.logs.append((t, p[0], tag, p[at + 8 :].split(b"\0", 1)[0].decode("utf-8", "replace")))
         elif kind == "O":
-            log.dropouts.append((log.last_us, struct.unpack_from("<H", p)[0]))
+            log.dropouts.append((self.last_us(), struct.unpack_from("<H", p)[0]))
 
     def _data(self, p: bytes) -> None:
         msg_id = struct.unpack_from("<H", p)[0]
@@ -240,8 +261,6 @@ class _Walker:
             body += bytes(size - len(body))
         sub.data += body[:size]
         sub.count += 1
-        if len(body) >= 8:
-            self.log.last_us = max(self.log.last_us, struct.unpack_from("<Q", body)[0])
 
 
 def parse(path: Path) -> ULog:
@@ -261,4 +280,4 @@ def parse(path: Path) -> ULog:
 
 def records(sub: Subscription) -> np.ndarray[Any, Any]:
     """The structured array of a subscription's messages (a view of its bytes)."""
-    return np.frombuffer(bytes(sub.data), dtype=sub.dtype, count=sub.count)
+    return np.frombuffer(sub.data, dtype=sub.dtype, count=sub.count)
