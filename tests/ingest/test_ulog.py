@@ -3,6 +3,7 @@ their instances, units, quaternions w first, logged strings, parameters, dropout
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from fuzzing import EXAMPLES, Change, mutate, mutations
 from hypothesis import HealthCheck, given, seed, settings
-from ulog_files import flight, telemetry_flight
+from ulog_files import ULogFile, flight, message, telemetry_flight
 
 from factories import read
 from robofuel.errors import UnreadableRecording
@@ -167,3 +168,27 @@ def test_telemetry_asks_review_and_is_not_cut_at(tmp_path: Path) -> None:
     assert ("signal.unit_degrees", "sensor_combined") not in codes
     assert meta.kept is not None and meta.kept.end_s - meta.kept.start_s == pytest.approx(meta.duration_s, rel=0.01)
     assert np.isnan(data.numeric("estimator_status").values[:20, 0]).all()  # left as recorded
+
+
+def _flagged(incompat: bytes, appended: int = 0) -> ULogFile:
+    f = flight(n=10)
+    f.parts[0] = message("B", bytes(8) + incompat + struct.pack("<3Q", appended, 0, 0))
+    return f
+
+
+def test_appended_data_after_a_cut_message_is_read(tmp_path: Path) -> None:
+    """PX4 appends data (flag bits: incompat bit 0, offsets) after a section that may end inside a message."""
+    f = _flagged(b"\x01" + bytes(7))
+    cut = f.parts[-1][:5]  # a logged string cut short where the appended data begins
+    f.parts[-1] = cut
+    offset = len(bytes(f))
+    f.accel(0, 3_000_000, (1.0, 2.0, 3.0))
+    f.parts[0] = message("B", bytes(8) + b"\x01" + bytes(7) + struct.pack("<3Q", offset, 0, 0))
+    ep = read(_write(tmp_path, bytes(f)), "ulog").episodes[0]
+    assert ep.meta.stream("sensor_accel").count == 11 and ep.numeric("sensor_accel").values[-1, 1] == 1.0
+    assert ep.meta.findings == []
+
+
+def test_unknown_incompatible_flags_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableRecording, match="incompatible flags 0200000000000000"):
+        read(_write(tmp_path, bytes(_flagged(b"\x02" + bytes(7)))), "ulog")

@@ -35,7 +35,7 @@ import numpy as np
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
 from robofuel.ingest.mcap_streams import LATCHED_ONCE, as_state
-from robofuel.ingest.ulog_parse import MAGIC, Subscription, ULog, parse, records
+from robofuel.ingest.ulog_parse import MAGIC, Incompatible, Subscription, ULog, parse, records
 from robofuel.standard import EventsData, Finding, NumericData, Severity, events_stream, numeric_stream
 from robofuel.standard.units import to_si
 
@@ -221,7 +221,7 @@ class UlogReader(Reader):
     def read(self, path: Path, ctx: ReadContext) -> ReadResult:
         try:
             log = parse(path)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, Incompatible) as exc:
             raise UnreadableRecording(str(path), f"not a readable ULog file: {exc}", HINT) from exc
         report = ReadReport(str(path), self.name)
         built: list[Built] = []

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.errors import RobofuelError
+
 MAGIC = b"ULog\x01\x12\x35"
 SYNC = b"\x2f\x73\x13\x20\x25\x0c\xbb\x12"
 HEADER_SIZE = 16
@@ -45,6 +47,10 @@ BASE_TYPES = {
     "char": "S1",
 }
 _KNOWN_TYPES = frozenset(b"FIMPQADLCSOBR")
+
+
+class Incompatible(RobofuelError):
+    """A ULog file whose flag bits announce a feature that changes how it must be parsed."""
 
 
 @dataclass
@@ -161,6 +167,7 @@ class _Walker:
         self.log = log
         self.cache: dict[str, np.dtype[Any]] = {}
         self.last_body: int | None = None  # offset of the last data message's fields (its timestamp first)
+        self.appended: list[int] = []  # where appended data sections begin (flag bits, incompat bit 0)
 
     def last_us(self) -> int:
         """The timestamp of the last data message read (µs), 0 before any."""
@@ -191,6 +198,9 @@ class _Walker:
             if pos + 3 + size > end:
                 self.log.stopped = f"the file ends inside a {chr(kind)!r} message at byte {pos} ({size} bytes declared)"
                 return
+            if any(pos < a < pos + 3 + size for a in self.appended):  # a message cut where appended data begins
+                pos = min(a for a in self.appended if a > pos)
+                continue
             try:
                 self._handle(chr(kind), bytes(buf[pos + 3 : pos + 3 + size]))
             except (ValueError, IndexError, TypeError, struct.error, UnicodeDecodeError):
@@ -202,9 +212,13 @@ class _Walker:
             pos += 3 + size
 
     def _resync(self, pos: int, why: str) -> int:
-        """The position after the next sync marker past ``pos`` (or the end), the skipped bytes recorded."""
+        """The position after the next sync marker past ``pos``, or where appended data begins if that comes
+        first (or the end), the skipped bytes recorded."""
         found = self.buf.find(SYNC, pos + 1)
         nxt = len(self.buf) if found < 0 else found + len(SYNC)
+        appended = [a for a in self.appended if pos < a <= nxt]
+        if appended:
+            return min(appended)
         self.log.damaged.append((pos, nxt - pos))
         if found < 0:
             self.log.stopped = f"{why} at byte {pos}, and no sync marker follows"
@@ -244,8 +258,18 @@ class _Walker:
             at = 3 if kind == "C" else 1
             t = struct.unpack_from("<Q", p, at)[0]
             log.logs.append((t, p[0], tag, p[at + 8 :].split(b"\0", 1)[0].decode("utf-8", "replace")))
+        elif kind == "B":
+            self._flags(p)
         elif kind == "O":
             log.dropouts.append((self.last_us(), struct.unpack_from("<H", p)[0]))
+
+    def _flags(self, p: bytes) -> None:
+        """The flag bits message: appended data offsets; incompatible features this parser does not know refuse."""
+        incompat = p[8:16]
+        if incompat[0] & ~1 or any(incompat[1:]):
+            raise Incompatible(f"it uses ULog features this reader does not know (incompatible flags {incompat.hex()})")
+        if incompat[0] & 1:
+            self.appended = [a for a in struct.unpack_from("<3Q", p, 16) if a > 0]
 
     def _data(self, p: bytes) -> None:
         msg_id = struct.unpack_from("<H", p)[0]
