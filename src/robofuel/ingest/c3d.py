@@ -22,6 +22,7 @@ declared frame keeps the frames there are, with a blocking ``ingest.truncated``.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -43,17 +44,21 @@ PROCESSORS = (84, 85, 86)
 
 
 def looks_like_c3d(path: Path) -> bool:
-    """Byte 2 of the header is 0x50 and the parameter section it points to starts with a processor type."""
+    """Byte 2 of the header is 0x50 and the parameter section it points to starts with a block count, a processor
+    type and a first group (a negative id and an upper-case name, such as ``POINT``)."""
     try:
         with open(path, "rb") as f:
             head = f.read(512)
             if len(head) < 512 or head[1] != KEY or head[0] < 2:
                 return False
             f.seek((head[0] - 1) * 512)
-            params = f.read(4)
+            params = f.read(4 + 2 + 127)
     except OSError:
         return False
-    return len(params) == 4 and params[3] in PROCESSORS
+    if len(params) < 7 or params[2] < 1 or params[3] not in PROCESSORS or params[5] < 0x80:
+        return False
+    name = params[6 : 6 + (params[4] if params[4] < 0x80 else 0x100 - params[4])]
+    return bool(re.fullmatch(rb"[A-Z0-9_]+", name))
 
 
 def _strings(reader: Any, key: str) -> list[str]:
