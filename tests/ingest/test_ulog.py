@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from fuzzing import EXAMPLES, Change, mutate, mutations
 from hypothesis import HealthCheck, given, seed, settings
-from ulog_files import ULogFile, flight, message, telemetry_flight
+from ulog_files import ULogFile, flight, key, message, telemetry_flight
 
 from factories import read
 from robofuel.errors import UnreadableRecording
@@ -72,6 +72,17 @@ def test_topics_instances_units_and_metadata(tmp_path: Path) -> None:
     assert extra["info"] == {"sys_name": "PX4", "ver_hw": "TEST_BOARD"}
     assert extra["parameters"] == {"MC_ROLL_P": 6.5, "SYS_AUTOSTART": 4001}
     assert ep.meta.findings == [] and result.report.recovered is None
+
+
+def test_parameter_changes_in_flight(tmp_path: Path) -> None:
+    f = flight(n=10)
+    for value, t in ((7.0, 2_300_000), (6.5, 2_600_000)):
+        f.accel(0, t, (0.0, 0.0, -9.81)).parts.append(message("P", key("float", "MC_ROLL_P", struct.pack("<f", value))))
+    ep = read(_write(tmp_path, bytes(f)), "ulog").episodes[0]
+    extra = ep.meta.extra["ulog"]
+    assert extra["parameters"]["MC_ROLL_P"] == 6.5  # the value the flight started with
+    changes = [(c["name"], c["value"], round(c["t_s"], 3)) for c in extra["parameter_changes"]]
+    assert changes == [("MC_ROLL_P", 7.0, 1.3), ("MC_ROLL_P", 6.5, 1.6)]  # back to its first value: a change too
 
 
 def test_dropouts_are_a_timing_finding(tmp_path: Path) -> None:

@@ -168,6 +168,7 @@ class _Walker:
         self.cache: dict[str, np.dtype[Any]] = {}
         self.last_body: int | None = None  # offset of the last data message's fields (its timestamp first)
         self.appended: list[int] = []  # where appended data sections begin (flag bits, incompat bit 0)
+        self.current: dict[str, Any] = {}  # each parameter's latest value
 
     def last_us(self) -> int:
         """The timestamp of the last data message read (µs), 0 before any."""
@@ -247,9 +248,10 @@ class _Walker:
             log.info.setdefault(f"multi:{key}", []).append(value)
         elif kind == "P":
             key, value = _key_value(p)
-            if log.in_data and log.parameters.get(key) != value:
+            if log.in_data and self.current.get(key) != value:
                 log.parameter_changes.append((self.last_us(), key, value))
             log.parameters.setdefault(key, value)
+            self.current[key] = value
         elif kind == "Q":
             key, value = _key_value(p[1:])
             log.defaults[key] = value
