@@ -74,6 +74,14 @@ def test_topics_instances_units_and_metadata(tmp_path: Path) -> None:
     assert ep.meta.findings == [] and result.report.recovered is None
 
 
+def test_messages_stamped_zero_are_left_out_and_said(tmp_path: Path) -> None:
+    f = flight(n=10).accel(1, 0, (5.0, 5.0, 5.0)).accel(1, 0, (6.0, 6.0, 6.0))
+    ep = read(_write(tmp_path, bytes(f)), "ulog").episodes[0]
+    (finding,) = ep.meta.findings
+    assert finding.code == "timing.time_zero" and finding.stream == "sensor_accel.1" and finding.value == 2
+    assert ep.meta.stream("sensor_accel.1").count == 10 and ep.meta.start_ns == 1_000_000_000
+
+
 def test_parameter_changes_in_flight(tmp_path: Path) -> None:
     f = flight(n=10)
     for value, t in ((7.0, 2_300_000), (6.5, 2_600_000)):

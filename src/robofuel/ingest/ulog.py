@@ -130,10 +130,18 @@ def _units(topic: str, columns: list[str]) -> dict[str, str]:
 def _topic_stream(sub: Subscription, report: ReadReport) -> tuple[Built, dict[str, str]] | None:
     """One topic instance as a numeric stream (SI units) and what was converted; None when it cannot be one."""
     name = stream_name(sub)
-    if sub.dtype.names is None or "timestamp" not in sub.dtype.names:
+    if sub.dtype.names is None or "timestamp" not in sub.dtype.names or sub.dtype["timestamp"].kind not in "ui":
         report.skipped[f"{name}: no timestamp field"] += sub.count
         return None
     rows = records(sub)
+    stamped = rows["timestamp"] > 0
+    if not stamped.all():  # the publisher never set its time: such a message cannot be placed
+        zero = int(np.count_nonzero(~stamped))
+        text = f"{name}: {zero} of {len(rows)} messages stamped at time 0 (the publisher set no time): left out"
+        report.finding("timing.time_zero", text, stream=name, value=float(zero))
+        rows = rows[stamped]
+        if len(rows) == 0:
+            return None
     columns = _columns(sub.dtype)
     values = _values(rows, columns)
     provided = ~np.all(np.isnan(values), axis=0) if len(values) else np.ones(len(columns), dtype=bool)
@@ -172,6 +180,7 @@ def _log_stream(log: ULog) -> Built | None:
 
 
 def _findings(log: ULog, report: ReadReport, t0_us: int) -> list[Finding]:
+    """The file's own findings (dropouts, damage, a cut), added to the report and returned."""
     found = []
     if log.dropouts:
         lost = sum(ms for _, ms in log.dropouts) / 1000
@@ -251,7 +260,8 @@ class UlogReader(Reader):
             report.add_stream(stream)
         report.decoded = sum(s.count for s in log.subscriptions.values()) + len(log.logs)
         t0_us = min(s.start_ns for s, _ in built if s.start_ns is not None) // 1000
-        found = _findings(log, report, t0_us)
-        episode = make_episode(ctx, self.name, 0, built, findings=found, extra=_extra(log, t0_us, converted))
+        _findings(log, report, t0_us)
+        extra = _extra(log, t0_us, converted)
+        episode = make_episode(ctx, self.name, 0, built, findings=list(report.findings), extra=extra)
         report.episodes = 1
         return ReadResult([episode], report)
