@@ -49,3 +49,9 @@ class StorageError(InputError):
     The message names the place, what happened and what to do; the CLI exits with code 2. Whatever the failed
     command had half-written is removed before this is raised.
     """
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception in one short line: its type and the first line of its message (at most 120 characters)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__

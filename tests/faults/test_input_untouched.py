@@ -30,6 +30,8 @@ REAL: dict[str, list[tuple[str, set[str]]]] = {
     "hdf5-robomimic": [("robosuite/lift_demo.hdf5", {"ingested", "partial"})],
     "rosbag1": [("rosbagjs/example-lz4.bag", {"ingested", "partial"})],
     "csv": [("imu_xio_gait/short_walk.csv", {"ingested", "partial"})],
+    "ulog": [("px4_ulog/test.ulg", {"ingested", "partial"})],
+    "c3d": [("imu_skinematics/LeftFoot-marche01.c3d", {"ingested", "partial"})],
     "rosbag2": [
         ("rosbag2_fixtures/mcap/cdr_test", {"ingested", "partial"}),
         ("rosbag2_fixtures/sqlite3/talker", {"ingested"}),  # text messages only: an episode of events (issue 13)
@@ -105,6 +107,28 @@ def make_hdf5_log(scratch: Path) -> Path:
     return scratch / "log.h5"
 
 
+def make_ulog(scratch: Path) -> Path:
+    _ingest_helpers()
+    from ulog_files import flight
+
+    (scratch / "flight.ulg").write_bytes(bytes(flight()))
+    return scratch / "flight.ulg"
+
+
+def make_c3d(scratch: Path) -> Path:
+    _ingest_helpers()
+    from test_c3d import _c3d
+
+    return _c3d(scratch / "walk.c3d")
+
+
+def make_amc(scratch: Path) -> Path:
+    _ingest_helpers()
+    from test_amc import _pair
+
+    return _pair(scratch)
+
+
 def lerobot_v30_fixture(scratch: Path) -> Path:
     """The repository's own LeRobot v3.0 fixture (made by the LeRobot library), read where it lies."""
     return LEROBOT_V30
@@ -121,6 +145,9 @@ MADE: dict[str, list[Callable[[Path], Path]]] = {
     "rosbag2": [make_sqlite_bag],  # a WAL-mode database: SQLite made -shm/-wal files beside it
     "video": [make_video],
     "hdf5": [make_hdf5_log],
+    "ulog": [make_ulog],
+    "c3d": [make_c3d],
+    "amc": [make_amc],  # the .amc with its .asf beside it: neither is touched
 }
 
 #: Readers with no sample here, and why (each still has its own tests with a stand-in for its library).

@@ -80,3 +80,32 @@ def test_hdf5_of_an_unknown_layout_is_described(cli: Any, tmp_path: Path) -> Non
         assert f"HDF5 opened; layout not recognised {name}" in message and "imu/" in message
         assert "truncated" not in message and "not HDF5 at all" not in message
     assert "layout not recognised" in " ".join(validate_path(path).problems[str(path)])
+
+
+ASF = """# AST/ASF file generated using VICON BodyLanguage
+:version 1.10
+:name VICON
+:units
+  mass 1.0
+  length 0.45
+  angle deg
+:root
+   order TX TY TZ RX RY RZ
+:bonedata
+  begin
+     id 1
+     name lhipjoint
+  end
+"""
+
+
+def test_asf_skeleton_without_its_motion(cli: Any, tmp_path: Path) -> None:
+    """An Acclaim skeleton is not a recording: said as what it is, with where its motion lives."""
+    path = tmp_path / "01.asf"
+    path.write_text(ASF)
+    message = _ingest_error(cli, path)
+    assert "an Acclaim ASF skeleton" in message and "the motion is missing here: none lies beside it" in message
+    assert "no reader recognises" not in message
+    (tmp_path / "01_01.amc").write_text(":FULLY-SPECIFIED\n:DEGREES\n1\nroot 0 0 0 0 0 0\n")
+    message = _ingest_error(cli, path)
+    assert "its motion lives in the .amc files beside it (01_01.amc)" in message and "ingest the .amc" in message

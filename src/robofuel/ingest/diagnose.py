@@ -9,6 +9,9 @@
   changes bytes all through the file, so it is not repaired: the file has to be copied again in binary mode.
 - **HDF5 of another layout**: HDF5 that opens but that no reader's layout fits; the message lists its top-level
   groups and datasets and points to the mapping file.
+- **Acclaim ASF skeleton**: a skeleton definition (bones, lengths, degrees of freedom) whose motion lives in
+  separate ``.amc`` files (read by the ``amc`` reader, which takes the skeleton from beside them): it holds no
+  recording; the message names the ``.amc`` files beside it, or says the motion is missing.
 """
 
 from __future__ import annotations
@@ -198,10 +201,36 @@ def dataset_without_data(path: Path) -> Diagnosis | None:
     return None if found is None else Diagnosis(*found)
 
 
+ASF_KEYWORDS = (b":version", b":name", b":units", b":root", b":bonedata", b":hierarchy")
+
+
+def acclaim_skeleton(path: Path) -> Diagnosis | None:
+    """An Acclaim skeleton file (``.asf``: ``:version``, ``:units``, ``:root``, ``:bonedata`` sections)."""
+    try:
+        head = _head(path, 4096) if path.is_file() else b""
+    except OSError:
+        return None
+    lines = [line.strip() for line in head.splitlines() if line.strip() and not line.lstrip().startswith(b"#")]
+    if sum(any(line.startswith(k) for k in ASF_KEYWORDS) for line in lines) < 3:
+        return None
+    motions = sorted(p.name for p in path.parent.glob("*.amc"))
+    problem = "an Acclaim ASF skeleton (bones, lengths, degrees of freedom), not a recording: its motion lives in"
+    if motions:
+        listed = ", ".join(motions[:3]) + (f" and {len(motions) - 3} more" if len(motions) > 3 else "")
+        return Diagnosis(
+            f"{problem} the .amc files beside it ({listed})",
+            "ingest the .amc files (or the folder): the amc reader takes this skeleton from beside them",
+        )
+    return Diagnosis(
+        f"{problem} separate .amc files, and the motion is missing here: none lies beside it",
+        "put the .amc motion files recorded with this skeleton beside it and ingest them (format amc)",
+    )
+
+
 def unknown_layout(path: Path) -> Diagnosis | None:
     """What a path no reader takes is, where that can be said: HDF5 of another layout, a one-column text table, a
-    dataset's metadata without its data."""
-    return unknown_hdf5(path) or unknown_table(path) or dataset_without_data(path)
+    dataset's metadata without its data, an Acclaim skeleton without its motion."""
+    return unknown_hdf5(path) or unknown_table(path) or dataset_without_data(path) or acclaim_skeleton(path)
 
 
 def unrecognised(path: Path) -> UnreadableRecording:

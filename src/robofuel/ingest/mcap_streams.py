@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from robofuel.errors import describe_error
 from robofuel.ingest.base import Built, ReadReport
 from robofuel.ingest.mcap_scan import ChannelData
 from robofuel.ingest.ros_clock import (
@@ -26,7 +27,7 @@ from robofuel.ingest.ros_clock import (
     reference_offset,
     stream_offset,
 )
-from robofuel.ingest.ros_decoders import Decode, Decoders, Undecodable, describe_error
+from robofuel.ingest.ros_decoders import Decode, Decoders, Undecodable
 from robofuel.ingest.ros_events import EventsMapping, array_events
 from robofuel.ingest.ros_flatten import GenericMapping
 from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_is_zero, stamp_ns

@@ -26,6 +26,9 @@ BUILTIN: dict[str, str] = {
     "rosbag1": "robofuel.ingest.rosbag1:Rosbag1Reader",
     "rosbag2": "robofuel.ingest.rosbag2:Rosbag2Reader",
     "zarr-umi": "robofuel.ingest.umi:UmiReader",
+    "ulog": "robofuel.ingest.ulog:UlogReader",
+    "c3d": "robofuel.ingest.c3d:C3dReader",
+    "amc": "robofuel.ingest.amc:AmcReader",
 }
 
 

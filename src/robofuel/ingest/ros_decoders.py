@@ -21,6 +21,7 @@ from typing import Any
 
 from mcap.records import Schema
 
+from robofuel.errors import describe_error
 from robofuel.ingest.mcap_scan import ChannelData
 
 Decode = Callable[[bytes], Any]
@@ -34,11 +35,6 @@ class Undecodable(Exception):
 
 def _json_decode(data: bytes) -> Any:
     return json.loads(data, object_hook=lambda d: SimpleNamespace(**d))
-
-
-def describe_error(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
 class Decoders:

@@ -19,11 +19,14 @@ import contextlib
 import io
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcap.records import Schema
 
-from robofuel.ingest.ros_decoders import Decode, describe_error
+from robofuel.errors import describe_error
+
+if TYPE_CHECKING:
+    from robofuel.ingest.ros_decoders import Decode
 
 #: ``service_msgs/msg/ServiceEventInfo`` (ROS 2 Iron and later); ``char`` is a uint8 in ROS 2.
 EVENT_INFO = """uint8 event_type

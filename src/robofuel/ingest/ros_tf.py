@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.errors import describe_error
 from robofuel.ingest.base import Built, ReadReport
 from robofuel.ingest.mcap_scan import ChannelData
 from robofuel.ingest.mcap_streams import Pending, Waiting, clock_pending, register_stream
 from robofuel.ingest.ros_clock import Clocked
-from robofuel.ingest.ros_decoders import Decoders, Undecodable, describe_error
+from robofuel.ingest.ros_decoders import Decoders, Undecodable
 from robofuel.ingest.ros_messages import NumericMapping, mapping_for, normalise_type, stamp_ns
 from robofuel.standard import NumericData, numeric_stream
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from mcap.records import Schema
 
+from robofuel.errors import describe_error
 from robofuel.ingest.mcap_scan import MAGIC, ChannelData, Scan, is_latched_qos, scan_file
-from robofuel.ingest.ros_decoders import describe_error
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Storage file suffixes, compressed or not.

@@ -64,6 +64,11 @@ def _is_recording_dir(path: Path, fmt: str | None) -> bool:
     return get_reader(fmt).sniff(path) if fmt else detect(path) is not None
 
 
+def _companion(child: Path, siblings: list[Path]) -> bool:
+    """A skeleton (``.asf``) whose motions (``.amc``) lie beside it: the amc reader reads it with them."""
+    return child.suffix.lower() == ".asf" and any(s.suffix.lower() == ".amc" for s in siblings)
+
+
 def discover(paths: Sequence[Path], fmt: str | None = None) -> Iterator[Path]:
     """Recordings under ``paths``: files, and folders a reader recognises; other folders are searched inside."""
     for path in paths:
@@ -71,7 +76,7 @@ def discover(paths: Sequence[Path], fmt: str | None = None) -> Iterator[Path]:
             children = sorted(p for p in path.iterdir() if not p.name.startswith(".")) if path.is_dir() else []
         except PermissionError:  # reading it says so
             children = []
-        children = [c for c in children if not c.name.endswith(SIDECAR_SUFFIX)]
+        children = [c for c in children if not c.name.endswith(SIDECAR_SUFFIX) and not _companion(c, children)]
         if children and not _is_recording_dir(path, fmt):
             if dataset_without_data(path) is None:
                 yield from discover(children, fmt)

@@ -33,6 +33,7 @@ TO_SI: dict[str, tuple[float, str]] = {
     "mm/s": (1e-3, "m/s"),
     "cm/s": (1e-2, "m/s"),
     "mm/s^2": (1e-3, "m/s^2"),
+    "gauss": (1e-4, "T"),
 }
 
 

@@ -75,10 +75,12 @@ class Clean(Step):
     }
 
     def _repair(self, data: EpisodeData) -> dict[str, gaps.StreamRepair]:
+        """Repairs of every numeric stream but advisory ones: telemetry published on change (an autopilot's
+        estimator status) has no nominal rate, so its intervals are not gaps to fill or to split at."""
         out = {}
         for s in data.meta.streams:
             payload = data.payloads.get(s.name)
-            if isinstance(payload, NumericData):
+            if isinstance(payload, NumericData) and s.role not in self.config["advisory_roles"]:
                 out[s.name] = gaps.repair_stream(s, payload, self.config)
         return out
 

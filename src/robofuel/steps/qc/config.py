@@ -86,7 +86,7 @@ DEFAULTS: dict[str, Any] = {
     "long_idle_s": 3.0,
     "required_metadata": ["operator", "station", "task"],
     "known_embodiments": [],
-    "advisory_roles": ["operator_input"],
+    "advisory_roles": ["operator_input", "telemetry"],
     "clock_offset_tolerance_s": 0.04,
     "clock_offset_min_confidence": 0.15,
 }

@@ -89,7 +89,9 @@ def joint_limits(ctx: RuleContext) -> None:
 def gyro_units(ctx: RuleContext) -> None:
     """Angular rates far beyond what a body or tool reaches (``imu_gyro_max_rad_s``) are degrees written as rad."""
     for s, d in ctx.numeric("imu"):
-        cols = [i for i, c in enumerate(s.columns) if "gyro" in c or "angular_velocity" in c]
+        named = [i for i, c in enumerate(s.columns) if "gyro" in c or "angular_velocity" in c]
+        # a column declaring a unit that is not a rate (PX4's gyro_integral_dt in us) is not an angular rate
+        cols = [i for i in named if s.column_units.get(s.columns[i], s.unit or "rad/s") == "rad/s"]
         if not cols:
             continue
         rates = np.abs(finite(d.values[:, cols]))
