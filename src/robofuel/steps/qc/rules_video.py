@@ -67,6 +67,7 @@ class Samples:
 
 
 def _sample(video: VideoData, th: dict[str, Any]) -> Samples:
+    """About ``video_sample_hz`` decoded frames per second of ``video``, measured (:class:`Samples`)."""
     out, previous = Samples(), None
     for t, frame, index in gray_frames(video, th["video_sample_hz"]):
         out.ts.append(t)
@@ -111,8 +112,8 @@ def _blur(
         level = float(np.median(sharp[a:b][judged]))
         blurred = judged & (sharp[a:b] < ctx.th["blur_relative"] * level)
         for c, d in (r for r in runs(blurred) if r[1] - r[0] >= ctx.th["blur_min_frames"]):
-            worst = float(np.nanmax(sharp[a + c : a + d]))
-            text = f"are blurred (sharpness {worst:.2f} or less, the camera's median {level:.2f})"
+            sharpest = float(np.nanmax(sharp[a + c : a + d]))
+            text = f"are blurred (sharpness {sharpest:.2f} or less, the camera's median {level:.2f})"
             _add(ctx, name, ts, (a + c, a + d), "video.blurred", Severity.blocking, text)
         if level < ctx.th["blur_sharpness"]:
             text = (
