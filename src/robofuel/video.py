@@ -121,3 +121,21 @@ def gray_frames(video: VideoData, sample_hz: float | None = None) -> Iterator[tu
                 yield int(ts[i]), frame.to_ndarray(format="gray"), i
     except (av.FFmpegError, ValueError):
         return
+
+
+def gray_at(video: VideoData, indices: set[int]) -> dict[int, Gray]:
+    """The luma frames of the given frame indices (presentation order), decoding every frame up to the last one
+    wanted and converting only those; an index past the frames that decode is left out."""
+    out: dict[int, Gray] = {}
+    if not indices:
+        return out
+    last = max(indices)
+    try:
+        for i, frame in enumerate(_frames(video)):
+            if i in indices:
+                out[i] = frame.to_ndarray(format="gray")
+            if i >= last:
+                break
+    except (av.FFmpegError, ValueError):
+        pass
+    return out

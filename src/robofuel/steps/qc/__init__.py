@@ -24,6 +24,7 @@ from robofuel.steps.qc import (
     rules_task,
     rules_video,
     rules_video_extra,
+    rules_video_timing,
 )
 from robofuel.steps.qc.config import QcConfig
 from robofuel.steps.qc.context import RuleContext
@@ -35,7 +36,7 @@ RULES: tuple[Callable[[RuleContext], None], ...] = (
     rules_task.invalid_embodiment,
     rules_task.empty_stream,
     rules_basic.rate,
-    rules_basic.dropped_frames,
+    rules_video_timing.dropped_frames,
     rules_signal.frozen,
     rules_signal.joint_limits,
     rules_signal.gyro_units,

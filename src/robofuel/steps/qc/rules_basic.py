@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from robofuel.standard import Episode, Severity, StreamKind
-from robofuel.steps.qc.context import RuleContext, runs
+from robofuel.steps.qc.context import RuleContext
 
 
 def events_only(meta: Episode) -> bool:
@@ -113,26 +113,3 @@ def rate(ctx: RuleContext) -> None:
                     stream=s.name,
                     value=s.measured_rate_hz,
                 )
-
-
-def dropped_frames(ctx: RuleContext) -> None:
-    """Video frame intervals longer than ``dropped_frame_factor`` times the nominal one are dropped frames."""
-    for s in ctx.data.meta.streams:
-        payload = ctx.data.payloads.get(s.name)
-        if s.kind is not StreamKind.video or payload is None or len(payload.timestamps_ns) < 3:  # type: ignore[union-attr]
-            continue
-        ts = payload.timestamps_ns  # type: ignore[union-attr]
-        dt = np.diff(ts)
-        nominal = 1e9 / s.rate_hz if s.rate_hz else float(np.median(dt[dt > 0]))
-        missing = np.round(dt / nominal).astype(np.int64) - 1
-        for a, b in runs(dt > ctx.th["dropped_frame_factor"] * nominal):
-            n = int(missing[a:b].sum())
-            severity = Severity.blocking if n >= ctx.th["dropped_frames_blocking"] else Severity.warning
-            ctx.add(
-                "video.dropped_frames",
-                severity,
-                f"{s.name}: about {n} frames missing",
-                stream=s.name,
-                span_ns=(int(ts[a]), int(ts[b])),
-                value=n,
-            )

@@ -1,9 +1,23 @@
-"""Video rules on sampled decoded frames: black, over-exposed, blurred (relative to the episode), undecodable; the
-under-exposed and frozen checks of :mod:`robofuel.steps.qc.rules_video_extra` run on the same decoded samples."""
+"""Video rules on sampled decoded frames: black, over-exposed, blurred, soft, undecodable; the under-exposed and
+frozen checks of :mod:`robofuel.steps.qc.rules_video_extra` run on the same decoded samples.
+
+Black is a frame with nearly every pixel at the floor (``black_share`` of them at or below ``black_luma``), not a
+dark one: a night scene or white titles on black have a low mean but an image. A black run shorter than
+``black_min_s`` (a fade through black, a camera's first frame) asks for review; a longer one lost the image.
+
+Sharpness is judged against the camera's own level, shot by shot (black runs separate shots: a fade through black
+ends one). Frames whose sharpness falls below ``blur_relative`` of their shot's median (motion blur, a lens that
+loses focus for part of the episode) are blurred; a shot whose median itself is below ``blur_sharpness`` is soft
+all through, a property of the camera or sensor (a tactile gel, water, a fixed-focus webcam): review, not reject.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from robofuel.standard import Severity, StreamKind, VideoData
 from robofuel.steps.qc.context import RuleContext, runs
@@ -11,6 +25,7 @@ from robofuel.steps.qc.rules_video_extra import frozen_frames, underexposed
 from robofuel.video import Gray, gray_frames
 
 MIN_EDGE = 6.0  # luma steps (per pixel) below which a frame has no edge to judge its focus by
+Mask = npt.NDArray[np.bool_]
 
 
 def _percentile_u8(values: np.ndarray, q: float) -> float:  # type: ignore[type-arg]
@@ -32,76 +47,107 @@ def sharpness(frame: Gray) -> float:
     return step / span if step >= MIN_EDGE and span > 0 else float("nan")
 
 
-def _flag(
-    ctx: RuleContext,
-    name: str,
-    ts: list[int],
-    mask: np.ndarray,
-    code: str,
-    what: str,  # type: ignore[type-arg]
-    min_run: int = 1,
+def change(frame: Gray, previous: Gray) -> float:
+    """Luma difference of two frames: the 99.9th percentile of the absolute change over 2x-subsampled frames."""
+    a, b = frame[::2, ::2].astype(np.int16), previous[::2, ::2].astype(np.int16)
+    return _percentile_u8(np.abs(a - b).astype(np.uint8), 99.9)
+
+
+@dataclass
+class Samples:
+    """Sampled frames of one camera: times (ns), mean luma, share of pixels at or below ``black_luma``, sharpness,
+    luma difference from the previous sampled frame (:func:`change`; inf for the first), last frame index decoded."""
+
+    ts: list[int] = field(default_factory=list)
+    luma: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    sharp: list[float] = field(default_factory=list)
+    diffs: list[float] = field(default_factory=list)
+    last: int = -1
+
+
+def _sample(video: VideoData, th: dict[str, Any]) -> Samples:
+    """About ``video_sample_hz`` decoded frames per second of ``video``, measured (:class:`Samples`)."""
+    out, previous = Samples(), None
+    for t, frame, index in gray_frames(video, th["video_sample_hz"]):
+        out.ts.append(t)
+        out.luma.append(float(frame.mean()))
+        out.floor.append(float(np.count_nonzero(frame <= th["black_luma"])) / frame.size)
+        out.sharp.append(sharpness(frame))
+        out.diffs.append(change(frame, previous) if previous is not None else float("inf"))
+        out.last, previous = index, frame
+    return out
+
+
+def _run_s(ts: list[int], a: int, b: int) -> float:
+    """Seconds from sample ``a`` to the first sample after the run [a, b) (one sampling step past the end)."""
+    step = int(np.median(np.diff(ts))) if len(ts) > 1 else 0
+    end = ts[b] if b < len(ts) else ts[-1] + step
+    return (end - ts[a]) / 1e9
+
+
+def _add(ctx: RuleContext, name: str, ts: list[int], run: tuple[int, int], code: str, sev: Severity, text: str) -> None:
+    a, b = run
+    ctx.add(
+        code, sev, f"{name}: {b - a} sampled frames {text}", stream=name, span_ns=(ts[a], ts[b - 1]), value=float(b - a)
+    )
+
+
+def _black(ctx: RuleContext, name: str, ts: list[int], black: Mask) -> None:
+    """Black runs: blocking from ``black_min_s``, a warning below (a fade through black, a first frame)."""
+    for a, b in runs(black):
+        long = _run_s(ts, a, b) >= ctx.th["black_min_s"]
+        what = "are black" if long else f"are black for under {ctx.th['black_min_s']} s (a fade or a blink)"
+        _add(ctx, name, ts, (a, b), "video.black", Severity.blocking if long else Severity.warning, what)
+
+
+def _blur(
+    ctx: RuleContext, name: str, ts: list[int], sharp: npt.NDArray[np.float64], usable: Mask, black: Mask
 ) -> None:
-    for a, b in (r for r in runs(mask) if r[1] - r[0] >= min_run):
-        ctx.add(
-            code,
-            Severity.blocking,
-            f"{name}: {b - a} sampled frames {what}",
-            stream=name,
-            span_ns=(ts[a], ts[b - 1]),
-            value=float(b - a),
-        )
-
-
-def _sample(video: VideoData, hz: float) -> tuple[list[int], list[float], list[float], list[float], int]:
-    """Sampled frames' times (ns), mean luma, sharpness and luma difference from the previous sampled frame (the
-    99.9th percentile of the change over a 2x-subsampled frame; inf for the first), and the index of the last frame
-    decoded (-1: none)."""
-    ts: list[int] = []
-    luma: list[float] = []
-    sharp: list[float] = []
-    diffs: list[float] = []
-    last, previous = -1, None
-    for t, frame, index in gray_frames(video, hz):
-        ts.append(t)
-        luma.append(float(frame.mean()))
-        sharp.append(sharpness(frame))
-        small = frame[::2, ::2].astype(np.int16)
-        change = np.abs(small - previous).astype(np.uint8) if previous is not None else None
-        diffs.append(_percentile_u8(change, 99.9) if change is not None else float("inf"))
-        last, previous = index, small
-    return ts, luma, sharp, diffs, last
+    """Per shot (sampled frames between black runs): blurred frames against the shot's median, a soft shot."""
+    for a, b in runs(~black):
+        judged = usable[a:b] & np.isfinite(sharp[a:b])
+        if not judged.any():
+            continue
+        level = float(np.median(sharp[a:b][judged]))
+        blurred = judged & (sharp[a:b] < ctx.th["blur_relative"] * level)
+        for c, d in (r for r in runs(blurred) if r[1] - r[0] >= ctx.th["blur_min_frames"]):
+            sharpest = float(np.nanmax(sharp[a + c : a + d]))
+            text = f"are blurred (sharpness {sharpest:.2f} or less, the camera's median {level:.2f})"
+            _add(ctx, name, ts, (a + c, a + d), "video.blurred", Severity.blocking, text)
+        if level < ctx.th["blur_sharpness"]:
+            text = (
+                f"are soft all through (median sharpness {level:.2f} < blur_sharpness {ctx.th['blur_sharpness']}):"
+                " a property of the camera or sensor (tactile gel, water, fixed focus), not a blur event"
+            )
+            _add(ctx, name, ts, (a, b), "video.soft", Severity.warning, text)
 
 
 def video_quality(ctx: RuleContext) -> None:
-    """Black, over-exposed, under-exposed, blurred and frozen sampled frames, and decoding that fails."""
+    """Black, over-exposed, under-exposed, blurred, soft and frozen sampled frames, and decoding that fails."""
     for s in ctx.data.meta.streams:
         video = ctx.data.payloads.get(s.name)
         if s.kind is not StreamKind.video or not isinstance(video, VideoData) or s.codec == "rawvideo":
             continue
-        ts, luma, sharp, diffs, last = _sample(video, ctx.th["video_sample_hz"])
+        got = _sample(video, ctx.th)
+        ts = got.ts
         if not ts:
             ctx.add("video.decode_error", Severity.blocking, f"{s.name}: no frame decodes ({s.codec})", stream=s.name)
             continue
-        if last < len(video.timestamps_ns) - int(len(video.timestamps_ns) / max(len(ts), 1)) - 2:
+        if got.last < len(video.timestamps_ns) - int(len(video.timestamps_ns) / max(len(ts), 1)) - 2:
             ctx.add(
                 "video.decode_error",
                 Severity.blocking,
-                f"{s.name}: decoding stops at frame {last}",
+                f"{s.name}: decoding stops at frame {got.last}",
                 stream=s.name,
                 span_ns=(ts[-1], int(video.timestamps_ns[-1])),
             )
-        lum, shp = np.array(luma), np.array(sharp)
-        _flag(ctx, s.name, ts, lum < ctx.th["black_luma"], "video.black", "are black")
-        _flag(ctx, s.name, ts, lum > ctx.th["overexposed_luma"], "video.overexposed", "are over-exposed")
-        usable = (lum >= ctx.th["black_luma"]) & (lum <= ctx.th["overexposed_luma"]) & np.isfinite(shp)
-        _flag(
-            ctx,
-            s.name,
-            ts,
-            usable & (shp < ctx.th["blur_sharpness"]),
-            "video.blurred",
-            "are blurred",
-            ctx.th["blur_min_frames"],
-        )
-        underexposed(ctx, s.name, ts, lum)
-        frozen_frames(ctx, s.name, ts, diffs)
+        lum = np.array(got.luma)
+        black = np.array(got.floor) >= ctx.th["black_share"]
+        over = lum > ctx.th["overexposed_luma"]
+        _black(ctx, s.name, ts, black)
+        for run in runs(over):
+            _add(ctx, s.name, ts, run, "video.overexposed", Severity.blocking, "are over-exposed")
+        _blur(ctx, s.name, ts, np.array(got.sharp), ~black & ~over, black)
+        underexposed(ctx, s.name, ts, lum, black)
+        frozen_frames(ctx, s.name, ts, got.diffs)

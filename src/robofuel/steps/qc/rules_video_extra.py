@@ -136,9 +136,11 @@ def frozen_frames(ctx: RuleContext, name: str, ts: list[int], diffs: list[float]
             )
 
 
-def underexposed(ctx: RuleContext, name: str, ts: list[int], luma: npt.NDArray[np.float64]) -> None:
-    """Sampled frames darker than ``underexposed_luma`` but not black (``black_luma`` is video.black's)."""
-    dark = (luma < ctx.th["underexposed_luma"]) & (luma >= ctx.th["black_luma"])
+def underexposed(
+    ctx: RuleContext, name: str, ts: list[int], luma: npt.NDArray[np.float64], black: npt.NDArray[np.bool_]
+) -> None:
+    """Sampled frames darker than ``underexposed_luma`` (mean luma) that are not black (``black``: video.black's)."""
+    dark = (luma < ctx.th["underexposed_luma"]) & ~black
     for a, b in runs(dark):
         ctx.add(
             "video.underexposed",
