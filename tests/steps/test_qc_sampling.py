@@ -105,6 +105,8 @@ def test_sampling_is_told_by_role_name_or_intervals() -> None:
     assert "'groundtruth'" in sampling.event_driven(_stream("fr2_ground_truth", None, regular), regular, th)
     assert "'tracking'" in sampling.event_driven(_stream("hand_tracking_results", None, regular), regular, th)
     assert sampling.event_driven(_stream("joint_states", "joint_position", regular), regular, th) == ""
+    # ... nor by its name: an IMU on a topic called tracking_camera/imu is a sensor.
+    assert sampling.event_driven(_stream("tracking_camera.imu", "imu", regular), regular, th) == ""
 
 
 def _duplicate(ts_ms: list[float]) -> Finding:

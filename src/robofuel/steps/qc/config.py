@@ -94,7 +94,7 @@ DEFAULTS: dict[str, Any] = {
     "event_driven_words": ["cmd", "command", "commands", "teleop", "joy", "tracking", "detection", "detections"]
     + ["groundtruth", "mocap"],
     "periodic_roles": ["joint_position", "gripper_joint", "gripper_width", "wrench", "imu", "glove_pressure"]
-    + ["hand_keypoints", "magnetic_field", "temperature", "pressure"],
+    + ["magnetic_field", "temperature", "pressure"],
     "periodic_jitter": 0.2,
     "periodic_share": 0.75,
     "periodic_min_samples": 10,

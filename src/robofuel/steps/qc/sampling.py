@@ -5,13 +5,14 @@ on a teleop keyboard (``cmd_vel`` is published only while one is), no update fro
 the robot has moved, no row from a hand tracker while no hand is in view, no pose from a motion-capture system
 while its markers are occluded. A stream is event-driven (:func:`event_driven`) when
 
-- its role is one of ``event_driven_roles`` (operator-input telemetry), or
+- its role is one of ``event_driven_roles`` (operator-input telemetry); otherwise, unless its role is a sensor
+  sampled at a rate (``periodic_roles``: joints, wrench, IMU...: a pause there is lost samples, whatever the
+  stream is called or however irregular its intervals are), when
 - a word of its name or source (split at anything not a letter or digit; two adjacent words also count joined,
   so ``ground_truth`` is ``groundtruth``) is one of ``event_driven_words``: commands (``cmd``, ``command``,
   ``teleop``, ``joy``) and tracker outputs (``tracking``, ``detection``, ``groundtruth``, ``mocap``), or
-- its intervals say so, unless its role is a sensor sampled at a rate (``periodic_roles``: joints, wrench, IMU...,
-  whose irregular intervals are a fault): with at least ``periodic_min_samples`` samples, fewer than
-  ``periodic_share`` of its positive intervals lie within ``periodic_jitter`` (a fraction) of their median.
+- its intervals say so: with at least ``periodic_min_samples`` samples, fewer than ``periodic_share`` of its
+  positive intervals lie within ``periodic_jitter`` (a fraction) of their median.
 
 The thresholds are keys of the QC config (:mod:`robofuel.steps.qc.config`); the ``profile`` and ``clean`` steps
 take their defaults from there. Times are int64 ns.
@@ -66,10 +67,12 @@ def event_driven(stream: Stream, ts: I64, th: Mapping[str, Any]) -> str:
     """Why ``stream`` (sample times ``ts``) is sampled when something happens, or "" when it is periodic."""
     if stream.role in th["event_driven_roles"]:
         return f"role {stream.role}"
+    if stream.role in th["periodic_roles"]:
+        return ""
     named = sorted(_words(f"{stream.name} {stream.source or ''}") & set(th["event_driven_words"]))
     if named:
         return f"a command or tracker output by its name ({named[0]!r})"
-    if stream.role not in th["periodic_roles"] and len(ts) >= th["periodic_min_samples"]:
+    if len(ts) >= th["periodic_min_samples"]:
         share = periodic_share(ts, th["periodic_jitter"])
         if share < th["periodic_share"]:
             return f"aperiodic: {share:.0%} of its intervals within {th['periodic_jitter']:.0%} of the median"
