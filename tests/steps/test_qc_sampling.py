@@ -163,3 +163,20 @@ def _run_real(data: EpisodeData) -> EpisodeData:
         out = step.run(data)
         data = EpisodeData(out.meta, {**data.payloads, **(out.payloads or {})})
     return data
+
+
+def test_a_localiser_publishing_every_600_ms_is_no_motion_stream() -> None:
+    """nav2's amcl_pose: too sparse for the 0.2 s motion window to show speed; it used to quarantine the episode as
+    "no motion" although the robot drove. Its pauses (9 s before the first move) are info, not a gap."""
+    rng = np.random.default_rng(3)
+    t = np.concatenate([[0.0], 9.3 + np.cumsum(rng.choice([0.3, 0.6, 0.9, 1.2], 40))])
+    values = np.zeros((len(t), 7))
+    values[:, 0], values[:, 6] = 0.1 * t, 1.0
+    data = NumericData(T0 + np.round(t * 1e9).astype(np.int64), values)
+    cols = [f"position.{a}" for a in "xyz"] + [f"orientation.{a}" for a in "xyzw"]
+    amcl = numeric_stream("amcl_pose", data, cols, role="pose", source="/amcl_pose")
+    out = _run([(amcl, data), _imu(float(t[-1]))])
+    (gap,) = _on(out, "timing.gap", "amcl_pose")
+    assert gap.severity is Severity.info and "aperiodic" in gap.message
+    assert not [f for f in out.meta.findings if f.code == "clean.quarantined"]
+    assert [f.code for f in out.meta.findings if f.code == "clean.no_motion_stream"] and out.meta.verdict == "qualified"
