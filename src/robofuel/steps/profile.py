@@ -2,9 +2,10 @@
 
 It is the integrity floor every episode passes through before the quality rules of the ``qc`` step: per stream it
 counts samples, non-finite values (NaN, inf), timestamps that go backwards, times that hold two different
-values (blocking) or a verbatim repeat of the previous sample (a warning: redundant logging), and gaps longer than
-``gap_factor`` times the median interval (blocking beyond ``gap_blocking_s``). Findings name the stream and the
-time range (s from episode start).
+values (blocking; a warning when the pair is one sample stamped a slot off, :func:`.sampling.stamp_jitter`) or a
+verbatim repeat of the previous sample (a warning: redundant logging), and gaps longer than ``gap_factor`` times
+the median interval (blocking beyond ``gap_blocking_s``; info on an event-driven stream, whose pauses are no lost
+samples: :mod:`robofuel.steps.qc.sampling`). Findings name the stream and the time range (s from episode start).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from robofuel.standard import EpisodeData, Finding, NumericData, Severity, StreamKind
+from robofuel.standard import EpisodeData, Finding, NumericData, Severity, Stream, StreamKind
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
+from robofuel.steps.qc import sampling
 
 
 def _span(data: NumericData, mask: np.ndarray[Any, np.dtype[np.bool_]], t0: int) -> tuple[float, float]:
@@ -26,11 +28,26 @@ def _span(data: NumericData, mask: np.ndarray[Any, np.dtype[np.bool_]], t0: int)
 
 class Profile(Step):
     name = "profile"
-    version = "2"
-    default_config: ClassVar[Mapping[str, Any]] = {"gap_factor": 5.0, "gap_blocking_s": 0.25}
+    version = "3"
+    default_config: ClassVar[Mapping[str, Any]] = {"gap_factor": 5.0, "gap_blocking_s": 0.25, **sampling.defaults()}
 
-    def _check_stream(self, name: str, data: NumericData, t0: int) -> tuple[list[Finding], dict[str, Any]]:
+    def _gap_severity(self, stream: Stream, data: NumericData, worst_s: float) -> tuple[Severity, str]:
+        """Blocking beyond ``gap_blocking_s``, else a warning; info, with the reason, on an event-driven stream."""
+        why = sampling.event_driven(stream, data.timestamps_ns, self.config)
+        if why:
+            return Severity.info, f"; event-driven stream ({why}): pauses between events are no lost samples"
+        return (Severity.blocking if worst_s > self.config["gap_blocking_s"] else Severity.warning), ""
+
+    def _duplicate_severity(self, dt: np.ndarray[Any, Any], mask: np.ndarray[Any, Any]) -> tuple[Severity, str]:
+        """Blocking, unless every time holding two values is one sample stamped a slot off (review)."""
+        at = np.flatnonzero(mask)
+        if len(sampling.stamp_jitter(dt, at, self.config["stamp_jitter_slots"])) == len(at):
+            return Severity.warning, " (each beside an interval one sample too long: a sample stamped a slot off)"
+        return Severity.blocking, ""
+
+    def _check_stream(self, stream: Stream, data: NumericData, t0: int) -> tuple[list[Finding], dict[str, Any]]:
         findings: list[Finding] = []
+        name = stream.name
         ts, values = data.timestamps_ns, data.values
 
         def flag(code: str, severity: Severity, message: str, span: tuple[float, float], value: float) -> None:
@@ -65,8 +82,10 @@ class Profile(Step):
             ("timing.duplicate_sample", Severity.warning, repeated, "samples are repeated verbatim"),
         ):
             if mask.any():
-                n = int(mask.sum())
-                flag(code, severity, f"{n} times {what}", _span(data, np.append(mask, False), t0), n)
+                n, note = int(mask.sum()), ""
+                if code == "timing.duplicate_timestamp":
+                    severity, note = self._duplicate_severity(dt, mask)
+                flag(code, severity, f"{n} times {what}{note}", _span(data, np.append(mask, False), t0), n)
             stats[code.split(".")[1]] = int(mask.sum())
         positive = dt[dt > 0]
         if positive.size:
@@ -75,8 +94,8 @@ class Profile(Step):
             stats["max_gap_s"] = float(dt.max() / 1e9)
             if gaps.any():
                 worst = float(dt.max() / 1e9)
-                message = f"{int(gaps.sum())} gaps, longest {worst:.3f} s (median interval {median / 1e6:.2f} ms)"
-                severity = Severity.blocking if worst > self.config["gap_blocking_s"] else Severity.warning
+                severity, note = self._gap_severity(stream, data, worst)
+                message = f"{int(gaps.sum())} gaps, longest {worst:.3f} s (median interval {median / 1e6:.2f} ms){note}"
                 flag("timing.gap", severity, message, _span(data, np.append(gaps, False), t0), worst)
         return findings, stats
 
@@ -86,7 +105,7 @@ class Profile(Step):
         for stream in data.meta.streams:
             if stream.kind is not StreamKind.numeric or stream.name not in data.payloads:
                 continue
-            found, stats = self._check_stream(stream.name, data.numeric(stream.name), data.meta.start_ns)
+            found, stats = self._check_stream(stream, data.numeric(stream.name), data.meta.start_ns)
             findings += found
             report.values[stream.name] = stats
         for f in findings:

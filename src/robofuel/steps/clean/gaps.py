@@ -13,8 +13,10 @@ A stream's nominal interval is the median positive interval between its timestam
    never invents a NaN: a zero quaternion cannot be slerped). A gap of ``split_gap_s`` or more is long: the
    episode is split there (see the step). Other gaps stay as they are and are reported.
 
-Streams whose timestamps go backwards are left alone (the profile step rejects them). Times are int64 ns on the
-episode's reference clock.
+Streams whose timestamps go backwards are left alone (the profile step rejects them). An event-driven stream
+(commands, tracker outputs: :mod:`robofuel.steps.qc.sampling`) gets steps 1 and 2 only: its pauses are no gaps, so
+nothing is interpolated across them (that would invent commands or detections) and the episode is not split at
+them. Times are int64 ns on the episode's reference clock.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from robofuel.resample import resample
 from robofuel.standard import NumericData, Stream
 from robofuel.standard.data import F64, I64
 from robofuel.steps.clean.trim import noise_sigma
+from robofuel.steps.qc import sampling
 from robofuel.steps.qc.context import runs
 
 REPAIRED = ("gap_repaired", "non_finite_repaired", "duplicate_samples_dropped")
@@ -179,14 +182,16 @@ def fill_gaps(stream: Stream, data: NumericData, cfg: Mapping[str, Any]) -> tupl
 
 
 def repair_stream(stream: Stream, data: NumericData, cfg: Mapping[str, Any]) -> StreamRepair:
-    """Drop verbatim repeats, fill short non-finite runs, fill short gaps; report what was done and left."""
+    """Drop verbatim repeats, fill short non-finite runs, fill short gaps (not on an event-driven stream); report
+    what was done and left."""
     if len(data.timestamps_ns) < 3 or np.any(np.diff(data.timestamps_ns) < 0):
         return StreamRepair(data)
     out, spans = drop_repeats(stream.name, data)
     out, more = fill_non_finite(stream.name, out, cfg["repair_max_s"] * 1e9)
     spans += more
-    out, more = fill_gaps(stream, out, cfg)
-    spans += more
+    if not sampling.event_driven(stream, out.timestamps_ns, cfg):
+        out, more = fill_gaps(stream, out, cfg)
+        spans += more
     return StreamRepair(out, any(s.kind in REPAIRED for s in spans), spans)
 
 

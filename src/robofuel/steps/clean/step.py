@@ -28,6 +28,7 @@ from robofuel.standard.data import measured_rate
 from robofuel.steps.base import Step, StepOutput, replace_own
 from robofuel.steps.clean import gaps, report, resolve, trim
 from robofuel.steps.clean.duplicates import signature
+from robofuel.steps.qc import sampling
 from robofuel.steps.qc.config import DEFAULTS as QC_DEFAULTS
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def _updated(stream: Stream, data: NumericData) -> Stream:
 
 class Clean(Step):
     name = "clean"
-    version = "1"
+    version = "2"
     needs = frozenset({"numeric", "video", "audio", "events"})  # repaired payloads are written with every other stream
     default_config: ClassVar[Mapping[str, Any]] = {
         "motion_roles": MOTION_ROLES,  # streams whose motion decides the active span
@@ -72,6 +73,7 @@ class Clean(Step):
         "signature_points": 32,  # samples of the motion signature (duplicate detection)
         "signature_columns": 24,  # at most this many channels in it
         "advisory_roles": list(QC_DEFAULTS["advisory_roles"]),  # blocking findings here never quarantine
+        **sampling.defaults(),  # which streams are event-driven: their pauses are neither repaired nor split at
     }
 
     def _repair(self, data: EpisodeData) -> dict[str, gaps.StreamRepair]:

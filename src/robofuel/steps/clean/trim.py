@@ -101,11 +101,17 @@ def motion_span(stream: Stream, data: NumericData, config: dict[str, float]) -> 
 
 
 def motion_spans(data: EpisodeData, roles: Sequence[str], config: dict[str, float]) -> list[MotionSpan]:
-    """Motion span of every numeric stream whose role is in ``roles`` and that has samples."""
+    """Motion span of every numeric stream whose role is in ``roles`` and that has samples closer together than
+    half the motion window (a sparser stream, a localiser publishing every 0.6 s, shows no speed in the window:
+    it cannot tell motion from rest, so it is no motion stream)."""
     out = []
     for s in data.meta.streams:
         payload = data.payloads.get(s.name)
         if s.role in roles and isinstance(payload, NumericData) and len(payload.timestamps_ns):
+            dt = np.diff(payload.timestamps_ns)
+            dt = dt[dt > 0]
+            if dt.size and float(np.median(dt)) > config["window_s"] / 2.0 * 1e9:
+                continue
             out.append(motion_span(s, payload, config))
     return out
 

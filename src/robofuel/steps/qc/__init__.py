@@ -70,7 +70,7 @@ def verdict(findings: list[Finding], advisory: frozenset[str] = frozenset()) -> 
 
 class Qc(Step):
     name = "qc"
-    version = "2"
+    version = "3"
     needs = frozenset({"numeric", "video"})
     default_config: ClassVar[Mapping[str, Any]] = {"config": {}}
 

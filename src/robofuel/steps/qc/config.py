@@ -93,6 +93,16 @@ DEFAULTS: dict[str, Any] = {
     "advisory_roles": ["operator_input", "telemetry"],
     "clock_offset_tolerance_s": 0.04,
     "clock_offset_min_confidence": 0.15,
+    # How a stream is sampled (robofuel.steps.qc.sampling): pauses in an event-driven stream are no lost samples.
+    "event_driven_roles": ["operator_input"],
+    "event_driven_words": ["cmd", "command", "commands", "teleop", "joy", "tracking", "detection", "detections"]
+    + ["groundtruth", "mocap"],
+    "periodic_roles": ["joint_position", "gripper_joint", "gripper_width", "wrench", "imu", "glove_pressure"]
+    + ["magnetic_field", "temperature", "pressure"],
+    "periodic_jitter": 0.2,
+    "periodic_share": 0.75,
+    "periodic_min_samples": 10,
+    "stamp_jitter_slots": [1.5, 2.5],
 }
 
 #: Thresholds that are properties of the robot itself (they follow it under any name a dataset gives it).

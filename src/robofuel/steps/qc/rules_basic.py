@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from robofuel.standard import Episode, Severity, StreamKind
+from robofuel.standard import Episode, NumericData, Severity, StreamKind
+from robofuel.steps.qc import sampling
 from robofuel.steps.qc.context import RuleContext
 
 
@@ -51,38 +52,51 @@ def completeness(ctx: RuleContext) -> None:
         ctx.add("completeness.too_long", Severity.warning, f"{meta.duration_s:.1f} s > {hi} s", value=meta.duration_s)
 
 
+def _event_driven(ctx: RuleContext) -> dict[str, str]:
+    """Why each event-driven numeric stream is so (:func:`robofuel.steps.qc.sampling.event_driven`), by name."""
+    out = {}
+    for s in ctx.data.meta.streams:
+        payload = ctx.data.payloads.get(s.name)
+        if s.kind is StreamKind.numeric and isinstance(payload, NumericData):
+            why = sampling.event_driven(s, payload.timestamps_ns, ctx.th)
+            if why:
+                out[s.name] = why
+    return out
+
+
 def coverage(ctx: RuleContext) -> None:
     """Streams should span what most streams span: one that starts late or ends early (by more than
     ``coverage_min_s`` or ``coverage_fraction`` of the episode) lost samples: a cut file, a device that started late
-    or died. The reference is the median start and end over the streams, so one stream running long (a clock jump)
-    does not make all the others look short. A stream sampled slowly may miss the others' ends by one of its own
-    intervals (a topic logged at 1 Hz ends up to 1 s before a 200 Hz one) without losing anything."""
+    or died. The reference is the median start and end over the periodic streams, so one stream running long (a
+    clock jump) does not make all the others look short. An event-driven stream (commands, tracker outputs:
+    :mod:`robofuel.steps.qc.sampling`) starts at its first event and ends at its last: reported as info. A stream
+    sampled slowly may miss the others' ends by one of its own intervals (a topic logged at 1 Hz ends up to 1 s
+    before a 200 Hz one) without losing anything."""
     spans = [
         s
         for s in ctx.data.meta.streams
         if s.start_ns is not None and s.end_ns is not None and s.kind not in (StreamKind.audio, StreamKind.events)
     ]
-    if len(spans) < 2:
+    events = _event_driven(ctx)
+    reference = [s for s in spans if s.name not in events]
+    if len(spans) < 2 or not reference:
         return
-    start = int(np.median([s.start_ns for s in spans]))
-    end = int(np.median([s.end_ns for s in spans]))
+    start = int(np.median([s.start_ns for s in reference]))
+    end = int(np.median([s.end_ns for s in reference]))
     allowed = max(ctx.th["coverage_min_s"], ctx.th["coverage_fraction"] * ctx.data.meta.duration_s) * 1e9
     for s in spans:
         assert s.start_ns is not None and s.end_ns is not None
         interval = 1e9 / s.measured_rate_hz if s.measured_rate_hz else 0.0
+        why = events.get(s.name)
+        severity = Severity.info if why else Severity.blocking
+        note = f" (event-driven stream, {why}: it covers the time of its events)" if why else ""
         for code, lost, span in (
             ("completeness.stream_starts_late", s.start_ns - start, (start, s.start_ns)),
             ("completeness.stream_ends_early", end - s.end_ns, (s.end_ns, end)),
         ):
             if lost > allowed + interval:
-                ctx.add(
-                    code,
-                    Severity.blocking,
-                    f"{s.name}: {lost / 1e9:.2f} s not covered that the other streams cover",
-                    stream=s.name,
-                    span_ns=span,
-                    value=lost / 1e9,
-                )
+                message = f"{s.name}: {lost / 1e9:.2f} s not covered that the other streams cover{note}"
+                ctx.add(code, severity, message, stream=s.name, span_ns=span, value=lost / 1e9)
 
 
 def metadata(ctx: RuleContext) -> None:
