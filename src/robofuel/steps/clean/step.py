@@ -115,8 +115,8 @@ class Clean(Step):
 
     def after_batch(self, lake: Lake, catalog: Catalog, episode_ids: Sequence[str]) -> None:
         """Mark exact and near duplicates across the whole lake, not only this batch: a re-upload is a duplicate of
-        an episode processed long before (:func:`robofuel.steps.clean.batch.mark_duplicates`)."""
-        from robofuel.steps.clean.batch import mark_duplicates
+        an episode processed long before (:func:`robofuel.engine.batch.mark_duplicates`)."""
+        from robofuel.engine.batch import mark_duplicates
 
         mark_duplicates(lake, catalog)
 
