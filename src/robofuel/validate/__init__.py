@@ -1,22 +1,113 @@
-"""``robofuel validate PATH``: decide what PATH is (episode, lake, recording or exported folder) and check it.
-
-- :mod:`.episode`: an episode against the standard, stored (a folder) or in memory; :class:`ValidationResult`;
-- :mod:`.lake`: every episode of a lake, content hashes, leftover staging folders;
-- :mod:`.recording`: a recording or exported dataset, read with its reader.
-"""
+"""``robofuel validate PATH``: decide what PATH is (episode, lake, recording or exported folder) and check it
+(an episode's own checks: :mod:`robofuel.validate.episode`)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from robofuel.errors import InputError
-from robofuel.lake import Lake
+from robofuel.errors import InputError, UnreadableRecording
+from robofuel.ingest.base import ReadContext
+from robofuel.ingest.diagnose import before_reading, unknown_layout
+from robofuel.ingest.lerobot_check import check_dataset
+from robofuel.ingest.registry import detect
+from robofuel.lake import Lake, recording_sha256
+from robofuel.lake.episodes import stored_content_hash
 from robofuel.lake.store import MARKER
-from robofuel.validate.episode import ValidationResult, check_episode_folder
-from robofuel.validate.lake import hash_problems, validate_lake
-from robofuel.validate.recording import validate_recording
+from robofuel.standard import Episode
+from robofuel.validate.episode import ValidationResult, check_episode_data, check_episode_folder
 
-__all__ = ["ValidationResult", "validate_path"]
+
+def _validate_lake(path: Path, catalog_url: str | None) -> ValidationResult:
+    from robofuel.catalog import Catalog  # the catalog is only needed for lakes
+
+    lake = Lake(path, create=False)
+    catalog = Catalog(catalog_url or lake.default_catalog_url)
+    result = ValidationResult()
+    try:
+        for row in catalog.episode_rows():
+            folder = lake.local_path(lake.episode_dir(row["id"]))
+            if not (folder / "episode.json").is_file():
+                result.add(row["id"], [f"in the catalog but {folder} has no episode.json"])
+                continue
+            eid, problems = check_episode_folder(folder)
+            if not problems:
+                problems += _hash_problems(lake, folder, row["content_hash"])
+            result.add(eid, problems)
+    finally:
+        catalog.close()
+    result.warnings += staging_warnings(lake, path)
+    return result
+
+
+def _age(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{max(seconds, 0) / 60:.0f} min"
+
+
+def staging_warnings(lake: Lake, root: Path) -> list[str]:
+    """One line per staging folder whose writer is not running (or cannot be checked): what it is, what to do."""
+    lines = []
+    for staged in lake.staging_folders():
+        if staged.state == "alive":
+            continue
+        o = staged.owner
+        who = f"`{o.get('command')}` (pid {o.get('pid')} on {o.get('host')})" if o else "a run that left no record"
+        if staged.state == "dead":
+            todo = "that process is gone; the next `robofuel ingest` or `process` on this lake removes it"
+        else:
+            todo = (
+                "robofuel cannot check that process from here; the next `robofuel ingest` or `process` removes it "
+                "once it is an hour old, or delete it when no run on another machine writes to this lake"
+            )
+        lines.append(
+            f"{root / staged.rel}: an unfinished episode left by {who} {_age(staged.age_s)} ago, never visible in "
+            f"the lake; {todo}"
+        )
+    return lines
+
+
+def _hash_problems(lake: Lake, folder: Path, expected: str | None) -> list[str]:
+    meta = Episode.model_validate_json((folder / "episode.json").read_bytes())
+    actual = stored_content_hash(lake, meta)
+    recorded = expected or meta.content_hash
+    if actual == recorded:
+        return []
+    if actual == meta.content_hash:
+        return [
+            f"rewritten by a `robofuel process` run that stopped before recording it in the catalog (the files and "
+            f"episode.json agree on {actual[:12]}..., the catalog holds {str(recorded)[:12]}...); nothing is lost: "
+            "the next `robofuel process` on this lake records it"
+        ]
+    return [f"content hash {actual[:12]}... differs from the recorded {str(recorded)[:12]}..."]
+
+
+def _validate_recording(path: Path) -> ValidationResult:
+    damage = before_reading(path)  # permission denied, a Git LFS pointer, magic bytes altered in transit
+    if damage is not None:
+        return ValidationResult({str(path): [str(damage.error(path))]})
+    reader = detect(path)
+    if reader is None:
+        layout = unknown_layout(path)
+        if layout is not None:
+            return ValidationResult({str(path): [str(layout.error(path))]})
+        raise InputError(
+            f"{path}: neither an episode folder, a lake, nor a recording or dataset robofuel can read; "
+            "pass an episode folder (with episode.json), a lake, or an exported dataset"
+        )
+    sha = recording_sha256(path) if path.exists() else hashlib.sha256(str(path).encode()).hexdigest()
+    try:
+        read = reader.read(path, ReadContext(path, sha))
+    except UnreadableRecording as exc:
+        return ValidationResult({str(path): [str(exc)]})
+    result = ValidationResult()
+    if reader.name == "lerobot":  # the dataset's own files against its metadata, beyond what reading needs
+        result.add(str(path), check_dataset(path))
+    for data in read.episodes:
+        result.add(f"{path} #{data.meta.recording.index}", check_episode_data(data))
+    read.cleanup()
+    if not read.episodes:
+        result.add(str(path), ["no episode could be read"])
+    return result
 
 
 def validate_path(path: Path, catalog_url: str | None = None) -> ValidationResult:
@@ -27,8 +118,8 @@ def validate_path(path: Path, catalog_url: str | None = None) -> ValidationResul
         lake_root = path.parents[2] if len(path.parents) > 2 else None
         eid, problems = check_episode_folder(path)
         if not problems and lake_root is not None and (lake_root / MARKER).is_file():
-            problems += hash_problems(Lake(lake_root, create=False), path, None)
+            problems += _hash_problems(Lake(lake_root, create=False), path, None)
         return ValidationResult({eid: problems})
     if (path / MARKER).is_file():
-        return validate_lake(path, catalog_url)
-    return validate_recording(path)
+        return _validate_lake(path, catalog_url)
+    return _validate_recording(path)

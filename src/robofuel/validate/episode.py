@@ -1,10 +1,10 @@
-"""An episode against the standard, stored in a folder or in memory (the checks ``robofuel validate`` runs).
+"""An episode against the standard, stored in a folder or in memory (the checks of ``robofuel validate``).
 
 What is checked: the metadata parses as the standard's :class:`Episode`; every stream's files exist; numeric tables
 have an int64 ``timestamp_ns`` column and exactly the declared columns as float64, with ``count`` rows; video frame
-tables have ``count`` rows and packet offsets inside the blob; audio is a WAV with the declared rate and channels.
-An episode read from a recording or exported folder (say a LeRobot dataset) is checked in memory
-(:func:`check_episode_data`). The content hash of a stored episode is checked by :mod:`robofuel.validate.lake`.
+tables have ``count`` rows and packet offsets inside the blob; audio is a WAV with the declared rate and channels;
+and the stored content hash matches the files. For a recording or exported folder (say a LeRobot dataset), it is
+read with its reader and the resulting episodes are checked in memory.
 """
 
 from __future__ import annotations
