@@ -21,9 +21,9 @@ import numpy as np
 from bench_retarget import mujoco_model
 
 from robofuel.embodiment import Registry
-from robofuel.embodiment.dexhand import FingertipOptions, HandKinematics, hand_kinematics, solve_fingertips
+from robofuel.embodiment.dexterous_kinematics import FingertipOptions, HandKinematics, hand_kinematics, solve_fingertips
 from robofuel.embodiment.hand import hand_track, smooth
-from robofuel.embodiment.hand_dex import SMOOTH_S
+from robofuel.embodiment.hand_dexterous import SMOOTH_S
 from robofuel.embodiment.hand_targets import fingertip_targets
 from robofuel.standard import EpisodeData
 

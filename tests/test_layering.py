@@ -4,6 +4,7 @@
   ``robofuel/generate/`` imports it, except :data:`GENERATOR_USERS` (the ``demo`` command generates its sample
   recordings by design).
 - Spatial maths (``robofuel.spatial``) depends on numpy and the standard library only, so every layer may use it.
+- Steps (``robofuel.steps``) are pure: they import neither the lake, the catalog nor the engine.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import robofuel
 
 PACKAGE = Path(robofuel.__file__).parent
 GENERATOR_USERS = {"robofuel.demo"}
+STEP_FREE_OF = ("robofuel.lake", "robofuel.catalog", "robofuel.engine")
 
 
 def _module_name(path: Path) -> str:
@@ -78,3 +80,14 @@ def test_spatial_maths_depends_on_numpy_only() -> None:
             }
             assert not outside, (name, outside)
             assert {i.split(".")[0] for i in _file_imports(path)} <= {"__future__", "numpy", "robofuel"}, name
+
+
+def test_steps_are_pure_of_lake_catalog_and_engine() -> None:
+    """A step is episode and config in, episode and report out: reading or writing the lake is the engine's
+    (its batch passes, :mod:`robofuel.engine.batch`) or the command line's."""
+    offenders = {
+        name: sorted(i for i in _file_imports(path) if any(_is_under(i, p) for p in STEP_FREE_OF))
+        for name, path in _modules().items()
+        if _is_under(name, "robofuel.steps")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

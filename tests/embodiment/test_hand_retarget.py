@@ -9,10 +9,10 @@ import pytest
 
 from embodiment.test_retarget import _numpy_fk
 from robofuel.embodiment import Registry
-from robofuel.embodiment.dexhand import hand_kinematics, solve_fingertips
+from robofuel.embodiment.dexterous_kinematics import hand_kinematics, solve_fingertips
 from robofuel.embodiment.hand import PINCH_CLOSED_M, PINCH_OPEN_M, aperture_from_pinch
 from robofuel.embodiment.hand_arm import hand_to_arm
-from robofuel.embodiment.hand_dex import hand_to_dexterous
+from robofuel.embodiment.hand_dexterous import hand_to_dexterous
 from robofuel.embodiment.urdf import parse_urdf
 from robofuel.standard import EpisodeData
 
@@ -136,7 +136,7 @@ def test_hand_to_allegro_palm_anchor_leaves_the_ring_finger_out_of_reach(wearabl
 def test_allegro_fingers_through_each_other_count_as_collisions(wearable_episodes: list[EpisodeData]) -> None:
     """The thumb touching the index finger is the grasp where the targets pinch, and a collision where they do
     not."""
-    from robofuel.embodiment.hand_dex import _collisions
+    from robofuel.embodiment.hand_dexterous import _collisions
     from robofuel.embodiment.hand_targets import pinch_weights
 
     registry = Registry()

@@ -20,7 +20,7 @@ import pytest
 from factories import joint_episode
 from robofuel.lake import Lake, load_episode, write_episode
 from robofuel.parquet import read_parquet_bytes
-from robofuel.standard.validate import check_episode_folder
+from robofuel.validate.episode import check_episode_folder
 
 
 class Blob(bytearray):
@@ -52,7 +52,7 @@ def test_no_arrow_thread_releases_the_python_source() -> None:
 
 def test_lake_loads_and_validation_read_through_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import robofuel.lake.episodes as episodes
-    import robofuel.standard.validate as validate
+    import robofuel.validate.episode as validate
 
     calls: list[int] = []
 

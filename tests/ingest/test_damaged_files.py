@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from robofuel.ingest.diagnose import before_reading
-from robofuel.validation import validate_path
+from robofuel.validate import validate_path
 
 LFS = "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 4242424\n".format("0f" * 32)
 

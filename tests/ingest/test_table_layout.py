@@ -14,7 +14,7 @@ import pytest
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest import ReadContext, get_reader
 from robofuel.ingest.mapping import apply_mapping, load_mapping
-from robofuel.validation import validate_path
+from robofuel.validate import validate_path
 
 SHA = "d" * 64
 

@@ -12,13 +12,13 @@ import pytest
 from factories import T0, read, store
 from robofuel.catalog import Catalog
 from robofuel.engine import LocalEngine
+from robofuel.engine.batch import mark_duplicates
 from robofuel.generate import generate_teleop, generate_wearable
 from robofuel.ingest.base import ReadContext, make_episode
 from robofuel.lake import Lake, load_episode
 from robofuel.standard import EpisodeData, NumericData, Payload, Stream, VideoData, numeric_stream, video_stream
 from robofuel.steps import build_pipeline
 from robofuel.steps.clean import Clean, find_duplicates
-from robofuel.steps.clean.batch import mark_duplicates
 from robofuel.steps.clean.summary import effective_summary
 
 RATE = 100.0

@@ -7,8 +7,10 @@ are never replaced by a later ``annotate`` run.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,6 +18,34 @@ from rich.table import Table
 from robofuel.cli.console import emit_json, out
 from robofuel.cli.options import Catalog_, Json_, Lake_, Where_
 from robofuel.outputs import output_file
+
+if TYPE_CHECKING:
+    from robofuel.catalog import Catalog
+    from robofuel.lake import Lake
+    from robofuel.standard import Episode
+
+
+def export_from_lake(lake: Lake, episode_ids: Iterable[str], path: Path) -> int:
+    """Write the annotation file of the lake's episodes ``episode_ids``; returns how many."""
+    from robofuel.steps.annotate.files import export_annotations
+
+    return export_annotations((lake.read_meta(i) for i in episode_ids), path)
+
+
+def import_into_lake(
+    lake: Lake, path: Path, who: str, catalog: Catalog | None = None, when: datetime | None = None
+) -> list[Episode]:
+    """Apply a corrected annotation file to the lake's episodes (and the catalog's columns); returns those changed."""
+    from robofuel.steps.annotate.files import import_annotations, read_annotations
+
+    metas = {str(r["id"]): lake.read_meta(str(r["id"])) for r in read_annotations(path)}
+    updated = import_annotations(path, metas, who, when)
+    for meta in updated:
+        lake.write_meta(meta)
+    if catalog is not None:
+        catalog.update_episodes(updated)
+    return updated
+
 
 annotations_app = typer.Typer(no_args_is_help=True, help="Export, correct and import episode annotations.")
 
@@ -32,7 +62,6 @@ def export_(
     """Write the segments, instruction and confidence of the selected episodes to a file to correct by hand."""
     from robofuel.catalog import parse_where
     from robofuel.context import open_workspace
-    from robofuel.steps.annotate.files import export_from_lake
 
     output_file(file, "--out", force=force, example="annotations.json")
     with open_workspace(lake, catalog, create=False) as ws:
@@ -53,7 +82,6 @@ def import_(
 ) -> None:
     """Apply hand-corrected annotations; episodes whose annotations did not change are left as they are."""
     from robofuel.context import open_workspace
-    from robofuel.steps.annotate.files import import_into_lake
 
     with open_workspace(lake, catalog, create=False) as ws:
         changed = import_into_lake(ws.lake, file, by, ws.catalog)

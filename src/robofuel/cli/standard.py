@@ -27,7 +27,7 @@ def validate(
     """Check an episode folder, a lake, or a recording / exported dataset against the standard (exit 1 if invalid).
     Without PATH, the lake (--lake, $ROBOFUEL_LAKE, ./robofuel-lake)."""
     from robofuel.context import given_catalog_url
-    from robofuel.validation import validate_path
+    from robofuel.validate import validate_path
 
     if path is not None and lake is not None:
         raise InputError(f"validate {path} --lake {lake}: give PATH or --lake, not both")

@@ -3,7 +3,7 @@ canonical streams: what the ``retarget`` step and ``robofuel export --embodiment
 
 - arm (joint stream) -> arm: :func:`robofuel.embodiment.feasibility.retarget_episode`;
 - human hand (keypoints, or a wrist pose stream) -> arm: :func:`robofuel.embodiment.hand_arm.hand_to_arm`;
-- human hand (keypoints) -> dexterous hand: :func:`robofuel.embodiment.hand_dex.hand_to_dexterous`.
+- human hand (keypoints) -> dexterous hand: :func:`robofuel.embodiment.hand_dexterous.hand_to_dexterous`.
 
 Streams written (names prefixed ``retarget.<target>.``): ``joint_states`` (role ``joint_position``; the target's
 URDF joint names, rad or m; arm joints then gripper joints), and for an arm target ``ee_pose.<arm>``,
@@ -22,7 +22,7 @@ from robofuel.embodiment.feasibility import retarget_episode
 from robofuel.embodiment.fk import canonical_streams, joint_trajectory
 from robofuel.embodiment.hand import I64
 from robofuel.embodiment.hand_arm import hand_to_arm
-from robofuel.embodiment.hand_dex import hand_to_dexterous
+from robofuel.embodiment.hand_dexterous import hand_to_dexterous
 from robofuel.embodiment.model import F64
 from robofuel.embodiment.registry import Embodiment, Registry
 from robofuel.embodiment.retarget import Alignment

@@ -5,7 +5,7 @@ tested, minus the pairs the embodiment's SRDF disables (adjacent or never-touchi
 directly by a joint; given a rest pose, also the pairs already touching in it (overlapping geometry of a model, as
 the Allegro's palm and thumb base). When no geometry can be loaded, :func:`self_collision_checker` returns None
 with the reason. Works for an arm (:class:`~robofuel.embodiment.model.ArmKinematics`) and a dexterous hand
-(:class:`~robofuel.embodiment.dexhand.HandKinematics`).
+(:class:`~robofuel.embodiment.dexterous_kinematics.HandKinematics`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from robofuel.embodiment.dexhand import HandKinematics
+from robofuel.embodiment.dexterous_kinematics import HandKinematics
 from robofuel.embodiment.hand import KP, finger_length, palm_rotations
 from robofuel.embodiment.model import F64
 from robofuel.errors import InputError

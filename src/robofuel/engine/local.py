@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from robofuel.catalog import Catalog, StepKey
+from robofuel.engine.batch import after_batch
 from robofuel.engine.redo import rederive
 from robofuel.engine.stats import RunStats
 from robofuel.errors import InputError
@@ -145,7 +146,7 @@ class LocalEngine:
                 advance()
         for step in steps:
             if stats.step(step.name).ran:  # a fully cached step changed nothing its batch pass has not seen
-                step.after_batch(self.lake, self.catalog, episode_ids)
+                after_batch(step, self.lake, self.catalog, episode_ids)
         return stats
 
     def _execute(self, todo: list[tuple[str, list[Step]]]) -> Any:

@@ -50,7 +50,7 @@ from robofuel.ingest.lerobot_meta import (
     read_parquet,
     row_problems,
 )
-from robofuel.ingest.lerobot_video import (
+from robofuel.ingest.video_clip import (
     Clip,
     cut_video,
     probe_video,

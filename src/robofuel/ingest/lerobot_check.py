@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from robofuel.ingest.diagnose import lfs_pointer
 from robofuel.ingest.lerobot_meta import EpisodeRef, Info, load_episodes, load_info
-from robofuel.ingest.lerobot_video import probe_video
+from robofuel.ingest.video_clip import probe_video
 from robofuel.standard.data import F64
 from robofuel.video import codec_name
 

@@ -6,7 +6,7 @@ The file format and the exact rules (what a gap, a marker event and a window rem
 - :func:`plan_pieces` turns a rule into *pieces*: half-open time ranges ``[lo, hi)`` (ns) that tile the whole time
   axis, so that every sample of every stream falls into exactly one piece;
 - :class:`Slicer` cuts each stream's payload to a piece: numeric rows and video packets by timestamp, audio by
-  sample index, MP4 files with :func:`~robofuel.ingest.lerobot_video.cut_video` (packets copied, not re-encoded);
+  sample index, MP4 files with :func:`~robofuel.ingest.video_clip.cut_video` (packets copied, not re-encoded);
 - :func:`piece_meta` builds a piece's episode metadata, with the original's findings and segments re-based.
 """
 
@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from robofuel.errors import InputError
 from robofuel.ingest.base import Built, ReadReport
-from robofuel.ingest.lerobot_video import cut_video, probe_video
+from robofuel.ingest.video_clip import cut_video, probe_video
 from robofuel.standard import (
     AudioData,
     Episode,

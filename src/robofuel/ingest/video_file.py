@@ -23,10 +23,10 @@ import numpy as np
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.lerobot_video import Clip, probe_video
 from robofuel.ingest.mapping_table import TableSpec
 from robofuel.ingest.table_csv import SUFFIXES, read_table, stream_name, table_streams
 from robofuel.ingest.table_text import frame_times
+from robofuel.ingest.video_clip import Clip, probe_video
 from robofuel.standard import Finding, Severity, VideoData, video_stream
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")

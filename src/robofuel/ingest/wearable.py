@@ -19,9 +19,9 @@ import numpy as np
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.lerobot_video import probe_video
 from robofuel.ingest.table_text import bad_lines, frame_times
 from robofuel.ingest.table_time import parse_ns
+from robofuel.ingest.video_clip import probe_video
 from robofuel.ingest.video_file import VIDEO_ERRORS, VIDEO_SUFFIXES
 from robofuel.standard import (
     AudioData,

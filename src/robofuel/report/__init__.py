@@ -1,1 +1,1 @@
-"""Reports: quality-control summaries (and, later, the HTML report)."""
+"""Reports: the quality-control summary of a base and its self-contained HTML report."""

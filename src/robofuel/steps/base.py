@@ -6,7 +6,8 @@ payloads if it changed samples, and a report. It never touches the lake or the c
 run resumes where it stopped.
 
 A step must be idempotent on its own output: running it on an episode that already carries its findings replaces
-them (see :func:`replace_own`), never appends twice.
+them (see :func:`replace_own`), never appends twice. What needs the other episodes (duplicates across a lake) is
+no step's business: the engine runs it after the batch (:mod:`robofuel.engine.batch`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from robofuel import __version__
 from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, Payload
-
-if TYPE_CHECKING:
-    from robofuel.catalog import Catalog
-    from robofuel.lake import Lake
 
 
 @dataclass
@@ -76,11 +73,6 @@ class Step(ABC):
     @abstractmethod
     def run(self, data: EpisodeData) -> StepOutput:
         """Process one episode. Must not mutate ``data``; return new objects."""
-
-    def after_batch(self, lake: Lake, catalog: Catalog, episode_ids: Sequence[str]) -> None:
-        """A pass over the whole batch, run once by the engine after the pipeline (for what one episode alone cannot
-        tell, such as duplicates across episodes). Default: nothing."""
-        return None
 
     def lineage(self) -> LineageEntry:
         return LineageEntry(

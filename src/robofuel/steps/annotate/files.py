@@ -7,6 +7,9 @@ times, labels, sub-instructions, objects, adds or deletes segments, fixes the in
 becomes ``source`` ``human`` with ``annotator`` (who) and ``annotated_at`` (when, UTC) and confidence 1; an
 unchanged one keeps its origin. An entry that was changed or marked reviewed leaves the review queue, and the
 episode's lineage records the import (who, when).
+
+Pure: episodes and a file in, episodes out; reading the episodes from a lake and writing them back is the
+``robofuel annotations`` command's (:mod:`robofuel.cli.annotations`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -23,10 +26,6 @@ from robofuel import __version__
 from robofuel.errors import InputError
 from robofuel.standard import Episode, LineageEntry, Segment
 from robofuel.steps.annotate.review import CODE, needs_review
-
-if TYPE_CHECKING:
-    from robofuel.catalog import Catalog
-    from robofuel.lake import Lake
 
 FORMAT, VERSION = "robofuel-annotations", 1
 STEP = "annotate.import"
@@ -137,21 +136,3 @@ def import_annotations(
         if updated is not None:
             out.append(updated)
     return out
-
-
-def export_from_lake(lake: Lake, episode_ids: Iterable[str], path: Path) -> int:
-    """Write the annotation file of the lake's episodes ``episode_ids``; returns how many."""
-    return export_annotations((lake.read_meta(i) for i in episode_ids), path)
-
-
-def import_into_lake(
-    lake: Lake, path: Path, who: str, catalog: Catalog | None = None, when: datetime | None = None
-) -> list[Episode]:
-    """Apply a corrected annotation file to the lake's episodes (and the catalog's columns); returns those changed."""
-    metas = {str(r["id"]): lake.read_meta(str(r["id"])) for r in read_annotations(path)}
-    updated = import_annotations(path, metas, who, when)
-    for meta in updated:
-        lake.write_meta(meta)
-    if catalog is not None:
-        catalog.update_episodes(updated)
-    return updated

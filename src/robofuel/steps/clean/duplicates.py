@@ -12,21 +12,30 @@ episode's metadata (``extra["clean"]["signature"]``) and :func:`find_duplicates`
   re-upload of the same motion with other timestamps, noise or trimming is near 0, another demonstration of the
   same task is 0.1 or more).
 
-Of a set of copies the first in the given order (ingest order) is kept; the later ones are duplicates.
+Of a set of copies the first in the given order (ingest order) is kept; the later ones are duplicates. A duplicate
+is marked by :func:`marked` (the pass over a lake that reads and writes the episodes is
+:func:`robofuel.engine.batch.mark_duplicates`).
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from robofuel.standard import Episode, NumericData, Stream
+from robofuel import __version__
+from robofuel.standard import Episode, Finding, LineageEntry, NumericData, Severity, Stream
 from robofuel.standard.data import F64
 from robofuel.steps.clean.trim import position_columns
+
+#: The duplicate pass's name in findings, lineage and ``extra``, and its version.
+STEP = "dedupe"
+VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -127,3 +136,36 @@ def find_duplicates(
         else:
             group.add(entry)
     return out
+
+
+def dedupe_lineage(near_tolerance: float, duration_tolerance: float) -> LineageEntry:
+    """The lineage entry of the duplicate pass run with these tolerances."""
+    blob = json.dumps({"near_tolerance": near_tolerance, "duration_tolerance": duration_tolerance}, sort_keys=True)
+    return LineageEntry(
+        step=STEP,
+        version=VERSION,
+        config_hash=hashlib.sha256(blob.encode()).hexdigest()[:16],
+        tool=f"robofuel {__version__}",
+    )
+
+
+def marked(meta: Episode, dup: Duplicate | None, lineage: LineageEntry) -> Episode:
+    """``meta`` marked as the duplicate ``dup`` (or unmarked when None); unchanged when already so."""
+    others = [f for f in meta.findings if f.step != STEP]
+    before = meta.extra.get(STEP, {}).get("verdict_before", meta.verdict)
+    entries = [e for e in meta.lineage if e.step != STEP]
+    if dup is None:
+        if len(others) == len(meta.findings):
+            return meta
+        extra = {k: v for k, v in meta.extra.items() if k != STEP}
+        return meta.model_copy(update={"findings": others, "verdict": before, "extra": extra, "lineage": entries})
+    finding = Finding(
+        code="clean.duplicate",
+        severity=Severity.blocking,
+        message=f"{dup.kind} duplicate of {dup.original_id} (distance {dup.distance:.4f})",
+        step=STEP,
+        value=dup.distance,
+    )
+    extra = {**meta.extra, STEP: {"original": dup.original_id, "kind": dup.kind, "verdict_before": before}}
+    update: dict[str, Any] = {"findings": [*others, finding], "verdict": "rejected", "extra": extra}
+    return meta.model_copy(update={**update, "lineage": [*entries, lineage]})

@@ -13,15 +13,16 @@ What it does to one episode (thresholds in ``default_config``; modules :mod:`.tr
 4. quarantines (verdict ``rejected``, finding ``clean.quarantined`` with the reason) an episode with no samples,
    no motion, less than ``min_keep_s`` kept, or blocking findings that cleaning cannot resolve
    (:mod:`.resolve`); otherwise sets the verdict left once resolved findings no longer count;
-5. writes the motion signature for duplicate detection (:mod:`.duplicates`, applied by :mod:`.batch`).
+5. writes the motion signature for duplicate detection (:mod:`.duplicates`; the engine's duplicate pass
+   over the lake, :mod:`robofuel.engine.batch`, compares them).
 
 Run it after ``qc`` (it weighs qc's findings). It is idempotent on its own output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from robofuel.standard import EpisodeData, NumericData, Payload, Stream, VideoData
 from robofuel.standard.data import measured_rate
@@ -30,10 +31,6 @@ from robofuel.steps.clean import gaps, report, resolve, trim
 from robofuel.steps.clean.duplicates import signature
 from robofuel.steps.qc import sampling
 from robofuel.steps.qc.config import DEFAULTS as QC_DEFAULTS
-
-if TYPE_CHECKING:
-    from robofuel.catalog import Catalog
-    from robofuel.lake import Lake
 
 MOTION_ROLES = [
     "joint_position",
@@ -116,13 +113,6 @@ class Clean(Step):
                     points, columns = self.config["signature_points"], self.config["signature_columns"]
                     return signature(s, payload, kept_ns, points, columns)
         return {}
-
-    def after_batch(self, lake: Lake, catalog: Catalog, episode_ids: Sequence[str]) -> None:
-        """Mark exact and near duplicates across the whole lake, not only this batch: a re-upload is a duplicate of
-        an episode processed long before (:func:`robofuel.steps.clean.batch.mark_duplicates`)."""
-        from robofuel.steps.clean.batch import mark_duplicates
-
-        mark_duplicates(lake, catalog)
 
     def run(self, data: EpisodeData) -> StepOutput:
         repairs = self._repair(data)

@@ -1,4 +1,4 @@
-"""``robofuel validate``: check an episode folder, a whole lake, or any readable recording against the standard.
+"""An episode against the standard, stored in a folder or in memory (the checks of ``robofuel validate``).
 
 What is checked: the metadata parses as the standard's :class:`Episode`; every stream's files exist; numeric tables
 have an int64 ``timestamp_ns`` column and exactly the declared columns as float64, with ``count`` rows; video frame

@@ -1,5 +1,7 @@
-"""Video for the LeRobot reader: probing a file and cutting an episode's frames out of a shared v3.0 MP4 by copying
-packets (no decoding, no re-encoding), safe with B-frames."""
+"""Video files of recordings as clips, by packets (no decoding, no re-encoding): probing a file's frames
+(:func:`probe_video`) and cutting an episode's frames out of a file shared by many episodes (:func:`cut_video`: a
+LeRobot v3.0 MP4, a mapped recording split into episodes), safe with B-frames. The one place that cuts video;
+decoding pixels for steps is :mod:`robofuel.video`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Human hand to a dexterous hand (the Allegro): fingertip targets (:mod:`robofuel.embodiment.hand_targets`),
-fingertip IK (:func:`robofuel.embodiment.dexhand.solve_fingertips`) and feasibility (:func:`assess_hand`: reach,
-thumb contacts kept, limits, finger self-collision).
+fingertip IK (:func:`robofuel.embodiment.dexterous_kinematics.solve_fingertips`) and feasibility
+(:func:`assess_hand`: reach, thumb contacts kept, limits, finger self-collision).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from robofuel.embodiment.collision import self_collision_checker
-from robofuel.embodiment.dexhand import (
+from robofuel.embodiment.dexterous_kinematics import (
     FingertipOptions,
     FingertipResult,
     HandKinematics,

@@ -18,7 +18,7 @@ from robofuel.ingest import ReadContext, get_reader
 from robofuel.lake import recording_sha256
 from robofuel.standard import EpisodeData
 from robofuel.steps import build_pipeline
-from robofuel.validation import validate_path
+from robofuel.validate import validate_path
 
 V30 = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "lerobot_v30"
 CAM = "observation.images.cam"

@@ -1,4 +1,4 @@
-"""Kinematics of a dexterous hand (the Allegro) and fingertip inverse kinematics, on pinocchio.
+"""Kinematics of a dexterous robot hand (the Allegro) and fingertip inverse kinematics, on pinocchio.
 
 :class:`HandKinematics` loads the hand's URDF with every joint of the record's ``joints`` (rad, registry order) and
 gives the fingertip frames named by the record's ``[hand]`` table, in the palm frame (``HandSpec.palm_frame``, m).

@@ -1,4 +1,5 @@
-"""``robofuel validate PATH``: decide what PATH is (episode, lake, recording or exported folder) and check it."""
+"""``robofuel validate PATH``: decide what PATH is (episode, lake, recording or exported folder) and check it
+(an episode's own checks: :mod:`robofuel.validate.episode`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from robofuel.lake import Lake, recording_sha256
 from robofuel.lake.episodes import stored_content_hash
 from robofuel.lake.store import MARKER
 from robofuel.standard import Episode
-from robofuel.standard.validate import ValidationResult, check_episode_data, check_episode_folder
+from robofuel.validate.episode import ValidationResult, check_episode_data, check_episode_folder
 
 
 def _validate_lake(path: Path, catalog_url: str | None) -> ValidationResult:
