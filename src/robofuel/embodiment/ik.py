@@ -105,9 +105,9 @@ def solve_frame(
 def dls_step(jac: F64, err: F64, lam: float, secondary: F64) -> F64:
     """Damped least-squares joint step (n,) for the task error ``err`` through ``jac`` (rows in the task's units per
     rad or m; ``lam`` the damping), plus the ``secondary`` step (n,) projected onto the task's null space (it moves
-    no task coordinate, to first order)."""
-    inv = jac.T @ np.linalg.inv(jac @ jac.T + lam * np.eye(len(err)))
-    step: F64 = inv @ err + secondary - inv @ (jac @ secondary)
+    no task coordinate, to first order): ``J^T (J J^T + lam I)^-1 (err - J secondary) + secondary``, by a linear
+    solve rather than an explicit inverse."""
+    step: F64 = jac.T @ np.linalg.solve(jac @ jac.T + lam * np.eye(len(err)), err - jac @ secondary) + secondary
     return step
 
 
