@@ -9,15 +9,15 @@ re-encoded (:attr:`ExportReport.video`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from robofuel.counts import ranked_dict
-from robofuel.errors import InputError
+from robofuel.export.report import ExportReport, nothing_exported
 from robofuel.standard import EpisodeData
+
+__all__ = ["ExportOptions", "ExportReport", "Exporter", "nothing_exported"]
 
 
 @dataclass(frozen=True)
@@ -31,54 +31,6 @@ class ExportOptions:
     video_codec: str | None = None
     threads: int = 0
     embodiment: str | None = None
-
-
-@dataclass
-class ExportReport:
-    """What an export wrote: episodes, frames, bytes, per-camera video handling, and what was left out, why."""
-
-    format: str
-    out: str
-    episodes: int = 0
-    frames: int = 0
-    seconds: float = 0.0
-    bytes: int = 0
-    video: dict[str, Counter[str]] = field(default_factory=dict)
-    omitted: Counter[str] = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)
-    #: Episodes the exporter was given (counted by :meth:`Exporter.prepare`), written or not.
-    selected: int = 0
-
-    def video_handled(self, stream: str, how: str) -> None:
-        """Count one episode's camera as ``copied`` (packets, re-timestamped) or ``re-encoded: <why>``."""
-        self.video.setdefault(stream, Counter())[how] += 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": self.format,
-            "out": self.out,
-            "episodes": self.episodes,
-            "frames": self.frames,
-            "seconds": round(self.seconds, 3),
-            "bytes": self.bytes,
-            "video": {k: ranked_dict(v) for k, v in sorted(self.video.items())},
-            "omitted": ranked_dict(self.omitted),
-            "notes": self.notes,
-        }
-
-
-def nothing_exported(report: ExportReport, as_what: str = "") -> InputError:
-    """The error of an export that wrote no episode: that none was selected, or why each selected one was left
-    out (``as_what``: e.g. " as a robomimic demo")."""
-    if not report.selected:
-        return InputError("nothing to export: no episode matched (check --where)")
-    reasons = [f"{what} (x{n})" if n > 1 else what for what, n in report.omitted.items()]
-    more = f"; and {len(reasons) - 10} more" if len(reasons) > 10 else ""
-    return InputError(
-        f"nothing to export: none of the {report.selected} selected episodes could be written{as_what}; left out: "
-        + ("; ".join(reasons[:10]) or "no reason recorded")
-        + more
-    )
 
 
 def _counted(episodes: Iterable[EpisodeData], report: ExportReport) -> Iterator[EpisodeData]:

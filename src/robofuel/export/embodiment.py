@@ -20,7 +20,7 @@ from typing import Any
 from robofuel.embodiment.auto import Retargeted, RetargetOptions, retarget_any, retarget_streams
 from robofuel.embodiment.registry import Registry
 from robofuel.errors import InputError
-from robofuel.export.base import ExportReport
+from robofuel.export.report import ExportReport
 from robofuel.standard import EpisodeData, Payload, Stream
 from robofuel.standard.canonical import EE_POSE_RELATIVE_ROLE, EE_POSE_ROLE, GRIPPER_APERTURE_ROLE
 

@@ -14,8 +14,8 @@ import av
 import numpy as np
 
 from robofuel.errors import InputError
-from robofuel.export.base import ExportReport
 from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
+from robofuel.export.report import ExportReport
 from robofuel.export.timeline import at_frames, reference_times
 from robofuel.resample import nearest_index
 from robofuel.standard import EpisodeData, NumericData, StreamKind, VideoData

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from robofuel.export.base import ExportReport
 from robofuel.export.frames import picked_frames
 from robofuel.export.lerobot_features import ACTION_ROLES
+from robofuel.export.report import ExportReport
 from robofuel.export.timeline import reference_times
 from robofuel.resample import nearest_index, resample
 from robofuel.standard import Episode, EpisodeData, NumericData, StreamKind, VideoData

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robofuel.export.base import ExportReport
+from robofuel.export.report import ExportReport
 from robofuel.resample import grid_fits, grid_points, nearest_index, resample
 from robofuel.standard import EpisodeData, NumericData, Stream, VideoData
 from robofuel.standard.data import F64, I64, measured_rate
