@@ -78,12 +78,12 @@ def _each(
         try:
             result = retarget_any(ep, target, registry, RetargetOptions())
         except InputError as exc:
-            report.omitted[f"{ep.meta.id}: not retargeted to {target} ({exc})"] += 1
+            report.leave_out(ep.meta.id, f"not retargeted to {target} ({exc})")
             continue
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
         if result.verdict == "infeasible":
             why = "; ".join(result.report.get("reasons", [])) or "the feasibility report gives no reason"
-            report.omitted[f"{ep.meta.id}: infeasible on {target} ({why})"] += 1
+            report.leave_out(ep.meta.id, f"infeasible on {target} ({why})")
             continue
         yield swapped(ep, result)
     summary = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))

@@ -1,6 +1,5 @@
 """What the HDF5 exporters (:mod:`~robofuel.export.hdf5_robomimic`, :mod:`~robofuel.export.hdf5_aloha`) share.
 
-- the output folder: :func:`robofuel.export.frames.staged_output` (a staging folder renamed into place on success);
 - which streams an episode offers: numeric and camera streams with samples; audio and anything else is left out
   and counted in the report with the reason;
 - sampling at the export frames (int64 ns on the reference clock, chosen by
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -30,11 +28,6 @@ NEXT_STATE_NOTE = (
     "actions: no action stream recorded; the next frame's joint positions (absolute joint-position targets, "
     "the last frame keeps its own)"
 )
-
-
-def folder_bytes(path: Path) -> int:
-    """Total size of the files under ``path``, bytes."""
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 @dataclass

@@ -32,6 +32,10 @@ class ExportReport:
     #: Episodes the exporter was given (counted by :meth:`robofuel.export.base.Exporter.prepare`), written or not.
     selected: int = 0
 
+    def leave_out(self, episode_id: str, why: str) -> None:
+        """Count an episode left out of the export with the reason (``<episode id>: <why>`` in :attr:`omitted`)."""
+        self.omitted[f"{episode_id}: {why}"] += 1
+
     def video_handled(self, stream: str, how: str) -> None:
         """Count one episode's camera as ``copied`` (packets, re-timestamped) or ``re-encoded: <why>``."""
         self.video.setdefault(stream, Counter())[how] += 1

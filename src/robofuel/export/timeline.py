@@ -152,5 +152,5 @@ def timeline_or_omit(
     try:
         return choose_timeline(ep, names, fps, copyable)
     except NotExportable as exc:
-        report.omitted[f"{ep.meta.id}: {exc}"] += 1
+        report.leave_out(ep.meta.id, str(exc))
         return None
