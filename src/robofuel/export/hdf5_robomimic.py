@@ -219,4 +219,9 @@ class RobomimicExporter(Exporter):
 
     def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
         """The demos of ``<out>/demo.hdf5``, in export order."""
-        return _File(require("h5py", "hdf5").File(stage / FILE_NAME, "w"), options, report)
+        h = require("h5py", "hdf5").File(stage / FILE_NAME, "w")
+        try:
+            return _File(h, options, report)
+        except BaseException:
+            h.close()
+            raise
