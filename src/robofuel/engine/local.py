@@ -10,9 +10,9 @@ each finished step in the catalog. A run killed at any point loses at most the e
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
-from concurrent.futures import Future, as_completed
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from robofuel.catalog import Catalog, StepKey
@@ -20,11 +20,11 @@ from robofuel.engine.batch import after_batch
 from robofuel.engine.redo import rederive
 from robofuel.engine.stats import RunStats
 from robofuel.errors import InputError
+from robofuel.executor import Done, local_executor
 from robofuel.lake import Lake, load_episode, write_episode
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, EpisodeData
 from robofuel.steps import Step, build_pipeline
-from robofuel.workers import process_pool
 
 
 @dataclass
@@ -68,8 +68,13 @@ def _run_steps(lake: Lake, episode_id: str, steps: list[Step]) -> EpisodeResult:
     return result
 
 
-def _work(lake_uri: str, episode_id: str, specs: list[tuple[str, dict[str, Any]]]) -> EpisodeResult:
-    """Process-pool entry point: rebuild lake and steps in the worker, then run them."""
+def _run_item(lake: Lake, item: tuple[str, list[Step]]) -> EpisodeResult:
+    return _run_steps(lake, *item)
+
+
+def _work(lake_uri: str, item: tuple[str, list[tuple[str, dict[str, Any]]]]) -> EpisodeResult:
+    """Worker entry point: rebuild lake and steps (``item``: episode id, (step name, config) pairs), run them."""
+    episode_id, specs = item
     steps = [build_pipeline([name], {name: cfg})[0] for name, cfg in specs]
     return _run_steps(Lake(lake_uri, create=False), episode_id, steps)
 
@@ -149,17 +154,16 @@ class LocalEngine:
                 after_batch(step, self.lake, self.catalog, episode_ids)
         return stats
 
-    def _execute(self, todo: list[tuple[str, list[Step]]]) -> Any:
-        if self.workers == 1 or len(todo) <= 1:
-            for eid, steps in todo:
-                yield _run_steps(self.lake, eid, steps)
-            return
-        with process_pool(self.workers) as pool:
-            futures: list[Future[EpisodeResult]] = [
-                pool.submit(_work, self.lake.uri, eid, [(s.name, s.config) for s in steps]) for eid, steps in todo
-            ]
-            for fut in as_completed(futures):
-                yield fut.result()
+    def _execute(self, todo: list[tuple[str, list[Step]]]) -> Iterator[EpisodeResult]:
+        executor = local_executor(self.workers, len(todo))
+        results: Iterator[Done[Any, EpisodeResult]]
+        if executor.in_process:  # this lake and these steps
+            results = executor.map(partial(_run_item, self.lake), todo)
+        else:  # rebuilt in each worker from the lake's URI and the steps' names and configs
+            specs = [(eid, [(s.name, s.config) for s in steps]) for eid, steps in todo]
+            results = executor.map(partial(_work, self.lake.uri), specs)
+        for done in results:
+            yield done.result()
 
     def _commit(self, result: EpisodeResult, steps: Sequence[Step], stats: RunStats) -> None:
         by_name = {s.name: s for s in steps}

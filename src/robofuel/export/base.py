@@ -4,20 +4,27 @@ An exporter writes episodes from the lake into one output folder in a target for
 what the format cannot hold (audio in a format without audio, a stream it has no place for) is counted in
 :attr:`ExportReport.omitted` with the reason, and each video stream says whether its packets were copied or
 re-encoded (:attr:`ExportReport.video`).
+
+Every exporter runs the same template, :meth:`Exporter.export`: check the options, select the episodes
+(:meth:`Exporter.prepare`), open a writer on a staging folder (:mod:`robofuel.export.staging`), add each episode
+(one the format cannot take is left out and counted with the reason, the rest goes on), fail with the reasons when
+none was written, finish the writer, rename the folder into place and report what it holds. A format supplies
+:meth:`Exporter.open` and an :class:`ExportWriter` (``add`` / ``finish`` / ``close``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar, NamedTuple
 
-from robofuel.counts import ranked_dict
-from robofuel.errors import InputError
+from robofuel.export.report import ExportReport, nothing_exported
+from robofuel.export.staging import folder_bytes, staged_output
 from robofuel.standard import EpisodeData
+
+__all__ = ["ExportOptions", "ExportReport", "ExportWriter", "Exporter", "Written", "nothing_exported"]
 
 
 @dataclass(frozen=True)
@@ -33,52 +40,27 @@ class ExportOptions:
     embodiment: str | None = None
 
 
-@dataclass
-class ExportReport:
-    """What an export wrote: episodes, frames, bytes, per-camera video handling, and what was left out, why."""
+class Written(NamedTuple):
+    """One episode written: its frames (messages, for a multi-rate format) and seconds, added to the report."""
 
-    format: str
-    out: str
-    episodes: int = 0
-    frames: int = 0
-    seconds: float = 0.0
-    bytes: int = 0
-    video: dict[str, Counter[str]] = field(default_factory=dict)
-    omitted: Counter[str] = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)
-    #: Episodes the exporter was given (counted by :meth:`Exporter.prepare`), written or not.
-    selected: int = 0
-
-    def video_handled(self, stream: str, how: str) -> None:
-        """Count one episode's camera as ``copied`` (packets, re-timestamped) or ``re-encoded: <why>``."""
-        self.video.setdefault(stream, Counter())[how] += 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": self.format,
-            "out": self.out,
-            "episodes": self.episodes,
-            "frames": self.frames,
-            "seconds": round(self.seconds, 3),
-            "bytes": self.bytes,
-            "video": {k: ranked_dict(v) for k, v in sorted(self.video.items())},
-            "omitted": ranked_dict(self.omitted),
-            "notes": self.notes,
-        }
+    frames: int
+    seconds: float
 
 
-def nothing_exported(report: ExportReport, as_what: str = "") -> InputError:
-    """The error of an export that wrote no episode: that none was selected, or why each selected one was left
-    out (``as_what``: e.g. " as a robomimic demo")."""
-    if not report.selected:
-        return InputError("nothing to export: no episode matched (check --where)")
-    reasons = [f"{what} (x{n})" if n > 1 else what for what, n in report.omitted.items()]
-    more = f"; and {len(reasons) - 10} more" if len(reasons) > 10 else ""
-    return InputError(
-        f"nothing to export: none of the {report.selected} selected episodes could be written{as_what}; left out: "
-        + ("; ".join(reasons[:10]) or "no reason recorded")
-        + more
-    )
+class ExportWriter(ABC):
+    """One export being written into its staging folder, episode after episode."""
+
+    @abstractmethod
+    def add(self, ep: EpisodeData) -> Written | None:
+        """Write ``ep``; None when it is left out, the reason counted in the report's ``omitted``."""
+
+    def finish(self) -> None:  # noqa: B027 - optional hook
+        """Complete the output (index and metadata files); called once every episode is added, when at least one
+        was written."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what is open (files, encoders); called after :meth:`finish` and when the export fails, so it may
+        run twice."""
 
 
 def _counted(episodes: Iterable[EpisodeData], report: ExportReport) -> Iterator[EpisodeData]:
@@ -93,10 +75,38 @@ class Exporter(ABC):
     name: ClassVar[str]
     #: One line for ``robofuel export --help`` and ``robofuel formats``.
     description: ClassVar[str] = ""
+    #: What "none could be written" says an episode could not be written as (e.g. " as an ALOHA file").
+    written_as: ClassVar[str] = ""
+
+    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
+        """Write ``episodes`` (in order) into ``out``, a new or empty folder, renamed into place only when complete
+        (InputError naming the reasons when no episode could be written)."""
+        self.check(options)
+        report = ExportReport(self.name, str(out))
+        episodes = self.prepare(episodes, options, report)
+        with staged_output(out) as stage:
+            writer = self.open(stage, out, options, report)
+            try:
+                for ep in episodes:
+                    written = writer.add(ep)
+                    if written is not None:
+                        report.episodes += 1
+                        report.frames += written.frames
+                        report.seconds += written.seconds
+                if not report.episodes:
+                    raise nothing_exported(report, self.written_as)
+                writer.finish()
+            finally:
+                writer.close()
+        report.bytes = folder_bytes(out)
+        return report
+
+    def check(self, options: ExportOptions) -> None:  # noqa: B027 - optional hook
+        """Fail before any work on what this format cannot do (an option it does not take, a missing extra)."""
 
     @abstractmethod
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        """Write ``episodes`` (in order) into ``out``, a new or empty folder."""
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
+        """The writer of an export into ``stage``, the staging folder that becomes ``out``."""
 
     @staticmethod
     def prepare(episodes: Iterable[EpisodeData], options: ExportOptions, report: ExportReport) -> Iterable[EpisodeData]:

@@ -20,7 +20,7 @@ from typing import Any
 from robofuel.embodiment.auto import Retargeted, RetargetOptions, retarget_any, retarget_streams
 from robofuel.embodiment.registry import Registry
 from robofuel.errors import InputError
-from robofuel.export.base import ExportReport
+from robofuel.export.report import ExportReport
 from robofuel.standard import EpisodeData, Payload, Stream
 from robofuel.standard.canonical import EE_POSE_RELATIVE_ROLE, EE_POSE_ROLE, GRIPPER_APERTURE_ROLE
 
@@ -78,12 +78,12 @@ def _each(
         try:
             result = retarget_any(ep, target, registry, RetargetOptions())
         except InputError as exc:
-            report.omitted[f"{ep.meta.id}: not retargeted to {target} ({exc})"] += 1
+            report.leave_out(ep.meta.id, f"not retargeted to {target} ({exc})")
             continue
         verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
         if result.verdict == "infeasible":
             why = "; ".join(result.report.get("reasons", [])) or "the feasibility report gives no reason"
-            report.omitted[f"{ep.meta.id}: infeasible on {target} ({why})"] += 1
+            report.leave_out(ep.meta.id, f"infeasible on {target} ({why})")
             continue
         yield swapped(ep, result)
     summary = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))

@@ -1,26 +1,22 @@
 """What frame-based exporters share: features an episode can give, numeric values and camera images at the frame
-times, and a staging folder renamed into place only when an export succeeds."""
+times, and how an episode that differs from the first is left out."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 
 from robofuel.errors import InputError
-from robofuel.export.base import ExportReport
 from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
+from robofuel.export.report import ExportReport
 from robofuel.export.timeline import at_frames, reference_times
 from robofuel.resample import nearest_index
 from robofuel.standard import EpisodeData, NumericData, StreamKind, VideoData
 from robofuel.standard.data import F64, I64
-from robofuel.storage import storage_errors
 from robofuel.video import rgb_frames
 
 #: Codecs whose packets are image files a trainer decodes as they are, and the format they are.
@@ -156,7 +152,7 @@ def left_out_as_different(
     differs = [(f.key, f.names) for f in features] != [(f.key, f.names) for f in first] or cameras != first_cameras
     if differs:
         how = "; ".join(_differences(ep, features, first)) or "other camera codecs or sizes"
-        report.omitted[f"{ep.meta.id}: its streams differ from the dataset's first episode: {how}"] += 1
+        report.leave_out(ep.meta.id, f"its streams differ from the dataset's first episode: {how}")
     return differs
 
 
@@ -183,24 +179,3 @@ def camera_signature(ep: EpisodeData, features: list[Feature]) -> list[tuple[str
             s = ep.meta.stream(f.streams[0])
             out.append((s.name, s.codec, s.width or 0, s.height or 0))
     return out
-
-
-@contextmanager
-def staged_output(out: Path) -> Iterator[Path]:
-    """a staging folder beside ``out``, renamed into place when the block succeeds, removed when not; a full disk
-    (or a folder that cannot be written) becomes a :class:`~robofuel.errors.StorageError` naming ``out``."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"{out}: the output folder is not empty; choose a new folder or empty it")
-    stage = out.parent / f".{out.name}.partial"
-    advice = "nothing was left there (you may also choose another --out)"
-    try:
-        with storage_errors(f"{out}: exporting", advice):
-            shutil.rmtree(stage, ignore_errors=True)
-            stage.mkdir(parents=True)
-            yield stage
-            if out.exists():
-                out.rmdir()
-            stage.rename(out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise

@@ -38,15 +38,15 @@ from typing import Any
 
 import numpy as np
 
+from robofuel._lazy import require
 from robofuel.errors import InputError
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
-from robofuel.export.frames import ImageEncoder, staged_output
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.frames import ImageEncoder
 from robofuel.export.hdf5_common import (
     JPEG_CODECS,
     NEXT_STATE_NOTE,
     camera_picks,
     episode_attrs,
-    folder_bytes,
     frames_at,
     h5_name,
     h5_output,
@@ -115,7 +115,7 @@ def _plan(ep: EpisodeData, report: ExportReport) -> _Plan | None:
     offer = offered(ep, report, TARGET)
     state = state_feature([ep.meta.stream(n) for n in offer.numeric])
     if state is None:
-        report.omitted[f"{ep.meta.id}: no joint-position stream for /observations/qpos"] += 1
+        report.leave_out(ep.meta.id, "no joint-position stream for /observations/qpos")
         return None
     actions = [n for n in offer.numeric if ep.meta.stream(n).role in ACTION_ROLES]
     base = next((n for n in actions if n == "base_action" and len(ep.meta.stream(n).columns) == 2), None)
@@ -225,31 +225,34 @@ def _write(h: Any, ep: EpisodeData, plan: _Plan, timeline: Timeline, codec: str 
         _write_jpeg(h, ep, plan, timeline, codec is not None, report)
 
 
+class _Files(ExportWriter):
+    """Episode files ``episode_<i>.hdf5`` in the staging folder, at ``options.fps`` (50 Hz unless asked)."""
+
+    def __init__(self, stage: Path, options: ExportOptions, report: ExportReport) -> None:
+        self.stage, self.options, self.report = stage, options, report
+
+    def add(self, ep: EpisodeData) -> Written | None:
+        plan = _plan(ep, self.report)
+        if plan is None:
+            return None
+        timeline = timeline_or_omit(ep, plan.streams, self.options.fps or DEFAULT_FPS, set(), self.report)
+        if timeline is None:
+            return None
+        with h5_output(self.stage / f"episode_{self.report.episodes}.hdf5") as h5:
+            _write(h5.file, ep, plan, timeline, self.options.video_codec, self.report)
+        n = len(timeline.t_ns)
+        return Written(n, n / timeline.fps)
+
+
 class AlohaExporter(Exporter):
     name = "hdf5-aloha"
     description = "ACT / ALOHA episode HDF5 (observations/qpos, action, JPEG images), one file per episode"
+    written_as = " as an ALOHA file"
 
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        """Write each episode as ``<out>/episode_<i>.hdf5``, at ``options.fps`` (50 Hz unless asked)."""
+    def check(self, options: ExportOptions) -> None:
+        require("h5py", "hdf5")
         if options.video_codec not in CODECS:
             raise InputError(f"--video-codec {options.video_codec}: ALOHA stores JPEG (mjpeg) or raw (rawvideo) frames")
-        report = ExportReport(self.name, str(out))
-        episodes = self.prepare(episodes, options, report)
-        with staged_output(out) as stage:
-            for ep in episodes:
-                plan = _plan(ep, report)
-                if plan is None:
-                    continue
-                timeline = timeline_or_omit(ep, plan.streams, options.fps or DEFAULT_FPS, set(), report)
-                if timeline is None:
-                    continue
-                with h5_output(stage / f"episode_{report.episodes}.hdf5") as h5:
-                    _write(h5.file, ep, plan, timeline, options.video_codec, report)
-                n = len(timeline.t_ns)
-                report.episodes += 1
-                report.frames += n
-                report.seconds += n / timeline.fps
-            if not report.episodes:
-                raise nothing_exported(report, " as an ALOHA file")
-        report.bytes = folder_bytes(out)
-        return report
+
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
+        return _Files(stage, options, report)

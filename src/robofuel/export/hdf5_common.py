@@ -1,6 +1,5 @@
 """What the HDF5 exporters (:mod:`~robofuel.export.hdf5_robomimic`, :mod:`~robofuel.export.hdf5_aloha`) share.
 
-- the output folder: :func:`robofuel.export.frames.staged_output` (a staging folder renamed into place on success);
 - which streams an episode offers: numeric and camera streams with samples; audio and anything else is left out
   and counted in the report with the reason;
 - sampling at the export frames (int64 ns on the reference clock, chosen by
@@ -21,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.export.base import ExportReport
 from robofuel.export.frames import picked_frames
 from robofuel.export.lerobot_features import ACTION_ROLES
+from robofuel.export.report import ExportReport
 from robofuel.export.timeline import reference_times
 from robofuel.resample import nearest_index, resample
 from robofuel.standard import Episode, EpisodeData, NumericData, StreamKind, VideoData
@@ -100,12 +99,20 @@ class _Guarded:
                 self._failed(exc)
 
 
-@dataclass
 class H5Output:
-    """A new HDF5 file being written: ``file`` (an ``h5py.File``) and :meth:`check`."""
+    """A new HDF5 file ``path`` being written: ``file`` (an ``h5py.File``) behind a :class:`_Guarded` file, so a
+    failed write (a full disk) is raised by :meth:`check` or :meth:`close` as its ``OSError``, which
+    :func:`robofuel.storage.storage_errors` turns into a :class:`~robofuel.errors.StorageError`."""
 
-    file: Any
-    guard: _Guarded
+    def __init__(self, path: Path) -> None:
+        h5py = require("h5py", "hdf5")
+        self.guard = _Guarded(path)
+        try:
+            self.file: Any = h5py.File(self.guard, "w")
+        except BaseException:
+            self.guard.f.close()
+            raise
+        self.closed = False
 
     def check(self) -> None:
         """Raise the ``OSError`` of the first failed write, if one failed (call it between episodes: after a failure
@@ -113,30 +120,30 @@ class H5Output:
         if self.guard.error is not None:
             raise self.guard.error
 
+    def close(self) -> None:
+        """Close the file (once; again is a no-op), then :meth:`check`."""
+        if not self.closed:
+            self.closed = True
+            try:
+                self.file.close()
+                self.guard.flush()
+            finally:
+                self.guard.f.close()
+        self.check()
+
 
 @contextlib.contextmanager
 def h5_output(path: Path) -> Iterator[H5Output]:
-    """``path`` as a new HDF5 file; a failed write (a full disk) raises its ``OSError`` when the block ends (or at
-    :meth:`H5Output.check`), which :func:`robofuel.storage.storage_errors` turns into a
-    :class:`~robofuel.errors.StorageError`; the library never sees the failure (see :class:`_Guarded`)."""
-    h5py = require("h5py", "hdf5")
-    guard = _Guarded(path)
+    """:class:`H5Output` on ``path`` for the block, closed at its end; an error raised in the block wins over a
+    failed write's."""
+    out = H5Output(path)
     try:
-        h = h5py.File(guard, "w")
-        try:
-            yield H5Output(h, guard)
-        finally:
-            h.close()
-        guard.flush()
-    finally:
-        guard.f.close()
-    if guard.error is not None:
-        raise guard.error
-
-
-def folder_bytes(path: Path) -> int:
-    """Total size of the files under ``path``, bytes."""
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        yield out
+    except BaseException:
+        with contextlib.suppress(OSError):
+            out.close()
+        raise
+    out.close()
 
 
 @dataclass

@@ -29,24 +29,23 @@ is left out and counted. Audio is left out and counted.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
-from robofuel.export.frames import staged_output
+from robofuel._lazy import require
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
 from robofuel.export.hdf5_common import (
     NEXT_STATE_NOTE,
+    H5Output,
     Offered,
     episode_attrs,
-    folder_bytes,
     frames_at,
     h5_name,
-    h5_output,
     next_frame,
     offered,
     sample,
@@ -90,7 +89,7 @@ def _plan(ep: EpisodeData, offer: Offered, report: ExportReport) -> _Plan | None
     """The demo of ``ep``, or None (counted) when it has no action stream and no joint positions."""
     state = None if offer.action else state_feature([ep.meta.stream(n) for n in offer.numeric])
     if offer.action is None and state is None:
-        report.omitted[f"{ep.meta.id}: no action stream and no joint positions to take actions from"] += 1
+        report.leave_out(ep.meta.id, "no action stream and no joint positions to take actions from")
         return None
     taken: dict[str, str] = {}
     for name in offer.numeric:
@@ -103,26 +102,26 @@ def _plan(ep: EpisodeData, offer: Offered, report: ExportReport) -> _Plan | None
     return _Plan(offer.action, state, keys, cameras)
 
 
-class _File:
+class _File(ExportWriter):
     """The robomimic file being written: demos added one by one, ``data`` attributes written at the end."""
 
-    def __init__(self, h: Any, options: ExportOptions, report: ExportReport) -> None:
-        self.h, self.options, self.report = h, options, report
-        self.data = h.create_group("data")
+    def __init__(self, h5: H5Output, options: ExportOptions, report: ExportReport) -> None:
+        self.h5, self.options, self.report = h5, options, report
+        self.data = h5.file.create_group("data")
         self.fps: float | None = None
         self.signature: list[tuple[str, tuple[int, ...]]] | None = None
         self.tasks: set[str | None] = set()
         self.robots: list[str] = []
         self.frames = 0
 
-    def add(self, ep: EpisodeData) -> None:
+    def add(self, ep: EpisodeData) -> Written | None:
         """Write ``ep`` as the next ``demo_<i>`` (or count why it is left out)."""
         plan = _plan(ep, offered(ep, self.report, TARGET), self.report)
         if plan is None:
-            return
+            return None
         timeline = timeline_or_omit(ep, plan.streams, self.fps or self.options.fps, set(), self.report)
         if timeline is None:
-            return
+            return None
         arrays = self._numeric(ep, plan, timeline)
         signature = [(k, a.shape[1:]) for k, a in arrays.items() if k != "actions"]
         signature += [
@@ -131,18 +130,17 @@ class _File:
         if self.signature is None:
             self.signature, self.fps = signature, timeline.fps
         elif signature != self.signature:
-            self.report.omitted[f"{ep.meta.id}: its observations differ from the first demo's"] += 1
-            return
+            self.report.leave_out(ep.meta.id, "its observations differ from the first demo's")
+            return None
         demo = self.data.create_group(f"demo_{self.report.episodes}")
         self._write_numeric(demo, ep, plan, arrays)
         for key, name in plan.cameras.items():
             self._write_images(demo, key, ep, name, timeline)
         self._attrs(demo, ep, timeline)
+        self.h5.check()  # a full disk stops the export here, not after every episode was written into the void
         n = len(timeline.t_ns)
         self.frames += n
-        self.report.episodes += 1
-        self.report.frames += n
-        self.report.seconds += n / timeline.fps
+        return Written(n, n / timeline.fps)
 
     def _numeric(self, ep: EpisodeData, plan: _Plan, timeline: Timeline) -> dict[str, F64]:
         """``actions`` and every numeric obs at the frame times, float64."""
@@ -199,9 +197,7 @@ class _File:
             self.robots.append(meta.embodiment)
 
     def finish(self) -> None:
-        """The ``data`` attributes; InputError when no demo was written."""
-        if not self.report.episodes:
-            raise nothing_exported(self.report, " as a robomimic demo")
+        """The ``data`` attributes."""
         tasks = [t for t in self.tasks if t]
         env_name = tasks[0] if len(self.tasks) == 1 and tasks else "robofuel"
         kwargs: dict[str, Any] = {"control_freq": self.fps}
@@ -212,20 +208,24 @@ class _File:
             {"env_name": env_name, "type": ENV_TYPE_ROBOSUITE, "env_kwargs": kwargs}
         )
 
+    def close(self) -> None:
+        self.h5.close()
+
 
 class RobomimicExporter(Exporter):
     name = "hdf5-robomimic"
     description = "robomimic HDF5 (data/demo_N: actions, obs/<stream>, obs/<camera>_image), one file"
+    written_as = " as a robomimic demo"
 
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        """Write ``episodes`` (in order) as the demos of ``<out>/demo.hdf5``."""
-        report = ExportReport(self.name, str(out))
-        episodes = self.prepare(episodes, options, report)
-        with staged_output(out) as stage, h5_output(stage / FILE_NAME) as h5:
-            file = _File(h5.file, options, report)
-            for ep in episodes:
-                file.add(ep)
-                h5.check()
-            file.finish()
-        report.bytes = folder_bytes(out)
-        return report
+    def check(self, options: ExportOptions) -> None:
+        require("h5py", "hdf5")
+
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
+        """The demos of ``<out>/demo.hdf5``, in export order."""
+        h5 = H5Output(stage / FILE_NAME)
+        try:
+            return _File(h5, options, report)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                h5.close()
+            raise

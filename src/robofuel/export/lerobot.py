@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
-from robofuel.export.frames import left_out_as_different, picked_frames, staged_output
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.frames import left_out_as_different, picked_frames
 from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
 from robofuel.export.lerobot_tables import episodes_table, subtask_columns, tasks_table
@@ -73,7 +73,7 @@ def _robot_type(ep: EpisodeData) -> str | None:
     return ep.meta.embodiment
 
 
-class _Dataset:
+class _Dataset(ExportWriter):
     """A LeRobot v3 dataset being written."""
 
     def __init__(self, out: Path, options: ExportOptions, report: ExportReport) -> None:
@@ -91,10 +91,11 @@ class _Dataset:
         self.stats: dict[str, list[Stats]] = {}
         self.frames = 0
         self.robot_type: str | None = None
+        self.closed = False
 
     # -- per episode -------------------------------------------------------------------------------------------
 
-    def add(self, ep: EpisodeData) -> None:
+    def add(self, ep: EpisodeData) -> Written | None:
         features, omitted = plan_features(ep.meta)
         if self.features is None:
             self.features, self.robot_type = features, _robot_type(ep)
@@ -104,7 +105,7 @@ class _Dataset:
                     f"(the first, {ep.meta.id}, has none; see its findings)"
                 ] += 1
         elif left_out_as_different(ep, self.report, features, self.features):
-            return
+            return None
         self.report.omitted.update(omitted)
         if any(f.derived == "next_state" for f in features) and not self.report.notes:
             self.report.notes.append("action: no command stream recorded; the next frame's observation.state")
@@ -112,8 +113,8 @@ class _Dataset:
         try:
             timeline, packets = self._frames(ep, names)
         except ValueError as exc:  # nothing written yet: the episode is left out with the reason, the rest goes on
-            self.report.omitted[f"{ep.meta.id}: {exc}"] += 1
-            return
+            self.report.leave_out(ep.meta.id, str(exc))
+            return None
         self.fps = self.fps or timeline.fps
         index = len(self.episodes)
         row: dict[str, Any] = {"episode_index": index, "length": len(timeline.t_ns)}
@@ -123,9 +124,7 @@ class _Dataset:
                 self._video(ep, f, timeline, packets if f.streams[0] == timeline.camera else None, row)
         self._rows(ep, index, timeline, columns, row)
         self.episodes.append(row)
-        self.report.episodes += 1
-        self.report.frames += len(timeline.t_ns)
-        self.report.seconds += len(timeline.t_ns) / timeline.fps
+        return Written(len(timeline.t_ns), len(timeline.t_ns) / timeline.fps)
 
     def _frames(self, ep: EpisodeData, names: list[str]) -> tuple[Timeline, list[bytes]]:
         """The episode's frames, and the copied camera's packets at them. ValueError, before anything is written,
@@ -283,12 +282,19 @@ class _Dataset:
     # -- at the end ----------------------------------------------------------------------------------------------
 
     def finish(self) -> None:
-        if self.features is None or not self.episodes:
-            raise nothing_exported(self.report)
         self._flush_rows()
+        self.closed = True
         for out in self.videos.values():
             out.close()
         write_meta(self)
+
+    def close(self) -> None:
+        """Close the video files a failed export left open (nothing when :meth:`finish` closed them)."""
+        if not self.closed:
+            self.closed = True
+            for video in self.videos.values():
+                with contextlib.suppress(Exception):
+                    video.close()
 
 
 def _feature_info(ds: _Dataset) -> dict[str, Any]:
@@ -352,19 +358,5 @@ class LeRobotExporter(Exporter):
     name = "lerobot"
     description = "LeRobot dataset v3.0 (LeRobotDataset): packed parquet and MP4, H.264/HEVC/AV1 packets copied"
 
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        report = ExportReport(self.name, str(out))
-        episodes = self.prepare(episodes, options, report)
-        with staged_output(out) as stage:  # renamed into place only when complete
-            ds = _Dataset(stage, options, report)
-            try:
-                for ep in episodes:
-                    ds.add(ep)
-                ds.finish()
-            except BaseException:
-                for video in ds.videos.values():
-                    with contextlib.suppress(Exception):
-                        video.close()
-                raise
-        report.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        return report
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
+        return _Dataset(stage, options, report)

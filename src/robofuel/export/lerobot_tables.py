@@ -71,5 +71,5 @@ def subtask_columns(ep: EpisodeData, t_ns: I64) -> dict[str, Any]:
 
 def episodes_table(rows: list[dict[str, Any]]) -> pa.Table:
     """The episodes table; sub-task columns are null for episodes without segments when another one has them."""
-    keys = {k for r in rows for k in r if k.startswith("subtask_")}
+    keys = dict.fromkeys(k for r in rows for k in r if k.startswith("subtask_"))  # first-seen order, not a set's
     return pa.Table.from_pylist([{**dict.fromkeys(keys), **r} for r in rows])

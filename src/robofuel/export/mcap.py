@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,7 @@ from typing import Any
 from mcap.writer import CompressionType
 from mcap_ros2.writer import Writer
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
-from robofuel.export.frames import staged_output
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
 from robofuel.export.mcap_messages import (
     MSGDEFS,
     TRANSFORM,
@@ -189,28 +188,30 @@ class _Episode:
         return count
 
 
+class _Files(ExportWriter):
+    """MCAP files, one per episode, in the staging folder."""
+
+    def __init__(self, stage: Path, options: ExportOptions, report: ExportReport) -> None:
+        self.stage, self.options, self.report = stage, options, report
+
+    def add(self, ep: EpisodeData) -> Written | None:
+        plan = _Episode(ep, self.report)
+        if not plan.topics:
+            self.report.leave_out(ep.meta.id, "no stream MCAP can hold")
+            return None
+        return Written(plan.write(self.stage / f"{ep.meta.id}.mcap"), ep.meta.duration_s)
+
+    def finish(self) -> None:
+        if self.options.fps is not None:
+            self.report.notes.append("fps not applied: MCAP keeps every stream at its own rate")
+        if self.options.video_codec is not None:
+            self.report.notes.append("video codec not applied: camera packets are copied into MCAP as they are")
+        self.report.notes.append("frames: messages written (MCAP is multi-rate)")
+
+
 class McapExporter(Exporter):
     name = "mcap"
     description = "MCAP, one ROS 2 file per episode (CDR, zstd chunks, summary): every stream at its own rate"
 
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        report = ExportReport(self.name, str(out))
-        episodes = self.prepare(episodes, options, report)
-        with staged_output(out) as stage:
-            for ep in episodes:
-                plan = _Episode(ep, report)
-                if not plan.topics:
-                    report.omitted[f"{ep.meta.id}: no stream MCAP can hold"] += 1
-                    continue
-                report.frames += plan.write(stage / f"{ep.meta.id}.mcap")
-                report.episodes += 1
-                report.seconds += ep.meta.duration_s
-            if not report.episodes:
-                raise nothing_exported(report)
-        if options.fps is not None:
-            report.notes.append("fps not applied: MCAP keeps every stream at its own rate")
-        if options.video_codec is not None:
-            report.notes.append("video codec not applied: camera packets are copied into MCAP as they are")
-        report.notes.append("frames: messages written (MCAP is multi-rate)")
-        report.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        return report
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
+        return _Files(stage, options, report)

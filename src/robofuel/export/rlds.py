@@ -34,13 +34,12 @@ bool cast to int64, values flattened, int -> Int64List, float -> FloatList, str 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
 from robofuel.export.frames import (
     camera_images,
     camera_signature,
@@ -48,7 +47,6 @@ from robofuel.export.frames import (
     left_out_as_different,
     safe_name,
     sample_numeric,
-    staged_output,
     usable_features,
 )
 from robofuel.export.lerobot_features import Feature
@@ -122,7 +120,7 @@ def _features_dict(flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return as_dict(tree)
 
 
-class _Rlds:
+class _Rlds(ExportWriter):
     """An RLDS dataset being written: features and rate fixed by the first episode."""
 
     def __init__(self, root: Path, name: str, options: ExportOptions, report: ExportReport) -> None:
@@ -137,24 +135,22 @@ class _Rlds:
         self.shard_bytes = 0
         self.steps = 0
 
-    def add(self, ep: EpisodeData) -> None:
+    def add(self, ep: EpisodeData) -> Written | None:
         features = usable_features(ep, self.report, "RLDS export")
         cameras = camera_signature(ep, features)
         if self.features is None:
             self.features, self.cameras = features, cameras
         elif left_out_as_different(ep, self.report, features, self.features, cameras, self.cameras):
-            return
+            return None
         names = [n for f in features for n in f.streams]
         timeline = timeline_or_omit(ep, names, self.fps or self.options.fps, set(), self.report)
         if timeline is None:
-            return
+            return None
         self.fps = self.fps or timeline.fps
         self._write(serialize_example(self._example(ep, features, timeline)))
         n = len(timeline.t_ns)
         self.steps += n
-        self.report.episodes += 1
-        self.report.frames += n
-        self.report.seconds += n / timeline.fps
+        return Written(n, n / timeline.fps)
 
     def _example(self, ep: EpisodeData, features: list[Feature], timeline: Timeline) -> dict[str, FeatureValue]:
         n, keys = len(timeline.t_ns), step_keys(features)
@@ -199,8 +195,6 @@ class _Rlds:
 
     def finish(self) -> None:
         self.close()
-        if self.features is None or not self.shard_lengths:
-            raise nothing_exported(self.report)
         count = len(self.shard_lengths)
         for i in range(count):
             self._shard_path(i).rename(self._shard_path(i, count))
@@ -251,19 +245,8 @@ class RldsExporter(Exporter):
     name = "rlds"
     description = "RLDS episodes in TFRecord shards as TFDS/Open X-Embodiment builders store them (no TensorFlow)"
 
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        report = ExportReport(self.name, str(out))
-        episodes = self.prepare(episodes, options, report)
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
         name = dataset_name(out)
-        with staged_output(out) as stage:
-            root = stage / name / VERSION
-            root.mkdir(parents=True)
-            ds = _Rlds(root, name, options, report)
-            try:
-                for ep in episodes:
-                    ds.add(ep)
-            finally:
-                ds.close()
-            ds.finish()
-        report.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        return report
+        root = stage / name / VERSION
+        root.mkdir(parents=True)
+        return _Rlds(root, name, options, report)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robofuel.export.base import ExportReport
+from robofuel.export.report import ExportReport
 from robofuel.resample import grid_fits, grid_points, nearest_index, resample
 from robofuel.standard import EpisodeData, NumericData, Stream, VideoData
 from robofuel.standard.data import F64, I64, measured_rate
@@ -152,5 +152,5 @@ def timeline_or_omit(
     try:
         return choose_timeline(ep, names, fps, copyable)
     except NotExportable as exc:
-        report.omitted[f"{ep.meta.id}: {exc}"] += 1
+        report.leave_out(ep.meta.id, str(exc))
         return None

@@ -26,11 +26,10 @@ import io
 import json
 import math
 import tarfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
 from robofuel.export.frames import (
     IMAGE_CODECS,
     CameraImages,
@@ -40,7 +39,6 @@ from robofuel.export.frames import (
     left_out_as_different,
     safe_name,
     sample_numeric,
-    staged_output,
     usable_features,
 )
 from robofuel.export.lerobot_features import Feature
@@ -97,7 +95,7 @@ def _json_values(values: F64) -> list[float | None]:
     return [v if math.isfinite(v) else None for v in values.tolist()]
 
 
-class _WebDataset:
+class _WebDataset(ExportWriter):
     """A WebDataset being written: features and rate fixed by the first episode."""
 
     def __init__(self, out: Path, options: ExportOptions, report: ExportReport) -> None:
@@ -111,22 +109,22 @@ class _WebDataset:
         self.episodes: list[dict[str, Any]] = []
         self.frames = 0
 
-    def add(self, ep: EpisodeData) -> None:
+    def add(self, ep: EpisodeData) -> Written | None:
         features = usable_features(ep, self.report, "WebDataset export")
         cameras = camera_signature(ep, features)
         if self.features is None:
             self.features, self.cameras = features, cameras
         elif left_out_as_different(ep, self.report, features, self.features, cameras, self.cameras):
-            return
+            return None
         names = [n for f in features for n in f.streams]
         copyable = set() if self.encode_as else _fastest_image_cameras(ep, features)
         timeline = timeline_or_omit(ep, names, self.fps or self.options.fps, copyable, self.report)
         if timeline is None:
-            return
+            return None
         self.fps = self.fps or timeline.fps
-        self._write(ep, features, timeline)
+        return self._write(ep, features, timeline)
 
-    def _write(self, ep: EpisodeData, features: list[Feature], timeline: Timeline) -> None:
+    def _write(self, ep: EpisodeData, features: list[Feature], timeline: Timeline) -> Written:
         numeric = sample_numeric(ep, features, timeline.t_ns)
         images: dict[str, CameraImages] = {}
         for f in features:
@@ -151,14 +149,13 @@ class _WebDataset:
         self.episodes.append({"episode_index": index, "episode_id": ep.meta.id, "task": task, "length": n})
         self.episodes[-1] |= {"first_key": f"{stem}_{0:06d}", "shards": shards}
         self.frames += n
-        self.report.episodes += 1
-        self.report.frames += n
-        self.report.seconds += n / timeline.fps
+        return Written(n, n / timeline.fps)
+
+    def close(self) -> None:
+        self.shards.close()
 
     def finish(self) -> None:
         self.shards.close()
-        if self.features is None or not self.episodes:
-            raise nothing_exported(self.report)
         info = {
             "format": "webdataset",
             "fps": int(self.fps) if self.fps is not None and float(self.fps).is_integer() else self.fps,
@@ -190,16 +187,5 @@ class WebDatasetExporter(Exporter):
     name = "webdataset"
     description = "WebDataset tar shards, one sample per frame (JSON + JPEG/PNG per camera, JPEG packets copied)"
 
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        report = ExportReport(self.name, str(out))
-        episodes = self.prepare(episodes, options, report)
-        with staged_output(out) as stage:
-            ds = _WebDataset(stage, options, report)
-            try:
-                for ep in episodes:
-                    ds.add(ep)
-            finally:
-                ds.shards.close()
-            ds.finish()
-        report.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        return report
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
+        return _WebDataset(stage, options, report)

@@ -24,15 +24,14 @@ decode to the frames needed, is left out and counted in the report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
-from robofuel.export.frames import picked_frames, staged_output
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.frames import picked_frames
 from robofuel.export.timeline import Timeline, reference_times, timeline_or_omit
 from robofuel.export.zarr_umi_keys import Key, key_values, plan_keys
 from robofuel.resample import nearest_index
@@ -49,7 +48,7 @@ NO_EEF = (
 DECODED = "re-encoded (decoded to RGB pixels: a ReplayBuffer stores raw frames)"
 
 
-class _Buffer:
+class _Buffer(ExportWriter):
     """A ReplayBuffer store being written, episode after episode."""
 
     def __init__(self, path: Path, options: ExportOptions, report: ExportReport) -> None:
@@ -68,35 +67,31 @@ class _Buffer:
     def rows(self) -> int:
         return self.ends[-1] if self.ends else 0
 
-    def _omit(self, ep: EpisodeData, why: str) -> None:
-        self.report.omitted[f"{ep.meta.id}: {why}"] += 1
-
-    def add(self, ep: EpisodeData) -> None:
+    def add(self, ep: EpisodeData) -> Written | None:
         keys = plan_keys(ep, self.report.omitted)
         signature = [(k.name, k.kind, *self._shape(ep, k)) for k in keys]
         if not keys or (self.signature is not None and signature != self.signature):
-            self._omit(ep, "no stream to export" if not keys else "its arrays differ from the store's first episode")
-            return
+            why = "no stream to export" if not keys else "its arrays differ from the store's first episode"
+            self.report.leave_out(ep.meta.id, why)
+            return None
         streams = sorted({k.stream for k in keys})
         timeline = timeline_or_omit(ep, streams, self.fps or self.options.fps, set(), self.report)
         if timeline is None:
-            return
+            return None
         if not len(timeline.t_ns):
-            self._omit(ep, "its streams do not overlap in time")
-            return
+            self.report.leave_out(ep.meta.id, "its streams do not overlap in time")
+            return None
         self.chunk_rows = self.chunk_rows or len(timeline.t_ns)
         try:
             self._write(ep, keys, timeline)
         except ValueError as exc:  # a video that ends early or changes size: the episode's rows are taken back
             self._undo()
-            self._omit(ep, str(exc))
-            return
+            self.report.leave_out(ep.meta.id, str(exc))
+            return None
         self.signature, self.fps = signature, timeline.fps
         self.ends.append(self.rows + len(timeline.t_ns))
         self._notes(keys)
-        self.report.episodes += 1
-        self.report.frames += len(timeline.t_ns)
-        self.report.seconds += len(timeline.t_ns) / timeline.fps
+        return Written(len(timeline.t_ns), len(timeline.t_ns) / timeline.fps)
 
     @staticmethod
     def _shape(ep: EpisodeData, key: Key) -> tuple[int | None, ...]:
@@ -176,8 +171,6 @@ class _Buffer:
         self.report.notes += [n for n in notes if n not in self.report.notes]
 
     def finish(self) -> None:
-        if not self.ends:
-            raise nothing_exported(self.report)
         meta = self.group.require_group("meta")
         ends = np.asarray(self.ends, dtype=np.int64)
         if hasattr(meta, "create_array"):
@@ -190,21 +183,13 @@ class _Buffer:
             )
         arr[:] = ends
         self.group.attrs.update({"fps": self.fps, "exporter": "robofuel zarr-umi"})
+        if self.options.video_codec is not None:
+            self.report.notes.append("video codec not applied: a ReplayBuffer stores decoded RGB frames")
 
 
 class UmiExporter(Exporter):
     name = "zarr-umi"
     description = "UMI / diffusion-policy ReplayBuffer zarr (v2): meta/episode_ends, data/<key>, RGB image arrays"
 
-    def export(self, episodes: Iterable[EpisodeData], out: Path, options: ExportOptions) -> ExportReport:
-        report = ExportReport(self.name, str(out))
-        episodes = self.prepare(episodes, options, report)
-        with staged_output(out) as stage:
-            buffer = _Buffer(stage / STORE, options, report)
-            for ep in episodes:
-                buffer.add(ep)
-            buffer.finish()
-        if options.video_codec is not None:
-            report.notes.append("video codec not applied: a ReplayBuffer stores decoded RGB frames")
-        report.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        return report
+    def open(self, stage: Path, out: Path, options: ExportOptions, report: ExportReport) -> ExportWriter:
+        return _Buffer(stage / STORE, options, report)

@@ -14,7 +14,6 @@ import json
 import os
 import traceback
 from collections.abc import Iterator, Sequence
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from robofuel.catalog import Catalog
 from robofuel.errors import InputError, StorageError, UnreadableRecording
+from robofuel.executor import local_executor
 from robofuel.ingest.base import ReadContext, Reader, ReadResult, check_metadata_keys
 from robofuel.ingest.dataset_refs import present_files
 from robofuel.ingest.diagnose import before_reading, dataset_without_data, unrecognised
@@ -31,7 +31,6 @@ from robofuel.lake import Lake, recording_sha256, write_episode
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, Severity
 from robofuel.storage import storage_fault
-from robofuel.workers import process_pool
 
 SIDECAR_SUFFIX = ".session.json"
 
@@ -185,10 +184,12 @@ def discard_episodes(lake: Lake, metas: Sequence[Episode]) -> None:
         lake.discard_staging(lake.episode_dir(meta.id))
 
 
-def _read_worker(
-    lake_uri: str, path: str, fmt: str | None, metadata: dict[str, str], sha: str, mapping: Mapping | None
+def _read_item(
+    lake: Lake | str, fmt: str | None, metadata: dict[str, str], mapping: Mapping | None, item: tuple[Path, str]
 ) -> _Read:
-    return read_one(Lake(lake_uri, create=False), Path(path), fmt, metadata, sha, mapping)
+    """:func:`read_one` of ``item`` (path, sha256); a worker process is given the lake's URI and opens it."""
+    lake = Lake(lake, create=False) if isinstance(lake, str) else lake
+    return read_one(lake, item[0], fmt, metadata, item[1], mapping)
 
 
 def _hash_or_none(path: Path) -> str | None:
@@ -246,15 +247,10 @@ class Ingester:
         return sorted(outcomes, key=lambda o: o.path)
 
     def _execute(self, todo: list[tuple[Path, str]], fmt: str | None, metadata: dict[str, str]) -> Iterator[_Read]:
-        if self.workers == 1 or len(todo) <= 1:
-            for path, sha in todo:
-                yield read_one(self.lake, path, fmt, metadata, sha, self.mapping)
-            return
-        with process_pool(self.workers) as pool:
-            work = partial(_read_worker, self.lake.uri, fmt=fmt, metadata=metadata, mapping=self.mapping)
-            futures = [pool.submit(work, path=str(p), sha=sha) for p, sha in todo]
-            for fut in as_completed(futures):
-                yield fut.result()
+        executor = local_executor(self.workers, len(todo))
+        lake = self.lake if executor.in_process else self.lake.uri
+        for done in executor.map(partial(_read_item, lake, fmt, metadata, self.mapping), todo):
+            yield done.result()
 
     def _commit(self, read: _Read) -> FileOutcome:
         o = read.outcome
