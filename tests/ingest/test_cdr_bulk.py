@@ -83,8 +83,10 @@ def _assorted(i: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
         "angular_velocity": xyz(0), "angular_velocity_covariance": [float("inf")] + [0.0] * 8,
         "linear_acceleration": xyz(3), "linear_acceleration_covariance": [0.0] * 9,
     }  # fmt: skip
-    yield "/ee_pose", "geometry_msgs/msg/PoseStamped", {"header": header, "pose": {"position": xyz(6), "orientation": quat}}
-    yield "/cmd_vel", "geometry_msgs/msg/TwistStamped", {"header": header, "twist": {"linear": xyz(0), "angular": xyz(9)}}
+    pose = {"position": xyz(6), "orientation": quat}
+    yield "/ee_pose", "geometry_msgs/msg/PoseStamped", {"header": header, "pose": pose}
+    twist = {"linear": xyz(0), "angular": xyz(9)}
+    yield "/cmd_vel", "geometry_msgs/msg/TwistStamped", {"header": header, "twist": twist}
     dim = [{"label": "action", "size": 8, "stride": 8}]
     yield "/action", "std_msgs/msg/Float64MultiArray", {"layout": {"dim": dim, "data_offset": 0}, "data": v[:8]}
     gauge = {"pressure": v[0], "counts": [i, -i, 2**31 - 1], "valid": i % 2 == 0, "label": "g", "tilt": xyz(1)}
@@ -253,3 +255,21 @@ def test_layout_refuses_what_it_cannot_mirror(tmp_path: Path) -> None:
         layout_of(defs, ch.schema.name, data[:30])
     with pytest.raises(NotBulk):
         layout_of(defs, "geometry_msgs/msg/Nothing", data)
+
+
+def test_long_arrays_are_not_walked_value_by_value(tmp_path: Path) -> None:
+    # a fixed-length blob (a raw image, a point cloud) is left to the general path at once
+    path = tmp_path / "blob.mcap"
+    with open(path, "wb") as f:
+        w = Ros2Writer(f)
+        schema = w.register_msgdef("lab_msgs/msg/Blob", "float32 gain\nuint8[] data")
+        for i in range(10):
+            w.write_message("/blob", schema, {"gain": 0.5, "data": bytes([i]) * 10_000}, log_time=T0 + i)
+        w.finish()  # type: ignore[no-untyped-call]
+    ((ch, decoders),) = list(_cdr_channels(path))
+    defs = decoders.definitions_for(ch)
+    assert defs is not None and ch.schema is not None
+    with pytest.raises(NotBulk, match="more than"):
+        layout_of(defs, ch.schema.name, ch.messages[0][1])
+    assert _collect_bulk(ch, decoders.for_channel(ch), defs) is None
+    assert compare_leaves(path) == []

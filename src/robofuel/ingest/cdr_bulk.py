@@ -32,6 +32,8 @@ I64 = npt.NDArray[np.int64]
 
 #: Fewer messages than this are decoded one by one (the walk and its checks cost about two messages' decoding).
 BULK_MIN = 8
+#: A layout of more numeric leaves (a raw image, a point cloud: not columns anyway) is not read in bulk.
+MAX_LEAVES = 8192
 #: numpy dtype of each primitive type as ``mcap_ros2`` reads it (``char`` is int8, ``byte`` uint8, ``bool`` a byte).
 PRIMITIVES = {
     "bool": "u1",
@@ -136,6 +138,8 @@ class _Walk:
         if ftype.is_array:
             fixed_size = ftype.is_fixed_size_array() and ftype.array_size is not None
             n = ftype.array_size if fixed_size else self.count()
+            if len(self.leaves) + n > MAX_LEAVES:
+                raise NotBulk(f"more than {MAX_LEAVES} values")
         if not ftype.is_primitive_type():
             nested = self.defs.get(f"{ftype.pkg_name}/{ftype.type}")
             if nested is None:

@@ -1,7 +1,9 @@
 """Turning one MCAP channel's raw messages into a canonical stream (numeric table, compressed video or events).
 
 Decoders (:mod:`robofuel.ingest.ros_decoders`) are made once per schema; a channel without one is undecodable with
-the reason counted in the report. Messages are decoded one by one in log-time order and handed to the topic's mapping
+the reason counted in the report. A numeric ROS 2 topic whose messages share one CDR layout is decoded at once
+(:mod:`robofuel.ingest.cdr_bulk`), to the very values the per-message path gives. Otherwise messages are decoded one
+by one in log-time order and handed to the topic's mapping
 (:mod:`robofuel.ingest.ros_messages`); each sample's time is on the stream's chosen clock
 (:mod:`robofuel.ingest.ros_clock`): its ``header.stamp`` (or time-typed ``timestamp``) where those are plausible
 against the log time, else the MCAP log time; int64 ns since the Unix epoch.
@@ -120,10 +122,10 @@ def _collect_bulk(ch: ChannelData, decode: Decode, defs: dict[str, Any] | None) 
         return None
     ordered = sorted(ch.messages, key=lambda m: m[0])
     payloads = [data for _, data in ordered]
-    bulk = decode_bulk(defs, ch.schema.name, payloads)
-    if bulk is None:
-        return None
     try:
+        bulk = decode_bulk(defs, ch.schema.name, payloads)
+        if bulk is None:
+            return None
         first = decode(payloads[0])
         mapping = mapping_for(ch.type_name, first, ch.topic)
         if type(mapping) not in BULK_MAPPINGS:
