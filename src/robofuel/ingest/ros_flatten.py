@@ -63,6 +63,8 @@ class NumericMapping:
         self.column_units = column_units or {}
         self.quaternion_order = quaternion_order
         self.rows: list[Row] = []
+        #: Rows decoded in bulk (:meth:`add_table`), before those of ``rows``.
+        self._bulk: F64 | None = None
         self.notes: dict[str, Note] = {}
         #: Fields the sender marks as not provided (field -> how it says so), left out of the columns.
         self.not_provided: dict[str, str] = {}
@@ -92,8 +94,12 @@ class NumericMapping:
         return self.row(msg)
 
     def add_table(self, values: F64) -> None:
-        """Append rows decoded in bulk (as :meth:`add` would have appended them one by one)."""
-        self.rows.extend(values.tolist())
+        """Append rows decoded in bulk, (N, C), as :meth:`add` would have appended them one by one; kept as the
+        array itself (no list of rows) when the mapping has no rows yet."""
+        if len(self):
+            self.rows.extend(values.tolist())
+        else:
+            self._bulk = values
 
     def note(self, text: str, code: str = "ingest.inconsistent_messages", severity: str = "warning") -> None:
         """Record a problem with the row about to be added."""
@@ -104,12 +110,14 @@ class NumericMapping:
             found.count += 1
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.rows) + (0 if self._bulk is None else len(self._bulk))
 
     def table(self) -> F64:
         """The (N, C) values, built once from the accumulated rows; quaternions the sender never filled in are
         left out (see :meth:`drop_absent_quaternions`)."""
         values = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
+        if self._bulk is not None:
+            values = np.concatenate([self._bulk, values]) if len(values) else self._bulk
         for name, how in self.not_provided.items():
             self.notes[f"{name} not provided ({how}): left out"] = Note("ingest.not_provided", 0, len(values), "info")
         return self.drop_absent_quaternions(values)
