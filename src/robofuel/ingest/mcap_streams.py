@@ -133,8 +133,8 @@ def _collect_bulk(ch: ChannelData, decode: Decode, defs: dict[str, Any] | None) 
         assert isinstance(mapping, FixedMapping | JointStateMapping | GenericMapping)
         values = bulk.table(mapping.leaf_columns(bulk.layout.probe))
         headers, zeros = bulk.stamps(_stamp(bulk.layout.probe))
-        for i in (0, len(payloads) - 1):
-            row = np.array(mapping.check_row(decode(payloads[i])), np.float64)
+        for i, msg in ((0, first), (-1, decode(payloads[-1]))):
+            row = np.array(mapping.check_row(msg), np.float64)
             if row.shape != values[i].shape or row.tobytes() != values[i].tobytes():
                 return None
     except Exception:  # anything unexpected: the general path decodes the topic and reports what is wrong
