@@ -1,7 +1,9 @@
 """Turning one MCAP channel's raw messages into a canonical stream (numeric table, compressed video or events).
 
 Decoders (:mod:`robofuel.ingest.ros_decoders`) are made once per schema; a channel without one is undecodable with
-the reason counted in the report. Messages are decoded one by one in log-time order and handed to the topic's mapping
+the reason counted in the report. A numeric ROS 2 topic whose messages share one CDR layout is decoded at once
+(:mod:`robofuel.ingest.cdr_bulk`), to the very values the per-message path gives. Otherwise messages are decoded one
+by one in log-time order and handed to the topic's mapping
 (:mod:`robofuel.ingest.ros_messages`); each sample's time is on the stream's chosen clock
 (:mod:`robofuel.ingest.ros_clock`): its ``header.stamp`` (or time-typed ``timestamp``) where those are plausible
 against the log time, else the MCAP log time; int64 ns since the Unix epoch.
@@ -18,6 +20,7 @@ import numpy.typing as npt
 
 from robofuel.errors import describe_error
 from robofuel.ingest.base import Built, ReadReport
+from robofuel.ingest.cdr_bulk import BULK_MIN, decode_bulk
 from robofuel.ingest.mcap_scan import ChannelData
 from robofuel.ingest.ros_clock import (
     Clocked,
@@ -30,7 +33,17 @@ from robofuel.ingest.ros_clock import (
 from robofuel.ingest.ros_decoders import Decode, Decoders, Undecodable
 from robofuel.ingest.ros_events import EventsMapping, array_events
 from robofuel.ingest.ros_flatten import GenericMapping
-from robofuel.ingest.ros_messages import Mapping, VideoMapping, frame_id, mapping_for, stamp_is_zero, stamp_ns
+from robofuel.ingest.ros_messages import (
+    FixedMapping,
+    JointStateMapping,
+    Mapping,
+    VideoMapping,
+    _stamp,
+    frame_id,
+    mapping_for,
+    stamp_is_zero,
+    stamp_ns,
+)
 from robofuel.ingest.ros_video import UnsupportedType
 from robofuel.standard import (
     EventsData,
@@ -98,6 +111,39 @@ def _collect(ch: ChannelData, decode: Decode, report: ReadReport) -> _Collected 
     return _Collected(mapping, logs, headers, first, zeros) if mapping is not None and logs else None
 
 
+#: Mappings whose rows copy message leaves (checked per topic by ``leaf_columns``): these may be filled in bulk.
+BULK_MAPPINGS = (FixedMapping, JointStateMapping, GenericMapping)
+
+
+def _collect_bulk(ch: ChannelData, decode: Decode, defs: dict[str, Any] | None) -> _Collected | None:
+    """As :func:`_collect`, for a topic whose messages share one CDR layout, decoded at once
+    (:mod:`robofuel.ingest.cdr_bulk`); None when it is not (then it is decoded message by message). The first and
+    last rows are checked against the general decoder's."""
+    if defs is None or ch.schema is None or len(ch.messages) < BULK_MIN:
+        return None
+    ordered = sorted(ch.messages, key=lambda m: m[0])
+    payloads = [data for _, data in ordered]
+    try:
+        bulk = decode_bulk(defs, ch.schema.name, payloads)
+        if bulk is None:
+            return None
+        first = decode(payloads[0])
+        mapping = mapping_for(ch.type_name, first, ch.topic)
+        if type(mapping) not in BULK_MAPPINGS:
+            return None
+        assert isinstance(mapping, FixedMapping | JointStateMapping | GenericMapping)
+        values = bulk.table(mapping.leaf_columns(bulk.layout.probe))
+        headers, zeros = bulk.stamps(_stamp(bulk.layout.probe))
+        for i, msg in ((0, first), (-1, decode(payloads[-1]))):
+            row = np.array(mapping.check_row(msg), np.float64)
+            if row.shape != values[i].shape or row.tobytes() != values[i].tobytes():
+                return None
+    except Exception:  # anything unexpected: the general path decodes the topic and reports what is wrong
+        return None
+    mapping.add_table(values)
+    return _Collected(mapping, [t for t, _ in ordered], headers.tolist(), first, zeros)
+
+
 def _numeric(
     name: str, ch: ChannelData, c: _Collected, t: Clocked, report: ReadReport, quiet: bool = False
 ) -> Built | None:
@@ -154,7 +200,7 @@ def collect_stream(
     replaced = decoders.note_for(ch)
     if replaced is not None:
         pending.append(Pending("ingest.definition_mismatch", f"{ch.topic}: {replaced}", name))
-    collected = _collect(ch, decode, report)
+    collected = _collect_bulk(ch, decode, decoders.definitions_for(ch)) or _collect(ch, decode, report)
     if collected is None:
         return None
     for reason, n in collected.mapping.skipped.items():

@@ -46,6 +46,8 @@ class Decoders:
         self._ros1_stores: list[Any] = []
         #: What is worth a finding about a decoder that was made (a stored definition replaced), by cache key.
         self._notes: dict[tuple[int, str], str] = {}
+        #: ``mcap_ros2`` decoders of a stored definition, by cache key: their definitions once asked for (bulk).
+        self._plain: dict[tuple[int, str], dict[str, Any] | None] = {}
 
     @staticmethod
     def _key(ch: ChannelData) -> tuple[int, str]:
@@ -54,6 +56,23 @@ class Decoders:
     def note_for(self, ch: ChannelData) -> str | None:
         """What ``ch``'s decoder is worth a finding for (its stored definition replaced), after :meth:`for_channel`."""
         return self._notes.get(self._key(ch))
+
+    def definitions_for(self, ch: ChannelData) -> dict[str, Any] | None:
+        """The message definitions ``ch``'s decoder reads with, when it is ``mcap_ros2``'s decoder of the stored
+        ``ros2msg`` definition (what :mod:`robofuel.ingest.cdr_bulk` mirrors); None for any other decoder.
+        Call after :meth:`for_channel`."""
+        key = self._key(ch)
+        if key not in self._plain:
+            return None
+        if self._plain[key] is None and ch.schema is not None:
+            from robofuel.ingest.cdr_bulk import message_definitions
+
+            try:
+                self._plain[key] = message_definitions(ch.schema)
+            except Exception:  # the decoder parsed it; a failure here only costs the bulk path
+                del self._plain[key]
+                return None
+        return self._plain[key]
 
     def for_channel(self, ch: ChannelData) -> Decode:
         """The decoder of ``ch``'s messages; :class:`Undecodable` naming the reason when there is none."""
@@ -106,6 +125,7 @@ class Decoders:
         data = ch.messages[0][1] if ch.messages else b""
         unread = unread_bytes(decoder, ch.schema, data)
         if unread is None or unread <= CDR_END_PADDING:
+            self._plain[self._key(ch)] = None
             return decoder
         problem = (
             f"the stored definition of {ch.schema.name} reads {len(data) - unread} of the {len(data)} bytes of its "

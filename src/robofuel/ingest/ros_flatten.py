@@ -63,6 +63,8 @@ class NumericMapping:
         self.column_units = column_units or {}
         self.quaternion_order = quaternion_order
         self.rows: list[Row] = []
+        #: Rows decoded in bulk (:meth:`add_table`), before those of ``rows``.
+        self._bulk: F64 | None = None
         self.notes: dict[str, Note] = {}
         #: Fields the sender marks as not provided (field -> how it says so), left out of the columns.
         self.not_provided: dict[str, str] = {}
@@ -78,6 +80,27 @@ class NumericMapping:
             raise ValueError(f"{len(row)} values for {len(self.columns)} columns")
         self.rows.append(row)
 
+    def leaf_columns(self, probe: Any) -> list[int]:
+        """For each column, the index of the message leaf it copies, read off ``probe`` (a message whose numeric
+        leaves hold their own indices, :mod:`robofuel.ingest.cdr_bulk`); ValueError when a column is no plain copy
+        of one leaf (then the messages are added one by one)."""
+        row = self.check_row(probe)
+        if len(row) != len(self.columns) or not all(float(v).is_integer() for v in row):
+            raise ValueError("a column is not a copy of one leaf")
+        return [int(v) for v in row]
+
+    def check_row(self, msg: Any) -> Row:
+        """The row :meth:`add` would append for ``msg``, without adding it."""
+        return self.row(msg)
+
+    def add_table(self, values: F64) -> None:
+        """Append rows decoded in bulk, (N, C), as :meth:`add` would have appended them one by one; kept as the
+        array itself (no list of rows) when the mapping has no rows yet."""
+        if len(self):
+            self.rows.extend(values.tolist())
+        else:
+            self._bulk = values
+
     def note(self, text: str, code: str = "ingest.inconsistent_messages", severity: str = "warning") -> None:
         """Record a problem with the row about to be added."""
         found = self.notes.get(text)
@@ -87,12 +110,14 @@ class NumericMapping:
             found.count += 1
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.rows) + (0 if self._bulk is None else len(self._bulk))
 
     def table(self) -> F64:
         """The (N, C) values, built once from the accumulated rows; quaternions the sender never filled in are
         left out (see :meth:`drop_absent_quaternions`)."""
         values = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.columns))
+        if self._bulk is not None:
+            values = np.concatenate([self._bulk, values]) if len(values) else self._bulk
         for name, how in self.not_provided.items():
             self.notes[f"{name} not provided ({how}): left out"] = Note("ingest.not_provided", 0, len(values), "info")
         return self.drop_absent_quaternions(values)
@@ -226,16 +251,44 @@ class GenericMapping(NumericMapping):
         self._seen: dict[str, None] = {}
         #: Per message, its arrays too long for columns by path (float64 arrays, or bytes).
         self.arrays: list[dict[str, Any]] = []
+        self._bulk_columns: list[str] = []
+
+    def _values(self, msg: Any, skipped: Counter[str], big: dict[str, Any]) -> dict[str, float]:
+        """The columns of ``msg`` by path; its long arrays go to ``big`` (both kept to ``only``)."""
+        values = dict(flatten(msg, skipped, limit=self._limit, big=big))
+        if self._only is not None:
+            values = {k: v for k, v in values.items() if k.split("[")[0].split(".")[0] in self._only}
+            for k in [k for k in big if k.split("[")[0].split(".")[0] not in self._only]:
+                del big[k]
+        return values
 
     def add(self, msg: Any) -> None:
         big: dict[str, Any] = {}
-        values = dict(flatten(msg, self.skipped, limit=self._limit, big=big))
-        if self._only is not None:
-            values = {k: v for k, v in values.items() if k.split("[")[0].split(".")[0] in self._only}
-            big = {k: v for k, v in big.items() if k.split("[")[0].split(".")[0] in self._only}
+        values = self._values(msg, self.skipped, big)
         self._seen.update(dict.fromkeys(values))
         self._dicts.append(values)
         self.arrays.append(big)
+
+    def leaf_columns(self, probe: Any) -> list[int]:
+        """As :meth:`NumericMapping.leaf_columns`; the columns are the probe's (one layout: every message has
+        them all); ValueError when the message has long arrays or fields left out."""
+        skipped: Counter[str] = Counter()
+        big: dict[str, Any] = {}
+        values = self._values(probe, skipped, big)
+        if big or skipped or not all(float(v).is_integer() for v in values.values()):
+            raise ValueError("long arrays or fields left out")
+        self._bulk_columns = list(values)
+        return [int(v) for v in values.values()]
+
+    def check_row(self, msg: Any) -> Row:
+        values = self._values(msg, Counter(), {})
+        return [values[c] for c in self._bulk_columns] if list(values) == self._bulk_columns else []
+
+    def add_table(self, values: F64) -> None:
+        columns = self._bulk_columns
+        self._seen.update(dict.fromkeys(columns))
+        self._dicts.extend(dict(zip(columns, row, strict=True)) for row in values.tolist())
+        self.arrays.extend({} for _ in range(len(values)))
 
     def __len__(self) -> int:
         return len(self._dicts)
