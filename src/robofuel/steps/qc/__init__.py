@@ -23,7 +23,7 @@ from robofuel.steps.qc import (
     rules_sync,
     rules_task,
     rules_video,
-    rules_video_extra,
+    rules_video_codec,
     rules_video_timing,
 )
 from robofuel.steps.qc.config import QcConfig
@@ -48,7 +48,7 @@ RULES: tuple[Callable[[RuleContext], None], ...] = (
     rules_physical.contact_without_motion,
     rules_physical.gripper_closed_on_nothing,
     rules_video.video_quality,
-    rules_video_extra.codec_mismatch,
+    rules_video_codec.codec_mismatch,
     rules_behaviour.idle,
     rules_task.long_idle,
     rules_task.task_failed,
