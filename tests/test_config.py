@@ -90,8 +90,8 @@ def test_default_step_config_hashes_are_unchanged() -> None:
     [
         ("sync", {"rate_hz": "fast"}, "step sync: rate_hz: must be a number, got 'fast'; write e.g. rate_hz = 200.0"),
         ("clean", {"padding": 1}, "step clean: padding: unknown key; use one of: "),
-        ("retarget", {"offset": [1.0, 2.0]}, "step retarget: offset: must have 3 items"),
-        ("retarget", {"anchor": "wrist"}, "step retarget: anchor: must be 'finger', 'palm', got 'wrist'"),
+        ("retarget", {"offset": [1.0, 2.0]}, "step retarget: offset: must have at least 3 items, got [1.0, 2.0]"),
+        ("retarget", {"anchor": "wrist"}, "step retarget: anchor: must be one of 'finger', 'palm', got 'wrist'"),
         ("qc", {"config": {"task": {"t": {"idle_s": "3"}}}}, "step qc: config.task.t.idle_s: must be a number"),
     ],
 )
@@ -129,3 +129,21 @@ def test_step_config_file_errors_exit_2_naming_file_and_key(cli: Any, tmp_path: 
     config.write_text("[qc.thresholds]\nidle = 1.0\n")
     r = cli("process", "--config", str(config), "--lake", str(tmp_path / "lake"))
     assert r.code == 2 and f"{config}: qc.thresholds.idle: unknown key" in r.err.replace("\n", " ")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[streams]]\nname = "a"\nunit = 3\n', 'streams[0].unit: must be a string, got 3; write e.g. unit = "rad"'),
+        ('[episode]\noperater = "x"\n', "episode.operater: unknown key; use one of: operator, station"),
+        ('[split]\nby = "window"\n', 'split.window_s: missing; by = "window" needs it: write window_s = 30.0'),
+        ("[split]\ngap_s = 2.0\n", 'split.by: missing; write e.g. by = "gap"'),
+    ],
+)
+def test_mapping_file_errors_exit_2_naming_file_and_key(cli: Any, tmp_path: Path, text: str, message: str) -> None:
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(text)
+    rec = tmp_path / "x.csv"
+    rec.write_text("t,x\n0,1\n1,2\n")
+    r = cli("ingest", str(rec), "--map", str(mapping), "--lake", str(tmp_path / "lake"))
+    assert r.code == 2 and f"{mapping}: {message}" in " ".join((r.out + r.err).split()) and "Traceback" not in r.err

@@ -43,6 +43,8 @@ _EXPECTED = {
     "model_attributes_type": "a table",
     "finite_number": "a finite number",
 }
+_TAGS = frozenset({"str", "int", "float", "bool", "none"})
+_TAG_PREFIXES = ("constrained-", "function-", "json-or-python")
 _BOUND = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
 
 
@@ -53,9 +55,10 @@ class ConfigModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-def problem(key: str, what: str, fix: str) -> PydanticCustomError:
-    """An error for a check across fields (raise it in a validator): ``key`` relative to the validated table
-    (empty for the table itself), what is wrong and what to do."""
+def problem(key: str, what: str, fix: str = "") -> PydanticCustomError:
+    """An error for a check across fields or of one value (raise it in a validator): ``key`` relative to the
+    validated table (empty for the table or the value itself), what is wrong and what to do (default: the field's
+    example)."""
     return PydanticCustomError("robofuel", "{what}", {"what": what, "key": key, "fix": fix})
 
 
@@ -82,19 +85,30 @@ def validate(model: type[BaseModel], data: object, where: str, prefix: str = "")
 
 def config_error(exc: ValidationError, model: type[BaseModel], where: str, prefix: str = "") -> InputError:
     """The first error of ``exc`` as ``WHERE: KEY: what is wrong; what to do``."""
-    err = exc.errors(include_url=False)[0]
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]  # drop union member tags
+    errors = exc.errors(include_url=False)
+    err, loc = errors[0], _untagged(errors[0]["loc"])
+    same = [(e, _untagged(e["loc"])) for e in errors if _untagged(e["loc"])[: len(loc)] == loc]
+    # a union's members: the one that got furthest (its type matched, a constraint did not)
+    err, loc = max(same, key=lambda pair: (len(pair[1]), pair[0]["type"] not in _EXPECTED))
     ctx = err.get("ctx") or {}
+    parent, field, name = _walk(model, loc)
     if err["type"] == "robofuel":
         loc += [p for p in str(ctx.get("key", "")).split(".") if p]
-        return InputError(f"{where}: {key_path(prefix, loc)}: {ctx['what']}; {ctx['fix']}")
-    parent, field, name = _walk(model, loc)
+        return InputError(f"{where}: {key_path(prefix, loc)}: {ctx['what']}; {ctx['fix'] or _fix(field, name)}")
+    kinds = {e["type"] for e, at in same if at == loc and e["type"] in _EXPECTED}
     what = _what(err, loc)
+    if len(kinds) > 1:  # a value of none of a union's types
+        what = f"must be {_one_of(kinds)}, got {_show(err.get('input'))}"
     if err["type"] == "extra_forbidden":
         fix = f"use one of: {', '.join(keys(parent))}" if parent is not None else "leave it out"
     else:
         fix = _fix(field, name)
     return InputError(f"{where}: {key_path(prefix, loc)}: {what}; {fix}")
+
+
+def _untagged(loc: tuple[int | str, ...]) -> list[int | str]:
+    """A pydantic location without the tags it gives a union's members (``str``, ``list[str]``, ``float``)."""
+    return [p for p in loc if not (isinstance(p, str) and (p in _TAGS or "[" in p or p.startswith(_TAG_PREFIXES)))]
 
 
 def key_path(prefix: str, loc: list[Any] | tuple[Any, ...]) -> str:
@@ -119,14 +133,24 @@ def _what(err: Any, loc: list[Any]) -> str:
         shown = f"{bound:g}" if isinstance(bound, int | float) else str(bound)
         return f"must be a number {_BOUND[kind]} {shown}{got}"
     if kind == "literal_error":
-        return f"must be {ctx.get('expected', '')}{got}".replace(" or ", ", ")
+        return f"must be one of {ctx.get('expected', '')}{got}".replace(" or ", ", ")
     if kind == "string_too_short":
         return f"must be a non-empty string{got}"
     if kind == "string_pattern_mismatch":
         return f"must be a string matching {ctx.get('pattern')}{got}"
-    if kind in ("too_short", "too_long"):
-        return f"must have {ctx.get('min_length', ctx.get('max_length'))} items{got}"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} items{got}"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} items{got}"
     return f"{str(err['msg'])[:1].lower()}{str(err['msg'])[1:]}{got}"
+
+
+def _one_of(kinds: set[str]) -> str:
+    """``a string, a number or an array`` for the expected types of a union's members."""
+    words = sorted({_EXPECTED[k] for k in kinds})
+    if "a number" in words and "an integer" in words:
+        words.remove("an integer")
+    return " or ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _show(value: object) -> str:
