@@ -15,6 +15,7 @@ raises :func:`problem` with its own key and fix.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import types
 from collections.abc import Mapping
@@ -100,7 +101,7 @@ def config_error(exc: ValidationError, model: type[BaseModel], where: str, prefi
     if len(kinds) > 1:  # a value of none of a union's types
         what = f"must be {_one_of(kinds)}, got {_show(err.get('input'))}"
     if err["type"] == "extra_forbidden":
-        fix = f"use one of: {', '.join(keys(parent))}" if parent is not None else "leave it out"
+        fix = f"use one of: {', '.join(_own_first(parent))}" if parent is not None else "leave it out"
     else:
         fix = _fix(field, name)
     return InputError(f"{where}: {key_path(prefix, loc)}: {what}; {fix}")
@@ -143,6 +144,13 @@ def _what(err: Any, loc: list[Any]) -> str:
     if kind == "too_long":
         return f"must have at most {ctx.get('max_length')} items{got}"
     return f"{str(err['msg'])[:1].lower()}{str(err['msg'])[1:]}{got}"
+
+
+def _own_first(model: type[BaseModel]) -> list[str]:
+    """The model's keys, its own before those it inherits (a step's keys before the shared sampling ones)."""
+    own = inspect.get_annotations(model)
+    ordered = sorted(model.model_fields.items(), key=lambda item: item[0] not in own)
+    return [f.alias or name for name, f in ordered]
 
 
 def _one_of(kinds: set[str]) -> str:
