@@ -1,7 +1,8 @@
 """Config validation, one way (robofuel.config): pydantic models, errors as 'FILE: key: what is wrong; what to do'."""
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import Field, model_validator
@@ -147,3 +148,20 @@ def test_mapping_file_errors_exit_2_naming_file_and_key(cli: Any, tmp_path: Path
     rec.write_text("t,x\n0,1\n1,2\n")
     r = cli("ingest", str(rec), "--map", str(mapping), "--lake", str(tmp_path / "lake"))
     assert r.code == 2 and f"{mapping}: {message}" in " ".join((r.out + r.err).split()) and "Traceback" not in r.err
+
+
+def test_a_step_without_a_model_checks_its_default_config_keys() -> None:
+    from robofuel.standard import EpisodeData
+    from robofuel.steps.base import Step, StepOutput
+
+    class Plugin(Step):
+        name = "plugin"
+        version = "1"
+        default_config: ClassVar[Mapping[str, Any]] = {"window_s": 1.0}
+
+        def run(self, data: EpisodeData) -> StepOutput:
+            raise NotImplementedError
+
+    assert Plugin({"window_s": "any value"}).config == {"window_s": "any value"}
+    with pytest.raises(InputError, match=r"^step plugin: window: unknown key; use one of: window_s"):
+        Plugin({"window": 2.0})
