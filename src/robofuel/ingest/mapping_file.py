@@ -5,7 +5,8 @@ Applying a mapping is :mod:`robofuel.ingest.mapping`; docs/formats/mapping.md ex
 File: TOML (UTF-8). Top-level keys ``version``, ``episode``, ``streams``, ``split``; every key is optional and any
 other key anywhere is an error. An error (unknown key, wrong type, bad glob, missing split parameter, duplicate
 rename, a rename onto an existing stream name) is an :class:`~robofuel.errors.InputError` naming the file, the key
-path (``streams[2].unit``: ``[[streams]]`` tables count from 0) and what to write instead.
+path (``streams[2].unit``: ``[[streams]]`` tables count from 0) and what to write instead. The tables are checked by
+the models of :mod:`robofuel.ingest.mapping_model` through :func:`robofuel.config.validate`.
 
 ``version = 1``
     The only version there is.
