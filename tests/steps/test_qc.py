@@ -92,7 +92,7 @@ def test_thresholds_resolve_per_embodiment_and_task(gen: Path) -> None:
         robosuite["required_roles"] == []
         and robosuite["joint_upper_rad"] == cfg.for_episode(data.meta)["joint_upper_rad"]
     )
-    with pytest.raises(Exception, match="unknown thresholds"):
+    with pytest.raises(Exception, match=r"thresholds\.min_durations: unknown key; use one of: .*min_duration_s"):
         QcConfig({"thresholds": {"min_durations": 1}})
 
 

@@ -178,7 +178,7 @@ def test_qc_flags_an_unresolved_offset(generated: dict[str, EpisodeData]) -> Non
 
 def test_sync_is_registered() -> None:
     assert isinstance(get_step("sync"), Sync)
-    with pytest.raises(InputError, match="unknown config"):
+    with pytest.raises(InputError, match="step sync: nope: unknown key; use one of: rate_hz"):
         get_step("sync", {"nope": 1})
 
 

@@ -24,11 +24,10 @@ from robofuel.ingest.base import given_rate
 
 if TYPE_CHECKING:
     from robofuel.ingest.base import ReadContext
-    from robofuel.ingest.mapping_file import _Table
+    from robofuel.ingest.mapping_model import TableTable
 
 #: Nanoseconds per time unit.
 UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
-KEYS = ("time", "time_unit", "rate_hz", "streams", "episodes")
 
 
 @dataclass(frozen=True)
@@ -42,37 +41,11 @@ class TableSpec:
     episodes: str | None = None  # HDF5: a glob of the groups that are one episode each
 
 
-def parse_table(t: _Table) -> TableSpec:
-    """The ``[table]`` of a mapping file, validated (``t`` is the table being read, for error messages)."""
-    unit = t.raw.get("time_unit")
-    if unit is not None and unit not in UNIT_NS:
-        raise t.error("time_unit", f"must be one of {', '.join(map(repr, UNIT_NS))}, got {unit!r}", 'write "ns"')
-    spec = TableSpec(
-        time=t.text("time", "timestamp"),
-        time_unit=unit,
-        rate_hz=t.number("rate_hz", 100.0),
-        streams=_streams(t),
-        episodes=t.text("episodes", "demo_*"),
-    )
-    if spec.time is not None and spec.rate_hz is not None:
-        raise t.error("rate_hz", "given with time: rows are timed by one or the other", "leave one out")
-    if spec.time_unit is not None and spec.time is None:
-        raise t.error("time_unit", "needs time (the column or dataset it is the unit of)", 'add time = "..."')
-    return spec
-
-
-def _streams(t: _Table) -> dict[str, tuple[str, ...]]:
-    raw = t.raw.get("streams", {})
-    example = '{ wrench = ["Fx", "Fy", "Fz"] }'
-    if not isinstance(raw, dict):
-        raise t.error("streams", "must be a table of stream name = columns", f"write streams = {example}")
-    out: dict[str, tuple[str, ...]] = {}
-    for name, value in raw.items():
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
-            raise t.error(f"streams.{name}", f"must be a column name or a list of them, got {value!r}", example)
-        out[str(name)] = tuple(items)
-    return out
+def spec_of(table: TableTable) -> TableSpec:
+    """The ``[table]`` of a mapping file (validated by its model) as the readers use it."""
+    streams = {name: (v,) if isinstance(v, str) else tuple(v) for name, v in table.streams.items()}
+    rate = None if table.rate_hz is None else float(table.rate_hz)
+    return TableSpec(table.time, table.time_unit, rate, streams, table.episodes)
 
 
 def table_spec(ctx: ReadContext) -> TableSpec:

@@ -18,9 +18,13 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, create_model
+
 from robofuel import __version__
+from robofuel.config import ConfigModel, validate
 from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, Payload
 
 
@@ -50,19 +54,29 @@ class StepOutput:
 
 
 class Step(ABC):
-    """Base class of every step. Subclasses set ``name``, ``version``, ``default_config`` and ``run``."""
+    """Base class of every step. Subclasses set ``name``, ``version``, ``config_model`` (or only
+    ``default_config``) and ``run``."""
 
     name: ClassVar[str]
     version: ClassVar[str]
     #: Stream kinds whose payloads the engine loads before ``run`` ("numeric", "video", "audio").
     needs: ClassVar[frozenset[str]] = frozenset({"numeric"})
+    #: The config's keys, typed, with their defaults (a :class:`~robofuel.config.ConfigModel`); built-in steps set
+    #: ``default_config = config.defaults(config_model)``. A step without one gets a model of ``default_config``'s
+    #: keys, any value.
+    config_model: ClassVar[type[BaseModel] | None] = None
     default_config: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
-        unknown = set(config or {}) - set(self.default_config)
-        if unknown:
-            raise ValueError(f"step {self.name}: unknown config keys {sorted(unknown)}")
+        """``config`` checked against the step's model (:class:`~robofuel.errors.InputError` naming the key on an
+        unknown key or a wrong type) and merged over the defaults, values as given (the config hash is over them)."""
+        validate(self.model(), dict(config or {}), f"step {self.name}")
         self.config: dict[str, Any] = {**self.default_config, **(config or {})}
+
+    @classmethod
+    def model(cls) -> type[BaseModel]:
+        """The model a config of this step is validated against."""
+        return cls.config_model if cls.config_model is not None else _keys_model(cls)
 
     @property
     def config_hash(self) -> str:
@@ -78,6 +92,13 @@ class Step(ABC):
         return LineageEntry(
             step=self.name, version=self.version, config_hash=self.config_hash, tool=f"robofuel {__version__}"
         )
+
+
+@cache
+def _keys_model(cls: type[Step]) -> type[BaseModel]:
+    """A model of a step's ``default_config`` keys (any value): unknown keys are refused, as for a typed model."""
+    fields: dict[str, Any] = {key: (Any, value) for key, value in cls.default_config.items()}
+    return create_model(f"{cls.__name__}Config", __base__=ConfigModel, **fields)
 
 
 def replace_own(meta: Episode, step: Step, findings: list[Finding], **update: Any) -> Episode:

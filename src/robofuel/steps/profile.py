@@ -14,10 +14,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
+from robofuel.config import defaults
 from robofuel.standard import EpisodeData, Finding, NumericData, Severity, Stream, StreamKind
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
 from robofuel.steps.qc import sampling
+from robofuel.steps.qc.thresholds import Sampling
 
 
 def _span(data: NumericData, mask: np.ndarray[Any, np.dtype[np.bool_]], t0: int) -> tuple[float, float]:
@@ -26,10 +29,18 @@ def _span(data: NumericData, mask: np.ndarray[Any, np.dtype[np.bool_]], t0: int)
     return (ts[idx[0]] - t0) / 1e9, (ts[min(idx[-1] + 1, len(ts) - 1)] - t0) / 1e9
 
 
+class ProfileConfig(Sampling):
+    """The ``profile`` step's config (with which streams are event-driven: :mod:`robofuel.steps.qc.sampling`)."""
+
+    gap_factor: float = Field(5.0, description="an interval longer than this many median ones is a gap")
+    gap_blocking_s: float = Field(0.25, description="a gap longer than this rejects (shorter ones warn), s")
+
+
 class Profile(Step):
     name = "profile"
     version = "3"
-    default_config: ClassVar[Mapping[str, Any]] = {"gap_factor": 5.0, "gap_blocking_s": 0.25, **sampling.defaults()}
+    config_model = ProfileConfig
+    default_config: ClassVar[Mapping[str, Any]] = defaults(ProfileConfig)
 
     def _gap_severity(self, stream: Stream, data: NumericData, worst_s: float) -> tuple[Severity, str]:
         """Blocking beyond ``gap_blocking_s``, else a warning; info, with the reason, on an event-driven stream."""

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from robofuel import plugins
+from robofuel.config import validate
 from robofuel.errors import InputError
 from robofuel.steps.base import Step
+from robofuel.steps.qc.thresholds import QcFile
 
 BUILTIN: dict[str, str] = {
     "profile": "robofuel.steps.profile:Profile",
@@ -44,7 +46,8 @@ def get_step(name: str, config: Mapping[str, Any] | None = None) -> Step:
 def load_configs(path: Path) -> dict[str, dict[str, Any]]:
     """Step configs from a TOML file: one table per step, its keys the step's config keys (``[retarget]`` ``to =
     "ur5"``, ``[clean]`` ``pad_s = 0.2``); the ``[qc]`` table holds the quality-control thresholds, as in the file
-    ``robofuel qc --config`` reads (docs/qc.md)."""
+    ``robofuel qc --config`` reads (docs/qc.md). A wrong key or type is an :class:`InputError` naming the file and
+    the key (``clean.pad_s``)."""
     try:
         raw = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -52,6 +55,8 @@ def load_configs(path: Path) -> dict[str, dict[str, Any]]:
     unknown = sorted(set(raw) - set(step_names()))
     if unknown or any(not isinstance(v, dict) for v in raw.values()):
         raise InputError(f"{path}: one table per step expected; unknown: {unknown}; steps: {', '.join(step_names())}")
+    for name, table in raw.items():  # each table against its step's model, errors naming this file
+        validate(QcFile if name == "qc" else plugins.load(BUILTIN, GROUP, name, "step").model(), table, str(path), name)
     return {name: ({"config": table} if name == "qc" else table) for name, table in raw.items()}
 
 

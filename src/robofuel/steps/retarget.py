@@ -15,8 +15,11 @@ a warning finding ``retarget.infeasible`` (the episode stays a good source; it j
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
+from robofuel.config import ConfigModel, defaults
 from robofuel.embodiment.auto import RetargetOptions, retarget_any, retarget_streams
 from robofuel.embodiment.retarget import Alignment
 from robofuel.errors import InputError
@@ -41,18 +44,36 @@ def options(config: Mapping[str, Any]) -> RetargetOptions:
     )
 
 
+class RetargetConfig(ConfigModel):
+    """The ``retarget`` step's config (see the module docstring)."""
+
+    to: str | None = Field(
+        None, description="target embodiment id (required to run)", json_schema_extra={"example": 'to = "ur5"'}
+    )
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description="source embodiment id; default the episode's",
+        json_schema_extra={"example": 'from = "franka_panda"'},
+    )
+    scale: float = Field(1.0, description="workspace scale from source to target")
+    offset: list[float] | None = Field(
+        None,
+        min_length=3,
+        max_length=3,
+        description="workspace offset x y z, m",
+        json_schema_extra={"example": "offset = [0.0, 0.0, 0.1]"},
+    )
+    collisions: bool = Field(True, description="avoid and check self-collisions")
+    orientation: Literal["relative", "absolute"] = Field("relative", description="hand to arm orientation")
+    anchor: Literal["finger", "palm"] = Field("finger", description="hand to hand anchor")
+
+
 class Retarget(Step):
     name = "retarget"
     version = "1"
-    default_config: ClassVar[Mapping[str, Any]] = {
-        "to": None,
-        "from": None,
-        "scale": 1.0,
-        "offset": None,
-        "collisions": True,
-        "orientation": "relative",
-        "anchor": "finger",
-    }
+    config_model = RetargetConfig
+    default_config: ClassVar[Mapping[str, Any]] = defaults(RetargetConfig)
 
     def run(self, data: EpisodeData) -> StepOutput:
         target = self.config["to"]

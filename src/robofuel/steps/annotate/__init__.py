@@ -22,6 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pydantic import Field
+
+from robofuel.config import ConfigModel, defaults
 from robofuel.resample import grid_fits, grid_points
 from robofuel.standard import Episode, EpisodeData, Finding, NumericData, Segment, Severity
 from robofuel.steps.annotate import events, segment, signals
@@ -92,11 +95,20 @@ def is_human(meta: Episode) -> bool:
     return any(s.source.startswith("human") for s in meta.segments)
 
 
+class AnnotateConfig(ConfigModel):
+    """The ``annotate`` step's config."""
+
+    review_below: float = Field(0.6, description="segments less confident than this ask for review (0-1)")
+    describer: str = Field("template", description="the describer that writes instructions (a registered name)")
+    min_closure: float = Field(0.3, description="gripper closure (0 open .. 1 closed) that counts as a grasp")
+
+
 class Annotate(Step):
     name = "annotate"
     version = "1"
     needs = frozenset({"numeric"})
-    default_config: ClassVar[Mapping[str, Any]] = {"review_below": 0.6, "describer": "template", "min_closure": 0.3}
+    config_model = AnnotateConfig
+    default_config: ClassVar[Mapping[str, Any]] = defaults(AnnotateConfig)
 
     def __init__(self, config: Mapping[str, Any] | None = None, describer: Describer | None = None) -> None:
         super().__init__(config)

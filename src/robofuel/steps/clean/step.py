@@ -24,13 +24,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from pydantic import Field
+
+from robofuel.config import defaults
 from robofuel.standard import EpisodeData, NumericData, Payload, Stream, VideoData
 from robofuel.standard.data import measured_rate
 from robofuel.steps.base import Step, StepOutput, replace_own
 from robofuel.steps.clean import gaps, report, resolve, trim
 from robofuel.steps.clean.duplicates import signature
-from robofuel.steps.qc import sampling
 from robofuel.steps.qc.config import DEFAULTS as QC_DEFAULTS
+from robofuel.steps.qc.thresholds import Sampling
 
 MOTION_ROLES = [
     "joint_position",
@@ -52,26 +55,36 @@ def _updated(stream: Stream, data: NumericData) -> Stream:
     return stream.model_copy(update=update)
 
 
+class CleanConfig(Sampling):
+    """The ``clean`` step's config (and which streams are event-driven: their pauses are neither repaired nor split
+    at, keys of :class:`~robofuel.steps.qc.thresholds.Sampling`)."""
+
+    motion_roles: list[str] = Field(
+        default_factory=lambda: list(MOTION_ROLES), description="streams whose motion decides the active span"
+    )
+    motion_window_s: float = Field(0.2, description="speed is measured between the mean poses of its halves, s")
+    motion_fraction: float = Field(0.05, description="moving: speed above this share of its 95th percentile...")
+    noise_factor: float = Field(4.0, description="... and above this many times the speed sensor noise shows")
+    pad_s: float = Field(0.1, description="kept before the first and after the last moving sample, s")
+    gap_factor: float = Field(1.5, description="an interval longer than this many nominal ones is a gap")
+    repair_max_s: float = Field(0.1, description="gaps and non-finite runs at most this long are interpolated, s")
+    jump_factor: float = Field(3.0, description="unless a channel changes faster than this times its p99 rate")
+    split_gap_s: float = Field(0.25, description="gaps at least this long split the episode, s")
+    min_keep_s: float = Field(2.0, description="an episode keeping less is quarantined, s")
+    signature_points: int = Field(32, description="samples of the motion signature (duplicate detection)")
+    signature_columns: int = Field(24, description="at most this many channels in the signature")
+    advisory_roles: list[str] = Field(
+        default_factory=lambda: list(QC_DEFAULTS["advisory_roles"]),
+        description="roles whose blocking findings never quarantine",
+    )
+
+
 class Clean(Step):
     name = "clean"
     version = "2"
     needs = frozenset({"numeric", "video", "audio", "events"})  # repaired payloads are written with every other stream
-    default_config: ClassVar[Mapping[str, Any]] = {
-        "motion_roles": MOTION_ROLES,  # streams whose motion decides the active span
-        "motion_window_s": 0.2,  # speed is measured between the mean poses of the halves of this window, s
-        "motion_fraction": 0.05,  # moving: speed above this fraction of the stream's 95th-percentile speed...
-        "noise_factor": 4.0,  # ... and above this many times the speed sensor noise alone shows
-        "pad_s": 0.1,  # kept before the first and after the last moving sample, s
-        "gap_factor": 1.5,  # an interval longer than this many nominal intervals is a gap
-        "repair_max_s": 0.1,  # gaps and non-finite runs missing at most this long are interpolated, s
-        "jump_factor": 3.0,  # ... unless a channel changes across the gap faster than this times its p99 rate
-        "split_gap_s": 0.25,  # gaps at least this long split the episode, s
-        "min_keep_s": 2.0,  # an episode keeping less is quarantined, s
-        "signature_points": 32,  # samples of the motion signature (duplicate detection)
-        "signature_columns": 24,  # at most this many channels in it
-        "advisory_roles": list(QC_DEFAULTS["advisory_roles"]),  # blocking findings here never quarantine
-        **sampling.defaults(),  # which streams are event-driven: their pauses are neither repaired nor split at
-    }
+    config_model = CleanConfig
+    default_config: ClassVar[Mapping[str, Any]] = defaults(CleanConfig)
 
     def _repair(self, data: EpisodeData) -> dict[str, gaps.StreamRepair]:
         """Repairs of every numeric stream but advisory ones: telemetry published on change (an autopilot's

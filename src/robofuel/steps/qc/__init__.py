@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from pydantic import Field
+
+from robofuel.config import ConfigModel
 from robofuel.standard import EpisodeData, Finding, Severity, Verdict
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
 from robofuel.steps.qc import (
@@ -23,11 +26,12 @@ from robofuel.steps.qc import (
     rules_sync,
     rules_task,
     rules_video,
-    rules_video_extra,
+    rules_video_codec,
     rules_video_timing,
 )
 from robofuel.steps.qc.config import QcConfig
 from robofuel.steps.qc.context import RuleContext
+from robofuel.steps.qc.thresholds import QcFile
 
 RULES: tuple[Callable[[RuleContext], None], ...] = (
     rules_basic.completeness,
@@ -48,7 +52,7 @@ RULES: tuple[Callable[[RuleContext], None], ...] = (
     rules_physical.contact_without_motion,
     rules_physical.gripper_closed_on_nothing,
     rules_video.video_quality,
-    rules_video_extra.codec_mismatch,
+    rules_video_codec.codec_mismatch,
     rules_behaviour.idle,
     rules_task.long_idle,
     rules_task.task_failed,
@@ -68,10 +72,17 @@ def verdict(findings: list[Finding], advisory: frozenset[str] = frozenset()) -> 
     return "qualified"
 
 
+class QcStepConfig(ConfigModel):
+    """The ``qc`` step's config: the QC config file's tables under ``config``."""
+
+    config: QcFile = Field(default_factory=QcFile, description="the QC thresholds (robofuel qc --config)")
+
+
 class Qc(Step):
     name = "qc"
     version = "3"
     needs = frozenset({"numeric", "video"})
+    config_model = QcStepConfig
     default_config: ClassVar[Mapping[str, Any]] = {"config": {}}
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:

@@ -1,5 +1,5 @@
-"""Video rules on sampled decoded frames: black, over-exposed, blurred, soft, undecodable; the under-exposed and
-frozen checks of :mod:`robofuel.steps.qc.rules_video_extra` run on the same decoded samples.
+"""Video image quality on sampled decoded frames: black, over-exposed, under-exposed, blurred, soft, undecodable;
+the frozen check of :mod:`robofuel.steps.qc.rules_video_frozen` runs on the same decoded samples.
 
 Black is a frame with nearly every pixel at the floor (``black_share`` of them at or below ``black_luma``), not a
 dark one: a night scene or white titles on black have a low mean but an image. A black run shorter than
@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from robofuel.standard import Severity, StreamKind, VideoData
 from robofuel.steps.qc.context import RuleContext, runs
-from robofuel.steps.qc.rules_video_extra import frozen_frames, underexposed
+from robofuel.steps.qc.rules_video_frozen import frozen_frames
 from robofuel.video import Gray, gray_frames
 
 MIN_EDGE = 6.0  # luma steps (per pixel) below which a frame has no edge to judge its focus by
@@ -121,6 +121,20 @@ def _blur(
                 " a property of the camera or sensor (tactile gel, water, fixed focus), not a blur event"
             )
             _add(ctx, name, ts, (a, b), "video.soft", Severity.warning, text)
+
+
+def underexposed(ctx: RuleContext, name: str, ts: list[int], luma: npt.NDArray[np.float64], black: Mask) -> None:
+    """Sampled frames darker than ``underexposed_luma`` (mean luma) that are not black (``black``: video.black's)."""
+    dark = (luma < ctx.th["underexposed_luma"]) & ~black
+    for a, b in runs(dark):
+        ctx.add(
+            "video.underexposed",
+            Severity.warning,
+            f"{name}: {b - a} sampled frames are under-exposed (mean luma {luma[a:b].mean():.0f})",
+            stream=name,
+            span_ns=(ts[a], ts[b - 1]),
+            value=float(b - a),
+        )
 
 
 def video_quality(ctx: RuleContext) -> None:

@@ -29,23 +29,10 @@ import numpy as np
 
 from robofuel.standard import Stream
 from robofuel.standard.data import I64
-from robofuel.steps.qc.config import DEFAULTS
+from robofuel.steps.qc.thresholds import Sampling
 
 #: QC config keys that decide how a stream is sampled (:func:`event_driven`, :func:`stamp_jitter`).
-KEYS = (
-    "event_driven_roles",
-    "event_driven_words",
-    "periodic_roles",
-    "periodic_jitter",
-    "periodic_share",
-    "periodic_min_samples",
-    "stamp_jitter_slots",
-)
-
-
-def defaults() -> dict[str, Any]:
-    """The QC config's defaults for :data:`KEYS` (a step's ``default_config`` part; lists copied)."""
-    return {k: list(v) if isinstance(v, list) else v for k, v in DEFAULTS.items() if k in KEYS}
+KEYS = tuple(Sampling.model_fields)
 
 
 def _words(text: str) -> set[str]:

@@ -22,6 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from pydantic import Field
+
+from robofuel.config import ConfigModel, defaults
 from robofuel.standard import Episode, EpisodeData, Finding, Severity
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
 from robofuel.steps.sync.lag import Drift, LagEstimate, count_events, estimate_drift, estimate_lag
@@ -70,19 +73,24 @@ def own_corrections(meta: Episode, step: str) -> dict[str, int]:
     }
 
 
+class SyncConfig(ConfigModel):
+    """The ``sync`` step's config."""
+
+    rate_hz: float = Field(200.0, gt=0, description="grid rate the signals are compared on, Hz")
+    max_lag_s: float = Field(0.5, description="largest offset searched, s")
+    min_overlap_s: float = Field(2.0, description="shortest shared span worth estimating on, s")
+    min_confidence: float = Field(0.3, description="below it an estimate is reported but never applied")
+    min_offset_s: float = Field(0.04, description="smaller lags count as in sync (the links' timing spread), s")
+    drift_min_span_s: float = Field(60.0, description="drift is estimated on overlaps at least this long, s")
+    min_events: int = Field(2, description="separate motion events the reference must show for a trusted lag")
+    event_gap_s: float = Field(1.0, description="bursts closer than this count as one event, s")
+
+
 class Sync(Step):
     name = "sync"
     version = "1"
-    default_config: ClassVar[Mapping[str, Any]] = {
-        "rate_hz": 200.0,  # grid rate the signals are compared on, Hz
-        "max_lag_s": 0.5,  # largest offset searched, s
-        "min_overlap_s": 2.0,  # shortest shared span worth estimating on, s
-        "min_confidence": 0.3,  # below it an estimate is reported but never applied
-        "min_offset_s": 0.04,  # smaller lags count as in sync (the links' own timing spread), s
-        "drift_min_span_s": 60.0,  # drift is estimated on overlaps at least this long, s
-        "min_events": 2,  # separate motion events the reference must show in the overlap for a trusted lag
-        "event_gap_s": 1.0,  # bursts closer than this count as one event, s
-    }
+    config_model = SyncConfig
+    default_config: ClassVar[Mapping[str, Any]] = defaults(SyncConfig)
 
     def measure(self, pair: Pair, data: EpisodeData, base: Mapping[str, int]) -> PairResult | None:
         """Estimate the pair's lag and drift on the clocks ``base`` (ns per stream); None without enough overlap."""

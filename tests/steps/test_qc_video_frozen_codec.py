@@ -1,4 +1,4 @@
-"""qc rules of rules_video_extra: under-exposed and frozen frames, a declared codec the packets contradict."""
+"""qc video rules: under-exposed and frozen frames, a declared codec the packets contradict."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from qc_helpers import context, found, judge_fault
 
 from robofuel.standard import Stream, StreamKind, VideoData
-from robofuel.steps.qc.rules_video_extra import codec_mismatch, frozen_frames, probe_codec
+from robofuel.steps.qc.rules_video_codec import codec_mismatch, probe_codec
+from robofuel.steps.qc.rules_video_frozen import frozen_frames
 
 
 @pytest.fixture(scope="module")
