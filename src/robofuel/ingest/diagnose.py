@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest import mcap_scan, rosbag1_scan
+from robofuel.ingest.mcap import scan as mcap_scan
+from robofuel.ingest.ros import bag1_scan
 
 LFS_SIGNATURE = b"version https://git-lfs.github.com/spec/v1"
 LFS_MAX_BYTES = 1024  # a pointer file is about 130 bytes
@@ -33,7 +34,7 @@ MAGIC_OFFSETS = (0, 512, 1024, 2048)
 #: (what the format is called, its magic bytes at offset 0)
 MAGICS = (
     ("an MCAP file", mcap_scan.MAGIC),
-    ("a ROS 1 bag", rosbag1_scan.MAGIC),
+    ("a ROS 1 bag", bag1_scan.MAGIC),
     ("an HDF5 file", HDF5_MAGIC),
 )
 BINARY_COPY = (
@@ -186,8 +187,8 @@ def unknown_hdf5(path: Path) -> Diagnosis | None:
 
 def unknown_table(path: Path) -> Diagnosis | None:
     """For a file no reader took: a text table of one column (times without a signal, or values without time)."""
-    from robofuel.ingest.table_csv import SUFFIXES
-    from robofuel.ingest.table_layout import single_column
+    from robofuel.ingest.table.csv import SUFFIXES
+    from robofuel.ingest.table.layout import single_column
 
     found = single_column(path, SUFFIXES)
     return None if found is None else Diagnosis(*found)
