@@ -1,6 +1,6 @@
 """Camera streams of an ALOHA episode file: raw frames to PNG packets, padded JPEG images cut to their length.
 
-Split from :mod:`robofuel.ingest.aloha` (which reads the file); see its docstring for the layout.
+Split from :mod:`robofuel.ingest.hdf5.aloha` (which reads the file); see its docstring for the layout.
 """
 
 from __future__ import annotations

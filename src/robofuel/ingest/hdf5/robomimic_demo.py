@@ -1,6 +1,6 @@
 """Streams of one robomimic demo: per-step datasets, image observations, and nested groups on their own clocks.
 
-Split from :mod:`robofuel.ingest.robomimic` (which reads the file and its metadata); see its docstring for the
+Split from :mod:`robofuel.ingest.hdf5.robomimic` (which reads the file and its metadata); see its docstring for the
 timing rules.
 """
 

@@ -11,7 +11,7 @@ time in the episode's MP4; a v3.0 frame's time is its presentation time in the s
 
 Streams: every numeric feature (``observation.state``, ``action``, any other numeric vector) becomes a numeric
 stream at the dataset's ``fps``, columns named from the feature's ``names`` (see
-:func:`~robofuel.ingest.lerobot_meta.feature_names`); ``timestamp``, ``frame_index``, ``episode_index``,
+:func:`~robofuel.ingest.lerobot.meta.feature_names`); ``timestamp``, ``frame_index``, ``episode_index``,
 ``index`` and ``task_index`` are checked, not stored. Every stream's ``source`` is its LeRobot feature key, so
 that an export back to LeRobot keeps the dataset's feature names (:mod:`robofuel.export.lerobot_features`).
 Values keep LeRobot's units (the format does not state them). A video feature becomes a video stream kept

@@ -1,8 +1,8 @@
 """Applying an ingest mapping (``robofuel ingest --map FILE.toml``) to what a reader read: rename, annotate, drop
 and split streams, and fill episode metadata.
 
-The file format and its validation are :mod:`robofuel.ingest.mapping_file` (the exact specification); cutting
-payloads into pieces is :mod:`robofuel.ingest.mapping_split`. docs/formats/mapping.md explains it with examples.
+The file format and its validation are :mod:`robofuel.ingest.mapping.file` (the exact specification); cutting
+payloads into pieces is :mod:`robofuel.ingest.mapping.split`. docs/formats/mapping.md explains it with examples.
 """
 
 from __future__ import annotations

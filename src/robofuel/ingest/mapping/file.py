@@ -1,6 +1,6 @@
 """The ingest mapping file (``robofuel ingest --map FILE.toml``): its exact specification, loading and validation.
 
-Applying a mapping is :mod:`robofuel.ingest.mapping`; docs/formats/mapping.md explains the format with examples.
+Applying a mapping is :mod:`robofuel.ingest.mapping.apply`; docs/formats/mapping.md explains the format with examples.
 
 File: TOML (UTF-8). Top-level keys ``version``, ``episode``, ``streams``, ``split``; every key is optional and any
 other key anywhere is an error. An error (unknown key, wrong type, bad glob, missing split parameter, duplicate
@@ -36,9 +36,9 @@ path (``streams[2].unit``: ``[[streams]]`` tables count from 0) and what to writ
 ``[table]`` — for the table readers (csv, hdf5): where time is and which columns make which stream
     ``time`` (column or dataset), ``time_unit`` (``s``/``ms``/``us``/``ns``), ``rate_hz`` (rows at k / rate_hz),
     ``[table.streams]`` NAME = column(s) or dataset(s), ``episodes`` (HDF5: a glob of groups, one episode each)
-    (:mod:`robofuel.ingest.mapping_table`).
+    (:mod:`robofuel.ingest.mapping.table`).
 
-``[split]`` — cut each episode into several, by time (:mod:`robofuel.ingest.mapping_split`)
+``[split]`` — cut each episode into several, by time (:mod:`robofuel.ingest.mapping.split`)
     ``by = "gap"``: ``gap_s`` > 0 (required); ``stream`` (optional). A gap is a time interval longer than ``gap_s``
     in which the stream (default: every stream; an audio stream covers its whole span) has no sample; each gap
     starts a new episode at the first sample after it.

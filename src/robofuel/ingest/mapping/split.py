@@ -1,12 +1,12 @@
 """Splitting one episode into several by time, for the ``[split]`` table of a mapping file.
 
 The file format and the exact rules (what a gap, a marker event and a window remainder are) are specified in
-:mod:`robofuel.ingest.mapping` and docs/formats/mapping.md. Here:
+:mod:`robofuel.ingest.mapping.apply` and docs/formats/mapping.md. Here:
 
 - :func:`plan_pieces` turns a rule into *pieces*: half-open time ranges ``[lo, hi)`` (ns) that tile the whole time
   axis, so that every sample of every stream falls into exactly one piece;
 - :class:`Slicer` cuts each stream's payload to a piece: numeric rows and video packets by timestamp, audio by
-  sample index, MP4 files with :func:`~robofuel.ingest.video_clip.cut_video` (packets copied, not re-encoded);
+  sample index, MP4 files with :func:`~robofuel.ingest.video.clip.cut_video` (packets copied, not re-encoded);
 - :func:`piece_meta` builds a piece's episode metadata, with the original's findings and segments re-based.
 """
 

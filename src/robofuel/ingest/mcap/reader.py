@@ -1,13 +1,13 @@
 """Reader for MCAP files: ROS 2 (CDR), ROS 1, protobuf and JSON messages, chunked or not, with or without a summary.
 
 One MCAP file is one episode. The file is read front to back record by record
-(:mod:`robofuel.ingest.mcap_scan`), so a truncated or damaged file yields every message before the damage: the
+(:mod:`robofuel.ingest.mcap.scan`), so a truncated or damaged file yields every message before the damage: the
 report says how much was recovered and the episode carries a blocking ``ingest.truncated`` finding. Where the
 summary holds statistics, the messages read per channel are checked against them.
 
 Streams: one per topic that gives numeric or video data, named after the topic without its leading slash,
 ``/`` becoming ``.`` (``/camera/front/video`` -> ``camera.front.video``), with ``source`` = the topic. Message
-types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros_messages`. Text topics
+types map to columns, roles, units and frames through :mod:`robofuel.ingest.ros.messages`. Text topics
 (``std_msgs/String``, logs, text-like types, ROS 2 service events) give events streams beside the signals; a file of
 text topics only is an episode of events streams (a logging or teleop-marker bag: QC asks for review,
 ``completeness.no_signal_stream``); channels in encodings other than ``cdr`` and
@@ -20,7 +20,7 @@ Findings on the episode: ``ingest.truncated`` (blocking: the file ends early, in
 summary declares other message counts), ``ingest.joint_set_changed`` (warning), ``ingest.undecodable`` (info:
 a topic lost to its encoding or schema; whether a required stream is missing is QC's to judge).
 
-Timestamps: each stream's clock is chosen (:mod:`robofuel.ingest.ros_clock`): its ``header.stamp`` (or a time-typed
+Timestamps: each stream's clock is chosen (:mod:`robofuel.ingest.ros.clock`): its ``header.stamp`` (or a time-typed
 ``timestamp``) where plausible against the MCAP log time, else the log time, with ``timing.clock_domain`` (info)
 giving the offset of header stamps on another clock; messages logged at time 0 or before the recording get
 ``timing.time_zero`` (warning) naming the topic and the count, numeric or not. int64 ns since the Unix epoch.
@@ -141,9 +141,10 @@ def read_streams(
 ) -> list[Built]:
     """Every stream the scanned channels give, in topic order; reasons for the others go to the report.
 
-    TF topics give one stream per frame pair, all connections of the topic together (:mod:`.ros_tf`); static
-    transforms go to ``calibration["transforms"]`` instead. Each stream's clock is chosen by
-    :mod:`.ros_clock`; messages logged before the recording are reported per topic (``timing.time_zero``)."""
+    TF topics give one stream per frame pair, all connections of the topic together
+    (:mod:`robofuel.ingest.ros.tf`); static transforms go to ``calibration["transforms"]`` instead. Each stream's
+    clock is chosen by :mod:`robofuel.ingest.ros.clock`; messages logged before the recording are reported per topic
+    (``timing.time_zero``)."""
     decoders, taken, waiting = Decoders(), set[str](), list[Waiting]()
     floor = log_floor(np.fromiter((t for c in scan.channels.values() for t, _ in c.messages), np.int64))
     _time_zero(scan, floor, pending)
@@ -174,7 +175,7 @@ def read_streams(
 
 def _static_stamps(static: dict[str, list[tuple[str, str, int, int]]], reference: int, pending: list[Pending]) -> None:
     """A ``timing.static_transform_stamp`` info finding per static-transform topic whose stamps are 0 or far from
-    the time they were recorded (:func:`~robofuel.ingest.ros_clock.static_stamp_note`)."""
+    the time they were recorded (:func:`~robofuel.ingest.ros.clock.static_stamp_note`)."""
     for topic, stamps in sorted(static.items()):
         text = static_stamp_note(topic, stamps, reference)
         if text is not None:

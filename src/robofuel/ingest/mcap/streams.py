@@ -1,9 +1,9 @@
 """Turning one MCAP channel's raw messages into a canonical stream (numeric table, compressed video or events).
 
-Decoders (:mod:`robofuel.ingest.ros_decoders`) are made once per schema; a channel without one is undecodable with
+Decoders (:mod:`robofuel.ingest.ros.decoders`) are made once per schema; a channel without one is undecodable with
 the reason counted in the report. Messages are decoded one by one in log-time order and handed to the topic's mapping
-(:mod:`robofuel.ingest.ros_messages`); each sample's time is on the stream's chosen clock
-(:mod:`robofuel.ingest.ros_clock`): its ``header.stamp`` (or time-typed ``timestamp``) where those are plausible
+(:mod:`robofuel.ingest.ros.messages`); each sample's time is on the stream's chosen clock
+(:mod:`robofuel.ingest.ros.clock`): its ``header.stamp`` (or time-typed ``timestamp``) where those are plausible
 against the log time, else the MCAP log time; int64 ns since the Unix epoch.
 """
 
@@ -236,7 +236,7 @@ def episode_offsets(waiting: list[Waiting], floor_ns: int) -> list[int | None]:
 
 
 def build_all(waiting: list[Waiting], floor_ns: int, pending: list[Pending]) -> list[Built]:
-    """Every waiting stream built on the episode's clock (:func:`~robofuel.ingest.ros_clock.reference_offset`)."""
+    """Every waiting stream built on the episode's clock (:func:`~robofuel.ingest.ros.clock.reference_offset`)."""
     offsets = episode_offsets(waiting, floor_ns)
     reference = reference_offset(offsets)
     note = reference_note(reference, sum(o is not None for o in offsets))
@@ -246,7 +246,7 @@ def build_all(waiting: list[Waiting], floor_ns: int, pending: list[Pending]) -> 
 
 
 def clock_pending(name: str, topic: str, timed: Clocked, zero_stamps: int = 0) -> list[Pending]:
-    """The info findings of a stream's clock choice (:func:`~robofuel.ingest.ros_clock.clock_notes`)."""
+    """The info findings of a stream's clock choice (:func:`~robofuel.ingest.ros.clock.clock_notes`)."""
     notes = clock_notes(topic, timed, zero_stamps)
     return [Pending(code, text, name, None, value, Severity.info) for code, text, value in notes]
 

@@ -1,14 +1,14 @@
 """Reader for ROS 1 bags (``.bag``, format 2.0): any chunk compression (none, bz2, lz4), indexed or not.
 
-One bag is one episode. The bag is read front to back (:mod:`robofuel.ingest.rosbag1_scan`), so an unindexed bag
+One bag is one episode. The bag is read front to back (:mod:`robofuel.ingest.ros.bag1_scan`), so an unindexed bag
 (its recorder was killed) or a cut one gives every message before the damage, with a blocking ``ingest.truncated``
 finding and ``report.recovered`` saying how much was read. Where the bag's chunk-info records declare message
 counts, the messages read per connection are checked against them (``ingest.count_mismatch``).
 
 Messages are decoded with the message definitions the bag stores (custom types included) through ``rosbags``, and
-mapped to streams exactly as the MCAP reader maps ROS 2 messages (:mod:`robofuel.ingest.ros_messages`): one stream
+mapped to streams exactly as the MCAP reader maps ROS 2 messages (:mod:`robofuel.ingest.ros.messages`): one stream
 per topic named after it (``/camera/image_raw`` -> ``camera.image_raw``), TF topics one stream per frame pair
-(:mod:`robofuel.ingest.ros_tf`), text topics (``rosgraph_msgs/Log``, ``std_msgs/String``) counted as skipped.
+(:mod:`robofuel.ingest.ros.tf`), text topics (``rosgraph_msgs/Log``, ``std_msgs/String``) counted as skipped.
 Several connections on one topic with different types give one stream each (``name``, ``name_2``...).
 
 Timestamps: ``header.stamp`` when non-zero, else the time the recorder logged the message (ns since the epoch).

@@ -10,7 +10,7 @@ file stops it, after taking the whole messages at the start of a chunk it cuts (
 complete blocks of a compressed one). Chunk-info records declare the message count per connection: the caller
 checks them against what was read.
 
-The result is the same :class:`~robofuel.ingest.mcap_scan.Scan` the MCAP reader fills: one channel per
+The result is the same :class:`~robofuel.ingest.mcap.scan.Scan` the MCAP reader fills: one channel per
 connection, message encoding ``ros1`` and a ``ros1msg`` schema holding the connection's message definition, so
 that decoding and stream building are shared.
 """

@@ -4,15 +4,15 @@ One bag is one episode. Accepted inputs: a bag folder with its ``metadata.yaml``
 it (a bag whose recorder died before writing it, what ``ros2 bag reindex`` repairs: the files are read in the order
 of the number in their names, with a warning ``ingest.no_bag_metadata``); a lone ``.db3`` file. Storage files
 compressed with zstd (``compression_mode: file`` gives ``x.mcap.zstd``; ``message`` compresses each message) are
-decompressed. Storage is read by :mod:`robofuel.ingest.rosbag2_storage`; messages are decoded and mapped to streams
-exactly as the MCAP reader does (:mod:`robofuel.ingest.mcap`), from the definitions the bag stores, or for
+decompressed. Storage is read by :mod:`robofuel.ingest.ros.bag2_storage`; messages are decoded and mapped to streams
+exactly as the MCAP reader does (:mod:`robofuel.ingest.mcap.reader`), from the definitions the bag stores, or for
 SQLite bags that store none, from the ROS 2 standard types.
 
 Checks: the messages read per topic against ``topics_with_message_count`` in ``metadata.yaml``
 (``ingest.count_mismatch``), a storage file listed but missing (``ingest.missing_file``, blocking: the episode
 has a hole), a storage file that cannot be opened (``ingest.unreadable_file``, blocking, naming the OS error), and
 the damage findings of the MCAP reader for each file (``ingest.truncated`` naming the file). Nothing is written
-beside the bag (see :mod:`robofuel.ingest.rosbag2_storage`).
+beside the bag (see :mod:`robofuel.ingest.ros.bag2_storage`).
 
 Metadata: ``custom_data`` of ``metadata.yaml`` (Humble and later; ``ros2 bag record --custom-data``) whose keys are
 robofuel session keys (operator, station, task_id...) fills the episode's metadata, under ``--set`` values; the

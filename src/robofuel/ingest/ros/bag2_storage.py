@@ -1,4 +1,4 @@
-"""The storage files of a ROS 2 bag read into one :class:`~robofuel.ingest.mcap_scan.Scan`.
+"""The storage files of a ROS 2 bag read into one :class:`~robofuel.ingest.mcap.scan.Scan`.
 
 A rosbag2 bag is a folder: ``metadata.yaml`` and one or more storage files (a split bag), either MCAP
 (``storage_identifier: mcap``) or SQLite 3 (``sqlite3``, ``.db3``), possibly compressed with zstd per file

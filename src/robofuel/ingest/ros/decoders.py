@@ -5,7 +5,7 @@ protobuf through ``mcap_protobuf`` from the FileDescriptorSet the schema embeds,
 stored message definition (and ROS 2 standard types through ``rosbags`` when a bag stores no definition). Any other
 message encoding (a bogus one) makes its channel undecodable with the reason, as does a schema that does not parse.
 A ``ros2msg`` schema holding a ``.srv`` text (``request --- response``) is a service's events
-(:mod:`robofuel.ingest.ros_services`). A stored CDR definition is checked against the channel's first message
+(:mod:`robofuel.ingest.ros.services`). A stored CDR definition is checked against the channel's first message
 (:func:`unread_bytes`): one that reads less than the message holds is replaced by the type's ROS 2 standard
 definition, noted for an ``ingest.definition_mismatch`` finding (:meth:`Decoders.note_for`).
 """

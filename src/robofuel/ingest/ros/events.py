@@ -10,7 +10,7 @@ at all as ``Empty``: then each event is a time alone). An event has one field pe
 a ROS log (foxglove: ``message``); a nested message or a list of them is kept as JSON text. The time fields
 (``header``, ``stamp``, ``timestamp``) are the event's time, not fields.
 
-ROS 2 service events (:mod:`robofuel.ingest.ros_services`) give one event per call step
+ROS 2 service events (:mod:`robofuel.ingest.ros.services`) give one event per call step
 (:class:`ServiceEventMapping`): ``event`` (``request_sent``, ``request_received``, ``response_sent``,
 ``response_received``), ``sequence_number``, ``client`` (the client's id, hex), and ``request`` / ``response`` as
 JSON text where the recorder kept the contents; a message that did not decode is kept with its ``type``, ``size``
@@ -157,7 +157,7 @@ class ServiceEventMapping(EventsMapping):
 
 
 def array_events(arrays: list[dict[str, Any]], times_ns: np.ndarray, keep: np.ndarray) -> EventsData | None:
-    """The arrays too long for columns (:class:`~robofuel.ingest.ros_flatten.GenericMapping` ``arrays``, one dict
+    """The arrays too long for columns (:class:`~robofuel.ingest.ros.flatten.GenericMapping` ``arrays``, one dict
     per message) as events: one field per array path, a float64 array or bytes per message (None where a message
     lacks it); None when no message has one."""
     rows = [a for a, k in zip(arrays, keep.tolist(), strict=True) if k]

@@ -18,14 +18,14 @@ Known types and what they become (columns; units SI; quaternions ``xyzw`` as ROS
   ``orientation.x..w``.
 - ``geometry_msgs/Twist[Stamped]``: ``linear.x..z`` (m/s), ``angular.x..z`` (rad/s).
 - ``geometry_msgs/TransformStamped``; TF topics (``tf2_msgs/TFMessage``, foxglove ``FrameTransform(s)``) give one
-  stream per frame pair (:mod:`robofuel.ingest.ros_tf`); ``nav_msgs/Odometry``, ``sensor_msgs/MagneticField`` /
+  stream per frame pair (:mod:`robofuel.ingest.ros.tf`); ``nav_msgs/Odometry``, ``sensor_msgs/MagneticField`` /
   ``Temperature`` / ``FluidPressure``; ``std_msgs/*MultiArray`` keep ``data[i]`` only.
-- Video (see :mod:`robofuel.ingest.ros_video`): ``foxglove_msgs/CompressedVideo``,
+- Video (see :mod:`robofuel.ingest.ros.video`): ``foxglove_msgs/CompressedVideo``,
   ``sensor_msgs/CompressedImage``, ``sensor_msgs/Image``, ``foxglove.RawImage``.
 - ``std_msgs/String``, log messages (``rcl_interfaces/Log``, ``rosgraph_msgs/Log``, ``foxglove/Log``) and any
   text-like type (only strings and booleans, or ``Empty``): an events stream, one event per message; ROS 2 service
-  events (``<service>/_service_event``): an events stream of the calls (:mod:`robofuel.ingest.ros_events`).
-- Anything else: every numeric field flattened (:mod:`robofuel.ingest.ros_flatten`).
+  events (``<service>/_service_event``): an events stream of the calls (:mod:`robofuel.ingest.ros.events`).
+- Anything else: every numeric field flattened (:mod:`robofuel.ingest.ros.flatten`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ Mapping = NumericMapping | VideoMapping | EventsMapping
 #: Longest ``std_msgs/*MultiArray`` made into columns.
 MULTI_ARRAY_LIMIT = 4096
 
-#: Types that carry text, not signals: kept as events streams (:mod:`robofuel.ingest.ros_events`).
+#: Types that carry text, not signals: kept as events streams (:mod:`robofuel.ingest.ros.events`).
 TEXT_TYPES = ("std_msgs/String", "rcl_interfaces/Log", "rosgraph_msgs/Log", "foxglove/Log", "foxglove_msgs/Log")
 
 __all__ = [

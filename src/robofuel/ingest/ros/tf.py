@@ -6,7 +6,7 @@ connections (ROS 1 bags mix ``tf/tfMessage`` and ``tf2_msgs/TFMessage`` on ``/tf
 decoded in log-time order and every transform goes to the stream of its (parent, child) pair, named
 ``<topic>.<parent>.<child>`` (``/tf`` with ``world -> turtle1`` gives ``tf.world.turtle1``), with columns
 ``translation.x..z`` (m) and ``rotation.x..w`` (quaternion xyzw), ``frame`` = the parent frame and ``source`` =
-the topic. Each pair is timed like any stream (:mod:`robofuel.ingest.ros_clock`): the transforms' ``header.stamp``
+the topic. Each pair is timed like any stream (:mod:`robofuel.ingest.ros.clock`): the transforms' ``header.stamp``
 (foxglove: ``timestamp``) where plausible against log time, else the log time (ns since the Unix epoch).
 
 Static transforms (``/tf_static``) are calibration, not streams: :func:`static_transforms` gives them as entries for
@@ -111,7 +111,7 @@ def static_transforms(
     Static transforms hold for the whole recording whatever their stamp (often 0, or the time a latched publisher
     first sent them), so they never time anything: each entry is ``{"parent", "child", "translation" [x, y, z] m,
     "rotation_xyzw", "source"}`` and the messages are counted in the report's ``decoded``. ``stamps`` receives
-    (parent, child, log ns, header ns) of each entry for :func:`~robofuel.ingest.ros_clock.static_stamp_note`."""
+    (parent, child, log ns, header ns) of each entry for :func:`~robofuel.ingest.ros.clock.static_stamp_note`."""
     out = []
     for (parent, child), pair in sorted(_pairs(channels, decoders, report).items()):
         if stamps is not None:
@@ -141,7 +141,7 @@ def collect_tf_streams(
     """One waiting stream per (parent, child) frame pair of the TF topic that ``channels`` (same topic) carry.
 
     ``unique`` turns a stream name into one not taken yet in the episode; each pair's clock is chosen as for any
-    stream (:mod:`robofuel.ingest.ros_clock`), its notes go to ``pending``."""
+    stream (:mod:`robofuel.ingest.ros.clock`), its notes go to ``pending``."""
     out = []
     for (parent, child), pair in sorted(_pairs(channels, decoders, report).items()):
         stream_name = unique(f"{name}.{_frame_part(parent)}.{_frame_part(child)}")

@@ -1,10 +1,10 @@
 """Reader for tabular time series in delimited text (docs/formats/csv.md): one file is one episode.
 
-The dialect (delimiter, comments, header) is found by :mod:`robofuel.ingest.table_text`. Time: the mapping's
+The dialect (delimiter, comments, header) is found by :mod:`robofuel.ingest.table.text`. Time: the mapping's
 ``[table] time`` column, else ``--set rate_hz`` / ``[table] rate_hz``, else the first numeric column whose name
 says time (``Time (s)``, ``#timestamp [ns]``, ``tracking_timestamp_us``), else in a file without a header the first
 column when it never decreases, else a rate stated in a comment (``// Sample rate: 50.0Hz``); its unit as
-:mod:`robofuel.ingest.table_time` decides. Times are parsed exactly from the text (never through a float). Numbers
+:mod:`robofuel.ingest.table.time` decides. Times are parsed exactly from the text (never through a float). Numbers
 of the time unit are ns since the Unix epoch when the values are epoch times, else from 0 (``extra.time_base`` =
 ``relative``). Streams: one per file named after it (all numeric columns), or as ``[table.streams]`` says (columns
 it leaves out make the file's stream). Lines that do not parse are skipped with a blocking finding, as in the

@@ -1,4 +1,4 @@
-"""Reader for PX4 ULog flight logs (``.ulg``), parsed by :mod:`robofuel.ingest.ulog_parse` (no extra needed).
+"""Reader for PX4 ULog flight logs (``.ulg``), parsed by :mod:`robofuel.ingest.ulog.parse` (no extra needed).
 
 One file is one episode (docs/formats/ulog.md). Time: each message's ``timestamp`` field, µs on the autopilot's
 boot clock, as ns (``extra.time_base`` says so). Streams:

@@ -1,8 +1,9 @@
 """The store under a ReplayBuffer: a ``*.zarr`` folder or a ``*.zarr.zip`` file, in zarr format 2 or 3.
 
-Split from :mod:`robofuel.ingest.umi`. Arrays are listed and their metadata read from the store itself, not through
-zarr's group listing, because zarr refuses to list a group as soon as one member names a codec that is not installed
-(UMI's images are compressed with imagecodecs' JPEG XL): such an array is skipped on its own, naming its codec.
+Split from :mod:`robofuel.ingest.umi.reader`. Arrays are listed and their metadata read from the store itself, not
+through zarr's group listing, because zarr refuses to list a group as soon as one member names a codec that is not
+installed (UMI's images are compressed with imagecodecs' JPEG XL): such an array is skipped on its own, naming its
+codec.
 """
 
 from __future__ import annotations

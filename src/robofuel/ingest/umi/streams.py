@@ -1,6 +1,6 @@
 """Streams of one ReplayBuffer episode: a slice of each ``data/<key>`` array, as numeric table or PNG video.
 
-Split from :mod:`robofuel.ingest.umi` (which reads the store and the episode boundaries); see its docstring.
+Split from :mod:`robofuel.ingest.umi.reader` (which reads the store and the episode boundaries); see its docstring.
 """
 
 from __future__ import annotations
