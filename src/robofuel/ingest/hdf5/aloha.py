@@ -35,7 +35,7 @@ ends with the non-zero marker ``FF D9``).
 Damage: datasets of different lengths keep their common prefix (``ingest.count_mismatch`` naming every length); a
 compressed image that does not start with the JPEG SOI marker is dropped and counted undecodable
 (``ingest.undecodable``); a file with neither qpos nor action, or not readable as HDF5, raises
-:class:`UnreadableRecording`.
+:class:`~robofuel.errors.UnreadableRecording` (:func:`~robofuel.ingest.hdf5.files.open_hdf5`).
 """
 
 from __future__ import annotations
@@ -45,11 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from robofuel._lazy import require
-from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.diagnose import has_hdf5_magic, hdf5_layout
+from robofuel.ingest.diagnose import hdf5_layout
 from robofuel.ingest.hdf5.aloha_images import Camera, camera_stream
+from robofuel.ingest.hdf5.files import open_hdf5, peek
 from robofuel.standard import Finding, NumericData, Severity, numeric_stream
 from robofuel.standard.data import I64
 
@@ -68,7 +67,6 @@ NUMERIC: dict[str, tuple[str | None, str | None, str | None]] = {
 }
 BASE_UNITS = {"linear": "m/s", "angular": "rad/s"}
 RATE_ATTRS = ("fps", "frequency", "control_freq")
-HINT = "the file may be truncated or not HDF5 at all; copy it again from the source"
 
 
 def _plain(value: Any) -> Any:
@@ -95,29 +93,17 @@ class AlohaReader(Reader):
     def sniff(self, path: Path) -> bool:
         """An HDF5 file holding ``/observations/qpos`` (and no robomimic ``data`` group). A damaged file is left to
         the robomimic reader, which claims every ``.hdf5`` file by name."""
-        if not path.is_file() or not has_hdf5_magic(path):
-            return False
-        try:
-            h5py = require("h5py", "hdf5")
-            with h5py.File(path, "r") as h:
-                qpos = h.get("observations/qpos")
-                return qpos is not None and not hasattr(qpos, "keys") and "data" not in h
-        except Exception:  # no h5py, or anything a damaged file raises: not claimed
-            return False
+        return path.is_file() and bool(peek(path, _aloha_layout))
 
     def read(self, path: Path, ctx: ReadContext) -> ReadResult:
-        h5py = require("h5py", "hdf5")
-        if not has_hdf5_magic(path):
-            raise UnreadableRecording(str(path), "not an HDF5 file (no HDF5 signature at its start)", HINT)
-        try:
-            h = h5py.File(path, "r")
-        except OSError as exc:
-            raise UnreadableRecording(str(path), f"not a readable HDF5 file ({exc})", HINT) from exc
-        try:
-            with h:
-                return _Episode(h, path, ctx).read()
-        except (OSError, KeyError, RuntimeError, ValueError) as exc:  # what h5py raises on damaged objects
-            raise UnreadableRecording(str(path), f"damaged HDF5 content ({exc})", HINT) from exc
+        with open_hdf5(path) as h:
+            return _Episode(h, path, ctx).read()
+
+
+def _aloha_layout(h: Any) -> bool:
+    """Whether an open file holds the ``/observations/qpos`` dataset and no robomimic ``data`` group."""
+    qpos = h.get("observations/qpos")
+    return qpos is not None and not hasattr(qpos, "keys") and "data" not in h
 
 
 class _Episode:

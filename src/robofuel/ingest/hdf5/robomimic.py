@@ -44,7 +44,8 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.diagnose import has_hdf5_magic, hdf5_layout
+from robofuel.ingest.diagnose import hdf5_layout
+from robofuel.ingest.hdf5.files import has_hdf5_magic, open_hdf5, peek
 from robofuel.ingest.hdf5.robomimic_demo import _Demo, _epoch_ns
 from robofuel.standard import (
     EpisodeData,
@@ -75,32 +76,21 @@ class RobomimicReader(Reader):
         if not has_hdf5_magic(path):
             return damaged_name
         try:
-            h5py = require("h5py", "hdf5")
+            require("h5py", "hdf5")
         except MissingExtra:
             return True  # HDF5 it is; read() says which extra to install to look inside
-        try:
-            with h5py.File(path, "r") as h:
-                data = h.get("data")
-                return data is not None and hasattr(data, "keys") and any(k.startswith("demo") for k in data)
-        except OSError:
-            return damaged_name
-        except Exception:
-            return False
+        demos = peek(path, _holds_demos)
+        return damaged_name if demos is None else demos
 
     def read(self, path: Path, ctx: ReadContext) -> ReadResult:
-        h5py = require("h5py", "hdf5")
-        hint = "the file may be truncated or not HDF5 at all; copy it again from the source"
-        if not has_hdf5_magic(path):
-            raise UnreadableRecording(str(path), "not an HDF5 file (no HDF5 signature at its start)", hint)
-        try:
-            h = h5py.File(path, "r")
-        except OSError as exc:
-            raise UnreadableRecording(str(path), f"not a readable HDF5 file ({exc})", hint) from exc
-        try:
-            with h:
-                return _FileReader(h, path, ctx).read()
-        except (OSError, KeyError, RuntimeError) as exc:  # what h5py raises on damaged objects in a file
-            raise UnreadableRecording(str(path), f"damaged HDF5 content ({exc})", hint) from exc
+        with open_hdf5(path) as h:
+            return _FileReader(h, path, ctx).read()
+
+
+def _holds_demos(h: Any) -> bool:
+    """Whether an open file has a ``data`` group holding ``demo*`` members."""
+    data = h.get("data")
+    return data is not None and hasattr(data, "keys") and any(k.startswith("demo") for k in data)
 
 
 def _json(value: Any) -> Any:

@@ -24,10 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from robofuel._lazy import require
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.diagnose import describe_datasets, has_hdf5_magic, hdf5_datasets
+from robofuel.ingest.hdf5.files import describe_datasets, has_hdf5_magic, hdf5_datasets, open_hdf5
 from robofuel.ingest.mapping.table import UNIT_NS, TableSpec, table_spec
 from robofuel.ingest.table.time import epoch_unit, float32_precision_s, infer_unit, unit_from_name
 from robofuel.standard import EpisodeData, Finding, NumericData, Severity, numeric_stream
@@ -151,14 +150,9 @@ class Hdf5Reader(Reader):
             return False
 
     def read(self, path: Path, ctx: ReadContext) -> ReadResult:
-        h5py = require("h5py", "hdf5")
         spec = table_spec(ctx)
-        try:
-            with h5py.File(path, "r") as h:
-                return self._read(h, path, ctx, spec)
-        except (OSError, KeyError, RuntimeError, ValueError, TypeError) as exc:  # what h5py raises on damage
-            hint = "the file may be truncated or damaged; copy it again from the source"
-            raise UnreadableRecording(str(path), f"not a readable HDF5 file ({exc})", hint) from exc
+        with open_hdf5(path) as h:
+            return self._read(h, path, ctx, spec)
 
     def _read(self, h: Any, path: Path, ctx: ReadContext, spec: TableSpec) -> ReadResult:
         report = ReadReport(str(path), self.name)
