@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from robofuel.ingest.base import Built, ReadReport
-from robofuel.ingest.hdf5.robomimic_demo import png_packets
+from robofuel.ingest.video.png import png_packets
 from robofuel.standard import Finding, Severity, VideoData, video_stream
 from robofuel.standard.data import I64
 

@@ -37,7 +37,7 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
-from robofuel.ingest.hdf5.robomimic_demo import png_packets
+from robofuel.ingest.video.png import png_packets
 from robofuel.standard import AudioData, NumericData, Severity, VideoData, audio_stream, numeric_stream, video_stream
 
 MAGIC = b"VisionRe"
