@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, given, seed, settings
 from factories import png_pixels
 from robofuel.errors import UnreadableRecording
 from robofuel.generate.media import jpeg_images
-from robofuel.ingest.aloha import ARM_COLUMNS, AlohaReader
 from robofuel.ingest.base import ReadContext, ReadResult
+from robofuel.ingest.hdf5.aloha import ARM_COLUMNS, AlohaReader
 from robofuel.lake import Lake, load_episode, recording_sha256, write_episode
 from robofuel.standard import Severity, VideoData
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, seed, settings
 
 from factories import read
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.bvh import parse_hierarchy
+from robofuel.ingest.mocap.bvh import parse_hierarchy
 from robofuel.ingest.registry import detect
 from robofuel.standard import Severity
 

@@ -1,4 +1,4 @@
-"""The bulk CDR decoder (robofuel.ingest.cdr_bulk) against the general one (mcap_ros2), value for value.
+"""The bulk CDR decoder (robofuel.ingest.ros.cdr_bulk) against the general one (mcap_ros2), value for value.
 
 Every message of every CDR topic of generated teleop MCAPs, of a file of assorted ROS 2 types written here, and of
 the real ROS 2 MCAPs in ../shared/data is decoded both ways and compared bit for bit, leaf by leaf; the streams a
@@ -19,10 +19,10 @@ from mcap_ros2.writer import Writer as Ros2Writer
 
 from robofuel.generate import GeneratedRecording
 from robofuel.ingest.base import ReadReport
-from robofuel.ingest.cdr_bulk import NotBulk, decode_bulk, layout_of
-from robofuel.ingest.mcap_scan import ChannelData, scan_file
-from robofuel.ingest.mcap_streams import _collect, _collect_bulk
-from robofuel.ingest.ros_decoders import Decoders, Undecodable
+from robofuel.ingest.mcap.scan import ChannelData, scan_file
+from robofuel.ingest.mcap.streams import _collect, _collect_bulk
+from robofuel.ingest.ros.cdr_bulk import NotBulk, decode_bulk, layout_of
+from robofuel.ingest.ros.decoders import Decoders, Undecodable
 
 HEADER = "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id"
 QUAT = "MSG: geometry_msgs/Quaternion\nfloat64 x\nfloat64 y\nfloat64 z\nfloat64 w"

@@ -17,7 +17,7 @@ import pytest
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest import ReadContext, ReadResult, get_reader
-from robofuel.ingest.video_clip import cut_video
+from robofuel.ingest.video.clip import cut_video
 from robofuel.lake import Lake, load_episode, recording_sha256, write_episode
 from robofuel.standard import EpisodeData, NumericData, Severity, VideoData
 

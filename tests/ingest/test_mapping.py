@@ -13,8 +13,8 @@ import pytest
 from factories import T0, read
 from robofuel.errors import InputError
 from robofuel.ingest.base import Built, ReadContext, ReadReport, ReadResult, episode_id, make_episode
-from robofuel.ingest.mapping import Mapping, apply_mapping, load_mapping
-from robofuel.ingest.video_clip import probe_video
+from robofuel.ingest.mapping.apply import Mapping, apply_mapping, load_mapping
+from robofuel.ingest.video.clip import probe_video
 from robofuel.standard import (
     AudioData,
     Finding,

@@ -189,8 +189,8 @@ def test_long_arrays_of_unknown_types_are_kept_per_message_not_as_columns(tmp_pa
 
 def test_counts_differing_from_the_summary_are_a_finding() -> None:
     from robofuel.ingest.base import ReadReport
-    from robofuel.ingest.mcap import findings
-    from robofuel.ingest.mcap_scan import ChannelData, Scan
+    from robofuel.ingest.mcap.reader import findings
+    from robofuel.ingest.mcap.scan import ChannelData, Scan
 
     scan = Scan(size=100, summary_counts={1: 5})
     scan.channels[1] = ChannelData(1, "/x", "json", None, [(T0, b"{}")] * 3)

@@ -12,7 +12,7 @@ from mcap_files import DEFS, HEADER, JOINTS, SEP, SESSION, T0, TIME, VEC3, stamp
 from mcap_ros2.writer import Writer as Ros2Writer
 
 from factories import read
-from robofuel.ingest.ros_clock import CLOCK_TOLERANCE_NS, choose_clock, reference_offset
+from robofuel.ingest.ros.clock import CLOCK_TOLERANCE_NS, choose_clock, reference_offset
 
 DAY = 86_400 * 1_000_000_000
 QUAT = "MSG: geometry_msgs/Quaternion\nfloat64 x\nfloat64 y\nfloat64 z\nfloat64 w"

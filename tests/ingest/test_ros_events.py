@@ -19,7 +19,7 @@ from mcap.writer import Writer
 from mcap_ros2._dynamic import serialize_dynamic
 
 from factories import read
-from robofuel.ingest.ros_events import text_like
+from robofuel.ingest.ros.events import text_like
 from robofuel.standard import EventsData, NumericData, Severity
 
 T0 = 1_790_000_000_000_000_000

@@ -12,7 +12,7 @@ import pytest
 from factories import read
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest.registry import detect
-from robofuel.ingest.rosbag1_scan import scan_bag
+from robofuel.ingest.ros.bag1_scan import scan_bag
 from robofuel.standard import EventsData, Severity, VideoData
 
 COMPRESSIONS = ["example.bag", "example-lz4.bag", "example-bz2.bag"]

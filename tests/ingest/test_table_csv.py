@@ -10,7 +10,7 @@ import pytest
 from robofuel.errors import InputError, UnreadableRecording
 from robofuel.ingest import ReadContext, ReadResult, detect, get_reader
 from robofuel.ingest.base import check_metadata_keys
-from robofuel.ingest.mapping import apply_mapping, load_mapping
+from robofuel.ingest.mapping.apply import apply_mapping, load_mapping
 from robofuel.standard import EpisodeData
 
 SHA = "c" * 64

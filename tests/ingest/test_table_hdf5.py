@@ -9,7 +9,7 @@ import pytest
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest import ReadContext, ReadResult, detect, get_reader
-from robofuel.ingest.mapping import apply_mapping, load_mapping
+from robofuel.ingest.mapping.apply import apply_mapping, load_mapping
 from robofuel.standard import Severity
 
 h5py = pytest.importorskip("h5py")

@@ -13,7 +13,7 @@ import pytest
 
 from robofuel.errors import UnreadableRecording
 from robofuel.ingest import ReadContext, get_reader
-from robofuel.ingest.mapping import apply_mapping, load_mapping
+from robofuel.ingest.mapping.apply import apply_mapping, load_mapping
 from robofuel.validate import validate_path
 
 SHA = "d" * 64

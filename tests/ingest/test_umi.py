@@ -40,9 +40,9 @@ from zarr.storage import ZipStore
 
 from factories import png_pixels
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.aloha import AlohaReader
 from robofuel.ingest.base import ReadContext, ReadResult
-from robofuel.ingest.umi import UmiReader
+from robofuel.ingest.hdf5.aloha import AlohaReader
+from robofuel.ingest.umi.reader import UmiReader
 from robofuel.lake import Lake, load_episode, recording_sha256, write_episode
 from robofuel.standard import Severity, VideoData
 

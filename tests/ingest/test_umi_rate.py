@@ -13,7 +13,7 @@ import zarr
 
 from robofuel.errors import InputError
 from robofuel.ingest.base import ReadContext
-from robofuel.ingest.umi import UmiReader
+from robofuel.ingest.umi.reader import UmiReader
 from robofuel.lake import recording_sha256
 from robofuel.standard import EpisodeData, Severity
 from robofuel.steps import build_pipeline

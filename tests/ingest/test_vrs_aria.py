@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from robofuel.errors import MissingExtra, UnreadableRecording
-from robofuel.ingest import ReadContext, detect, get_reader, vrs_aria
+from robofuel.ingest import ReadContext, detect, get_reader
+from robofuel.ingest.wearable import aria
 from robofuel.standard import AudioData, VideoData
 
 SHA = "f" * 64
@@ -109,13 +110,13 @@ class FakeProvider:
 
 def vrs_file(tmp_path: Path) -> Path:
     path = tmp_path / "rec.vrs"
-    path.write_bytes(vrs_aria.MAGIC + b"cdrsFile" + b"\x00" * 100)
+    path.write_bytes(aria.MAGIC + b"cdrsFile" + b"\x00" * 100)
     return path
 
 
 def test_streams_of_every_kind_are_mapped_and_empty_ones_reported(tmp_path: Path, monkeypatch: Any) -> None:
     fake = SimpleNamespace(create_vrs_data_provider=lambda path: FakeProvider())
-    monkeypatch.setattr(vrs_aria, "require", lambda module, extra: fake)
+    monkeypatch.setattr(aria, "require", lambda module, extra: fake)
     path = vrs_file(tmp_path)
     assert detect(path).name == "vrs"  # type: ignore[union-attr]
     result = get_reader("vrs").read(path, ReadContext(path, SHA))
@@ -154,7 +155,7 @@ def test_without_the_extra_the_message_names_it(tmp_path: Path, monkeypatch: Any
     def missing(module: str, extra: str) -> Any:
         raise MissingExtra(module, extra)
 
-    monkeypatch.setattr(vrs_aria, "require", missing)
+    monkeypatch.setattr(aria, "require", missing)
     path = vrs_file(tmp_path)
     with pytest.raises(UnreadableRecording, match=r"pip install 'robofuel\[aria\]'") as err:
         get_reader("vrs").read(path, ReadContext(path, SHA))
@@ -182,7 +183,7 @@ def test_records_stamped_before_device_time_zero_are_named_read_or_not(tmp_path:
     fake = SimpleNamespace(
         create_vrs_data_provider=lambda path: FakeProvider(), TimeDomain=SimpleNamespace(DEVICE_TIME="device")
     )
-    monkeypatch.setattr(vrs_aria, "require", lambda module, extra: fake)
+    monkeypatch.setattr(aria, "require", lambda module, extra: fake)
     path = vrs_file(tmp_path)
     result = get_reader("vrs").read(path, ReadContext(path, SHA))
     (zero,) = [f for f in result.report.findings if f.code == "timing.time_zero"]

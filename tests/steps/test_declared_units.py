@@ -11,7 +11,7 @@ from factories import T0
 from robofuel.embodiment.fk import ee_trajectory
 from robofuel.embodiment.registry import Registry
 from robofuel.ingest.base import ReadContext, ReadReport, ReadResult, make_episode
-from robofuel.ingest.mapping import apply_mapping, load_mapping
+from robofuel.ingest.mapping.apply import apply_mapping, load_mapping
 from robofuel.standard import EpisodeData, NumericData, numeric_stream
 from robofuel.steps.qc import Qc
 

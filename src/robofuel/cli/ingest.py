@@ -42,7 +42,7 @@ def ingest(
 ) -> None:
     """Read recordings into canonical episodes; bad files are quarantined with a finding and the batch goes on."""
     from robofuel.context import open_workspace
-    from robofuel.ingest.mapping import load_mapping
+    from robofuel.ingest.mapping.apply import load_mapping
     from robofuel.ingest.runner import Ingester, load_session_file
 
     metadata = {**load_session_file(session), **parse_sets(set_)} if session else parse_sets(set_)

@@ -62,7 +62,7 @@ def materialize(lake: Lake, recording: dict[str, Any], tmp: Path) -> Path:
 
 def _mapping_of(metas: Sequence[Episode]) -> Any:
     """The mapping the episodes were ingested with (None without one); InputError when it cannot be had again."""
-    from robofuel.ingest.mapping import load_mapping
+    from robofuel.ingest.mapping.apply import load_mapping
 
     recorded = next((m.extra["mapping"] for m in metas if isinstance(m.extra.get("mapping"), dict)), None)
     if recorded is None:
@@ -80,7 +80,7 @@ def _mapping_of(metas: Sequence[Episode]) -> Any:
 def reread(lake: Lake, recording: dict[str, Any], metas: Sequence[Episode]) -> Iterator[dict[str, EpisodeData]]:
     """The episodes the raw recording gives again, by id (reader and mapping as at ingest); their payloads may
     point into temporary files, deleted when the context ends."""
-    from robofuel.ingest.mapping import apply_mapping
+    from robofuel.ingest.mapping.apply import apply_mapping
 
     mapping = _mapping_of(metas)
     reader = get_reader(str(recording["format"]))

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from robofuel.ingest.lerobot_meta import BOOKKEEPING, NUMERIC_DTYPES
+from robofuel.ingest.lerobot.meta import BOOKKEEPING, NUMERIC_DTYPES
 from robofuel.standard import Episode, EpisodeData, Stream, StreamKind
 
 #: Episodes lacking a declared feature held back, at most, while looking for a complete one to lead the dataset.

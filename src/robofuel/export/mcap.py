@@ -45,7 +45,7 @@ from robofuel.export.mcap_messages import (
     video_plan,
 )
 from robofuel.export.timeline import reference_times
-from robofuel.ingest.mcap import SESSION_RECORD, stream_name
+from robofuel.ingest.mcap.reader import SESSION_RECORD, stream_name
 from robofuel.standard import Episode, EpisodeData, NumericData, Stream, StreamKind, VideoData
 
 EPISODE_RECORD = "robofuel.episode"

@@ -21,7 +21,7 @@ from robofuel.standard import Episode, EpisodeData, Finding, Payload, RecordingR
 from robofuel.standard.data import episode_span
 
 if TYPE_CHECKING:
-    from robofuel.ingest.mapping_file import Mapping
+    from robofuel.ingest.mapping.file import Mapping
 
 #: A stream's metadata with its samples: what readers assemble episodes from.
 Built = tuple[Stream, Payload]

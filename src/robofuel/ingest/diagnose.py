@@ -23,17 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest import mcap_scan, rosbag1_scan
+from robofuel.ingest.hdf5.files import HDF5_MAGIC, describe_datasets, hdf5_datasets, peek
+from robofuel.ingest.mcap import scan as mcap_scan
+from robofuel.ingest.ros import bag1_scan
 
 LFS_SIGNATURE = b"version https://git-lfs.github.com/spec/v1"
 LFS_MAX_BYTES = 1024  # a pointer file is about 130 bytes
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-#: Where an HDF5 superblock may start (files with a user block put it at a power of two from 512).
-MAGIC_OFFSETS = (0, 512, 1024, 2048)
 #: (what the format is called, its magic bytes at offset 0)
 MAGICS = (
     ("an MCAP file", mcap_scan.MAGIC),
-    ("a ROS 1 bag", rosbag1_scan.MAGIC),
+    ("a ROS 1 bag", bag1_scan.MAGIC),
     ("an HDF5 file", HDF5_MAGIC),
 )
 BINARY_COPY = (
@@ -141,30 +140,6 @@ def before_reading(path: Path) -> Diagnosis | None:
     return permission_denied(path) or lfs_pointer(path) or damaged_magic(path)
 
 
-def hdf5_datasets(h: Any) -> dict[str, Any]:
-    """Every dataset of an open ``h5py`` file or group by path (without the leading ``/``), in file order."""
-    found: dict[str, Any] = {}
-    h.visititems(lambda name, obj: found.__setitem__(name, obj) if hasattr(obj, "shape") else None)
-    return found
-
-
-def describe_datasets(datasets: dict[str, Any], limit: int = 12) -> str:
-    """``imu/accel (10, 3) float64; time (10,) float64 and 3 more``: the paths a mapping file names."""
-    shown = [f"{k} {tuple(v.shape)} {v.dtype}" for k, v in list(datasets.items())[:limit]]
-    more = f" and {len(datasets) - limit} more" if len(datasets) > limit else ""
-    return "; ".join(shown) + more if shown else "no dataset"
-
-
-def has_hdf5_magic(path: Path) -> bool:
-    """Whether the file holds an HDF5 superblock signature where one may start; never raises."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(MAGIC_OFFSETS[-1] + len(HDF5_MAGIC))
-    except OSError:
-        return False
-    return any(head[o : o + len(HDF5_MAGIC)] == HDF5_MAGIC for o in MAGIC_OFFSETS)
-
-
 def hdf5_layout(h: Any, of: str = "") -> Diagnosis:
     """The message for an HDF5 file that opened but whose layout is not the one expected (``of``: " as ALOHA")."""
     contents = describe_datasets(hdf5_datasets(h))
@@ -173,21 +148,13 @@ def hdf5_layout(h: Any, of: str = "") -> Diagnosis:
 
 def unknown_hdf5(path: Path) -> Diagnosis | None:
     """For a file no reader took: HDF5 that opens, described (None when h5py is absent or it is not HDF5)."""
-    if not path.is_file() or not has_hdf5_magic(path):
-        return None
-    try:
-        import h5py
-
-        with h5py.File(path, "r") as h:
-            return hdf5_layout(h)
-    except Exception:  # no h5py, or damage: the caller's own message stands
-        return None
+    return peek(path, hdf5_layout) if path.is_file() else None
 
 
 def unknown_table(path: Path) -> Diagnosis | None:
     """For a file no reader took: a text table of one column (times without a signal, or values without time)."""
-    from robofuel.ingest.table_csv import SUFFIXES
-    from robofuel.ingest.table_layout import single_column
+    from robofuel.ingest.table.csv import SUFFIXES
+    from robofuel.ingest.table.layout import single_column
 
     found = single_column(path, SUFFIXES)
     return None if found is None else Diagnosis(*found)

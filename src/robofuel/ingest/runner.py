@@ -25,7 +25,7 @@ from robofuel.executor import local_executor
 from robofuel.ingest.base import ReadContext, Reader, ReadResult, check_metadata_keys
 from robofuel.ingest.dataset_refs import present_files
 from robofuel.ingest.diagnose import before_reading, dataset_without_data, unrecognised
-from robofuel.ingest.mapping import Mapping, apply_mapping
+from robofuel.ingest.mapping.apply import Mapping, apply_mapping
 from robofuel.ingest.registry import detect, get_reader
 from robofuel.lake import Lake, recording_sha256, write_episode
 from robofuel.progress import progress_bar

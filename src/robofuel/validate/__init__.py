@@ -9,7 +9,7 @@ from pathlib import Path
 from robofuel.errors import InputError, UnreadableRecording
 from robofuel.ingest.base import ReadContext
 from robofuel.ingest.diagnose import before_reading, unknown_layout
-from robofuel.ingest.lerobot_check import check_dataset
+from robofuel.ingest.lerobot.check import check_dataset
 from robofuel.ingest.registry import detect
 from robofuel.lake import Lake, recording_sha256
 from robofuel.lake.episodes import stored_content_hash

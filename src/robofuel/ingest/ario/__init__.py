@@ -1,0 +1,1 @@
+"""The ARIO (All Robots In One) folder reader."""

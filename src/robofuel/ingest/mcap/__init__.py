@@ -1,0 +1,1 @@
+"""The MCAP reader: the file read record by record, channels turned into streams."""

@@ -1,0 +1,1 @@
+"""Motion capture readers: BVH, Acclaim ASF/AMC, C3D."""

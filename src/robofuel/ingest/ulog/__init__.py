@@ -1,0 +1,1 @@
+"""The PX4 ULog flight-log reader."""

@@ -1,0 +1,1 @@
+"""The UMI / diffusion-policy ReplayBuffer (zarr) reader."""

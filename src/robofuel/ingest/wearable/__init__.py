@@ -1,0 +1,1 @@
+"""Wearable recordings: the ``wearable`` folder layout and Project Aria VRS files."""
