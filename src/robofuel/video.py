@@ -11,8 +11,8 @@ from typing import Any
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
 import numpy.typing as npt
+from av.video.reformatter import VideoReformatter
 
 from robofuel.standard import VideoData
 
@@ -113,8 +113,7 @@ class LumaReader:
         self._scaler = VideoReformatter()
 
     def __call__(self, frame: Any) -> Gray:
-        gray: Gray = self._scaler.reformat(frame, format="gray").to_ndarray()
-        return gray
+        return np.asarray(self._scaler.reformat(frame, format="gray").to_ndarray(), dtype=np.uint8)
 
 
 def _sampled(ts: npt.NDArray[np.int64], sample_hz: float | None) -> list[int]:
