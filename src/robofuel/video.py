@@ -107,13 +107,14 @@ def rgb_frames(video: VideoData, pixel_format: str | None = None) -> Iterator[Rg
 class LumaReader:
     """8-bit luma of decoded frames through one reused FFmpeg scaler: a frame's own ``to_ndarray(format="gray")``
     builds a new scaler context per frame, which costs ten times the conversion itself on small frames. The values
-    are FFmpeg's gray conversion (limited-range luma expanded to 0-255), identical to ``to_ndarray``'s."""
+    are FFmpeg's gray conversion (limited-range luma expanded to 0-255), identical to ``to_ndarray``'s. One scaler
+    thread: FFmpeg's default slice threads cost more to wake than a small frame takes to convert."""
 
     def __init__(self) -> None:
         self._scaler = VideoReformatter()
 
     def __call__(self, frame: Any) -> Gray:
-        return np.asarray(self._scaler.reformat(frame, format="gray").to_ndarray(), dtype=np.uint8)
+        return np.asarray(self._scaler.reformat(frame, format="gray", threads=1).to_ndarray(), dtype=np.uint8)
 
 
 def _sampled(ts: npt.NDArray[np.int64], sample_hz: float | None) -> list[int]:

@@ -44,6 +44,18 @@ def _percentile_u8(values: npt.NDArray[np.uint8], q: float) -> float:
     return _percentile(_histogram(values), q)
 
 
+def _tail_percentile(values: npt.NDArray[np.uint8], q: float, floor: float) -> float:
+    """Percentile ``q`` (0-100) of 8-bit values when it is ``floor`` or more; -1 when it is below ``floor``.
+
+    Only the values at or above ``floor`` are counted (edges are a small share of a frame's luma steps)."""
+    big = values[values >= floor]
+    below = values.size - big.size
+    target = q / 100.0 * values.size
+    if below >= target:
+        return -1.0
+    return float(np.searchsorted(np.cumsum(np.bincount(big, minlength=256)) + below, target))
+
+
 def _absdiff(a: Gray, b: Gray) -> Gray:
     """|a - b| of two 8-bit arrays, in 8 bits (no widening)."""
     out: Gray = np.maximum(a, b) - np.minimum(a, b)
@@ -62,7 +74,7 @@ def sharpness(frame: Gray, counts: npt.NDArray[np.int64] | None = None) -> float
     if span <= 0:
         return float("nan")
     dx, dy = _absdiff(frame[:, 1:], frame[:, :-1]), _absdiff(frame[1:], frame[:-1])
-    step = max(_percentile_u8(dx, 99.9), _percentile_u8(dy, 99.9))
+    step = max(_tail_percentile(dx, 99.9, MIN_EDGE), _tail_percentile(dy, 99.9, MIN_EDGE))
     return step / span if step >= MIN_EDGE else float("nan")
 
 
