@@ -12,6 +12,7 @@ from typing import Any
 import av
 import numpy as np
 import numpy.typing as npt
+from av.video.reformatter import VideoReformatter
 
 from robofuel.standard import VideoData
 
@@ -103,22 +104,78 @@ def rgb_frames(video: VideoData, pixel_format: str | None = None) -> Iterator[Rg
         return
 
 
+class LumaReader:
+    """8-bit luma of decoded frames through one reused FFmpeg scaler: a frame's own ``to_ndarray(format="gray")``
+    builds a new scaler context per frame, which costs ten times the conversion itself on small frames. The values
+    are FFmpeg's gray conversion (limited-range luma expanded to 0-255), identical to ``to_ndarray``'s. One scaler
+    thread: FFmpeg's default slice threads cost more to wake than a small frame takes to convert."""
+
+    def __init__(self) -> None:
+        self._scaler = VideoReformatter()
+
+    def __call__(self, frame: Any) -> Gray:
+        return np.asarray(self._scaler.reformat(frame, format="gray", threads=1).to_ndarray(), dtype=np.uint8)
+
+
+def _sampled(ts: npt.NDArray[np.int64], sample_hz: float | None) -> list[int]:
+    """Indices of the frames kept when sampling about ``sample_hz`` per second (every frame without a rate): the
+    first frame, then the first frame at or after the previous kept one plus the sampling step."""
+    if not sample_hz:
+        return list(range(len(ts)))
+    step_ns, next_t, out = int(1e9 / sample_hz), None, []
+    for i, t in enumerate(ts.tolist()):
+        if next_t is None or t >= next_t:
+            next_t = t + step_ns
+            out.append(i)
+    return out
+
+
+#: The first bytes of a packet of each intra-only codec whose skipped packets are checked without decoding.
+SIGNATURES = {"mjpeg": b"\xff\xd8", "png": b"\x89PNG"}
+
+
+def _intra_frames(video: VideoData, wanted: list[int]) -> Iterator[tuple[int, Any]]:
+    """(index, frame) of the wanted packets of an intra-only codec, each decoded alone (no other packet is
+    needed to decode it). A packet not wanted is only checked: empty or not starting with its codec's signature
+    ends the frames there, as decoding it would. Stops at the first wanted packet that does not decode to one
+    frame."""
+    ctx: Any = av.CodecContext.create(video.codec, "r")
+    packets, keep = video.packets or [], set(wanted)
+    signature = SIGNATURES.get(video.codec, b"")
+    for i in range(min(len(packets), wanted[-1] + 1) if wanted else 0):
+        if i not in keep:
+            if not packets[i].startswith(signature) or not packets[i]:
+                return
+            continue
+        packet = av.Packet(packets[i])
+        packet.is_keyframe = True
+        frames = ctx.decode(packet)
+        if len(frames) != 1:
+            return
+        yield i, frames[0]
+
+
 def gray_frames(video: VideoData, sample_hz: float | None = None) -> Iterator[tuple[int, Gray, int]]:
     """(timestamp_ns, luma frame, frame index) for every frame, or about ``sample_hz`` frames per second.
 
-    Every frame is decoded (inter-frame codecs need it), only the sampled ones are converted. Decoding stops
-    quietly at the first undecodable packet; the caller compares the index reached with the frame count.
+    Inter-frame codecs decode every frame (each may be a reference) and convert only the sampled ones; packets of
+    an intra-only codec (JPEG, PNG) are decoded only when sampled. Decoding stops quietly at the first
+    undecodable packet; the caller compares the index reached with the frame count.
     """
-    step_ns = int(1e9 / sample_hz) if sample_hz else 0
-    next_t = None
     ts = video.timestamps_ns
+    wanted = _sampled(ts, sample_hz)
+    luma = LumaReader()
     try:
+        if video.file is None and video.codec in INTRA_ONLY:
+            for i, frame in _intra_frames(video, wanted):
+                yield int(ts[i]), luma(frame), i
+            return
+        keep = set(wanted)
         for i, frame in enumerate(_frames(video)):
             if i >= len(ts):
                 break
-            if next_t is None or ts[i] >= next_t:
-                next_t = int(ts[i]) + step_ns
-                yield int(ts[i]), frame.to_ndarray(format="gray"), i
+            if i in keep:
+                yield int(ts[i]), luma(frame), i
     except (av.FFmpegError, ValueError):
         return
 
@@ -129,11 +186,11 @@ def gray_at(video: VideoData, indices: set[int]) -> dict[int, Gray]:
     out: dict[int, Gray] = {}
     if not indices:
         return out
-    last = max(indices)
+    last, luma = max(indices), LumaReader()
     try:
         for i, frame in enumerate(_frames(video)):
             if i in indices:
-                out[i] = frame.to_ndarray(format="gray")
+                out[i] = luma(frame)
             if i >= last:
                 break
     except (av.FFmpegError, ValueError):

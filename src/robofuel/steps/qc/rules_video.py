@@ -26,31 +26,61 @@ from robofuel.video import Gray, gray_frames
 
 MIN_EDGE = 6.0  # luma steps (per pixel) below which a frame has no edge to judge its focus by
 Mask = npt.NDArray[np.bool_]
+LEVELS = np.arange(256, dtype=np.int64)
 
 
-def _percentile_u8(values: np.ndarray, q: float) -> float:  # type: ignore[type-arg]
-    """Percentile ``q`` (0-100) of integer values in 0..255, from a histogram (no sort)."""
-    counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
+def _histogram(values: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Cumulative counts of the 8-bit values 0..255."""
+    return np.cumsum(np.bincount(values.ravel(), minlength=256))
+
+
+def _percentile(counts: npt.NDArray[np.int64], q: float) -> float:
+    """Percentile ``q`` (0-100) of the values whose cumulative counts (:func:`_histogram`) are ``counts``."""
     return float(np.searchsorted(counts, q / 100.0 * counts[-1]))
 
 
-def sharpness(frame: Gray) -> float:
+def _percentile_u8(values: npt.NDArray[np.uint8], q: float) -> float:
+    """Percentile ``q`` (0-100) of integer values in 0..255, from a histogram (no sort)."""
+    return _percentile(_histogram(values), q)
+
+
+def _tail_percentile(values: npt.NDArray[np.uint8], q: float, floor: float) -> float:
+    """Percentile ``q`` (0-100) of 8-bit values when it is ``floor`` or more; -1 when it is below ``floor``.
+
+    Only the values at or above ``floor`` are counted (edges are a small share of a frame's luma steps)."""
+    big = values[values >= floor]
+    below = values.size - big.size
+    target = q / 100.0 * values.size
+    if below >= target:
+        return -1.0
+    return float(np.searchsorted(np.cumsum(np.bincount(big, minlength=256)) + below, target))
+
+
+def _absdiff(a: Gray, b: Gray) -> Gray:
+    """|a - b| of two 8-bit arrays, in 8 bits (no widening)."""
+    out: Gray = np.maximum(a, b) - np.minimum(a, b)
+    return out
+
+
+def sharpness(frame: Gray, counts: npt.NDArray[np.int64] | None = None) -> float:
     """Steepest luma step over the frame's luma range (about 1 for a sharp edge, 1/k for a k-pixel blur).
 
     Content-independent for frames with at least one edge; NaN for a frame with no edge (a textureless view is
-    not a blurred one). Percentiles come from histograms of the 8-bit values.
+    not a blurred one). Percentiles come from histograms of the 8-bit values; ``counts`` is the frame's own
+    (:func:`_histogram`) when the caller has it.
     """
-    f = frame.astype(np.int16)
-    dx, dy = np.abs(np.diff(f, axis=1)), np.abs(np.diff(f, axis=0))
-    step = max(_percentile_u8(dx, 99.9), _percentile_u8(dy, 99.9))
-    span = _percentile_u8(frame, 99.5) - _percentile_u8(frame, 0.5)
-    return step / span if step >= MIN_EDGE and span > 0 else float("nan")
+    counts = _histogram(frame) if counts is None else counts
+    span = _percentile(counts, 99.5) - _percentile(counts, 0.5)
+    if span <= 0:
+        return float("nan")
+    dx, dy = _absdiff(frame[:, 1:], frame[:, :-1]), _absdiff(frame[1:], frame[:-1])
+    step = max(_tail_percentile(dx, 99.9, MIN_EDGE), _tail_percentile(dy, 99.9, MIN_EDGE))
+    return step / span if step >= MIN_EDGE else float("nan")
 
 
 def change(frame: Gray, previous: Gray) -> float:
     """Luma difference of two frames: the 99.9th percentile of the absolute change over 2x-subsampled frames."""
-    a, b = frame[::2, ::2].astype(np.int16), previous[::2, ::2].astype(np.int16)
-    return _percentile_u8(np.abs(a - b).astype(np.uint8), 99.9)
+    return _percentile_u8(_absdiff(frame[::2, ::2], previous[::2, ::2]), 99.9)
 
 
 @dataclass
@@ -70,10 +100,12 @@ def _sample(video: VideoData, th: dict[str, Any]) -> Samples:
     """About ``video_sample_hz`` decoded frames per second of ``video``, measured (:class:`Samples`)."""
     out, previous = Samples(), None
     for t, frame, index in gray_frames(video, th["video_sample_hz"]):
+        counts = _histogram(frame)  # one pass serves the mean, the floor share and the luma range
         out.ts.append(t)
-        out.luma.append(float(frame.mean()))
-        out.floor.append(float(np.count_nonzero(frame <= th["black_luma"])) / frame.size)
-        out.sharp.append(sharpness(frame))
+        out.luma.append(float(np.dot(np.diff(counts, prepend=0), LEVELS)) / frame.size)
+        floor = int(np.floor(th["black_luma"]))
+        out.floor.append(float(counts[min(floor, 255)]) / frame.size if floor >= 0 else 0.0)
+        out.sharp.append(sharpness(frame, counts))
         out.diffs.append(change(frame, previous) if previous is not None else float("inf"))
         out.last, previous = index, frame
     return out
