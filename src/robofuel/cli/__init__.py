@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from robofuel.cli import demo, embodiment, episodes, export, ingest, process, qc, standard
+from robofuel.cli import demo, embodiment, episodes, export, ingest, process, qc, server, standard
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
 from robofuel.cli.console import err
 from robofuel.errors import InputError, RobofuelError
@@ -37,6 +37,9 @@ app.command()(demo.demo)
 app.add_typer(embodiment.embodiment_app, name="embodiment")
 app.command("retarget")(embodiment.retarget)
 app.add_typer(annotations_app, name="annotations")
+app.command()(server.serve)
+app.add_typer(server.users_app, name="users")
+app.add_typer(server.tokens_app, name="tokens")
 
 
 def main() -> None:
