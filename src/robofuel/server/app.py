@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from robofuel import __version__
@@ -39,6 +40,16 @@ def _error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
     return handle
 
 
+async def _invalid_request(_: Request, exc: Exception) -> Response:
+    """A 422 naming each problem's place and what is wrong, without echoing the input (which may be NaN, which JSON
+    cannot carry, or megabytes long)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors
+    ]
+    return JSONResponse({"detail": detail or str(exc)}, status_code=422)
+
+
 async def _secure_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
     for name, value in SECURITY_HEADERS.items():
@@ -59,6 +70,7 @@ def create_app(lake: Lake, catalog: Catalog) -> FastAPI:
     app.state.console = Console(lake, catalog)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StorageError, _error(503))
     app.add_exception_handler(InputError, _error(400))
     app.add_exception_handler(RobofuelError, _error(500))
