@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from robofuel.cli import demo, embodiment, episodes, export, ingest, process, qc, server, standard
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
@@ -47,8 +48,8 @@ def main() -> None:
     try:
         app()  # standalone: usage errors exit 2 with click's message, normal ends raise SystemExit
     except InputError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(2)
     except RobofuelError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(1)
