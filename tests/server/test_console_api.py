@@ -225,3 +225,17 @@ def test_the_openapi_schema_describes_the_api(site: Site) -> None:
     assert set(review) == {"decision", "start_s", "end_s", "reason"}
     assert {"HTTPBearer", "APIKeyCookie"} <= set(schema["components"]["securitySchemes"])
     assert site.client.get("/docs").status_code == 404  # it would load scripts from the internet
+
+
+def test_a_persons_verdict_outlasts_processing(site: Site, cli: Any) -> None:
+    """The steps' own verdict (these tiny episodes are too short: rejected) never replaces a person's decision."""
+    target = site.ids[0]
+    made = site.client.post(f"/api/episodes/{target}/reviews", json={"decision": "accept"}, headers=site.auth("rita"))
+    assert made.status_code == 201
+    processed = cli("process", "--lake", str(site.lake), "--workers", "1", "--json")
+    assert processed.code == 0, processed.err
+    verdicts = _verdicts(cli, site)
+    assert verdicts[target] == "qualified"
+    assert {verdicts[e] for e in site.ids[1:]} == {"rejected"}  # the steps did judge the others
+    shown = cli("show", target, "--lake", str(site.lake), "--json").json()
+    assert {f["step"] for f in shown["findings"]} >= {"qc"}  # findings updated, the person's verdict kept
