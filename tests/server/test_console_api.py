@@ -239,3 +239,12 @@ def test_a_persons_verdict_outlasts_processing(site: Site, cli: Any) -> None:
     assert {verdicts[e] for e in site.ids[1:]} == {"rejected"}  # the steps did judge the others
     shown = cli("show", target, "--lake", str(site.lake), "--json").json()
     assert {f["step"] for f in shown["findings"]} >= {"qc"}  # findings updated, the person's verdict kept
+
+
+def test_password_guessing_is_slowed_down(site: Site) -> None:
+    for _ in range(5):
+        assert site.client.post("/login", json={"username": "rita", "password": "guess guess"}).status_code == 401
+    refused = site.client.post("/login", json={"username": "rita", "password": PASSWORD})  # even the right one
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "robofuel_session" not in refused.cookies
+    assert site.client.post("/login", json={"username": "rob", "password": PASSWORD}).status_code == 200

@@ -25,6 +25,7 @@ from robofuel.server.auth import (
     verify_password,
 )
 from robofuel.server.reviews import record_review, review_rows
+from robofuel.server.throttle import LoginThrottle
 
 PASSWORD = "a long enough password"
 
@@ -112,3 +113,22 @@ def test_a_review_sets_the_verdict_in_the_catalog_and_the_metadata(catalog_url: 
         assert c.execute(sa.select(sa.func.count()).select_from(recordings_table)).scalar_one() == 1
         assert c.execute(sa.select(episodes.c.duration_s)).scalar_one() == pytest.approx(meta.duration_s)
     catalog.close()
+
+
+def test_the_login_throttle_counts_failures_in_a_window() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(limit=3, window_s=60.0, max_keys=2, clock=lambda: now[0])
+    for _ in range(3):
+        assert throttle.retry_after("a") == 0.0
+        throttle.failed("a")
+        now[0] += 1.0
+    assert throttle.retry_after("a") == pytest.approx(57.0)  # the first failure leaves the window at 60 s
+    now[0] = 60.5
+    assert throttle.retry_after("a") == 0.0
+    throttle.failed("a")
+    throttle.succeeded("a")
+    assert throttle.retry_after("a") == 0.0
+    for key in ("b", "c", "d"):  # at most two keys remembered: the oldest is forgotten
+        for _ in range(3):
+            throttle.failed(key)
+    assert throttle.retry_after("b") == 0.0 and throttle.retry_after("d") > 0.0

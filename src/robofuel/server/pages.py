@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import urllib.parse
 from typing import Annotated, Any
 
@@ -79,8 +80,15 @@ async def login(request: Request) -> Response:
     name, password = fields.get("username"), fields.get("password")
     if not isinstance(name, str) or not isinstance(password, str) or not name or not password:
         raise HTTPException(400, "send a username and a password")
-    catalog = console(request).catalog
+    served = console(request)
+    key = (request.client.host if request.client else "", name)
+    wait = math.ceil(served.throttle.retry_after(key))
+    if wait:
+        message = f"too many failed sign-ins as {name!r} from this address; try again in {wait} s"
+        raise HTTPException(429, message, headers={"Retry-After": str(wait)})
+    catalog = served.catalog
     user = await run_in_threadpool(authenticate, catalog, name, password)  # scrypt: about 50 ms of CPU
+    (served.throttle.failed if user is None else served.throttle.succeeded)(key)
     if user is None and as_json:
         raise HTTPException(401, "wrong user name or password")
     if user is None:

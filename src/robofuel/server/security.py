@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from robofuel.server.auth import User, csrf_token, token_user
+from robofuel.server.throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
@@ -32,10 +33,11 @@ _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="The s
 
 @dataclass(frozen=True)
 class Console:
-    """What the application serves: a lake and its catalog."""
+    """What the application serves: a lake and its catalog (and the count of failed sign-ins)."""
 
     lake: Lake
     catalog: Catalog
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def console(request: Request) -> Console:
