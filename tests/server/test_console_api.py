@@ -48,6 +48,10 @@ def test_every_other_route_needs_a_token_or_a_session(site: Site) -> None:
             response = site.client.request(method, path, json=body, headers=headers)
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.json()["detail"] and response.headers["www-authenticate"] == "Bearer"
+    url = f"/api/episodes/{site.ids[0]}/reviews"
+    for content in (b"{not json", b"", b'{"decision": "accept", "start_s": NaN}'):  # who asks is checked first
+        response = site.client.post(url, content=content, headers={"Content-Type": "application/json"})
+        assert response.status_code == 401, response.text
     assert _reviews(site, "ada") == []  # nothing was recorded on the way
 
 
@@ -145,6 +149,16 @@ def test_a_bad_review_body_is_refused_with_a_message(site: Site, cli: Any, body:
     assert _reviews(site, "rita") == [] and _verdicts(cli, site)[site.ids[0]] == "unchecked"
 
 
+def test_a_review_must_be_sent_as_json(site: Site) -> None:
+    body = json.dumps({"decision": "accept"})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""):
+        headers = {**site.auth("rita"), "Content-Type": content_type}
+        response = site.client.post(f"/api/episodes/{site.ids[0]}/reviews", content=body, headers=headers)
+        assert response.status_code == 415 and "application/json" in response.json()["detail"]
+    headers = {**site.auth("rita"), "Content-Type": "application/json; charset=utf-8"}
+    assert site.client.post(f"/api/episodes/{site.ids[0]}/reviews", content=body, headers=headers).status_code == 201
+
+
 def test_an_unknown_episode_is_404(site: Site) -> None:
     headers = site.auth("rita")
     for eid in ("ep_00000000000000000000", site.ids[0][:8], "../../etc/passwd", "%00"):
@@ -221,7 +235,8 @@ def test_the_openapi_schema_describes_the_api(site: Site) -> None:
     assert {"/api/health", "/api/episodes", "/api/episodes/{episode_id}", "/api/episodes/{episode_id}/reviews"} <= set(
         schema["paths"]
     )
-    review = schema["components"]["schemas"]["ReviewIn"]["properties"]
+    posting = schema["paths"]["/api/episodes/{episode_id}/reviews"]["post"]
+    review = posting["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert set(review) == {"decision", "start_s", "end_s", "reason"}
     assert {"HTTPBearer", "APIKeyCookie"} <= set(schema["components"]["securitySchemes"])
     assert site.client.get("/docs").status_code == 404  # it would load scripts from the internet

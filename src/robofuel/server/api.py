@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from robofuel import __version__
 from robofuel.documents import episode_document, episode_list
@@ -101,8 +102,29 @@ def list_reviews(served: Served, _: Viewer, episode_id: str) -> list[dict[str, A
     return review_rows(served.catalog, _known(served, episode_id))
 
 
-@router.post("/episodes/{episode_id}/reviews", status_code=201, response_model=ReviewOut)
-def post_review(served: Served, user: Reviewer, episode_id: str, review: ReviewIn) -> dict[str, Any]:
+async def review_body(request: Request) -> ReviewIn:
+    """The request's body as a review, read only once the user is known (a dependency after :data:`Reviewer`, so
+    that a request without a token is 401 whatever its body; FastAPI reads a declared body before any check)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise HTTPException(415, "send the review as JSON, with Content-Type: application/json")
+    try:
+        return ReviewIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_input=False, include_url=False)) from exc
+
+
+_REVIEW_BODY = {"required": True, "content": {"application/json": {"schema": ReviewIn.model_json_schema()}}}
+
+
+@router.post(
+    "/episodes/{episode_id}/reviews",
+    status_code=201,
+    response_model=ReviewOut,
+    openapi_extra={"requestBody": _REVIEW_BODY},
+)
+def post_review(
+    served: Served, user: Reviewer, episode_id: str, review: Annotated[ReviewIn, Depends(review_body)]
+) -> dict[str, Any]:
     """Accept or reject the episode: its verdict (``qualified`` or ``rejected``) follows the latest decision."""
     return record_review(
         served.lake,
