@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,6 +90,42 @@ quarantine = sa.Table(
     sa.Column("path", sa.Text, nullable=False),
     sa.Column("code", sa.String(64), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# -- the console (robofuel serve): people, their credentials and their review decisions ----------------------------
+# Tables added after the first catalogs: _create_schema makes them (IF NOT EXISTS) when an older catalog is opened.
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False, doc="viewer | reviewer | manager | admin"),
+    sa.Column("password", sa.Text, nullable=False, doc="scrypt$N$r$p$salt$hash (base64), never the password."),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True, doc="sha256 of the token: the token itself is not kept."),
+    sa.Column("user", sa.String(128), sa.ForeignKey("users.name"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False, doc="api (robofuel tokens create) | session (a login)"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), doc="None: until revoked."),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("episode_id", sa.String(64), nullable=False, index=True),
+    sa.Column("decision", sa.String(8), nullable=False, doc="accept | reject"),
+    sa.Column("verdict", sa.String(16), nullable=False, doc="The verdict the decision set."),
+    sa.Column("start_s", sa.Float, doc="Reviewed span, s from the episode start (None: from the start)."),
+    sa.Column("end_s", sa.Float),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("reviewer", sa.String(128), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -211,6 +247,10 @@ class Catalog:
                     "free space or fix the permissions, then run the command again"
                 ) from exc
             raise
+
+    def writing(self) -> AbstractContextManager[sa.Connection]:
+        """One write transaction, for the modules that own tables of their own (users, tokens, reviews)."""
+        return self._writing()
 
     # -- recordings and episodes ---------------------------------------------------------------------------------
 

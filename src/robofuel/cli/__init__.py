@@ -11,8 +11,9 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
-from robofuel.cli import demo, embodiment, episodes, export, ingest, process, qc, standard
+from robofuel.cli import demo, embodiment, episodes, export, ingest, process, qc, server, standard
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
 from robofuel.cli.console import err
 from robofuel.errors import InputError, RobofuelError
@@ -37,6 +38,9 @@ app.command()(demo.demo)
 app.add_typer(embodiment.embodiment_app, name="embodiment")
 app.command("retarget")(embodiment.retarget)
 app.add_typer(annotations_app, name="annotations")
+app.command()(server.serve)
+app.add_typer(server.users_app, name="users")
+app.add_typer(server.tokens_app, name="tokens")
 
 
 def main() -> None:
@@ -44,8 +48,8 @@ def main() -> None:
     try:
         app()  # standalone: usage errors exit 2 with click's message, normal ends raise SystemExit
     except InputError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(2)
     except RobofuelError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(1)

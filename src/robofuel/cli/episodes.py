@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,18 +24,15 @@ def ls_(
     as_json: Json_ = False,
 ) -> None:
     """List episodes (not those of older versions of files ingested again, unless --superseded)."""
-    from robofuel.catalog.current import left_out, selection
     from robofuel.context import open_workspace
+    from robofuel.documents import episode_list
 
     with open_workspace(lake, catalog, create=False) as ws:
-        rows = ws.catalog.episode_rows(selection(where, superseded))
-        hidden = left_out(ws.catalog, where, superseded)
-    keys: tuple[str, ...] = ("id", "recording_path", "duration_s", "verdict", "format", "operator", "task")
-    keys += ("findings", "recording", "superseded_by")
-    episodes = [{k: r[k] for k in keys} for r in rows]
+        listing = episode_list(ws.catalog, where, superseded)
     if as_json:
-        emit_json({"episodes": episodes, "superseded_left_out": hidden})
+        emit_json(listing)
         return
+    episodes, hidden = listing["episodes"], listing["superseded_left_out"]
     table = Table("id", "recording", "format", "duration s", "verdict", "findings", "operator")
     table.columns[0].no_wrap = table.columns[4].no_wrap = True  # ids and verdicts are never cut
     for e in episodes:
@@ -74,17 +69,15 @@ def show(
 ) -> None:
     """Show one episode's metadata (streams, findings, segments); EPISODE may be an id prefix."""
     from robofuel.context import open_workspace
+    from robofuel.documents import episode_document
 
     with open_workspace(lake, catalog, create=False) as ws:
         eid = resolve_episode(ws.catalog, episode)
+        if as_json:
+            emit_json(episode_document(ws.lake, ws.catalog, eid))
+            return
         meta = ws.lake.read_meta(eid)
         newer = ws.catalog.superseded_by(eid)
-    if as_json and newer:  # the episode's metadata, and the recording that replaced it
-        emit_json({**json.loads(meta.model_dump_json(exclude_none=True)), "superseded_by": newer})
-        return
-    if as_json:
-        sys.stdout.write(meta.model_dump_json(indent=2, exclude_none=True) + "\n")
-        return
     out.print(f"[bold]{meta.id}[/]  {meta.recording.format}  {meta.recording.path}  #{meta.recording.index}")
     out.print(f"{meta.duration_s:.2f} s from {meta.start_time.isoformat()}  verdict: {meta.verdict}")
     out.print(f"task: {meta.task.id} {meta.task.instruction or ''}  operator: {meta.operator}  station: {meta.station}")

@@ -19,13 +19,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from pydantic import BaseModel, create_model
 
 from robofuel import __version__
 from robofuel.config import ConfigModel, validate
-from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, Payload
+from robofuel.standard import Episode, EpisodeData, Finding, LineageEntry, Payload, Verdict
 
 
 @dataclass
@@ -102,7 +102,13 @@ def _keys_model(cls: type[Step]) -> type[BaseModel]:
 
 
 def replace_own(meta: Episode, step: Step, findings: list[Finding], **update: Any) -> Episode:
-    """Copy of ``meta`` with ``step``'s earlier findings and lineage entry replaced by the new ones."""
+    """Copy of ``meta`` with ``step``'s earlier findings and lineage entry replaced by the new ones.
+
+    A verdict a person decided (``extra["review"]``, recorded by the console) outranks the one a step computes: a
+    re-run with another config or version updates the findings and leaves the person's verdict."""
+    reviewed = meta.extra.get("review")
+    if "verdict" in update and isinstance(reviewed, dict) and reviewed.get("verdict") in get_args(Verdict):
+        update["verdict"] = reviewed["verdict"]
     kept = [f for f in meta.findings if f.step != step.name]
     lineage = [entry for entry in meta.lineage if entry.step != step.name] + [step.lineage()]
     return meta.model_copy(update={"findings": kept + findings, "lineage": lineage, **update}, deep=True)
