@@ -405,7 +405,7 @@ def stats(
 
 
 @app.command()
-def validate(path: Path, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
+def validate(path: str, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
     """Check an episode folder, a lake, or a recording / exported dataset against the standard (exit 1 if invalid)."""
     from robofuel.validation import validate_path
 
