@@ -138,11 +138,11 @@ def start(weed: Path, base: Path, bucket: str = "robofuel") -> tuple[S3Server, s
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after 2 s (a graceful stop takes SeaweedFS 10 s; its data is thrown away anyway)."""
+    """SIGTERM, then SIGKILL after 0.5 s (a graceful stop takes SeaweedFS 10 s; its data is thrown away anyway)."""
     if proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(timeout=2)
+            proc.wait(timeout=0.5)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -1,16 +1,107 @@
 """The lake on a real S3-compatible server (SeaweedFS on loopback) with the catalog on a real PostgreSQL server:
-ingest -> process -> export -> validate, a resumed run, and atomicity on a store that has no rename."""
+ingest -> process -> export -> validate, runs killed mid-way and resumed, and atomicity on a store without rename."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from faults.lake_faults import recordings
+from faults.lake_faults import cli_env, recordings
+from robofuel.lake import Lake
+from robofuel.lake.store import OWNER_SUFFIX
 
 pytestmark = pytest.mark.s3
+
+# `robofuel ARGS` that SIGKILLs itself in the middle of committing its Nth staged episode (argv[1]): one object of the
+# episode has been copied into episodes/, the others and episode.json have not.
+_KILLED_IN_COMMIT = """
+import os, signal, sys
+from robofuel.lake.store import Lake
+kill_at, seen, commit = int(sys.argv[1]), [0], Lake._copy_into_place
+def dying(self, staging, final):
+    seen[0] += 1
+    if seen[0] == kill_at:
+        copy = self.fs.copy
+        def copy_then_die(*args, **kwargs):
+            copy(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.fs.copy = copy_then_die
+    commit(self, staging, final)
+Lake._copy_into_place = dying
+from robofuel.cli import main
+sys.argv = ["robofuel", *sys.argv[2:]]
+main()
+"""
+
+# `robofuel ARGS` that SIGKILLs itself between two steps of the Nth episode (argv[1]) a `process` run works on: as
+# its second step is about to write that episode's metadata, the first step's already written.
+_KILLED_IN_PROCESS = """
+import os, signal, sys
+from robofuel.lake.store import Lake
+kill_in, seen, write_meta = int(sys.argv[1]), [], Lake.write_meta
+def dying(self, meta, folder=None):
+    seen.append(meta.id)
+    if len(set(seen)) == kill_in and seen.count(meta.id) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    write_meta(self, meta, folder)
+Lake.write_meta = dying
+from robofuel.cli import main
+sys.argv = ["robofuel", *sys.argv[2:]]
+main()
+"""
+
+
+def _killed(code: str, at: int, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-c", code, str(at), *args], env=cli_env(), capture_output=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+
+
+def _episodes(cli: Any, *where: str) -> dict[str, str]:
+    """{episode id: content hash} as ``ls --json`` lists them."""
+    listed = cli("ls", *where, "--json")
+    assert listed.code == 0, listed.err
+    hashes = {}
+    for row in listed.json()["episodes"]:
+        shown = cli("show", row["id"], *where, "--json")
+        hashes[row["id"]] = shown.json()["content_hash"]
+    return hashes
+
+
+def _objects(lake: Lake, rel: str) -> list[str]:
+    """The objects under a lake folder (not the folders an object store may list)."""
+    return sorted(p for p, o in lake.fs.find(f"{lake.root}/{rel}", detail=True).items() if o["type"] == "file")
+
+
+def _metadata(lake: Lake, ids: list[str]) -> dict[str, bytes]:
+    return {eid: lake.read_bytes(f"{lake.episode_dir(eid)}/episode.json") for eid in sorted(ids)}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], dict[str, str], Lake]:
+    """Three recordings ingested and processed without interruption into a local lake: (recordings, {id: content
+    hash}, lake), what every interrupted run on S3 must end up with."""
+    from robofuel.catalog import Catalog
+    from robofuel.engine import LocalEngine
+    from robofuel.ingest.runner import Ingester
+    from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
+
+    base = tmp_path_factory.mktemp("reference")
+    recs = [str(p) for p in recordings(base / "recs", 3)]
+    lake = Lake(base / "lake")
+    catalog = Catalog(lake.default_catalog_url)
+    try:
+        Ingester(lake, catalog, progress=False).run([Path(r) for r in recs], None, {})
+        ids = catalog.episode_ids()
+        LocalEngine(lake, catalog, progress=False).run(build_pipeline(list(DEFAULT_PIPELINE)), ids)
+        hashes = {r["id"]: r["content_hash"] for r in catalog.episode_rows()}
+    finally:
+        catalog.close()
+    return recs, hashes, lake
 
 
 def test_ingest_process_export_validate(cli: Any, tmp_path: Path, s3_lake: str, new_postgres_database: Any) -> None:
@@ -19,14 +110,82 @@ def test_ingest_process_export_validate(cli: Any, tmp_path: Path, s3_lake: str, 
     ingested = cli("ingest", *recs, *where, "--json")
     assert ingested.code == 0, ingested.err
     assert [f["status"] for f in ingested.json()["files"]] == ["ingested"] * 3
+    again = cli("ingest", *recs, *where, "--json")  # the same files again: found by hash, nothing written
+    assert [f["status"] for f in again.json()["files"]] == ["skipped"] * 3
     processed = cli("process", *where, "--json")
     assert processed.code == 0, processed.err
-    listed = cli("ls", *where, "--json")
-    assert listed.code == 0, listed.err
-    assert len(listed.json()["episodes"]) == 3
+    assert processed.json()["steps"]["qc"]["ran"] == 3
+    assert cli("process", *where, "--json").json()["steps"]["qc"]["cached"] == 3
     exported = cli("export", "--format", "lerobot", "--out", str(tmp_path / "out"), "--all", *where, "--json")
     assert exported.code == 0, exported.err
     assert exported.json()["episodes"] == 3
+    assert cli("validate", str(tmp_path / "out"), "--json").json()["ok"]
     valid = cli("validate", s3_lake, "--catalog", where[3], "--json")
     assert valid.code == 0, valid.out + valid.err
     assert valid.json()["ok"] and valid.json()["warnings"] == []
+    lake = Lake(s3_lake, create=False)
+    assert _objects(lake, "staging") == [] and not [p for p in _objects(lake, "") if p.endswith(".tmp")]
+
+
+def test_an_ingest_killed_mid_commit_leaves_nothing_visible_and_resumes(
+    cli: Any, s3_lake: str, new_postgres_database: Any, reference: tuple[list[str], dict[str, str], Lake]
+) -> None:
+    recs, expected, ref_lake = reference
+    where = ("--lake", s3_lake, "--catalog", new_postgres_database())
+    _killed(_KILLED_IN_COMMIT, 2, "ingest", *recs, *where)  # the first recording is in, the second half-copied
+    visible = _episodes(cli, *where)
+    assert len(visible) == 1 and visible.items() <= expected.items()
+    lake = Lake(s3_lake, create=False)
+    (half,) = [eid for eid in expected if eid not in visible and lake.exists(lake.episode_dir(eid))]
+    assert not lake.exists(f"{lake.episode_dir(half)}/episode.json")  # part of it is there, but no catalog row
+    assert cli("show", half, *where).code == 2
+    valid = cli("validate", s3_lake, "--catalog", where[3], "--json")
+    assert valid.code == 0 and valid.json()["ok"] and set(valid.json()["problems"]) == set(visible)
+    (warning,) = valid.json()["warnings"]
+    assert f"{s3_lake}/staging/" in warning and "process is gone" in warning
+
+    again = cli("ingest", *recs, *where, "--json")
+    assert [f["status"] for f in again.json()["files"]] == ["skipped", "ingested", "ingested"]
+    assert set(_episodes(cli, *where)) == set(expected)
+    assert _objects(lake, "staging") == []
+    assert cli("process", *where, "--json").code == 0
+    assert _episodes(cli, *where) == expected
+    assert _metadata(lake, list(expected)) == _metadata(ref_lake, list(expected))
+    valid = cli("validate", s3_lake, "--catalog", where[3], "--json").json()
+    assert valid["ok"] and valid["warnings"] == []
+
+
+def test_a_process_killed_mid_way_resumes_to_the_same_result(
+    cli: Any, s3_lake: str, new_postgres_database: Any, reference: tuple[list[str], dict[str, str], Lake]
+) -> None:
+    recs, expected, ref_lake = reference
+    where = ("--lake", s3_lake, "--catalog", new_postgres_database())
+    assert cli("ingest", *recs, *where, "--json").code == 0
+    _killed(_KILLED_IN_PROCESS, 2, "process", *where)  # the first episode done, the second in flight
+    resumed = cli("process", *where, "--json")
+    assert resumed.code == 0, resumed.err
+    assert sum(s["cached"] for s in resumed.json()["steps"].values()) > 0  # finished work was not redone
+    assert _episodes(cli, *where) == expected
+    lake = Lake(s3_lake, create=False)
+    assert _metadata(lake, list(expected)) == _metadata(ref_lake, list(expected))
+    valid = cli("validate", s3_lake, "--catalog", where[3], "--json").json()
+    assert valid["ok"] and valid["warnings"] == []
+
+
+def test_staging_is_listed_by_its_objects_not_by_emptied_folders(s3_lake: str) -> None:
+    """SeaweedFS keeps listing a folder for a while after its last object is removed; such a folder is no staged
+    episode, and a staged folder's age is its newest object's."""
+    lake = Lake(s3_lake)
+    kept, dropped = lake.new_staging(), lake.new_staging()
+    with lake.open(f"{kept}/streams/a.parquet", "wb") as f:
+        f.write(b"x")
+    with lake.open(f"{dropped}/streams/a.parquet", "wb") as f:
+        f.write(b"x")
+    lake.discard_staging(dropped)
+    (staged,) = lake.staging_folders()
+    assert staged.rel == kept and staged.state == "alive" and 0 <= staged.age_s < 600
+    assert set(staged.paths) == {f"{lake.root}/{kept}", f"{lake.root}/{kept}{OWNER_SUFFIX}"}
+    assert not lake.exists(dropped) and lake.exists(kept)
+    lake.fs.rm(f"{lake.root}/{kept}{OWNER_SUFFIX}")  # as if written on another machine: only its age tells
+    assert lake.clean_staging(older_than_s=3600) == 0 and lake.exists(kept)
+    assert lake.clean_staging(older_than_s=0) == 1 and not lake.exists(kept) and lake.staging_folders() == []
