@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -182,6 +183,17 @@ class Lake:
         if not self.is_local:
             raise InputError(f"{self.uri}: needs a local copy for this operation")
         return Path(self._p(rel))
+
+    def download(self, rel: str) -> Path:
+        """A new temporary local copy of the file ``rel`` (keeping its suffix); the caller removes it."""
+        fd, name = tempfile.mkstemp(prefix="robofuel-", suffix="".join(Path(rel).suffixes[-1:]))
+        os.close(fd)
+        try:
+            self.fs.get_file(self._p(rel), name)
+        except BaseException:
+            os.unlink(name)
+            raise
+        return Path(name)
 
     def check_writable(self, what: str = "this command") -> None:
         """Raise :class:`StorageError` if the lake is read-only for this process."""
