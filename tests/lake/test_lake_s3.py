@@ -17,26 +17,34 @@ from robofuel.lake.store import OWNER_SUFFIX
 
 pytestmark = pytest.mark.s3
 
-# `robofuel ARGS` that SIGKILLs itself in the middle of committing its Nth staged episode (argv[1]): one object of the
-# episode has been copied into episodes/, the others and episode.json have not.
+# `robofuel ARGS` that SIGKILLs itself in the middle of committing its Nth staged episode (argv[1]): on an object
+# store, the stream files have been copied into episodes/, episode.json (copied last) has not; in a local lake, the
+# folder has been renamed into place (the catalog has not recorded it in either).
 _KILLED_IN_COMMIT = """
 import os, signal, sys
-from robofuel.lake.store import Lake
-kill_at, seen, commit = int(sys.argv[1]), [0], Lake._copy_into_place
+from robofuel.lake import store
+kill_at, seen, commit, rename = int(sys.argv[1]), [0], store.Lake._copy_into_place, store._rename_over
 def dying(self, staging, final):
     seen[0] += 1
     if seen[0] == kill_at:
         copy = self.fs.copy
-        def copy_then_die(*args, **kwargs):
-            copy(*args, **kwargs)
-            os.kill(os.getpid(), signal.SIGKILL)
-        self.fs.copy = copy_then_die
+        def copy_or_die(src, dst, **kwargs):
+            if dst.endswith("/episode.json"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            copy(src, dst, **kwargs)
+        self.fs.copy = copy_or_die
     commit(self, staging, final)
-Lake._copy_into_place = dying
+def renamed_then_dying(src, dst, trash):
+    seen[0] += 1
+    rename(src, dst, trash)
+    if seen[0] == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+store.Lake._copy_into_place, store._rename_over = dying, renamed_then_dying
 from robofuel.cli import main
 sys.argv = ["robofuel", *sys.argv[2:]]
 main()
 """
+
 
 # `robofuel ARGS` that SIGKILLs itself between two steps of the Nth episode (argv[1]) a `process` run works on: as
 # its second step is about to write that episode's metadata, the first step's already written.
@@ -235,3 +243,35 @@ def test_video_and_rewritten_samples_match_a_local_lake(
     assert _metadata(Lake(s3_lake), list(expected)) == _metadata(Lake(tmp_path / "lake"), list(expected))
     assert _dataset(tmp_path / "out-2") == _dataset(tmp_path / "out-4")
     assert cli("validate", s3_lake, "--catalog", remote[3], "--json").json()["ok"]
+
+
+def test_a_process_killed_while_copying_rewritten_samples_resumes(
+    cli: Any, tmp_path: Path, s3_lake: str, new_postgres_database: Any
+) -> None:
+    """`clean` repairs NaN/Inf: its rewritten episode replaces the committed one object by object. Killed before
+    episode.json was copied, the folder holds new samples under the old metadata (`validate` says so); the next
+    `process` finishes the copy, as a local lake's rename would have been finished, and then ends exactly where a
+    local lake killed at that point (renamed, not recorded) ends, with the samples of an uninterrupted run."""
+    from robofuel.generate import generate_teleop
+    from robofuel.generate.suite import TELEOP_FAULTS
+
+    generate_teleop(tmp_path, "teleop_a", 2, TELEOP_FAULTS[0], cameras=1, duration_s=6.5)
+    recs = sorted(str(p) for p in (tmp_path / "recordings").iterdir())
+    whole, local = ("--lake", str(tmp_path / "whole")), ("--lake", str(tmp_path / "lake"))
+    remote = ("--lake", s3_lake, "--catalog", new_postgres_database())
+    for where in (whole, local, remote):
+        assert cli("ingest", *recs, *where, "--json").code == 0
+    assert cli("process", *whole, "--json").code == 0
+    for where in (local, remote):
+        _killed(_KILLED_IN_COMMIT, 1, "process", *where)
+    (problem,) = cli("validate", s3_lake, "--catalog", remote[3], "--json").json()["problems"].values()
+    assert "differs from the recorded" in problem[0]  # new samples, old episode.json: a mixed folder
+    for where in (local, remote):
+        assert cli("process", *where, "--json").code == 0
+    expected = _episodes(cli, *whole)
+    assert _episodes(cli, *remote) == _episodes(cli, *local) == expected
+    ids = list(expected)
+    assert _metadata(Lake(s3_lake), ids) == _metadata(Lake(tmp_path / "lake"), ids)
+    valid = cli("validate", s3_lake, "--catalog", remote[3], "--json").json()
+    assert valid["ok"] and valid["warnings"] == []
+    assert _objects(Lake(s3_lake), "staging") == []

@@ -56,6 +56,7 @@ LAYOUT_VERSION = 1
 MARKER = "robofuel-lake.json"
 _CHUNK = 1 << 20
 OWNER_SUFFIX = ".owner.json"  # staging/<uuid>.owner.json: the process writing staging/<uuid>/
+COMMIT_SUFFIX = ".commit.json"  # staging/<uuid>.commit.json: staging/<uuid>/ is being copied into place
 
 
 @dataclass(frozen=True)
@@ -307,8 +308,15 @@ class Lake:
         return final
 
     def _copy_into_place(self, staging: str, final: str) -> None:
-        """Commit without a rename: copy each staged object to ``final`` (``episode.json`` last), remove the objects
-        of an earlier version there that the new one lacks, then the staged objects."""
+        """Commit without a rename. A marker beside the staged folder names ``final`` and the ``episode.json`` it
+        replaces; each staged object is copied to ``final`` (``episode.json`` last), objects of the earlier version
+        that the new one lacks are removed, then the marker, then the staged objects. A run killed before the marker
+        is gone leaves every staged object, and :meth:`clean_staging` finishes the copy."""
+        marker = {"final": final, "replaces": self._sha256_or_none(f"{final}/episode.json")}
+        self.fs.pipe_file(self._p(staging + COMMIT_SUFFIX), json.dumps(marker).encode())
+        self._finish_copy(staging, final)
+
+    def _finish_copy(self, staging: str, final: str) -> None:
         src, dst = self._p(staging), self._p(final)
         staged = sorted(self.fs.find(src), key=lambda p: (p.endswith("/episode.json"), p))
         stale = set(self.fs.find(dst))
@@ -318,7 +326,29 @@ class Lake:
             stale.discard(target)
         if stale:
             self.fs.rm(sorted(stale))
-        self.fs.rm(staged)
+        self.fs.rm_file(self._p(staging + COMMIT_SUFFIX))
+        if staged:
+            self.fs.rm(staged)
+
+    def _resume_copy(self, staging: str) -> bool:
+        """Finish the copy into place of a staged episode whose writer died during it (True), unless its
+        ``episode.json`` has been written since (then the staged episode is stale: False, like no marker)."""
+        try:
+            marker = json.loads(self.read_bytes(staging + COMMIT_SUFFIX))
+        except (FileNotFoundError, ValueError):
+            return False
+        final = str(marker["final"])
+        if self._sha256_or_none(f"{final}/episode.json") != marker.get("replaces"):
+            return False
+        self._finish_copy(staging, final)
+        self._drop_owner(staging)
+        return True
+
+    def _sha256_or_none(self, rel: str) -> str | None:
+        try:
+            return hashlib.sha256(self.read_bytes(rel)).hexdigest()
+        except FileNotFoundError:
+            return None
 
     def discard_staging(self, staging: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -377,7 +407,9 @@ class Lake:
 
         A folder whose process is known dead (killed; the machine restarted) goes at once, one whose process cannot
         be checked from here (another host, no owner record) once untouched for ``older_than_s``; one whose process
-        still runs is never touched. A lake that cannot be written keeps them (``validate`` reports them).
+        still runs is never touched. A lake that cannot be written keeps them (``validate`` reports them). On an
+        object store, a folder its writer had begun to copy into place is copied the rest of the way instead (the
+        rename a local lake would have completed), unless that episode has been written since.
         """
         if self.read_only or not self.exists("staging"):
             return 0
@@ -386,6 +418,9 @@ class Lake:
             if staged.state == "alive" or (staged.state == "unknown" and staged.age_s < older_than_s):
                 continue
             try:
+                if not self.is_local and self._resume_copy(staged.rel):
+                    removed += 1
+                    continue
                 for path in sorted(staged.paths, key=lambda p: p.endswith(OWNER_SUFFIX)):  # the owner record last
                     self.fs.rm(path, recursive=True)
             except FileNotFoundError:
