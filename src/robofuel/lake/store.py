@@ -9,6 +9,7 @@ Layout (relative to the lake root, a folder or any fsspec URL)::
     episodes/<id[3:5]>/<id>/           one canonical episode: episode.json + streams/*
     staging/<uuid>/                    episodes being written; invisible until moved and committed
     staging/<uuid>.owner.json          the process writing it (host, pid, start time, command)
+    staging/<uuid>.commit.json         object stores: staging/<uuid>/ is being copied into place
     quarantine/<sha256 or name>.json   inputs that could not be read, with their findings
     reports/                           QC reports and other outputs
 
@@ -18,9 +19,9 @@ crash between the two moves) is overwritten by the next write of the same id.
 
 An object store (``s3://``) has no rename. There a single object is written whole or not at all, so files are written
 in place; a staged episode is copied object by object into ``episodes/`` (server-side, ``episode.json`` last) and
-its staged objects removed after, and the catalog row still makes it visible. A crash during the copy leaves a
-folder without a row (invisible; replaced by the next write of that id) and staged objects, removed by the next run
-like any staging folder. Listings are never cached: workers and other machines write the same lake.
+its staged objects removed after, and the catalog row still makes it visible. A crash during the copy leaves the
+staged objects and a marker naming the target, and the next run finishes the copy (see :meth:`Lake.clean_staging`).
+Listings are never cached: workers and other machines write the same lake.
 
 A local lake this process cannot write (another user's, a read-only mount) opens read-only: reading works, and every
 write raises :class:`~robofuel.errors.StorageError` saying so. A write that fails half-way (disk full) removes what it
