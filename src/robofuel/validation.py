@@ -14,7 +14,7 @@ from robofuel.ingest.lerobot_check import check_dataset
 from robofuel.ingest.registry import detect
 from robofuel.lake import Lake, recording_sha256
 from robofuel.lake.episodes import stored_content_hash
-from robofuel.lake.store import MARKER
+from robofuel.lake.store import COMMIT_SUFFIX, MARKER
 from robofuel.standard import Episode
 from robofuel.standard.validate import ValidationResult, check_episode_data, check_episode_folder
 
@@ -61,9 +61,10 @@ def staging_warnings(lake: Lake, root: str) -> list[str]:
                 "once it is an hour old, or delete it when no run on another machine writes to this lake"
             )
         where = f"{root.rstrip('/')}/{staged.rel}"
-        lines.append(
-            f"{where}: an unfinished episode left by {who} {_age(staged.age_s)} ago, never visible in the lake; {todo}"
-        )
+        what = "never visible in the lake"
+        if any(p.endswith(COMMIT_SUFFIX) for p in staged.paths):  # an object store's commit by copy, cut short
+            what = "killed while copying it into place (the run that removes it finishes the copy first)"
+        lines.append(f"{where}: an unfinished episode left by {who} {_age(staged.age_s)} ago, {what}; {todo}")
     return lines
 
 
