@@ -8,6 +8,8 @@ accepts any access key and secret while no identity is configured, so the tests 
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import shutil
 import socket
@@ -128,8 +130,11 @@ def start(weed: Path, base: Path, bucket: str = "robofuel") -> tuple[S3Server, s
         data.mkdir()
         ports = _free_ports(2 * len(_PORTS))
         server = S3Server(f"http://127.0.0.1:{ports[6]}", bucket)
+        env = {**os.environ, "TMPDIR": str(base)}  # its logs and most of its sockets go there, not to /tmp
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen(_command(weed, data, ports), cwd=base, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                _command(weed, data, ports), cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         if _ready(server, proc, timeout_s=60):
             return server, proc
         stop(proc)
@@ -138,7 +143,8 @@ def start(weed: Path, base: Path, bucket: str = "robofuel") -> tuple[S3Server, s
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL after 0.5 s (a graceful stop takes SeaweedFS 10 s; its data is thrown away anyway)."""
+    """SIGTERM, then SIGKILL after 0.5 s (a graceful stop takes SeaweedFS 10 s; its data is thrown away anyway);
+    then the gRPC sockets it makes in /tmp whatever TMPDIR says are removed."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -146,6 +152,11 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    for arg in map(str, proc.args):  # type: ignore[union-attr]
+        if ".port.grpc=" in arg:
+            for sock in glob.glob(f"/tmp/seaweedfs-*-grpc-{arg.rsplit('=', 1)[1]}.sock"):
+                with contextlib.suppress(OSError):
+                    os.unlink(sock)
 
 
 def base_folder() -> Path:
