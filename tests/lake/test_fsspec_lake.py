@@ -14,6 +14,7 @@ from robofuel.errors import InputError
 from robofuel.lake import Lake, load_episode
 from robofuel.lake.episodes import stored_content_hash
 from robofuel.steps import build_pipeline
+from robofuel.validation import validate_path
 
 
 @pytest.fixture(params=["memory", pytest.param("s3", marks=pytest.mark.s3)])
@@ -42,6 +43,19 @@ def test_remote_lake_round_trip_and_pipeline(tmp_path: Path, remote_lake: str) -
     rel = lake.put_raw(raw)
     assert lake.read_bytes(rel) == b"immutable"
     catalog.close()
+
+
+def test_validate_reads_a_remote_lake(tmp_path: Path, remote_lake: str) -> None:
+    lake, url = Lake(remote_lake), f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    catalog = Catalog(url)
+    good, bad = store(lake, catalog, [joint_episode(index=0), joint_episode(index=1, nan_at=3)])
+    catalog.close()
+    assert validate_path(remote_lake, url).problems == {good.id: [], bad.id: []}
+    video = next(s for s in bad.streams if s.kind.value == "video")
+    lake.fs.rm_file(f"{lake.root}/{lake.episode_dir(bad.id)}/{video.path}")
+    result = validate_path(remote_lake, url)
+    assert not result.ok and result.problems[good.id] == []
+    assert result.problems[bad.id] == [f"stream {video.name}: file {video.path} is missing"]
 
 
 def test_an_s3_lake_without_s3fs_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,20 +107,18 @@ def check_episode_folder(folder: Path | str, fs: AbstractFileSystem | None = Non
         return base.rsplit("/", 1)[-1], [f"{base}/episode.json: {exc}"]
     problems: list[str] = []
     for stream in meta.streams:
-        blob = read(stream.path)
-        if blob is None:
+        if not fs.isfile(f"{base}/{stream.path}"):
             problems.append(f"stream {stream.name}: file {stream.path} is missing")
-            continue
-        if stream.kind is StreamKind.numeric:
-            problems += _check_numeric_table(stream, blob)
+        elif stream.kind is StreamKind.numeric:
+            problems += _check_numeric_table(stream, read(stream.path) or b"")
         elif stream.kind is StreamKind.video:
             frames = read(f"streams/{stream.name}.frames.parquet")
             if frames is None:
                 problems.append(f"stream {stream.name}: frame table {stream.name}.frames.parquet is missing")
             else:
-                problems += _check_frames_table(stream, frames, len(blob))
+                problems += _check_frames_table(stream, frames, int(fs.size(f"{base}/{stream.path}")))
         elif stream.kind is StreamKind.audio:
-            problems += _check_wav(stream, blob)
+            problems += _check_wav(stream, read(stream.path) or b"")
     return meta.id, problems
 
 
