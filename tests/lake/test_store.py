@@ -43,8 +43,14 @@ def test_opening_a_missing_lake_without_create_is_an_input_error(tmp_path: Path)
         Lake(tmp_path / "nowhere", create=False)
 
 
-def test_episode_round_trip_is_exact(tmp_path: Path) -> None:
-    lake = Lake(tmp_path / "lake")
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def lake_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh lake: a local folder, or a prefix on the session's real S3 server."""
+    return str(request.getfixturevalue("s3_lake")) if request.param == "s3" else str(tmp_path / "lake")
+
+
+def test_episode_round_trip_is_exact(lake_url: str) -> None:
+    lake = Lake(lake_url)
     ep = joint_episode()
     meta = write_episode(lake, ep)
     assert meta.content_hash and len(meta.content_hash) == 64
@@ -56,11 +62,11 @@ def test_episode_round_trip_is_exact(tmp_path: Path) -> None:
     assert isinstance(video, VideoData)
     assert video.packets == [b"\xff\xd8a", b"\xff\xd8bb", b"\xff\xd8c"]
     assert stored_content_hash(lake, meta) == meta.content_hash
-    assert not list(lake.local_path("staging").iterdir())  # nothing left staged
+    assert lake.staging_folders() == []  # nothing left staged
 
 
-def test_content_hash_depends_on_samples_not_on_metadata(tmp_path: Path) -> None:
-    lake = Lake(tmp_path / "lake")
+def test_content_hash_depends_on_samples_not_on_metadata(lake_url: str) -> None:
+    lake = Lake(lake_url)
     a = write_episode(lake, joint_episode())
     ep = joint_episode()
     ep.meta.operator = "someone-else"
@@ -69,14 +75,14 @@ def test_content_hash_depends_on_samples_not_on_metadata(tmp_path: Path) -> None
     assert a.content_hash == b.content_hash != c.content_hash
 
 
-def test_a_failed_write_leaves_nothing_visible(tmp_path: Path) -> None:
-    lake = Lake(tmp_path / "lake")
+def test_a_failed_write_leaves_nothing_visible(lake_url: str) -> None:
+    lake = Lake(lake_url)
     ep = joint_episode()
     del ep.payloads["cam"]  # metadata names a stream with no samples
     with pytest.raises(ValueError, match="no payload"):
         write_episode(lake, ep)
     assert not lake.exists(lake.episode_dir(ep.meta.id))
-    assert not list(lake.local_path("staging").iterdir())
+    assert lake.staging_folders() == []
 
 
 def test_stale_staging_folders_are_cleaned_and_fresh_ones_kept(tmp_path: Path) -> None:

@@ -17,8 +17,11 @@ from robofuel.outputs import output_file
 
 def validate(
     path: Annotated[
-        Path | None,
-        typer.Argument(help="An episode folder, a lake, a recording or an exported dataset (default: the --lake)."),
+        str | None,
+        typer.Argument(
+            help="An episode folder, a lake (a folder or a URL such as s3://bucket/lake), a recording or an exported "
+            "dataset (default: the --lake)."
+        ),
     ] = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
@@ -31,7 +34,7 @@ def validate(
 
     if path is not None and lake is not None:
         raise InputError(f"validate {path} --lake {lake}: give PATH or --lake, not both")
-    result = validate_path(path if path is not None else lake_folder(lake), given_catalog_url(catalog))
+    result = validate_path(path if path is not None else lake_place(lake), given_catalog_url(catalog))
     if as_json:
         emit_json({"ok": result.ok, "problems": result.problems, "warnings": result.warnings})
     else:
@@ -46,8 +49,9 @@ def validate(
         raise typer.Exit(1)
 
 
-def lake_folder(uri: str | None) -> Path:
-    """The local folder of the lake ``--lake`` (or its default) names; a usage error when it is remote or no lake."""
+def lake_place(uri: str | None) -> Path | str:
+    """The lake ``--lake`` (or its default) names: its local folder (a usage error when that is no lake), or its URL
+    when it is remote (:func:`robofuel.validate.validate_path` reads it through fsspec)."""
     import fsspec
     from fsspec.implementations.local import LocalFileSystem
 
@@ -57,7 +61,7 @@ def lake_folder(uri: str | None) -> Path:
     uri = uri or default_lake_uri()
     fs, root = fsspec.core.url_to_fs(uri)
     if not isinstance(fs, LocalFileSystem):
-        raise InputError(f"{uri}: validate reads a lake on this machine's file system; validate a local copy")
+        return uri
     if not (Path(root) / MARKER).is_file():
         raise InputError(
             f"{root}: not a robofuel lake (no {MARKER}); name the lake with --lake or $ROBOFUEL_LAKE, or give PATH "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import wave
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -173,13 +174,19 @@ def load_numeric(lake: Lake, meta: Episode, stream: Stream) -> NumericData:
 
 
 def load_video(lake: Lake, meta: Episode, stream: Stream) -> VideoData:
-    """A stored video stream: the container file (local lakes) or its packets, with frame timestamps."""
+    """A stored video stream: the container file (in a remote lake, a temporary local copy removed with the payload)
+    or its packets, with frame timestamps."""
     folder = lake.episode_dir(meta.id)
     table = _read_parquet(lake, f"{folder}/{frames_path(stream)}")
     ts = table.column("timestamp_ns").to_numpy().astype(np.int64)
     common = {"codec": stream.codec or "", "width": stream.width, "height": stream.height}
     if "offset" not in table.column_names:
-        return VideoData(ts, file=lake.local_path(f"{folder}/{stream.path}"), **common)  # type: ignore[arg-type]
+        if lake.is_local:
+            return VideoData(ts, file=lake.local_path(f"{folder}/{stream.path}"), **common)  # type: ignore[arg-type]
+        copy = lake.download(f"{folder}/{stream.path}")
+        video = VideoData(ts, file=copy, **common)  # type: ignore[arg-type]
+        weakref.finalize(video, copy.unlink, missing_ok=True)  # the copy lives as long as the payload
+        return video
     blob = lake.read_bytes(f"{folder}/{stream.path}")
     offsets = table.column("offset").to_numpy()
     sizes = table.column("size").to_numpy()

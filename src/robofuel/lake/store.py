@@ -9,12 +9,19 @@ Layout (relative to the lake root, a folder or any fsspec URL)::
     episodes/<id[3:5]>/<id>/           one canonical episode: episode.json + streams/*
     staging/<uuid>/                    episodes being written; invisible until moved and committed
     staging/<uuid>.owner.json          the process writing it (host, pid, start time, command)
+    staging/<uuid>.commit.json         object stores: staging/<uuid>/ is being copied into place
     quarantine/<sha256 or name>.json   inputs that could not be read, with their findings
     reports/                           QC reports and other outputs
 
 An episode becomes visible in two moves: its staged folder is renamed into ``episodes/`` and then its row is
 committed in the catalog. The catalog is the source of truth for what exists: a folder without a row (left by a
 crash between the two moves) is overwritten by the next write of the same id.
+
+An object store (``s3://``) has no rename. There a single object is written whole or not at all, so files are written
+in place; a staged episode is copied object by object into ``episodes/`` (server-side, ``episode.json`` last) and
+its staged objects removed after, and the catalog row still makes it visible. A crash during the copy leaves the
+staged objects and a marker naming the target, and the next run finishes the copy (see :meth:`Lake.clean_staging`).
+Listings are never cached: workers and other machines write the same lake.
 
 A local lake this process cannot write (another user's, a read-only mount) opens read-only: reading works, and every
 write raises :class:`~robofuel.errors.StorageError` saying so. A write that fails half-way (disk full) removes what it
@@ -29,6 +36,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -49,6 +57,7 @@ LAYOUT_VERSION = 1
 MARKER = "robofuel-lake.json"
 _CHUNK = 1 << 20
 OWNER_SUFFIX = ".owner.json"  # staging/<uuid>.owner.json: the process writing staging/<uuid>/
+COMMIT_SUFFIX = ".commit.json"  # staging/<uuid>.commit.json: staging/<uuid>/ is being copied into place
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,23 @@ def _mtime(entry: dict[str, Any]) -> float:
     """Modification time of an fsspec ``ls`` entry (s since the epoch); 0 when the filesystem gives none."""
     modified: Any = entry.get("mtime") or entry.get("LastModified") or entry.get("created")
     return float(modified.timestamp()) if hasattr(modified, "timestamp") else float(modified or 0)
+
+
+def lake_filesystem(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The fsspec filesystem of a lake folder or URL and the lake's root path in it.
+
+    A remote filesystem is opened without a listings cache (other processes write the lake). Credentials and
+    endpoint come from the filesystem's own configuration: for ``s3://``, the ``AWS_*`` environment variables
+    (``AWS_ENDPOINT_URL`` for a server other than AWS), ``~/.aws`` or fsspec's configuration (see docs/lake.md).
+    """
+    protocol = fsspec.core.split_protocol(uri)[0]
+    options = {} if protocol in (None, "file", "local") else {"use_listings_cache": False}
+    try:
+        fs, root = fsspec.core.url_to_fs(uri, **options)
+    except ImportError as exc:
+        extra = "pip install 'robofuel[s3]'" if protocol in ("s3", "s3a") else f"install fsspec's {protocol} backend"
+        raise InputError(f"{uri}: a {protocol}:// lake needs a package that is not installed ({exc}); {extra}") from exc
+    return fs, str(root)
 
 
 def default_lake_uri() -> str:
@@ -124,7 +150,7 @@ class Lake:
 
     def __init__(self, uri: str | Path, create: bool = True) -> None:
         self.uri = str(uri)
-        fs, root = fsspec.core.url_to_fs(self.uri)
+        fs, root = lake_filesystem(self.uri)
         self.fs: fsspec.AbstractFileSystem = fs
         self.root: str = root.rstrip("/")
         #: True when this process cannot write the (local) lake: every write then raises StorageError.
@@ -160,6 +186,17 @@ class Lake:
             raise InputError(f"{self.uri}: needs a local copy for this operation")
         return Path(self._p(rel))
 
+    def download(self, rel: str) -> Path:
+        """A new temporary local copy of the file ``rel`` (keeping its suffix); the caller removes it."""
+        fd, name = tempfile.mkstemp(prefix="robofuel-", suffix="".join(Path(rel).suffixes[-1:]))
+        os.close(fd)
+        try:
+            self.fs.get_file(self._p(rel), name)
+        except BaseException:
+            os.unlink(name)
+            raise
+        return Path(name)
+
     def check_writable(self, what: str = "this command") -> None:
         """Raise :class:`StorageError` if the lake is read-only for this process."""
         if self.read_only:
@@ -184,7 +221,12 @@ class Lake:
             raise
 
     def _write_bytes(self, rel: str, data: bytes) -> None:
-        """Write ``data`` to ``rel`` atomically: a temporary sibling, then a rename."""
+        """Write ``data`` to ``rel`` atomically: a temporary sibling, then a rename (an object store's single
+        object is written whole or not at all: in place)."""
+        if not self.is_local:
+            with self.writing(rel):
+                self.fs.pipe_file(self._p(rel), data)
+            return
         tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
         with self.writing(rel, tmp):
             self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
@@ -193,7 +235,11 @@ class Lake:
             self.fs.mv(self._p(tmp), self._p(rel))
 
     def exists(self, rel: str) -> bool:
-        return bool(self.fs.exists(self._p(rel)))
+        """Whether ``rel`` is a file or a folder; on an object store, a folder only while it holds an object."""
+        path = self._p(rel)
+        if self.is_local:
+            return bool(self.fs.exists(path))
+        return bool(self.fs.isfile(path) or any(o["type"] == "file" for o in self.fs.find(path, detail=True).values()))
 
     def read_bytes(self, rel: str) -> bytes:
         data: bytes = self.fs.cat_file(self._p(rel))
@@ -203,12 +249,17 @@ class Lake:
 
     def _put_blob(self, src: Path, sha: str) -> str:
         rel = blob_path(src.name, sha)
-        if not self.exists(rel):
-            tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
-            with self.writing(f"the raw copy of {src}", tmp):
-                self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
-                self.fs.put_file(str(src), self._p(tmp))
-                self.fs.mv(self._p(tmp), self._p(rel))
+        if self.exists(rel):
+            return rel
+        if not self.is_local:
+            with self.writing(f"the raw copy of {src}"):
+                self.fs.put_file(str(src), self._p(rel))  # an object appears whole or not at all
+            return rel
+        tmp = f"{rel}.{uuid.uuid4().hex}.tmp"
+        with self.writing(f"the raw copy of {src}", tmp):
+            self.fs.makedirs(self._p(rel).rsplit("/", 1)[0], exist_ok=True)
+            self.fs.put_file(str(src), self._p(tmp))
+            self.fs.mv(self._p(tmp), self._p(rel))
         return rel
 
     def put_raw(self, src: Path, sha: str | None = None) -> str:
@@ -253,11 +304,52 @@ class Lake:
                 trash = Path(self._p(f"staging/{uuid.uuid4().hex}.replaced"))
                 _rename_over(Path(self._p(staging)), Path(self._p(final)), trash)
             else:
-                if self.exists(final):
-                    self.fs.rm(self._p(final), recursive=True)
-                self.fs.mv(self._p(staging), self._p(final), recursive=True)
+                self._copy_into_place(staging, final)
             self._drop_owner(staging)
         return final
+
+    def _copy_into_place(self, staging: str, final: str) -> None:
+        """Commit without a rename. A marker beside the staged folder names ``final`` and the ``episode.json`` it
+        replaces; each staged object is copied to ``final`` (``episode.json`` last), objects of the earlier version
+        that the new one lacks are removed, then the marker, then the staged objects. A run killed before the marker
+        is gone leaves every staged object, and :meth:`clean_staging` finishes the copy."""
+        marker = {"final": final, "replaces": self._sha256_or_none(f"{final}/episode.json")}
+        self.fs.pipe_file(self._p(staging + COMMIT_SUFFIX), json.dumps(marker).encode())
+        self._finish_copy(staging, final)
+
+    def _finish_copy(self, staging: str, final: str) -> None:
+        src, dst = self._p(staging), self._p(final)
+        staged = sorted(self.fs.find(src), key=lambda p: (p.endswith("/episode.json"), p))
+        stale = set(self.fs.find(dst))
+        for path in staged:
+            target = dst + path[len(src) :]
+            self.fs.copy(path, target)
+            stale.discard(target)
+        if stale:
+            self.fs.rm(sorted(stale))
+        self.fs.rm_file(self._p(staging + COMMIT_SUFFIX))
+        if staged:
+            self.fs.rm(staged)
+
+    def _resume_copy(self, staging: str) -> bool:
+        """Finish the copy into place of a staged episode whose writer died during it (True), unless its
+        ``episode.json`` has been written since (then the staged episode is stale: False, like no marker)."""
+        try:
+            marker = json.loads(self.read_bytes(staging + COMMIT_SUFFIX))
+        except (FileNotFoundError, ValueError):
+            return False
+        final = str(marker["final"])
+        if self._sha256_or_none(f"{final}/episode.json") != marker.get("replaces"):
+            return False
+        self._finish_copy(staging, final)
+        self._drop_owner(staging)
+        return True
+
+    def _sha256_or_none(self, rel: str) -> str | None:
+        try:
+            return hashlib.sha256(self.read_bytes(rel)).hexdigest()
+        except FileNotFoundError:
+            return None
 
     def discard_staging(self, staging: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -273,7 +365,7 @@ class Lake:
         if not self.exists("staging"):
             return []
         groups: dict[str, list[dict[str, Any]]] = {}
-        for entry in self.fs.ls(self._p("staging"), detail=True):
+        for entry in self._listing("staging"):
             name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
             groups.setdefault(name.split(".", 1)[0], []).append(entry)
         found = []
@@ -284,6 +376,25 @@ class Lake:
             paths = tuple(str(e["name"]) for e in entries)
             found.append(Staged(f"staging/{key}", state, time.time() - max(stamps), owner, paths))
         return found
+
+    def _listing(self, rel: str) -> list[dict[str, Any]]:
+        """``ls`` entries of a folder. On an object store a folder is a key prefix: one without objects (an emptied
+        folder that a server such as SeaweedFS lists for a while) is left out, and a folder's mtime is its newest
+        object's."""
+        path = self._p(rel).rstrip("/")
+        entries = [e for e in self.fs.ls(path, detail=True) if str(e["name"]).rstrip("/") != path]
+        if self.is_local:
+            return entries
+        kept = []
+        for entry in entries:
+            if entry["type"] == "directory":
+                objects = self.fs.find(entry["name"], detail=True).values()
+                stamps = [_mtime(o) for o in objects if o["type"] == "file"]
+                if not stamps:
+                    continue
+                entry = {**entry, "mtime": max(stamps)}
+            kept.append(entry)
+        return kept
 
     def _owner(self, staging: str) -> dict[str, Any] | None:
         try:
@@ -297,7 +408,9 @@ class Lake:
 
         A folder whose process is known dead (killed; the machine restarted) goes at once, one whose process cannot
         be checked from here (another host, no owner record) once untouched for ``older_than_s``; one whose process
-        still runs is never touched. A lake that cannot be written keeps them (``validate`` reports them).
+        still runs is never touched. A lake that cannot be written keeps them (``validate`` reports them). On an
+        object store, a folder its writer had begun to copy into place is copied the rest of the way instead (the
+        rename a local lake would have completed), unless that episode has been written since.
         """
         if self.read_only or not self.exists("staging"):
             return 0
@@ -306,6 +419,9 @@ class Lake:
             if staged.state == "alive" or (staged.state == "unknown" and staged.age_s < older_than_s):
                 continue
             try:
+                if not self.is_local and self._resume_copy(staged.rel):
+                    removed += 1
+                    continue
                 for path in sorted(staged.paths, key=lambda p: p.endswith(OWNER_SUFFIX)):  # the owner record last
                     self.fs.rm(path, recursive=True)
             except FileNotFoundError:

@@ -14,6 +14,8 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fsspec import AbstractFileSystem
+from fsspec.implementations.local import LocalFileSystem
 from pydantic import ValidationError
 
 from robofuel.parquet import read_parquet_bytes
@@ -86,28 +88,37 @@ def _check_wav(stream: Stream, blob: bytes) -> list[str]:
     return problems
 
 
-def check_episode_folder(folder: Path) -> tuple[str, list[str]]:
-    """(episode id or folder name, problems) for a stored episode folder."""
+def check_episode_folder(folder: Path | str, fs: AbstractFileSystem | None = None) -> tuple[str, list[str]]:
+    """(episode id or folder name, problems) for a stored episode folder: a local one, or a path in ``fs`` (the
+    fsspec filesystem of a remote lake)."""
+    fs = fs or LocalFileSystem()
+    base = str(folder).rstrip("/")
+
+    def read(rel: str) -> bytes | None:
+        try:
+            data: bytes = fs.cat_file(f"{base}/{rel}")
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        return data
+
     try:
-        meta = Episode.model_validate_json((folder / "episode.json").read_bytes())
+        meta = Episode.model_validate_json(fs.cat_file(f"{base}/episode.json"))
     except (OSError, ValidationError) as exc:
-        return folder.name, [f"{folder / 'episode.json'}: {exc}"]
+        return base.rsplit("/", 1)[-1], [f"{base}/episode.json: {exc}"]
     problems: list[str] = []
     for stream in meta.streams:
-        path = folder / stream.path
-        if not path.is_file():
+        if not fs.isfile(f"{base}/{stream.path}"):
             problems.append(f"stream {stream.name}: file {stream.path} is missing")
-            continue
-        if stream.kind is StreamKind.numeric:
-            problems += _check_numeric_table(stream, path.read_bytes())
+        elif stream.kind is StreamKind.numeric:
+            problems += _check_numeric_table(stream, read(stream.path) or b"")
         elif stream.kind is StreamKind.video:
-            frames = folder / f"streams/{stream.name}.frames.parquet"
-            if not frames.is_file():
-                problems.append(f"stream {stream.name}: frame table {frames.name} is missing")
+            frames = read(f"streams/{stream.name}.frames.parquet")
+            if frames is None:
+                problems.append(f"stream {stream.name}: frame table {stream.name}.frames.parquet is missing")
             else:
-                problems += _check_frames_table(stream, frames.read_bytes(), path.stat().st_size)
+                problems += _check_frames_table(stream, frames, int(fs.size(f"{base}/{stream.path}")))
         elif stream.kind is StreamKind.audio:
-            problems += _check_wav(stream, path.read_bytes())
+            problems += _check_wav(stream, read(stream.path) or b"")
     return meta.id, problems
 
 
