@@ -8,6 +8,7 @@ empty-stream finding and the audio requantization are tested without the 400 MB 
 
 from __future__ import annotations
 
+import math
 import wave
 from datetime import timedelta
 from pathlib import Path
@@ -190,4 +191,27 @@ def test_records_stamped_before_device_time_zero_are_named_read_or_not(tmp_path:
     assert (zero.stream, zero.value, zero.severity.value) == ("bluetooth", 3.0, "warning")
     assert "3 of 3 records stamped at or before device time 0 (first -1 ns)" in zero.message
     assert any(f.code == "timing.time_zero" for f in result.episodes[0].meta.findings)
+    result.cleanup()
+
+
+class NoTemperatureProvider(FakeProvider):
+    """Glasses whose IMU does not measure temperature: NaN in every record (the real ADT and AEA sequences)."""
+
+    def get_imu_data_by_index(self, sid: str, i: int) -> Any:
+        return SimpleNamespace(**{**vars(super().get_imu_data_by_index(sid, i)), "temperature": math.nan})
+
+
+def test_a_channel_the_device_does_not_measure_is_left_out(tmp_path: Path, monkeypatch: Any) -> None:
+    """A temperature NaN in every IMU record is not provided, not a signal full of NaN (which QC rejected every
+    real Aria recording for); NaN in some records stays, and the hand that is never tracked keeps its columns."""
+    fake = SimpleNamespace(create_vrs_data_provider=lambda path: NoTemperatureProvider())
+    monkeypatch.setattr(aria, "require", lambda module, extra: fake)
+    path = vrs_file(tmp_path)
+    result = get_reader("vrs").read(path, ReadContext(path, SHA))
+    (ep,) = result.episodes
+    imu = ep.meta.stream("imu-left")
+    assert imu.columns == ["accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z"]
+    assert "temperature" not in imu.column_units and np.isnan(ep.numeric("imu-left").values[3, 3])
+    assert result.report.skipped["imu-left.temperature (not provided: NaN in every record)"] == 4
+    assert ep.numeric("handtracking").values.shape == (2, 128)
     result.cleanup()

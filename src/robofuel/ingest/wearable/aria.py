@@ -4,7 +4,8 @@ One file is one episode (docs/formats/vrs.md). Time: each record's capture times
 (ns since the device booted: ``extra.time_base`` says so). Streams, named after the VRS stream label:
 
 - IMU (``imu-left``, ``imu-right``): ``accel_x/y/z`` (m/s^2, specific force), ``gyro_x/y/z`` (rad/s),
-  ``temperature`` (degC); role ``imu``, frame = the label. Invalid samples are NaN.
+  ``temperature`` (degC); role ``imu``, frame = the label. Invalid samples are NaN; a sensor channel NaN in every
+  record (a temperature the device does not measure) is left out, counted in ``skipped``.
 - magnetometer (``mag0``): ``mag_x/y/z`` (T), role ``magnetic_field``; barometer (``baro0``): ``pressure`` (Pa),
   ``temperature`` (degC), role ``pressure``.
 - cameras (``camera-rgb``, ``camera-slam-*``, ``slam-*``, ``camera-et*``): decoded by projectaria-tools and kept as
@@ -121,12 +122,24 @@ NUMERIC: dict[str, tuple[Any, list[str], dict[str, str], str, str | None]] = {
 }
 
 
-def _numeric(provider: Any, sid: Any, label: str, kind: str, n: int) -> Built:
+#: Kinds whose NaN means "not tracked in this sample" (a hand out of view), not "not measured by this device".
+TRACKED = frozenset({"HAND_POSE", "EYE_GAZE"})
+
+
+def _numeric(provider: Any, sid: Any, label: str, kind: str, n: int, report: ReadReport) -> Built:
+    """A numeric stream; a sensor channel NaN in every record is one this device does not measure (the IMU
+    temperature of some glasses): left out, counted in ``skipped``, so it is not judged as a signal full of NaN."""
     read, columns, units, role, frame = NUMERIC[kind]
     times, rows = read(provider, sid, n)
-    data = NumericData(np.array(times, dtype=np.int64), np.array(rows, dtype=np.float64).reshape(n, len(columns)))
-    info = {"role": role, "frame": frame or label, "column_units": units, "source": str(sid)}
-    return numeric_stream(label, data, columns, **info), data
+    values = np.array(rows, dtype=np.float64).reshape(n, len(columns))
+    measured = [bool(np.isfinite(values[:, i]).any()) for i in range(len(columns))]
+    keep = [kind in TRACKED or m for m in measured]
+    for name in (c for c, k in zip(columns, keep, strict=True) if not k):
+        report.skipped[f"{label}.{name} (not provided: NaN in every record)"] += n
+    columns = [c for c, k in zip(columns, keep, strict=True) if k]
+    data = NumericData(np.array(times, dtype=np.int64), values[:, np.array(keep, dtype=bool)])
+    info = {"role": role, "frame": frame or label, "column_units": {c: units[c] for c in columns if c in units}}
+    return numeric_stream(label, data, columns, **info, source=str(sid)), data
 
 
 def _camera(provider: Any, sid: Any, label: str, n: int, report: ReadReport) -> Built:
@@ -242,7 +255,7 @@ class VrsReader(Reader):
         _time_zero(provider, sid, label, kind, report)
         try:
             if kind in NUMERIC:
-                return _numeric(provider, sid, label, kind, n)
+                return _numeric(provider, sid, label, kind, n, report)
             if kind == "IMAGE":
                 return _camera(provider, sid, label, n, report)
             if kind == "AUDIO":
