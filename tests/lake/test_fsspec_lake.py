@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from robofuel.validation import validate_path
+from robofuel.validate import validate_path
 
 from factories import joint_episode, store
 from robofuel.catalog import Catalog
