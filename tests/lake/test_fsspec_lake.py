@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from robofuel.validate import validate_path
 
 from factories import joint_episode, store
 from robofuel.catalog import Catalog
@@ -15,6 +14,7 @@ from robofuel.errors import InputError
 from robofuel.lake import Lake, load_episode
 from robofuel.lake.episodes import stored_content_hash
 from robofuel.steps import build_pipeline
+from robofuel.validate import validate_path
 
 
 @pytest.fixture(params=["memory", pytest.param("s3", marks=pytest.mark.s3)])
