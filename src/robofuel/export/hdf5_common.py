@@ -56,10 +56,10 @@ class _Guarded:
             self.f.truncate(0)  # frees what was written: the file is discarded anyway
 
     def write(self, data: bytes) -> int:
-        size = len(memoryview(data))
+        view = memoryview(data).cast("B")
+        size, done = len(view), 0
         if self.error is None:
             try:
-                view, done = memoryview(data), 0
                 while done < size:
                     written = self.f.write(view[done:])
                     if not written:
