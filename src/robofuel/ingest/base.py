@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 from robofuel.errors import InputError
 from robofuel.standard import Episode, EpisodeData, Finding, Payload, RecordingRef, Severity, Stream, Task
-from robofuel.standard.data import episode_span
+from robofuel.standard.data import F64, episode_span
 
 if TYPE_CHECKING:
     from robofuel.ingest.mapping.file import Mapping
@@ -177,6 +179,13 @@ def rate_unknown(meta: Episode) -> bool:
     """Whether an episode's times rest on a rate that nothing gave (its reader's ``timing.unknown_rate``): steps
     then ask for review rather than judge durations and velocities."""
     return any(f.code == UNKNOWN_RATE for f in meta.findings)
+
+
+def provided_columns(values: F64) -> list[bool]:
+    """For each column of the (N, C) ``values``: False when it is NaN in every row, how a device says "not measured"
+    (a temperature it lacks); readers leave such columns out and count them in ``skipped``. With no row, every column
+    counts as provided."""
+    return [not (len(values) and bool(np.isnan(values[:, i]).all())) for i in range(values.shape[1])]
 
 
 def given_rate(ctx: ReadContext) -> float | None:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from robofuel.errors import UnreadableRecording
-from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode, provided_columns
 from robofuel.ingest.mcap.streams import LATCHED_ONCE, as_state
 from robofuel.ingest.ulog.parse import MAGIC, Incompatible, Subscription, ULog, parse, records
 from robofuel.standard import EventsData, Finding, NumericData, Severity, events_stream, numeric_stream
@@ -144,12 +144,12 @@ def _topic_stream(sub: Subscription, report: ReadReport) -> tuple[Built, dict[st
             return None
     columns = _columns(sub.dtype)
     values = _values(rows, columns)
-    provided = ~np.all(np.isnan(values), axis=0) if len(values) else np.ones(len(columns), dtype=bool)
-    for (col, _), keep in zip(columns, provided.tolist(), strict=True):
+    provided = provided_columns(values)
+    for (col, _), keep in zip(columns, provided, strict=True):
         if not keep:
             report.skipped[f"{name}: field {col} not provided (NaN in every message)"] += len(values)
-    labels = [c for (c, _), keep in zip(columns, provided.tolist(), strict=True) if keep]
-    data = NumericData(rows["timestamp"].astype(np.int64) * 1000, values if provided.all() else values[:, provided])
+    labels = [c for (c, _), keep in zip(columns, provided, strict=True) if keep]
+    data = NumericData(rows["timestamp"].astype(np.int64) * 1000, values if all(provided) else values[:, provided])
     role, frame, _ = TOPICS.get(sub.name, (TELEMETRY, None, {}))
     quaternion = "wxyz" if any(c.endswith(".w") for c in labels) else None
     stream = numeric_stream(

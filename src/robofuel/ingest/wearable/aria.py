@@ -37,7 +37,7 @@ import numpy as np
 
 from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
-from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode
+from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode, provided_columns
 from robofuel.ingest.video.png import png_packets
 from robofuel.standard import AudioData, NumericData, Severity, VideoData, audio_stream, numeric_stream, video_stream
 
@@ -132,12 +132,11 @@ def _numeric(provider: Any, sid: Any, label: str, kind: str, n: int, report: Rea
     read, columns, units, role, frame = NUMERIC[kind]
     times, rows = read(provider, sid, n)
     values = np.array(rows, dtype=np.float64).reshape(n, len(columns))
-    measured = [bool(np.isfinite(values[:, i]).any()) for i in range(len(columns))]
-    keep = [kind in TRACKED or m for m in measured]
+    keep = [True] * len(columns) if kind in TRACKED else provided_columns(values)
     for name in (c for c, k in zip(columns, keep, strict=True) if not k):
         report.skipped[f"{label}.{name} (not provided: NaN in every record)"] += n
     columns = [c for c, k in zip(columns, keep, strict=True) if k]
-    data = NumericData(np.array(times, dtype=np.int64), values[:, np.array(keep, dtype=bool)])
+    data = NumericData(np.array(times, dtype=np.int64), values[:, keep])
     info = {"role": role, "frame": frame or label, "column_units": {c: units[c] for c in columns if c in units}}
     return numeric_stream(label, data, columns, **info, source=str(sid)), data
 
