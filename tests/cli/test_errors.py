@@ -80,3 +80,12 @@ def test_a_bad_step_config_file_is_named(cli: Any, tmp_path: Path) -> None:
     bad.write_text("[clean\n")
     r = cli("process", "--config", str(bad), "--lake", str(tmp_path / "lake"))
     assert r.code == 2 and "not a readable TOML file" in r.err
+
+
+def test_an_unknown_engine_or_an_address_without_ray_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "x.bin").write_bytes(b"x")
+    lake = str(tmp_path / "lake")
+    r = cli("ingest", str(tmp_path / "x.bin"), "--engine", "spark", "--lake", lake)
+    assert r.code == 2 and "spark" in r.err and "local" in r.err
+    r = cli("ingest", str(tmp_path / "x.bin"), "--address", "10.0.0.1:6379", "--lake", lake)
+    assert r.code == 2 and "--engine ray" in r.err

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from robofuel.cli.console import emit_json, out
-from robofuel.cli.options import Catalog_, Json_, Lake_
+from robofuel.cli.options import Address_, Catalog_, Engine_, Json_, Lake_, executor_spec
 from robofuel.counts import ranked
 from robofuel.errors import InputError
 
@@ -35,7 +35,9 @@ def ingest(
         Path | None,
         typer.Option("--map", help="Mapping file (TOML): rename streams, set units and frames, split episodes."),
     ] = None,
+    engine: Engine_ = "local",
     workers: Annotated[int, typer.Option(help="Reader processes.")] = 1,
+    address: Address_ = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
@@ -47,8 +49,9 @@ def ingest(
 
     metadata = {**load_session_file(session), **parse_sets(set_)} if session else parse_sets(set_)
     mapping = load_mapping(map_) if map_ is not None else None
+    spec = executor_spec(engine, workers, address)
     with open_workspace(lake, catalog) as ws:
-        ingester = Ingester(ws.lake, ws.catalog, workers, progress=not as_json, mapping=mapping)
+        ingester = Ingester(ws.lake, ws.catalog, spec, progress=not as_json, mapping=mapping)
         outcomes = ingester.run(paths, format, metadata)
     if as_json:
         emit_json({"files": [o.to_dict() for o in outcomes]})

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from robofuel.cli.console import emit_json, out
-from robofuel.cli.options import Catalog_, Json_, Lake_, Where_, Workers_
-from robofuel.errors import InputError
+from robofuel.cli.options import Address_, Catalog_, Engine_, Json_, Lake_, Where_, Workers_, executor_spec
 
 
 def process(
@@ -19,8 +18,9 @@ def process(
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML: one table of config keys per step (\\[retarget] to = 'ur5').")
     ] = None,
-    engine: Annotated[str, typer.Option(help="local (process pool).")] = "local",
+    engine: Engine_ = "local",
     workers: Workers_ = 1,
+    address: Address_ = None,
     redo: Annotated[
         str | None,
         typer.Option(
@@ -43,14 +43,13 @@ def process(
     from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
     from robofuel.steps.registry import load_configs
 
-    if engine != "local":
-        raise InputError(f"--engine {engine}: only 'local' is available in this version")
+    spec = executor_spec(engine, workers, address)
     names = [s.strip() for s in steps.split(",") if s.strip()] if steps else list(DEFAULT_PIPELINE)
     pipeline = build_pipeline(names, load_configs(config) if config else None)
     with open_workspace(lake, catalog, create=False) as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
         again = [s.strip() for s in redo.split(",") if s.strip()] if redo else []
-        stats = LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids, again)
+        stats = LocalEngine(ws.lake, ws.catalog, spec, progress=not as_json).run(pipeline, ids, again)
     result = stats.to_dict()
     if as_json:
         emit_json(result)

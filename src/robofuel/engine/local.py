@@ -20,7 +20,7 @@ from robofuel.engine.batch import after_batch
 from robofuel.engine.redo import rederive
 from robofuel.engine.stats import RunStats
 from robofuel.errors import InputError
-from robofuel.executor import Done, local_executor
+from robofuel.executor import Done, ExecutorSpec, make_executor
 from robofuel.lake import Lake, load_episode, write_episode
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, EpisodeData
@@ -117,10 +117,12 @@ def _plan(
 
 
 class LocalEngine:
-    """Runs pipelines with ``workers`` processes (1: in this process, handy for debugging)."""
+    """Runs pipelines with ``workers`` local processes (1: in this process, handy for debugging), or where an
+    :class:`~robofuel.executor.ExecutorSpec` says (``--engine``, ``--workers``, ``--address``)."""
 
-    def __init__(self, lake: Lake, catalog: Catalog, workers: int = 1, progress: bool = True) -> None:
-        self.lake, self.catalog, self.workers, self.progress = lake, catalog, max(1, workers), progress
+    def __init__(self, lake: Lake, catalog: Catalog, workers: int | ExecutorSpec = 1, progress: bool = True) -> None:
+        self.lake, self.catalog, self.progress = lake, catalog, progress
+        self.spec = workers if isinstance(workers, ExecutorSpec) else ExecutorSpec(workers=max(1, workers))
 
     def run(self, steps: Sequence[Step], episode_ids: Sequence[str], redo: Sequence[str] = ()) -> RunStats:
         """Run ``steps`` over the episodes; ``redo`` names steps to run again on samples re-derived from the raw
@@ -155,7 +157,7 @@ class LocalEngine:
         return stats
 
     def _execute(self, todo: list[tuple[str, list[Step]]]) -> Iterator[EpisodeResult]:
-        executor = local_executor(self.workers, len(todo))
+        executor = make_executor(self.spec, len(todo))
         results: Iterator[Done[Any, EpisodeResult]]
         if executor.in_process:  # this lake and these steps
             results = executor.map(partial(_run_item, self.lake), todo)

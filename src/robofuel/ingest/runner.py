@@ -21,7 +21,7 @@ from typing import Any
 
 from robofuel.catalog import Catalog
 from robofuel.errors import InputError, StorageError, UnreadableRecording
-from robofuel.executor import local_executor
+from robofuel.executor import ExecutorSpec, make_executor
 from robofuel.ingest.base import ReadContext, Reader, ReadResult, check_metadata_keys
 from robofuel.ingest.dataset_refs import present_files
 from robofuel.ingest.diagnose import before_reading, dataset_without_data, unrecognised
@@ -210,9 +210,16 @@ class Ingester:
     """Ingests batches into one lake and catalog."""
 
     def __init__(
-        self, lake: Lake, catalog: Catalog, workers: int = 1, progress: bool = True, mapping: Mapping | None = None
+        self,
+        lake: Lake,
+        catalog: Catalog,
+        workers: int | ExecutorSpec = 1,
+        progress: bool = True,
+        mapping: Mapping | None = None,
     ) -> None:
-        self.lake, self.catalog, self.workers, self.progress = lake, catalog, max(1, workers), progress
+        """``workers``: local reader processes, or an :class:`~robofuel.executor.ExecutorSpec` (``--engine``)."""
+        self.lake, self.catalog, self.progress = lake, catalog, progress
+        self.spec = workers if isinstance(workers, ExecutorSpec) else ExecutorSpec(workers=max(1, workers))
         self.mapping = mapping
 
     def run(
@@ -247,7 +254,7 @@ class Ingester:
         return sorted(outcomes, key=lambda o: o.path)
 
     def _execute(self, todo: list[tuple[Path, str]], fmt: str | None, metadata: dict[str, str]) -> Iterator[_Read]:
-        executor = local_executor(self.workers, len(todo))
+        executor = make_executor(self.spec, len(todo))
         lake = self.lake if executor.in_process else self.lake.uri
         for done in executor.map(partial(_read_item, lake, fmt, metadata, self.mapping), todo):
             yield done.result()
