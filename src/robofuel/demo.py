@@ -83,6 +83,35 @@ def _annotation(metas: list[Episode]) -> dict[str, Any]:
     }
 
 
+def _operations(ws: Workspace) -> dict[str, Any]:
+    """Cost per effective hour and a week's schedule on the sample base (loaded once; the user's own base, once
+    loaded with ``robofuel ops load``, is kept)."""
+    from datetime import date, timedelta
+
+    from robofuel.ops import cost_doc, has_base, load_base, save_base, schedule_doc
+
+    if not has_base(ws.catalog):
+        save_base(ws.catalog, load_base([Path(__file__).parent / "ops" / "sample_base.toml"]), by="robofuel demo")
+    cost = cost_doc(ws.lake, ws.catalog)
+    summary: dict[str, Any] = {
+        "currency": cost["currency"],
+        "cost_per_effective_hour": cost["cost_per_effective_hour"],
+        "by_mode": cost["by_mode"],
+        "claim": cost["claim"],
+        "schedule": None,
+    }
+    try:
+        plan = schedule_doc(ws.lake, ws.catalog, 7, date.today() + timedelta(days=1), time_limit_s=5.0)
+    except MissingExtra:
+        return summary
+    summary["schedule"] = {
+        "assignments": len(plan["assignments"]),
+        "planned_hours": plan["planned_hours"],
+        "forecast": plan["forecast"],
+    }
+    return summary
+
+
 def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progress: bool = True) -> dict[str, Any]:
     """Generate, ingest and process; return the summary that ``demo --json`` prints."""
     out = DemoOut(out_dir)
@@ -99,6 +128,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         quality = summarise(metas)
         report = _report(ws, quality, metas, out)
         export = _export(ws, out)
+        operations = _operations(ws)
     statuses = Counter(o.status for o in outcomes)
     return {
         "recordings": len(outcomes),
@@ -120,6 +150,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         "partial": [{"path": o.path, "finding": o.message} for o in outcomes if o.status == "partial"],
         "qc_report": report,
         "export": export,
+        "operations": operations,
         "recordings_dir": str(rec_dir),
         "truth_dir": str(out_dir / "truth"),
         "lake": str(lake_dir),
@@ -172,6 +203,21 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
             f"exported {ex['episodes']} qualified teleop episodes ({ex['seconds']:.0f} s, {copied} camera streams "
             f"copied without re-encoding) as a LeRobot v3.0 dataset: {ex['out']}"
         )
+    _print_operations(console, s["operations"])
     exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("robofuel") else "robofuel"
     console.print(f"lake: {s['lake']}   (try: {exe} ls --lake {s['lake']})")
     console.print(f"recordings: {s['recordings_dir']}   ground truth: {s['truth_dir']}")
+
+
+def _print_operations(console: Console, ops: dict[str, Any]) -> None:
+    cur = ops["currency"]
+    per_hour = ops["cost_per_effective_hour"]
+    modes = ", ".join(f"{m} {v:,.0f}" for m, v in ops["by_mode"].items() if v is not None)
+    if per_hour is not None:
+        console.print(f"cost per effective hour (sample base): {per_hour:,.0f} {cur} ({modes})")
+    plan = ops["schedule"]
+    if plan is not None:
+        console.print(
+            f"next 7 days: {plan['assignments']} operator-shifts planned for {plan['planned_hours']:.0f} effective "
+            "hours (robofuel ops schedule --lake ... for the plan)"
+        )

@@ -129,6 +129,18 @@ reviews = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# -- operations (robofuel ops): the registry of the base, one row per item, so the console can edit one -----------
+
+ops_records = sa.Table(
+    "ops_records",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True, doc="costs | shifts | devices | operators | stations | ..."),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("data", sa.Text, nullable=False, doc="The item, JSON (robofuel.ops.model)."),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(128), nullable=False, doc="Who loaded or edited it (a file, a user)."),
+)
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",

@@ -1,0 +1,114 @@
+"""A plan for the next days with OR-Tools CP-SAT: who records on which device, in which shift, for which target.
+
+Variables: ``a[o, v, d, s]`` operator ``o`` staffs device ``v`` on day ``d`` in shift ``s``; ``t[v, d, s, g]`` that
+device-shift records for gap ``g``. Constraints: an operator works at most one shift a day, only when available,
+at most ``shifts_per_week`` per 7 days of the horizon (pro rata); a device has at most one operator per shift and
+records for exactly one gap when staffed, with an operator who has the gap's task skill; a gap is not worked after
+its campaign's deadline. Objective, lexicographic: most effective minutes towards the gaps (each gap counted up to
+what it still needs), then least cost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from robofuel._lazy import require
+from robofuel.ops.plan import Problem
+
+
+@dataclass
+class Solution:
+    status: str
+    covered: list[int]  # effective minutes planned per gap (capped at the gap)
+    cost: int
+    assignments: list[dict[str, Any]]
+    seconds: float
+
+    @property
+    def minutes(self) -> int:
+        return sum(self.covered)
+
+
+def _usable(p: Problem, v: int, g: int, d: int, s: int) -> bool:
+    deadline = p.gaps[g].deadline
+    return (v, g, p.shifts[s]) in p.yields and (deadline is None or p.days[d] <= deadline)
+
+
+def solve(p: Problem, time_limit_s: float = 30.0, workers: int = 1) -> Solution:
+    """The best plan CP-SAT finds within ``time_limit_s`` (``status`` says whether it is proven optimal)."""
+    require("ortools", "ops")
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    slots = [(d, s) for d in range(len(p.days)) for s in range(len(p.shifts))]
+    gaps_of = {
+        v: [g for g in range(len(p.gaps)) if any((v, g, sh) in p.yields for sh in p.shifts)]
+        for v in range(len(p.devices))
+    }
+    a: dict[tuple[int, int, int, int], Any] = {}
+    t: dict[tuple[int, int, int, int], Any] = {}
+    for v, gs in gaps_of.items():
+        for d, s in slots:
+            usable = [g for g in gs if _usable(p, v, g, d, s)]
+            if not usable:
+                continue
+            staff = [
+                o
+                for o in range(len(p.operators))
+                if (o, d, s) in p.available and any((o, g) in p.skilled for g in usable)
+            ]
+            for o in staff:
+                a[o, v, d, s] = m.new_bool_var(f"a{o}_{v}_{d}_{s}")
+            for g in usable:
+                t[v, d, s, g] = m.new_bool_var(f"t{v}_{d}_{s}_{g}")
+                m.add(t[v, d, s, g] <= sum(a[o, v, d, s] for o in staff if (o, g) in p.skilled))
+            m.add(sum(a[o, v, d, s] for o in staff) <= 1)
+            m.add(sum(t[v, d, s, g] for g in usable) == sum(a[o, v, d, s] for o in staff))
+    by_op_day: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    by_op: dict[int, list[Any]] = defaultdict(list)
+    for (o, _v, d, _s), var in a.items():
+        by_op_day[o, d].append(var)
+        by_op[o].append(var)
+    for terms in by_op_day.values():
+        m.add(sum(terms) <= 1)
+    for o, terms in by_op.items():
+        m.add(sum(terms) <= p.max_shifts[o])
+    covered = []
+    for g, gap in enumerate(p.gaps):
+        terms = [var * p.yields[v, g, p.shifts[s]] for (v, d, s, gg), var in t.items() if gg == g]
+        c = m.new_int_var(0, gap.minutes, f"c{g}")
+        m.add(c <= sum(terms)) if terms else m.add(c == 0)
+        covered.append(c)
+    cost_terms = [var * p.costs[o, v, p.shifts[s]] for (o, v, d, s), var in a.items()]
+    weight = 1 + sum(p.costs[o, v, p.shifts[s]] for (o, v, d, s) in a)
+    m.maximize(weight * sum(covered) - sum(cost_terms))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = workers
+    began = time.perf_counter()
+    status = solver.solve(m)
+    seconds = time.perf_counter() - began
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solution(solver.status_name(status), [0] * len(p.gaps), 0, [], seconds)
+    chosen = {(v, d, s): g for (v, d, s, g), var in t.items() if solver.value(var)}
+    assignments = [_row(p, o, v, d, s, chosen[v, d, s]) for (o, v, d, s), var in sorted(a.items()) if solver.value(var)]
+    cost = sum(p.costs[o, v, p.shifts[s]] for (o, v, d, s), var in a.items() if solver.value(var))
+    return Solution(solver.status_name(status), [solver.value(c) for c in covered], cost, assignments, seconds)
+
+
+def _row(p: Problem, o: int, v: int, d: int, s: int, g: int) -> dict[str, Any]:
+    gap, dev = p.gaps[g], p.devices[v]
+    return {
+        "day": p.days[d].isoformat(),
+        "shift": p.shifts[s],
+        "operator": p.operators[o].id,
+        "device": dev.id,
+        "station": dev.station,
+        "campaign": gap.campaign,
+        "task": gap.target.task,
+        "scene": gap.target.scene,
+        "expected_effective_hours": round(p.yields[v, g, p.shifts[s]] / 60, 4),
+    }
