@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from robofuel.ops.model import Base, Campaign, Device, Operator, Scene, Shift, Station, Target, Task
 from robofuel.ops.plan import Problem, build_problem
-from robofuel.ops.schedule import solve
+from robofuel.ops.schedule import _solution, greedy, solve
 
 pytest.importorskip("ortools", reason="the ops extra (ortools) is not installed")
 
@@ -98,11 +99,25 @@ def test_a_plan_keeps_every_constraint() -> None:
     p = build_problem(base, [], START, 3)
     sol = solve(p, time_limit_s=10)
     assert sol.assignments
+    check(base, sol.assignments)
+    # bob is the only one who can assemble and is off on day one: the rig works on days two and three only
+    assert {r["day"] for r in sol.assignments if r["task"] == "asm"} <= {"2027-01-05", "2027-01-06"}
+
+
+def test_the_greedy_start_keeps_every_constraint_too() -> None:
+    base = tiny([START])
+    p = build_problem(base, [], START, 3)
+    plan = greedy(p)
+    assert plan
+    check(base, _solution(p, "GREEDY", plan, 0.0).assignments)
+
+
+def check(base: Base, assignments: list[dict[str, Any]]) -> None:
     ops = {o.id: o for o in base.operators}
     skills = {t.id: t.skill for t in base.tasks}
     seen_op_day: set[tuple[str, str]] = set()
     seen_device_slot: set[tuple[str, str, str]] = set()
-    for row in sol.assignments:
+    for row in assignments:
         op = ops[row["operator"]]
         assert skills[row["task"]] in op.skills
         assert date.fromisoformat(row["day"]) not in op.unavailable
@@ -112,8 +127,6 @@ def test_a_plan_keeps_every_constraint() -> None:
         seen_device_slot.add((row["device"], row["day"], row["shift"]))
         device_mode = {d.id: d.mode for d in base.devices}[row["device"]]
         assert device_mode == {t.id: t.mode for t in base.tasks}[row["task"]]
-    # bob is the only one who can assemble and is off on day one: the rig works on days two and three only
-    assert {r["day"] for r in sol.assignments if r["task"] == "asm"} <= {"2027-01-05", "2027-01-06"}
 
 
 def test_a_late_target_gets_advice_and_a_met_one_none() -> None:

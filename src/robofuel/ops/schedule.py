@@ -4,8 +4,8 @@ Variables: ``a[o, v, d, s]`` operator ``o`` staffs device ``v`` on day ``d`` in 
 device-shift records for gap ``g``. Constraints: an operator works at most one shift a day, only when available,
 at most ``shifts_per_week`` per 7 days of the horizon (pro rata); a device has at most one operator per shift and
 records for exactly one gap when staffed, with an operator who has the gap's task skill; a gap is not worked after
-its campaign's deadline. Objective, lexicographic: most effective minutes towards the gaps (each gap counted up to
-what it still needs), then least cost.
+its campaign's deadline. Objective, lexicographic, in two solves sharing the time limit: the most effective minutes
+towards the gaps (each gap counted up to what it still needs), then the least cost that keeps them.
 """
 
 from __future__ import annotations
@@ -35,6 +35,36 @@ class Solution:
 def _usable(p: Problem, v: int, g: int, d: int, s: int) -> bool:
     deadline = p.gaps[g].deadline
     return (v, g, p.shifts[s]) in p.yields and (deadline is None or p.days[d] <= deadline)
+
+
+def greedy(p: Problem) -> dict[tuple[int, int, int, int], int]:
+    """A quick feasible plan, day by day: each device-slot goes to the gap that still needs most, staffed by the
+    cheapest free skilled operator. CP-SAT starts from it, and it is the answer where CP-SAT finds nothing in time."""
+    need = [g.minutes for g in p.gaps]
+    busy: set[tuple[int, int]] = set()
+    shifts: dict[int, int] = defaultdict(int)
+    plan: dict[tuple[int, int, int, int], int] = {}
+    for d in range(len(p.days)):
+        for s, shift in enumerate(p.shifts):
+            for v in range(len(p.devices)):
+                open_gaps = [g for g in range(len(p.gaps)) if need[g] > 0 and _usable(p, v, g, d, s)]
+                for g in sorted(open_gaps, key=lambda g: -need[g]):
+                    staff = [
+                        o
+                        for o in range(len(p.operators))
+                        if (o, d, s) in p.available
+                        and (o, g) in p.skilled
+                        and (o, d) not in busy
+                        and shifts[o] < p.max_shifts[o]
+                    ]
+                    if staff:
+                        o = min(staff, key=lambda o: p.costs[o, v, shift])
+                        plan[o, v, d, s] = g
+                        busy.add((o, d))
+                        shifts[o] += 1
+                        need[g] -= p.yields[v, g, shift]
+                        break
+    return plan
 
 
 def solve(p: Problem, time_limit_s: float = 30.0, workers: int = 1) -> Solution:
@@ -82,21 +112,60 @@ def solve(p: Problem, time_limit_s: float = 30.0, workers: int = 1) -> Solution:
         c = m.new_int_var(0, gap.minutes, f"c{g}")
         m.add(c <= sum(terms)) if terms else m.add(c == 0)
         covered.append(c)
-    cost_terms = [var * p.costs[o, v, p.shifts[s]] for (o, v, d, s), var in a.items()]
-    weight = 1 + sum(p.costs[o, v, p.shifts[s]] for (o, v, d, s) in a)
-    m.maximize(weight * sum(covered) - sum(cost_terms))
+    cost = sum(var * p.costs[o, v, p.shifts[s]] for (o, v, d, s), var in a.items())
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = workers
     began = time.perf_counter()
+    start = greedy(p)
+    _hint(m, a, t, start)
+    for c, value in zip(covered, _solution(p, "", start, 0.0).covered, strict=True):
+        m.add_hint(c, value)
+    # lexicographic, in two solves: the most effective minutes, then the least cost that keeps them
+    m.maximize(sum(covered))
+    solver.parameters.max_time_in_seconds = time_limit_s / 2
     status = solver.solve(m)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        best, first = int(solver.objective_value), status
+        m.clear_hints()  # type: ignore[no-untyped-call]
+        quick = _solution(p, "", start, 0.0)
+        if quick.minutes >= best and quick.cost <= solver.value(cost):  # start from the cheaper of the two
+            _hint(m, a, t, start)
+            for c, value in zip(covered, quick.covered, strict=True):
+                m.add_hint(c, value)
+        else:
+            for var in [*a.values(), *t.values(), *covered]:
+                m.add_hint(var, solver.value(var))
+        m.add(sum(covered) >= best)
+        m.minimize(cost)
+        solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - began))
+        status = solver.solve(m)
+        if status == cp_model.OPTIMAL and first != cp_model.OPTIMAL:
+            status = cp_model.FEASIBLE  # the least cost of a coverage that may not be the most
     seconds = time.perf_counter() - began
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(solver.status_name(status), [0] * len(p.gaps), 0, [], seconds)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # nothing found in time: the greedy plan
+        return _solution(p, "GREEDY", start, seconds)
     chosen = {(v, d, s): g for (v, d, s, g), var in t.items() if solver.value(var)}
-    assignments = [_row(p, o, v, d, s, chosen[v, d, s]) for (o, v, d, s), var in sorted(a.items()) if solver.value(var)]
-    cost = sum(p.costs[o, v, p.shifts[s]] for (o, v, d, s), var in a.items() if solver.value(var))
-    return Solution(solver.status_name(status), [solver.value(c) for c in covered], cost, assignments, seconds)
+    plan = {(o, v, d, s): chosen[v, d, s] for (o, v, d, s), var in a.items() if solver.value(var)}
+    found, quick = _solution(p, solver.status_name(status), plan, seconds), _solution(p, "GREEDY", start, seconds)
+    return found if (found.minutes, -found.cost) >= (quick.minutes, -quick.cost) else quick
+
+
+def _hint(m: Any, a: dict[Any, Any], t: dict[Any, Any], plan: dict[tuple[int, int, int, int], int]) -> None:
+    staffed = {(v, d, s): g for (o, v, d, s), g in plan.items()}
+    for key, var in a.items():
+        m.add_hint(var, key in plan)
+    for (v, d, s, g), var in t.items():
+        m.add_hint(var, staffed.get((v, d, s)) == g)
+
+
+def _solution(p: Problem, status: str, plan: dict[tuple[int, int, int, int], int], seconds: float) -> Solution:
+    covered = [0] * len(p.gaps)
+    for (_o, v, _d, s), g in plan.items():
+        covered[g] += p.yields[v, g, p.shifts[s]]
+    capped = [min(c, gap.minutes) for c, gap in zip(covered, p.gaps, strict=True)]
+    rows = [_row(p, o, v, d, s, g) for (o, v, d, s), g in sorted(plan.items())]
+    cost = sum(p.costs[o, v, p.shifts[s]] for o, v, _d, s in plan)
+    return Solution(status, capped, cost, rows, seconds)
 
 
 def _row(p: Problem, o: int, v: int, d: int, s: int, g: int) -> dict[str, Any]:
