@@ -4,6 +4,7 @@ PostgreSQL catalog gives every machine and the console the same base, and one it
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -29,13 +30,26 @@ def save_base(catalog: Catalog, base: Base, by: str, replace: bool = False) -> d
         if replace:
             c.execute(sa.delete(ops_records))
         for kind, item_id, data in rows:
-            c.execute(sa.delete(ops_records).where(ops_records.c.kind == kind, ops_records.c.id == item_id))
-            c.execute(
-                sa.insert(ops_records).values(
-                    kind=kind, id=item_id, data=json.dumps(data), updated_at=at, updated_by=by
-                )
-            )
+            _put(c, kind, item_id, data, at, by)
     return {kind: len(getattr(base, kind)) for kind in LISTS}
+
+
+def save_item(catalog: Catalog, kind: str, item_id: str, data: dict[str, Any], by: str) -> None:
+    """Store one item (replacing the stored one with its id)."""
+    with catalog.writing() as c:
+        _put(c, kind, item_id, data, now(), by)
+
+
+def _put(c: sa.Connection, kind: str, item_id: str, data: dict[str, Any], at: datetime, by: str) -> None:
+    c.execute(sa.delete(ops_records).where(ops_records.c.kind == kind, ops_records.c.id == item_id))
+    c.execute(sa.insert(ops_records).values(kind=kind, id=item_id, data=json.dumps(data), updated_at=at, updated_by=by))
+
+
+def delete_item(catalog: Catalog, kind: str, item_id: str) -> bool:
+    """Remove one item; False where there was none."""
+    with catalog.writing() as c:
+        gone = c.execute(sa.delete(ops_records).where(ops_records.c.kind == kind, ops_records.c.id == item_id))
+        return bool(gone.rowcount)
 
 
 def stored_base(catalog: Catalog) -> Base:
