@@ -39,6 +39,13 @@ def test_demo_summary_and_rerun(tmp_path: Path) -> None:
     if export["episodes"]:  # the qualified teleop episodes, as a LeRobot v3.0 dataset
         info = json.loads((Path(export["out"]) / "meta/info.json").read_text())
         assert info["codebase_version"] == "v3.0" and info["total_episodes"] == export["episodes"]
+    ops = first["operations"]  # the sample base: cost per effective hour by mode and a week's plan
+    assert isinstance(ops, dict) and ops["currency"] == "EUR"
+    if first["qualified_hours"]:
+        assert ops["cost_per_effective_hour"] > 0
+        assert set(ops["by_mode"]) <= {"teleop", "wearable"}
+    if ops["schedule"] is not None:  # the ops extra (ortools) is installed
+        assert ops["schedule"]["assignments"] > 0 and ops["schedule"]["forecast"]
     again = _demo(tmp_path)
     assert again["steps"]["ingest"]["skipped"] == 8  # type: ignore[index]
     assert again["steps"]["profile"]["cached"] == 8 and again["steps"]["profile"]["ran"] == 0  # type: ignore[index]
