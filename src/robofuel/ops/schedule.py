@@ -117,21 +117,22 @@ def solve(p: Problem, time_limit_s: float = 30.0, workers: int = 1) -> Solution:
     solver.parameters.num_workers = workers
     began = time.perf_counter()
     start = greedy(p)
-    _hint(m, a, t, start)
-    for c, value in zip(covered, _solution(p, "", start, 0.0).covered, strict=True):
-        m.add_hint(c, value)
-    # lexicographic, in two solves: the most effective minutes, then the least cost that keeps them
-    m.maximize(sum(covered))
-    solver.parameters.max_time_in_seconds = time_limit_s / 2
-    status = solver.solve(m)
+    quick = _solution(p, "GREEDY", start, 0.0)
+    # lexicographic, in two solves: the most effective minutes, then the least cost that keeps them; the first is
+    # skipped when the greedy plan already meets every gap (nothing can cover more)
+    if quick.minutes == sum(g.minutes for g in p.gaps):
+        status = first = cp_model.OPTIMAL
+        best = quick.minutes
+    else:
+        _hint(m, a, t, start, covered, quick.covered)
+        m.maximize(sum(covered))
+        solver.parameters.max_time_in_seconds = time_limit_s / 2
+        status = first = solver.solve(m)
+        best = int(solver.objective_value) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        best, first = int(solver.objective_value), status
         m.clear_hints()  # type: ignore[no-untyped-call]
-        quick = _solution(p, "", start, 0.0)
-        if quick.minutes >= best and quick.cost <= solver.value(cost):  # start from the cheaper of the two
-            _hint(m, a, t, start)
-            for c, value in zip(covered, quick.covered, strict=True):
-                m.add_hint(c, value)
+        if (first == cp_model.OPTIMAL and best == quick.minutes) or quick.cost <= solver.value(cost):
+            _hint(m, a, t, start, covered, quick.covered)  # start from the cheaper of the two
         else:
             for var in [*a.values(), *t.values(), *covered]:
                 m.add_hint(var, solver.value(var))
@@ -143,15 +144,27 @@ def solve(p: Problem, time_limit_s: float = 30.0, workers: int = 1) -> Solution:
             status = cp_model.FEASIBLE  # the least cost of a coverage that may not be the most
     seconds = time.perf_counter() - began
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # nothing found in time: the greedy plan
-        return _solution(p, "GREEDY", start, seconds)
+        quick.seconds = seconds
+        return quick
     chosen = {(v, d, s): g for (v, d, s, g), var in t.items() if solver.value(var)}
     plan = {(o, v, d, s): chosen[v, d, s] for (o, v, d, s), var in a.items() if solver.value(var)}
-    found, quick = _solution(p, solver.status_name(status), plan, seconds), _solution(p, "GREEDY", start, seconds)
+    found = _solution(p, solver.status_name(status), plan, seconds)
+    quick.seconds = seconds
     return found if (found.minutes, -found.cost) >= (quick.minutes, -quick.cost) else quick
 
 
-def _hint(m: Any, a: dict[Any, Any], t: dict[Any, Any], plan: dict[tuple[int, int, int, int], int]) -> None:
+def _hint(
+    m: Any,
+    a: dict[Any, Any],
+    t: dict[Any, Any],
+    plan: dict[tuple[int, int, int, int], int],
+    covered: list[Any],
+    minutes: list[int],
+) -> None:
+    """Start the solver from ``plan`` (every variable given, so the hint is a complete solution)."""
     staffed = {(v, d, s): g for (o, v, d, s), g in plan.items()}
+    for c, value in zip(covered, minutes, strict=True):
+        m.add_hint(c, value)
     for key, var in a.items():
         m.add_hint(var, key in plan)
     for (v, d, s, g), var in t.items():
