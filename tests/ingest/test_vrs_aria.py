@@ -225,3 +225,31 @@ def test_a_channel_the_device_does_not_measure_is_left_out(tmp_path: Path, monke
     assert result.report.skipped["imu-left.temperature (not provided: NaN in every record)"] == 4
     assert ep.numeric("handtracking-right").values.shape == (2, 64)
     result.cleanup()
+
+
+def test_mps_hand_tracking_beside_the_file_becomes_two_hand_streams(tmp_path: Path, monkeypatch: Any) -> None:
+    """Aria's Machine Perception Services write hand tracking next to the recording; its landmarks are reordered
+    like the on-device ones (here only the right hand is tracked, in the second result)."""
+    provider = FakeProvider()
+    points = [[k / 100, k / 10, float(k)] for k in range(21)]
+    right = SimpleNamespace(confidence=0.7, landmark_positions_device=points)
+    results = [
+        SimpleNamespace(tracking_timestamp=timedelta(microseconds=(T0 + i * 10**7) // 1000), left_hand=None,
+                        right_hand=right if i == 1 else None)
+        for i in range(3)
+    ]  # fmt: skip
+    fake = SimpleNamespace(create_vrs_data_provider=lambda path: provider, read_hand_tracking_results=lambda p: results)
+    monkeypatch.setattr(aria, "require", lambda module, extra: fake)
+    path = vrs_file(tmp_path)
+    mps = tmp_path / "mps" / "hand_tracking"
+    mps.mkdir(parents=True)
+    (mps / "hand_tracking_results.csv").write_text("tracking_timestamp_us\n")
+    result = get_reader("vrs").read(path, ReadContext(path, SHA))
+    (ep,) = result.episodes
+    hands = ep.numeric("mps-hands-right")
+    cols = ep.meta.stream("mps-hands-right").columns
+    assert hands.values.shape == (3, 64) and np.isnan(hands.values[0]).all()
+    assert hands.values[1, cols.index("confidence")] == 0.7 and hands.values[1, cols.index("wrist_z")] == 5.0
+    assert ep.meta.stream("mps-hands-left").role == "hand_keypoints"
+    assert ep.meta.extra["mps_hand_tracking"].endswith("hand_tracking_results.csv")
+    result.cleanup()
