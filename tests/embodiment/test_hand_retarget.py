@@ -149,3 +149,33 @@ def test_allegro_fingers_through_each_other_count_as_collisions(wearable_episode
     hits, _, _ = _collisions(kin, res.solution.theta, apart, res.report.scale)
     assert hits > 10  # the frames where the solved thumb touches the index finger
     assert pinch_weights(np.array([0.0, 0.025, 0.0375, 0.05, 0.2])).tolist() == pytest.approx([1, 1, 0.5, 0, 0])
+
+
+def _without_thumb_cmc(data: EpisodeData) -> EpisodeData:
+    """The episode as a tracker without a thumb CMC keypoint gives it (Project Aria's hand model)."""
+    from dataclasses import replace
+
+    from robofuel.standard import NumericData
+
+    stream = next(s for s in data.meta.streams if s.role == "hand_keypoints")
+    keep = [i for i, c in enumerate(stream.columns) if not c.startswith("thumb_cmc")]
+    payload = data.numeric(stream.name)
+    cut = stream.model_copy(update={"columns": [stream.columns[i] for i in keep]})
+    streams = [cut if s.name == stream.name else s for s in data.meta.streams]
+    payloads = {**data.payloads, stream.name: NumericData(payload.timestamps_ns, payload.values[:, keep])}
+    return replace(data, meta=data.meta.model_copy(update={"streams": streams}), payloads=payloads)
+
+
+def test_a_hand_without_a_thumb_cmc_retargets(wearable_episodes: list[EpisodeData]) -> None:
+    """Aria hand tracking has no thumb CMC: the arm follows the same wrist and pinch (which do not use it), and the
+    Allegro still follows every fingertip (the thumb's length taken from its MCP)."""
+    registry = Registry()
+    data = wearable_episodes[0]
+    cut = _without_thumb_cmc(data)
+    assert not any(c.startswith("thumb_cmc") for s in cut.meta.streams for c in s.columns)
+    full = hand_to_arm(data, registry.get("human_hand_21"), registry.get("ur5"))
+    part = hand_to_arm(cut, registry.get("human_hand_21"), registry.get("ur5"))
+    np.testing.assert_array_equal(full.result.ik.theta, part.result.ik.theta)
+    np.testing.assert_array_equal(full.result.aperture_m, part.result.aperture_m)
+    res = hand_to_dexterous(cut, registry.get("human_hand_21"), registry.get("allegro_hand_right"))
+    assert res.report.reachable_fraction >= 0.97 and res.report.joint_limit_violations == 0

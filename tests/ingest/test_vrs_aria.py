@@ -103,7 +103,9 @@ class FakeProvider:
         )
 
     def get_hand_pose_data_by_index(self, sid: str, i: int) -> Any:
-        left = SimpleNamespace(confidence=0.99, landmark_positions_device=[[0.1, 0.2, 0.3]] * 21)
+        # landmark k at (k, 10 k, 100 k) cm: where each lands after reordering says which Aria landmark it was
+        points = [[k / 100, k / 10, float(k)] for k in range(21)]
+        left = SimpleNamespace(confidence=0.99, landmark_positions_device=points)
         return SimpleNamespace(
             tracking_timestamp=timedelta(microseconds=(T0 + i * 10**8) // 1000), left_hand=left, right_hand=None
         )
@@ -124,7 +126,8 @@ def test_streams_of_every_kind_are_mapped_and_empty_ones_reported(tmp_path: Path
     (ep,) = result.episodes
     by_name = {s.name: s for s in ep.meta.streams}
     assert set(by_name) == {
-        "imu-left", "mag0", "baro0", "mic", "camera-rgb", "slam-front-left", "eyegaze", "handtracking"
+        "imu-left", "mag0", "baro0", "mic", "camera-rgb", "slam-front-left", "eyegaze",
+        "handtracking-left", "handtracking-right",
     }  # fmt: skip
     imu = ep.numeric("imu-left")
     assert imu.timestamps_ns[1] - imu.timestamps_ns[0] == 1_250_000 and np.isnan(imu.values[3, 3])
@@ -142,8 +145,15 @@ def test_streams_of_every_kind_are_mapped_and_empty_ones_reported(tmp_path: Path
     assert pcm[:, 0].tolist() == [70000 >> 3, 3 >> 3, 140000 >> 3, 3 >> 3] and w.getsampwidth() == 2
     result.cleanup()
     assert not audio.file.exists()
-    hands = ep.numeric("handtracking")
-    assert hands.values.shape == (2, 128) and np.isnan(hands.values[0, 64]) and hands.values[0, 1] == 0.1
+    left, right = ep.numeric("handtracking-left"), ep.numeric("handtracking-right")
+    columns = by_name["handtracking-left"].columns
+    assert by_name["handtracking-left"].role == "hand_keypoints" and columns[0] == "confidence"
+    assert left.values.shape == (2, 1 + 21 * 3) and np.isnan(right.values).all()  # the right hand never tracked
+    at = {c: left.values[0, i] for i, c in enumerate(columns)}
+    # Aria: fingertips 0-4, wrist 5, thumb 6-7, index 8-10 ..., palm centre 20; no thumb CMC
+    assert (at["wrist_x"], at["thumb_tip_x"], at["thumb_mcp_x"], at["index_tip_x"]) == (0.05, 0.0, 0.06, 0.01)
+    assert (at["index_mcp_y"], at["pinky_dip_z"], at["palm_center_z"]) == (0.8, 19.0, 20.0)
+    assert "thumb_cmc_x" not in at
     assert ep.numeric("eyegaze").timestamps_ns[0] == T0
     assert by_name["slam-front-left"].count == 1 and by_name["camera-rgb"].count == 2
     codes = {f.code: f.message for f in result.report.findings}
@@ -213,5 +223,33 @@ def test_a_channel_the_device_does_not_measure_is_left_out(tmp_path: Path, monke
     assert imu.columns == ["accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z"]
     assert "temperature" not in imu.column_units and np.isnan(ep.numeric("imu-left").values[3, 3])
     assert result.report.skipped["imu-left.temperature (not provided: NaN in every record)"] == 4
-    assert ep.numeric("handtracking").values.shape == (2, 128)
+    assert ep.numeric("handtracking-right").values.shape == (2, 64)
+    result.cleanup()
+
+
+def test_mps_hand_tracking_beside_the_file_becomes_two_hand_streams(tmp_path: Path, monkeypatch: Any) -> None:
+    """Aria's Machine Perception Services write hand tracking next to the recording; its landmarks are reordered
+    like the on-device ones (here only the right hand is tracked, in the second result)."""
+    provider = FakeProvider()
+    points = [[k / 100, k / 10, float(k)] for k in range(21)]
+    right = SimpleNamespace(confidence=0.7, landmark_positions_device=points)
+    results = [
+        SimpleNamespace(tracking_timestamp=timedelta(microseconds=(T0 + i * 10**7) // 1000), left_hand=None,
+                        right_hand=right if i == 1 else None)
+        for i in range(3)
+    ]  # fmt: skip
+    fake = SimpleNamespace(create_vrs_data_provider=lambda path: provider, read_hand_tracking_results=lambda p: results)
+    monkeypatch.setattr(aria, "require", lambda module, extra: fake)
+    path = vrs_file(tmp_path)
+    mps = tmp_path / "mps" / "hand_tracking"
+    mps.mkdir(parents=True)
+    (mps / "hand_tracking_results.csv").write_text("tracking_timestamp_us\n")
+    result = get_reader("vrs").read(path, ReadContext(path, SHA))
+    (ep,) = result.episodes
+    hands = ep.numeric("mps-hands-right")
+    cols = ep.meta.stream("mps-hands-right").columns
+    assert hands.values.shape == (3, 64) and np.isnan(hands.values[0]).all()
+    assert hands.values[1, cols.index("confidence")] == 0.7 and hands.values[1, cols.index("wrist_z")] == 5.0
+    assert ep.meta.stream("mps-hands-left").role == "hand_keypoints"
+    assert ep.meta.extra["mps_hand_tracking"].endswith("hand_tracking_results.csv")
     result.cleanup()

@@ -58,10 +58,16 @@ def zup_rotation(frame: str | None) -> F64:
     return ZUP_FROM_FRAME.get(frame or "", np.eye(3))
 
 
+#: Keypoints a tracker may not provide (Project Aria's hand model has no thumb CMC): NaN where absent.
+OPTIONAL = frozenset({"thumb_cmc"})
+
+
 def _keypoint_columns(stream: Stream) -> list[int]:
+    """Column of each keypoint coordinate, -1 for an :data:`OPTIONAL` keypoint the stream does not have."""
     cols = {c: i for i, c in enumerate(stream.columns)}
     idx = [cols.get(f"{k}_{a}", cols.get(f"{k}.{a}", -1)) for k in HAND_KEYPOINTS for a in "xyz"]
-    if min(idx) >= 0:
+    missing = {HAND_KEYPOINTS[i // 3] for i, c in enumerate(idx) if c < 0}
+    if not missing - OPTIONAL and len(missing) < len(HAND_KEYPOINTS):
         return idx
     if len(stream.columns) == 63:  # unnamed columns: MediaPipe order, x y z per point
         return list(range(63))
@@ -74,8 +80,10 @@ def hand_track(data: EpisodeData) -> HandTrack:
     if stream is None:
         raise InputError(f"episode {data.meta.id}: no hand_keypoints stream to retarget from")
     payload = data.numeric(stream.name)
-    values = payload.values[:, _keypoint_columns(stream)].reshape(-1, 21, 3)
-    ok = np.isfinite(values).all(axis=(1, 2))
+    idx = np.array(_keypoint_columns(stream))
+    values = np.where(idx >= 0, payload.values[:, np.maximum(idx, 0)], np.nan).reshape(-1, 21, 3)
+    given = [i for i, k in enumerate(HAND_KEYPOINTS) if idx[3 * i] >= 0]
+    ok = np.isfinite(values[:, given]).all(axis=(1, 2))
     if ok.sum() < 2:
         raise InputError(f"episode {data.meta.id}: fewer than 2 finite hand keypoint samples")
     points = values[ok] @ zup_rotation(stream.frame).T
@@ -136,8 +144,11 @@ def aperture_from_pinch(distance_m: F64, max_aperture_m: float) -> F64:
 
 
 def finger_length(points: F64, finger: str) -> float:
-    """Median (over frames) length in m of a finger: MCP to PIP to DIP to tip (thumb: CMC to MCP to IP to tip)."""
-    names = ("cmc", "mcp", "ip", "tip") if finger == "thumb" else ("mcp", "pip", "dip", "tip")
+    """Median (over frames) length in m of a finger: MCP to PIP to DIP to tip (thumb: CMC to MCP to IP to tip, or
+    MCP to IP to tip where the tracker gives no CMC)."""
+    names: tuple[str, ...] = ("cmc", "mcp", "ip", "tip") if finger == "thumb" else ("mcp", "pip", "dip", "tip")
+    if finger == "thumb" and not np.isfinite(points[:, KP["thumb_cmc"]]).all():
+        names = names[1:]
     chain = points[:, [KP[f"{finger}_{n}"] for n in names]]
     return float(np.median(np.linalg.norm(np.diff(chain, axis=1), axis=2).sum(axis=1)))
 

@@ -15,8 +15,12 @@ One file is one episode (docs/formats/vrs.md). Time: each record's capture times
   samples wider than 16 bits are shifted right by the bits they need, with an info finding
   ``ingest.audio_requantized`` saying how many.
 - on-device eye gaze (Gen2 ``eyegaze``): ``yaw``, ``pitch`` (rad), ``depth`` (m), ``valid``; role ``eye_gaze``,
-  frame ``cpf``. On-device hand tracking (Gen2 ``handtracking``): per hand ``confidence`` and 21 landmarks
-  ``<side>_<i>_x/y/z`` (m, device frame; NaN when the hand is not tracked); role ``hand_keypoints``.
+  frame ``cpf``. On-device hand tracking (Gen2 ``handtracking``): one stream per hand (``handtracking-left``,
+  ``handtracking-right``), role ``hand_keypoints``: ``confidence`` and the landmarks under the standard's keypoint
+  names (``wrist_x`` ... ``pinky_tip_z``, m, device frame; NaN when the hand is not tracked) reordered from Aria's
+  landmark order (:data:`ARIA_LANDMARK`; Aria has no thumb CMC, and its palm centre is ``palm_center_x/y/z``).
+- MPS hand tracking (``mps/hand_tracking/hand_tracking_results.csv`` or ``mps_<name>_vrs/...`` beside the file,
+  from Aria's Machine Perception Services): the same two streams as ``mps-hands-left`` / ``mps-hands-right``.
 
 Declared streams that hold no record are a ``completeness.empty_stream`` finding; streams of other kinds (GPS,
 Wi-Fi, Bluetooth, PPG, VIO...) are counted in ``skipped``. A stream, read or not, with records stamped at or before
@@ -78,26 +82,43 @@ def _gaze(provider: Any, sid: Any, n: int) -> tuple[list[int], list[list[float]]
     return [_ns(d.tracking_timestamp) for d in data], rows
 
 
-def _hands(provider: Any, sid: Any, n: int) -> tuple[list[int], list[list[float]]]:
-    times, rows = [], []
-    for i in range(n):
-        d = provider.get_hand_pose_data_by_index(sid, i)
-        row: list[float] = []
-        for hand in (d.left_hand, d.right_hand):
-            points = list(hand.landmark_positions_device) if hand is not None else []
-            flat = [float(v) for p in points for v in p] if len(points) == 21 else [math.nan] * 63
-            row += [float(hand.confidence) if hand is not None else math.nan, *flat]
-        times.append(_ns(d.tracking_timestamp))
-        rows.append(row)
-    return times, rows
+#: Aria's 21 hand landmarks (``projectaria_tools.core.mps.hand_tracking.HandLandmark``: fingertips 0-4, wrist 5,
+#: thumb intermediate and distal 6-7, proximal/intermediate/distal of index, middle, ring, pinky 8-19, palm centre
+#: 20) by the standard's keypoint names (MediaPipe's, :data:`~robofuel.standard.canonical.HAND_KEYPOINTS`). Aria's
+#: hand model has no thumb CMC landmark: that keypoint is not provided; the palm centre is kept as extra columns.
+ARIA_LANDMARK = {
+    "wrist": 5, "thumb_mcp": 6, "thumb_ip": 7, "thumb_tip": 0,
+    "index_mcp": 8, "index_pip": 9, "index_dip": 10, "index_tip": 1,
+    "middle_mcp": 11, "middle_pip": 12, "middle_dip": 13, "middle_tip": 2,
+    "ring_mcp": 14, "ring_pip": 15, "ring_dip": 16, "ring_tip": 3,
+    "pinky_mcp": 17, "pinky_pip": 18, "pinky_dip": 19, "pinky_tip": 4,
+    "palm_center": 20,
+}  # fmt: skip
+HAND_COLUMNS = ["confidence", *(f"{k}_{a}" for k in ARIA_LANDMARK for a in "xyz")]
+_ORDER = list(ARIA_LANDMARK.values())
 
 
-def _hand_columns() -> list[str]:
-    return [
-        c
-        for side in ("left", "right")
-        for c in [f"{side}_confidence"] + [f"{side}_{i}_{a}" for i in range(21) for a in "xyz"]
-    ]
+def _hand_streams(results: list[Any], label: str) -> list[Built]:
+    """One ``hand_keypoints`` stream per hand (``<label>-left``, ``<label>-right``) of on-device or MPS hand
+    tracking results: confidence and the landmarks in the standard's names (m, device frame; NaN where the hand is
+    not tracked)."""
+    times = np.array([_ns(r.tracking_timestamp) for r in results], dtype=np.int64)
+    built: list[Built] = []
+    for side in ("left", "right"):
+        rows = np.full((len(results), len(HAND_COLUMNS)), np.nan)
+        for i, r in enumerate(results):
+            hand = getattr(r, f"{side}_hand")
+            points = np.asarray(list(hand.landmark_positions_device) if hand is not None else [], dtype=np.float64)
+            if points.shape == (21, 3):
+                rows[i, 0] = float(hand.confidence)
+                rows[i, 1:] = points[_ORDER].ravel()
+        data = NumericData(times, rows)
+        units = {c: "m" for c in HAND_COLUMNS[1:]}
+        stream = numeric_stream(
+            f"{label}-{side}", data, HAND_COLUMNS, role="hand_keypoints", frame="device", column_units=units
+        )
+        built.append((stream, data))
+    return built
 
 
 #: Sensor type -> (how to read it, columns, units, role, frame: None = the stream label).
@@ -118,12 +139,11 @@ NUMERIC: dict[str, tuple[Any, list[str], dict[str, str], str, str | None]] = {
         "eye_gaze",
         "cpf",
     ),
-    "HAND_POSE": (_hands, _hand_columns(), {}, "hand_keypoints", "device"),
 }
 
 
 #: Kinds whose NaN means "not tracked in this sample" (a hand out of view), not "not measured by this device".
-TRACKED = frozenset({"HAND_POSE", "EYE_GAZE"})
+TRACKED = frozenset({"EYE_GAZE"})
 
 
 def _numeric(provider: Any, sid: Any, label: str, kind: str, n: int, report: ReadReport) -> Built:
@@ -233,40 +253,58 @@ class VrsReader(Reader):
     def _episode(self, provider: Any, path: Path, ctx: ReadContext, folder: Path) -> ReadResult:
         report = ReadReport(str(path), self.name)
         sids = provider.get_all_streams()
-        streams = [s for sid in sids if (s := self._stream(provider, sid, report, folder)) is not None]
+        streams = [s for sid in sids for s in self._streams(provider, sid, report, folder)]
+        mps = _mps_hand_tracking(path)
+        if mps is not None:
+            results = require("projectaria_tools.core.mps.hand_tracking", "aria").read_hand_tracking_results(str(mps))
+            streams += _hand_streams(list(results), "mps-hands") if len(results) else []
         if not streams:
             raise UnreadableRecording(str(path), "no Aria sensor stream holds a record", "see docs/formats/vrs.md")
         for stream, _ in streams:
             report.decoded += stream.count
             report.add_stream(stream)
         extra = {"time_base": "Aria device clock (ns since the glasses booted)", "aria_device": _device(provider)}
+        if mps is not None:
+            extra["mps_hand_tracking"] = str(mps)
         episode = make_episode(ctx, self.name, 0, streams, findings=list(report.findings), extra=extra)
         return ReadResult([episode], report, temp_dirs=[folder])
 
-    def _stream(self, provider: Any, sid: Any, report: ReadReport, folder: Path) -> Built | None:
+    def _streams(self, provider: Any, sid: Any, report: ReadReport, folder: Path) -> list[Built]:
         label = str(provider.get_label_from_stream_id(sid)) or str(sid)
         kind = str(provider.get_sensor_data_type(sid)).rsplit(".", 1)[-1]
         n = int(provider.get_num_data(sid))
         if n == 0:
             text = f"stream {label} ({sid}, {kind}) is declared but holds no record"
             report.finding("completeness.empty_stream", text, Severity.warning, stream=label)
-            return None
+            return []
         _time_zero(provider, sid, label, kind, report)
         try:
             if kind in NUMERIC:
-                return _numeric(provider, sid, label, kind, n, report)
+                return [_numeric(provider, sid, label, kind, n, report)]
+            if kind == "HAND_POSE":
+                return _hand_streams([provider.get_hand_pose_data_by_index(sid, i) for i in range(n)], label)
             if kind == "IMAGE":
-                return _camera(provider, sid, label, n, report)
+                return [_camera(provider, sid, label, n, report)]
             if kind == "AUDIO":
-                return _audio(provider, sid, label, n, report, folder)
+                return [_audio(provider, sid, label, n, report, folder)]
         except (RuntimeError, ValueError, IndexError) as exc:
             report.undecodable[f"{label}: {type(exc).__name__}"] += n
             report.finding(
                 "ingest.undecodable", f"stream {label} ({kind}) could not be read ({exc})", Severity.blocking
             )
-            return None
+            return []
         report.skipped[f"{label} ({kind}): not read"] += n
-        return None
+        return []
+
+
+def _mps_hand_tracking(path: Path) -> Path | None:
+    """The MPS hand tracking results of the recording, where Aria's Machine Perception Services put them beside it:
+    ``mps/hand_tracking/`` or ``mps_<name>_vrs/hand_tracking/`` next to the VRS file."""
+    for folder in (path.parent / "mps", path.parent / f"mps_{path.stem}_vrs"):
+        found = folder / "hand_tracking" / "hand_tracking_results.csv"
+        if found.is_file():
+            return found
+    return None
 
 
 def _time_zero(provider: Any, sid: Any, label: str, kind: str, report: ReadReport) -> None:
