@@ -166,7 +166,7 @@
     c.video.addEventListener("error", resolve, { once: true });
   }));
   Promise.all([plotsDone, ...firstFrames]).then(() => {
-    window.viewerReadyMs = performance.now() - started;
+    window.viewerReadyMs = performance.now();  // ms since the navigation started
     main.dataset.ready = "1";
   });
 
