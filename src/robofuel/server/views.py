@@ -39,6 +39,9 @@ TARGET_RATE = 0.95
 GROUP_COLUMN = {"operator": "operator", "device": "device", "station": "station", "scene": "scene", "task": "task"}
 _cache: dict[tuple[int, str], tuple[tuple[Any, ...], dict[str, Any]]] = {}
 _cache_lock = threading.Lock()
+#: Plot documents kept in memory (a few hundred kB each at most).
+PLOTS_KEPT = 64
+_plots: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def _quoted(value: str) -> str:
@@ -115,23 +118,23 @@ def _stream(served: Console, episode_id: str, name: str, kind: StreamKind) -> tu
 
 
 def envelope(t_s: npt.NDArray[np.float64], values: npt.NDArray[np.float64], max_points: int) -> tuple[Any, Any]:
-    """At most ``max_points`` (time, values) rows: the rows themselves when few enough, else per bucket of rows
-    its minimum and its maximum of each column (so a one-sample spike stays visible), at the bucket's first and
-    middle time."""
+    """At most ``max_points`` (time, values) rows: the rows themselves when few enough, else for each of
+    ``max_points // 2`` buckets of consecutive rows its minimum and its maximum of each column (NaN ignored; so a
+    one-sample spike stays visible), at the bucket's first and middle time."""
     n = len(t_s)
     if n <= max_points:
         return t_s, values
     buckets = max(max_points // 2, 1)
-    edges = np.linspace(0, n, buckets + 1).astype(np.int64)
-    starts = edges[:-1]
-    with np.errstate(invalid="ignore"):
-        lows = np.fmin.reduceat(values, starts, axis=0)
-        highs = np.fmax.reduceat(values, starts, axis=0)
-    mids = (edges[:-1] + edges[1:]) // 2
+    per = -(-n // buckets)  # rows per bucket; the last bucket is padded with NaN
+    buckets = -(-n // per)
+    padded = np.full((buckets * per, values.shape[1]), np.nan)
+    padded[:n] = values
+    blocks = padded.reshape(buckets, per, values.shape[1])
+    starts = np.arange(buckets) * per
     t = np.empty(2 * buckets)
-    t[0::2], t[1::2] = t_s[starts], t_s[np.minimum(mids, n - 1)]
+    t[0::2], t[1::2] = t_s[starts], t_s[np.minimum(starts + per // 2, n - 1)]
     out = np.empty((2 * buckets, values.shape[1]))
-    out[0::2], out[1::2] = lows, highs
+    out[0::2], out[1::2] = np.fmin.reduce(blocks, axis=1), np.fmax.reduce(blocks, axis=1)
     return t, out
 
 
@@ -144,8 +147,24 @@ def _json_column(values: npt.NDArray[np.float64]) -> list[float | None]:
 
 def plot_document(served: Console, episode_id: str, name: str, max_points: int) -> dict[str, Any]:
     """One numeric stream for plotting: ``{"stream", "columns", "units", "count", "t": [s from the episode
-    start], "values": {column: [...]}}`` with at most ``max_points`` rows (:func:`envelope`)."""
+    start], "values": {column: [...]}}`` with at most ``max_points`` rows (:func:`envelope`); the last ones made
+    are kept in memory under the episode's content hash."""
     meta, stream = _stream(served, episode_id, name, StreamKind.numeric)
+    key = (served.lake.uri, episode_id, meta.content_hash, meta.start_ns, name, max_points)
+    with _cache_lock:
+        kept = _plots.pop(key, None)
+        if kept is not None:
+            _plots[key] = kept  # the most recent last
+            return kept
+    document = _plot(served, meta, stream, max_points)
+    with _cache_lock:
+        _plots[key] = document
+        while len(_plots) > PLOTS_KEPT:
+            _plots.pop(next(iter(_plots)))
+    return document
+
+
+def _plot(served: Console, meta: Any, stream: Stream, max_points: int) -> dict[str, Any]:
     data = load_numeric(served.lake, meta, stream)
     t_s = (data.timestamps_ns - meta.start_ns) / 1e9
     t, values = envelope(t_s, data.values, max_points)
