@@ -25,6 +25,7 @@ from console_site import PASSWORD, run_cli
 from test_console_serve import _free_port, _wait_healthy
 
 from faults.lake_faults import cli_env
+from robofuel.context import open_workspace
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,6 +59,11 @@ def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     lake = root / "demo" / "lake"
     for name, role in (("rita", "reviewer"), ("vera", "viewer")):
         run_cli("users", "add", name, "--role", role, "--lake", lake)
+    with open_workspace(str(lake), create=False) as ws:  # the wearable episode waits for a person
+        wearable = next(r["id"] for r in ws.catalog.episode_rows() if r["format"] == "wearable")
+        meta = ws.lake.read_meta(wearable).model_copy(update={"verdict": "needs_review"})
+        ws.lake.write_meta(meta)
+        ws.catalog.update_episodes([meta])
     return lake, done.stdout
 
 
@@ -196,10 +202,22 @@ def test_viewer_plays_jumps_and_rejects_a_span(
     assert not page.errors
 
 
-def test_a_viewer_reads_but_cannot_review(server: str, chromium: Any, shots: Path, demo_lake: tuple[Path, str]) -> None:
+def test_review_queue_accepts_an_episode(server: str, chromium: Any, shots: Path, demo_lake: tuple[Path, str]) -> None:
+    waiting = next(r["id"] for r in _episodes(demo_lake[0]) if r["verdict"] == "needs_review")
+    page = _signed_in(chromium, server, "rita", "/review")
+    row = page.locator(f"#queue tbody tr[data-id='{waiting}']")
+    row.locator("input.reason").fill("gaze drift is within the task's tolerance")
+    page.screenshot(path=str(shots / "review.png"), full_page=True)
+    row.locator("button.accept").click()
+    row.locator(".verdict-qualified").wait_for()
+    assert next(r for r in _episodes(demo_lake[0]) if r["id"] == waiting)["verdict"] == "qualified"
+    assert not page.errors
+
+
+def test_a_viewer_reads_but_cannot_review(server: str, chromium: Any, demo_lake: tuple[Path, str]) -> None:
     page = _signed_in(chromium, server, "vera", "/review")
     page.wait_for_selector("#queue-count")
-    page.screenshot(path=str(shots / "review.png"), full_page=True)
+    assert page.locator("button.accept").count() == 0
     page.goto(server + f"/episodes/{_teleop(demo_lake[0])['id']}")
     page.wait_for_selector("#reviews")
     assert page.locator("#review").count() == 0  # no form for a viewer
