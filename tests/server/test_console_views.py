@@ -20,7 +20,7 @@ from robofuel.generate.media import h264_packets, jpeg_images, write_mp4
 from robofuel.ingest.base import ReadContext, make_episode
 from robofuel.lake import write_episode
 from robofuel.report.qc_summary import summarise
-from robofuel.server.views import envelope
+from robofuel.server.views import envelope, group_where
 from robofuel.standard import NumericData, VideoData, numeric_stream, video_stream
 
 pytest.importorskip("fastapi", reason="the console needs robofuel[server] (fastapi, uvicorn)")
@@ -174,3 +174,14 @@ def test_video_paths_come_from_the_metadata_only(video_site: VideoSite) -> None:
     meta_file.write_text(meta_file.read_text().replace('"streams/ego.mp4"', '"streams/../../../catalog.sqlite"'))
     tampered = video_site.client.get(f"{base}/ego", headers=video_site.headers)
     assert tampered.status_code == 404 and "leaves the episode folder" in tampered.json()["detail"]
+
+
+def test_group_filters_name_the_catalog_column() -> None:
+    assert group_where("operator", "op-01", None) == "operator = 'op-01'"
+    assert (
+        group_where("task", "pick", "verdict = rejected", frozenset({"pick"})) == "verdict = rejected and task = 'pick'"
+    )
+    assert group_where("task", "Pick the cup.", None) == "instruction = 'Pick the cup.'"  # a task without id
+    assert group_where("scene", "Bob's bench", None) == 'scene = "Bob\'s bench"'
+    assert group_where("scene", "(unknown)", None) is None
+    assert group_where("scene", "a", "format = mcap or format = bvh") is None  # no parentheses in the language

@@ -89,7 +89,7 @@ def write_mp4(video: VideoData, stream: Stream, out: Path) -> None:
         mp4.add_packets(packets)
         mp4.close()
         return
-    decoded = rgb_frames(video)
+    decoded = rgb_frames(video, stream.pixel_format)
     first = next(decoded, None)
     if first is None:
         raise HTTPException(422, f"stream {stream.name!r}: no frame decodes, nothing to play")

@@ -48,12 +48,14 @@ def _quoted(value: str) -> str:
     return f'"{value}"' if "'" in value else f"'{value}'"
 
 
-def group_where(by: str, key: str, where: str | None) -> str | None:
+def group_where(by: str, key: str, where: str | None, task_ids: frozenset[str] = frozenset()) -> str | None:
     """The ``--where`` expression listing a dashboard group's episodes (within ``where``); None when the group
-    cannot be named in the filter language (an unknown value, or a value holding both quote characters)."""
+    cannot be named in the filter language (an unknown value, or a value holding both quote characters). A task
+    group that is no task id in ``task_ids`` is an instruction (qc_summary names a task without id by it)."""
     if key == "(unknown)" or ("'" in key and '"' in key):
         return None
-    clause = f"{GROUP_COLUMN.get(by, by)} = {_quoted(key)}"
+    column = "instruction" if by == "task" and key not in task_ids else GROUP_COLUMN.get(by, by)
+    clause = f"{column} = {_quoted(key)}"
     if not where:
         return clause
     return None if " or " in f" {where.lower()} " else f"{where} and {clause}"  # the language has no parentheses
@@ -84,9 +86,10 @@ def dashboard_summary(served: Console, where: str | None) -> dict[str, Any]:
         running += cause["episodes"]
         cause["share"] = round(cause["episodes"] / max(rejected, 1), 4)
         cause["cumulative"] = round(running / max(sum(c["episodes"] for c in summary["top_causes"]), 1), 4)
+    task_ids = frozenset(r["key"] for r in served.catalog.group_counts("task", selection(where, False)) if r["key"])
     for by in GROUPS:
         for value, group in summary["by"][by].items():
-            group["where"] = group_where(by, value, where)
+            group["where"] = group_where(by, value, where, task_ids)
     summary["target"] = TARGET_RATE
     summary["where"] = where
     with _cache_lock:

@@ -14,7 +14,7 @@ const charts = (() => {
 
   // items: [{label, value, href, title, low}]; options: {max, target, format, width}
   function bars(items, options = {}) {
-    const width = options.width || 560, row = 22, labelW = 170, valueW = 70;
+    const width = options.width || 640, row = 22, labelW = 220, valueW = 110;
     const plotW = width - labelW - valueW;
     const max = options.max || Math.max(1e-9, ...items.map((i) => i.value));
     const height = row * items.length + 8;
@@ -24,7 +24,7 @@ const charts = (() => {
       const group = item.href ? svg("a", { href: item.href, class: "bar-link" }) : svg("g");
       group.append(svg("title", {}, item.title || `${item.label}: ${item.value}`));
       group.append(svg("text", { x: labelW - 6, y: y + 15, "text-anchor": "end", class: "bar-label" },
-        item.label.length > 26 ? item.label.slice(0, 25) + "…" : item.label));
+        item.label.length > 32 ? item.label.slice(0, 31) + "…" : item.label));
       const w = Math.max(1, (plotW * item.value) / max);
       group.append(svg("rect", { x: labelW, y: y + 3, width: w, height: row - 6,
         class: item.low ? "bar bar-low" : "bar", "data-label": item.label }));

@@ -18,7 +18,9 @@
   rf.page();
   const duration = meta.duration_s;
   const rel = (ns) => (ns === undefined || ns === null ? 0 : (ns - meta.start_ns) / 1e9);
-  const findings = (meta.findings || []).map((f, k) => ({ ...f, k, start: f.start_s ?? 0, end: f.end_s ?? duration }));
+  // a finding with a time is shaded from start_s to end_s (a thin mark without end_s); one without is only listed
+  const findings = (meta.findings || []).map((f, k) => ({ ...f, k, start: f.start_s ?? null, end: f.end_s ?? f.start_s ?? null }));
+  const timed = findings.filter((f) => f.start !== null);
   const SEVERITY = { blocking: "rgba(214,39,40,0.25)", warning: "rgba(255,127,14,0.22)", info: "rgba(31,119,180,0.15)" };
   const state = { t: 0, playing: false, clock: null };
 
@@ -51,7 +53,7 @@
   // -- timeline tracks: findings and segments ---------------------------------------------------------------
   const W = 1000, x = (t) => (W * t) / Math.max(duration, 1e-9);
   const track = charts.svg("svg", { class: "tracks", viewBox: `0 0 ${W} 44`, preserveAspectRatio: "none", id: "tracks" });
-  for (const f of findings) {
+  for (const f of timed) {
     const r = charts.svg("rect", { x: x(f.start), y: 0, width: Math.max(2, x(f.end) - x(f.start)), height: 20, fill: SEVERITY[f.severity] || SEVERITY.info, class: "finding-span" });
     r.append(charts.svg("title", {}, `${f.code}: ${f.message}`));
     track.append(r);
@@ -72,7 +74,7 @@
   // -- plots ------------------------------------------------------------------------------------------------
   const plotsBox = el("section", { class: "plots", id: "plots" });
   main.append(plotsBox);
-  const spans = findings.map((f) => ({ start: f.start, end: f.end, color: SEVERITY[f.severity] || SEVERITY.info }));
+  const spans = timed.map((f) => ({ start: f.start, end: f.end, color: SEVERITY[f.severity] || SEVERITY.info }));
   const draws = [];
   const numeric = meta.streams.filter((s) => s.kind === "numeric").slice(0, 8);
   const plotsDone = Promise.all(numeric.map(async (s) => {
@@ -96,7 +98,8 @@
   // -- findings and segments lists ---------------------------------------------------------------------------
   main.append(el("section", { class: "card" }, el("h2", { text: `Findings (${findings.length})` }),
     el("ul", { class: "findings", id: "findings" }, findings.map((f) => el("li", { class: `sev-${f.severity}` },
-      el("button", { type: "button", class: "jump", "data-start": f.start, onclick: () => { pause(); seek(f.start, true); } }, `${f.start.toFixed(2)} s`),
+      f.start === null ? el("span", { class: "whole", text: "whole" })
+        : el("button", { type: "button", class: "jump", "data-start": f.start, onclick: () => { pause(); seek(f.start, true); } }, `${f.start.toFixed(2)} s`),
       ` ${f.severity} `, el("code", { text: f.code }), ` ${f.stream ? `[${f.stream}] ` : ""}${f.message}`)))));
 
   // -- the clock ----------------------------------------------------------------------------------------------
