@@ -39,6 +39,8 @@ from robofuel.video import codec_name, is_keyframe, rgb_frames
 PLAYABLE_CODECS = frozenset({"h264", "vp9", "av1", "vp8"})
 CONTAINER_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm"}
 CACHE = "cache/console"
+#: Version of the way copies are made: part of their names, so a change here makes new ones.
+MADE_BY = "1"
 #: Bytes read from the lake per chunk of a response.
 CHUNK = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -66,7 +68,7 @@ def playable(stream: Stream) -> bool:
 
 def cache_path(meta: Episode, stream: Stream) -> str:
     """Where the playable copy of a stream is kept in the lake."""
-    digest = hashlib.sha256(f"{meta.content_hash}\0{stream.name}".encode()).hexdigest()[:20]
+    digest = hashlib.sha256(f"{MADE_BY}\0{meta.content_hash}\0{stream.name}".encode()).hexdigest()[:20]
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", stream.name)[:80]
     return f"{CACHE}/{meta.id}/{safe}-{digest}.mp4"
 
