@@ -3,6 +3,8 @@
 #
 #   postgresql  - PostgreSQL server binaries (initdb, pg_ctl, postgres); tests/conftest.py starts a throw-away
 #                 server on 127.0.0.1 from them for the catalog suite. The client side (psycopg[binary]) is a wheel.
+#   chromium    - the browser tests/server/test_console_browser.py drives headless through Playwright
+#                 (/usr/bin/chromium; Playwright's own browser download is never used).
 #
 # Not needed: FFmpeg (the PyAV wheels bundle it), HDF5 (the h5py wheels bundle it), a compiler.
 #
@@ -31,6 +33,13 @@ if have_postgres_server; then
 else
   say "postgresql server: missing"
   missing+=(postgresql)
+fi
+
+if [ -x /usr/bin/chromium ]; then
+  say "chromium: present"
+else
+  say "chromium: missing"
+  missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -68,6 +77,10 @@ say "running: apt-get install -y --no-install-recommends ${missing[*]}"
 
 if ! have_postgres_server; then
   say "installed ${missing[*]} but initdb/pg_ctl are still not found"
+  exit 1
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  say "installed ${missing[*]} but /usr/bin/chromium is still not found"
   exit 1
 fi
 say "done"

@@ -112,6 +112,16 @@ def _operations(ws: Workspace) -> dict[str, Any]:
     return summary
 
 
+def console_commands(lake_dir: Path, port: int = 8000) -> dict[str, str]:
+    """How to open the web console on the demo's lake: add a user, serve, the address to open."""
+    lake = str(lake_dir)
+    return {
+        "users_add": f"robofuel users add admin --role admin --lake {lake}",
+        "serve": f"robofuel serve --lake {lake} --port {port}",
+        "url": f"http://127.0.0.1:{port}/",
+    }
+
+
 def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progress: bool = True) -> dict[str, Any]:
     """Generate, ingest and process; return the summary that ``demo --json`` prints."""
     out = DemoOut(out_dir)
@@ -154,6 +164,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         "recordings_dir": str(rec_dir),
         "truth_dir": str(out_dir / "truth"),
         "lake": str(lake_dir),
+        "console": console_commands(lake_dir),
     }
 
 
@@ -207,6 +218,12 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
     exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("robofuel") else "robofuel"
     console.print(f"lake: {s['lake']}   (try: {exe} ls --lake {s['lake']})")
     console.print(f"recordings: {s['recordings_dir']}   ground truth: {s['truth_dir']}")
+    web = s["console"]
+    console.print(
+        f"web console: {web['users_add']}   (asks for a password; $ROBOFUEL_PASSWORD sets it)\n"
+        f"             {web['serve']}   then open {web['url']} and sign in as admin",
+        soft_wrap=True,
+    )
 
 
 def _print_operations(console: Console, ops: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 A cause is a finding code; a rejected episode counts once for every distinct blocking code it carries (so the
 causes of a group can add up to more than its rejects). Groups: operator, device, station, scene, task, day.
+Effective hours are the hours cleaning keeps (idle trimmed) of qualified episodes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class _Tally:
         self.episodes = 0
         self.hours = 0.0
         self.qualified_hours = 0.0
+        self.effective_hours = 0.0
         self.verdicts: Counter[str] = Counter()
         self.causes: Counter[str] = Counter()
 
@@ -46,6 +48,7 @@ class _Tally:
         self.verdicts[meta.verdict] += 1
         if meta.verdict == "qualified":
             self.qualified_hours += meta.duration_s / 3600.0
+            self.effective_hours += meta.kept_duration_s / 3600.0
         if meta.verdict == "rejected":
             self.causes.update(_causes(meta))
 
@@ -55,6 +58,7 @@ class _Tally:
             "episodes": self.episodes,
             "hours": round(self.hours, 4),
             "qualified_hours": round(self.qualified_hours, 4),
+            "effective_hours": round(self.effective_hours, 4),
             "qualification_rate": round(rate, 4),
             "verdicts": dict(sorted(self.verdicts.items())),
             "top_causes": [{"code": c, "episodes": n} for c, n in ranked(self.causes, top)],

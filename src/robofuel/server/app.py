@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from robofuel import __version__
 from robofuel.errors import InputError, RobofuelError, StorageError
-from robofuel.server import api, ops_api, pages
+from robofuel.server import api, console_pages, ops_api, pages, views
 from robofuel.server.security import Console
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ def create_app(lake: Lake, catalog: Catalog) -> FastAPI:
     app.include_router(api.router)
     app.include_router(ops_api.router)
     app.include_router(pages.router)
+    app.include_router(views.router)
+    app.include_router(console_pages.router)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StorageError, _error(503))
     app.add_exception_handler(InputError, _error(400))

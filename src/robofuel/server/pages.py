@@ -1,4 +1,5 @@
-"""The console's pages: ``/login`` (a server-rendered form, or JSON for scripts), ``/logout`` and ``/``.
+"""Signing in and out: ``/login`` (a server-rendered form, or JSON for scripts) and ``/logout``; the other pages
+are in :mod:`robofuel.server.console_pages`.
 
 Signing in sets the session cookie (``HttpOnly``, ``SameSite=Strict``, ``Secure`` over HTTPS) holding a random
 session token the catalog keeps only the hash of; it lasts :data:`~robofuel.server.auth.SESSION_TTL`.
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from robofuel.server.auth import SESSION_TTL, User, authenticate, create_token, csrf_token, revoke_token, token_user
+from robofuel.server.auth import SESSION_TTL, User, authenticate, create_token, csrf_token, revoke_token
 from robofuel.server.security import SESSION_COOKIE, console, current_user
 
 router = APIRouter()
@@ -119,15 +120,3 @@ def logout(request: Request, _: Annotated[User, Depends(current_user)]) -> Respo
     response = JSONResponse({"signed_out": True})
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
     return response
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request) -> Response:
-    """Who is signed in and where the API is (the dashboard comes later); the login form when nobody is."""
-    session = request.cookies.get(SESSION_COOKIE, "")
-    user = token_user(console(request).catalog, session, "session") if session else None
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    links = "".join(f'<li><a href="{u}">{u}</a></li>' for u in ("/api/episodes", "/api/session", "/openapi.json"))
-    who = f"Signed in as <b>{html.escape(user.name)}</b> ({html.escape(user.role)})."
-    return _page("robofuel console", f"<p>{who}</p><ul>{links}</ul>")

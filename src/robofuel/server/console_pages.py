@@ -1,0 +1,112 @@
+"""The console's pages: ``/`` (dashboard), ``/episodes`` (browser), ``/episodes/{id}`` (viewer, ``?t=SECONDS``)
+and ``/review`` (the queue), with their scripts and style under ``/static/``.
+
+A page is a small server-rendered shell; its script (``static/*.js``, plain JavaScript, no build step, nothing
+loaded from another site) reads the API with the session cookie and draws the rest. A page without a session
+redirects to ``/login?next=PAGE``. Pages carry a Content-Security-Policy allowing only this server's scripts.
+"""
+
+from __future__ import annotations
+
+import html
+import urllib.parse
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from robofuel.server.auth import User, token_user
+from robofuel.server.security import SESSION_COOKIE, console, current_user
+
+router = APIRouter(include_in_schema=False)
+#: The files under static/ and their media types: only these are served (no path from the request is opened).
+STATIC = {
+    "console.css": "text/css",
+    "common.js": "text/javascript",
+    "charts.js": "text/javascript",
+    "dashboard.js": "text/javascript",
+    "episodes.js": "text/javascript",
+    "viewer.js": "text/javascript",
+    "review.js": "text/javascript",
+}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+_NAV = (("/", "Dashboard"), ("/episodes", "Episodes"), ("/review", "Review"))
+_SHELL = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} - robofuel</title><link rel="stylesheet" href="/static/console.css"></head>
+<body><header><b class="brand">robofuel</b><nav>{nav}</nav>
+<span class="who">{user} ({role}) <button id="logout" type="button">Sign out</button></span></header>
+<main id="app" data-page="{page}"{data}><h1>{title}</h1><p class="loading">Loading…</p></main>
+<script src="/static/common.js"></script>{scripts}</body></html>
+"""
+
+
+def _page_user(request: Request) -> User | None:
+    session = request.cookies.get(SESSION_COOKIE, "")
+    return token_user(console(request).catalog, session, "session") if session else None
+
+
+def _to_login(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?" + urllib.parse.urlencode({"next": target}), status_code=303)
+
+
+def _shell(
+    request: Request, page: str, title: str, scripts: tuple[str, ...], data: dict[str, str] | None = None
+) -> Response:
+    """The page ``page`` for the signed-in user, or a redirect to the login page."""
+    user = _page_user(request)
+    if user is None:
+        return _to_login(request)
+    nav = "".join(
+        f'<a href="{href}"{" class=current" if href == request.url.path else ""}>{label}</a>' for href, label in _NAV
+    )
+    attrs = "".join(f' data-{k}="{html.escape(v)}"' for k, v in (data or {}).items())
+    tags = "".join(f'<script src="/static/{s}"></script>' for s in scripts)
+    body = _SHELL.format(
+        title=html.escape(title),
+        nav=nav,
+        user=html.escape(user.name),
+        role=html.escape(user.role),
+        page=page,
+        data=attrs + f' data-role="{html.escape(user.role)}"',
+        scripts=tags,
+    )
+    return HTMLResponse(body, headers={"Content-Security-Policy": CSP})
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard_page(request: Request) -> Response:
+    """Qualification against the target, causes of rejection, effective hours; bars link to their episodes."""
+    return _shell(request, "dashboard", "Dashboard", ("charts.js", "dashboard.js"))
+
+
+@router.get("/episodes", response_class=HTMLResponse)
+def episodes_page(request: Request) -> Response:
+    """The episodes matching a ``where`` filter, sorted and paged (the state is in the URL)."""
+    return _shell(request, "episodes", "Episodes", ("episodes.js",))
+
+
+@router.get("/episodes/{episode_id}", response_class=HTMLResponse)
+def viewer_page(request: Request, episode_id: str) -> Response:
+    """One episode: cameras and numeric streams on one timeline, findings, segments, the review form."""
+    return _shell(request, "viewer", f"Episode {episode_id}", ("charts.js", "viewer.js"), {"episode": episode_id})
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request) -> Response:
+    """The queue of episodes and annotations waiting for a person."""
+    return _shell(request, "review", "Review", ("review.js",))
+
+
+@router.get("/static/{name}")
+def static(name: str, _: Annotated[User, Depends(current_user)]) -> Response:
+    """A script or the style sheet of the pages (signed-in users only; only the files of :data:`STATIC`)."""
+    if name not in STATIC:
+        raise HTTPException(404, f"no static file {name!r}")
+    body = resources.files("robofuel.server").joinpath("static", name).read_bytes()
+    return Response(body, media_type=STATIC[name], headers={"Cache-Control": "private, max-age=60"})
