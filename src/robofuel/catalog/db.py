@@ -27,6 +27,7 @@ from robofuel._lazy import require
 from robofuel.catalog import sqlite
 from robofuel.errors import StorageError
 from robofuel.standard import Episode
+from robofuel.standard.rights import covered_text
 
 metadata = sa.MetaData()
 
@@ -69,6 +70,8 @@ episodes = sa.Table(
     sa.Column("findings", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("superseded_by", sa.String(64), doc="As its recording's: set when a changed file replaced it."),
+    sa.Column("license", sa.Text, doc="SPDX licence id of the data."),
+    sa.Column("consent", sa.Text, doc="Purposes consented to, comma-separated (robofuel.standard.rights)."),
 )
 
 step_runs = sa.Table(
@@ -150,10 +153,17 @@ QUERYABLE = (
     "verdict",
     "findings",
     "superseded_by",
+    "license",
+    "consent",
 )
 
 #: Columns added after a catalog's tables may already exist, created by :func:`_migrate` (table, column).
-ADDED_COLUMNS = (("recordings", "superseded_by"), ("episodes", "superseded_by"))
+ADDED_COLUMNS = (
+    ("recordings", "superseded_by"),
+    ("episodes", "superseded_by"),
+    ("episodes", "license"),
+    ("episodes", "consent"),
+)
 
 
 def now() -> datetime:
@@ -198,6 +208,8 @@ def episode_row(meta: Episode) -> dict[str, Any]:
         "streams": len(meta.streams),
         "verdict": meta.verdict,
         "findings": len(meta.findings),
+        "license": meta.license,
+        "consent": covered_text(meta.consent),
         "updated_at": now(),
     }
 
