@@ -132,6 +132,22 @@ reviews = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# -- releases (robofuel release): one row per frozen release, written once (robofuel.release.store) ------------
+
+releases = sa.Table(
+    "releases",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("path", sa.Text, nullable=False, doc="Lake-relative folder: releases/<name>."),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("episodes", sa.Integer, nullable=False),
+    sa.Column("license", sa.Text, nullable=False, doc="SPDX expression of the release."),
+    sa.Column("recipients", sa.Text, nullable=False, doc="JSON list of the recipients' copies."),
+    sa.Column("manifest_sha256", sa.String(64), nullable=False, doc="sha256 of release.json as signed."),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",

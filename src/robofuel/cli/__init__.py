@@ -13,7 +13,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from robofuel.cli import demo, embodiment, episodes, export, ingest, process, qc, server, standard
+from robofuel.cli import demo, embodiment, episodes, export, ingest, process, qc, release, server, standard
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
 from robofuel.cli.console import err
 from robofuel.errors import InputError, RobofuelError
@@ -41,6 +41,7 @@ app.add_typer(annotations_app, name="annotations")
 app.command()(server.serve)
 app.add_typer(server.users_app, name="users")
 app.add_typer(server.tokens_app, name="tokens")
+app.add_typer(release.release_app, name="release")
 
 
 def main() -> None:
