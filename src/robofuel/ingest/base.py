@@ -151,6 +151,8 @@ def check_metadata_keys(given: dict[str, str]) -> None:
     for key in given:
         if key not in METADATA_KEYS + READ_OPTIONS and key != "task_id" and not key.startswith("extra."):
             raise InputError(f"--set {key}=...: unknown key; use one of {_KNOWN} or extra.NAME")
+    if "consent" in given:
+        _consent(given["consent"])
 
 
 def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:

@@ -74,7 +74,7 @@ def conflict(licenses: Iterable[str]) -> str | None:
     share = [i for i in ids if kinds[i] == "share-alike" or i == "CC-BY-NC-SA-4.0"]
     if len(share) > 1:
         return f"two share-alike licences ({' and '.join(share)}) each require the whole to be under itself"
-    if share and any(kinds[i] == "non-commercial" and i != share[0] for i in ids):
+    if share and share[0] != "CC-BY-NC-SA-4.0" and any(kinds[i] == "non-commercial" for i in ids):
         return f"{share[0]} (share-alike) cannot be mixed with a non-commercial licence"
     return None
 
