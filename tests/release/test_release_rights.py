@@ -88,3 +88,19 @@ def test_the_licence_table() -> None:
     assert purpose_refuses(None, "internal") is None and purpose_refuses(None, "open-release")
     with pytest.raises(InputError, match=r'--where "license = ODbL-1\.0"'):
         check_mix({"ODbL-1.0": 3, "CC-BY-SA-4.0": 1})
+
+
+def test_rights_reach_each_formats_metadata_helpers(release_lake: ReleaseLake) -> None:
+    from robofuel.export.base import dataset_rights, rights
+    from robofuel.export.hdf5_common import episode_attrs
+    from robofuel.export.mcap import session_record
+    from robofuel.export.report import ExportReport
+    from robofuel.lake import Lake
+
+    metas = [Lake(release_lake.path).read_meta(i) for i in release_lake.ids]
+    assert rights(metas[2]) == {"license": "CC0-1.0", "consent": "commercial,open-release"}
+    assert episode_attrs(metas[0])["license"] == "CC-BY-4.0" and episode_attrs(metas[0])["consent"] == "open-release"
+    assert session_record(metas[1])["consent"] == "internal"  # read back by the MCAP reader
+    report = ExportReport("x", "out", rights=[rights(m) for m in metas])
+    assert dataset_rights(report) == {"license": "CC-BY-4.0,CC-BY-SA-4.0,CC0-1.0", "consent": "internal"}
+    assert dataset_rights(ExportReport("x", "out", rights=[{}])) == {}
