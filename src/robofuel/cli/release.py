@@ -79,7 +79,7 @@ def list_(lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) 
 
 @release_app.command("verify")
 def verify(
-    name: Annotated[str, typer.Argument(help="A release of the lake, or the folder of a release copy.")],
+    name: Annotated[str, typer.Argument(help="A release of the lake.")],
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,

@@ -38,8 +38,8 @@ def limitations(manifest: dict[str, Any]) -> list[str]:
     notes: list[str] = []
     redaction = manifest.get("redaction", {})
     if not redaction.get("applied"):
-        media = "video and audio" if manifest.get("has_media") else "any video or audio"
-        notes.append(f"No privacy redaction was applied: {media} is as recorded ({redaction.get('reason', '')}).")
+        what = "video and audio go out as recorded" if manifest.get("has_media") else "no video or audio in it"
+        notes.append(f"No privacy redaction was applied ({what}): {redaction.get('reason', '')}.")
     if manifest.get("license") == "NOASSERTION" or "NOASSERTION" in manifest.get("license", ""):
         notes.append("Some episodes carry no licence (allowed for internal use only).")
     if manifest.get("recipient"):

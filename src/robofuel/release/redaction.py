@@ -28,7 +28,7 @@ def redacted(episodes: Iterable[EpisodeData], record: dict[str, Any]) -> Iterato
     manifest's ``redaction``) is filled with what was done: the step, its version and config hash, and counts."""
     step = redaction_step()
     if step is None:
-        record |= {"applied": False, "reason": f"no `{STEP}` step is registered: video and audio are as recorded"}
+        record |= {"applied": False, "reason": f"no `{STEP}` step is registered"}
         yield from episodes
         return
     record |= {"applied": True, "step": step.name, "version": step.version, "config_hash": step.config_hash}
