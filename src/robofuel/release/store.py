@@ -41,7 +41,14 @@ def keys_dir(ws: Workspace) -> Path:
     return releases_dir(ws).parent / KEYS_DIR
 
 
+def _has_table(ws: Workspace) -> bool:
+    """Whether the catalog has the releases table (a read-only catalog made before releases has not)."""
+    return bool(sa.inspect(ws.catalog.engine).has_table(releases.name))
+
+
 def row(ws: Workspace, name: str) -> dict[str, Any] | None:
+    if not _has_table(ws):
+        return None
     with ws.catalog.engine.connect() as c:
         found = c.execute(sa.select(releases).where(releases.c.name == name)).first()
     return None if found is None else dict(found._mapping)
@@ -56,6 +63,8 @@ def folder(ws: Workspace, name: str) -> Path:
 
 
 def rows(ws: Workspace) -> list[dict[str, Any]]:
+    if not _has_table(ws):
+        return []
     with ws.catalog.engine.connect() as c:
         return [dict(r._mapping) for r in c.execute(sa.select(releases).order_by(releases.c.created_at))]
 
