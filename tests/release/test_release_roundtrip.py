@@ -56,6 +56,7 @@ def test_a_changed_manifest_fails_the_signature(release_lake: ReleaseLake, cli: 
     folder = Path(_create(cli, release_lake, "sig", "--purpose", "internal", "--all")["path"])
     manifest = json.loads((folder / "release.json").read_text())
     manifest["license"] = "CC0-1.0"  # every file still matches its checksum: only the signature can tell
+    (folder / "release.json").chmod(stat.S_IWUSR | stat.S_IRUSR)
     (folder / "release.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     result = cli("release", "verify", "sig", "--lake", release_lake.path, "--json")
     assert result.code == 1
@@ -69,6 +70,7 @@ def test_a_release_is_immutable_and_keys_stay_private(release_lake: ReleaseLake,
     again = cli("release", "create", "frozen", "--format", "mcap", "--purpose", "internal", "--lake", release_lake.path)
     assert again.code == 2 and "immutable" in again.err
     assert (folder / "release.json").read_bytes() == before
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o444 for p in folder.rglob("*") if p.is_file())
     keys = Path(release_lake.path) / "keys"
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in keys.iterdir())
     assert not any(p.name.endswith(".pem") and "PRIVATE" in p.read_text() for p in folder.rglob("*.pem"))

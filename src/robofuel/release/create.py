@@ -1,7 +1,8 @@
 """``robofuel release create``: select, redact, export, describe, sign, and freeze a release under the lake.
 
 A release is built in ``releases/.<name>.partial/`` and renamed into ``releases/<name>/`` only when complete, then
-recorded in the catalog; a name already used (in the catalog or on disk) is refused, so a release never changes.
+recorded in the catalog; a name already used (in the catalog or on disk) is refused, so a release never changes
+(its files are made read-only too).
 Each recipient named gets a copy of its own under ``recipients/<recipient>/`` (same episodes, fingerprinted
 numeric streams, its own manifest and signature); the base's own copy is the unmarked reference that
 ``release trace`` compares leaked files with.
@@ -138,6 +139,9 @@ def create(
             copy.mkdir(parents=True)
             key = keys.recipient_key(key_folder, name, recipient)
             _Build(ws, chosen, settings, copy).write(recipient, key, private_key)
+        for path in stage.rglob("*"):
+            if path.is_file():
+                path.chmod(0o444)  # frozen: a release is never written again
         stage.rename(root / name)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
