@@ -23,6 +23,8 @@ LISTED = (
     "findings",
     "recording",
     "superseded_by",
+    "license",
+    "consent",
 )
 
 

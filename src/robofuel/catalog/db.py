@@ -27,6 +27,7 @@ from robofuel._lazy import require
 from robofuel.catalog import sqlite
 from robofuel.errors import StorageError
 from robofuel.standard import Episode
+from robofuel.standard.rights import covered_text
 
 metadata = sa.MetaData()
 
@@ -69,6 +70,8 @@ episodes = sa.Table(
     sa.Column("findings", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("superseded_by", sa.String(64), doc="As its recording's: set when a changed file replaced it."),
+    sa.Column("license", sa.Text, doc="SPDX licence id of the data."),
+    sa.Column("consent", sa.Text, doc="Purposes consented to, comma-separated (robofuel.standard.rights)."),
 )
 
 step_runs = sa.Table(
@@ -141,6 +144,22 @@ ops_records = sa.Table(
     sa.Column("updated_by", sa.String(128), nullable=False, doc="Who loaded or edited it (a file, a user)."),
 )
 
+# -- releases (robofuel release): one row per frozen release, written once (robofuel.release.store) ------------
+
+releases = sa.Table(
+    "releases",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("path", sa.Text, nullable=False, doc="Lake-relative folder: releases/<name>."),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("episodes", sa.Integer, nullable=False),
+    sa.Column("license", sa.Text, nullable=False, doc="SPDX expression of the release."),
+    sa.Column("recipients", sa.Text, nullable=False, doc="JSON list of the recipients' copies."),
+    sa.Column("manifest_sha256", sa.String(64), nullable=False, doc="sha256 of release.json as signed."),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",
@@ -162,10 +181,17 @@ QUERYABLE = (
     "verdict",
     "findings",
     "superseded_by",
+    "license",
+    "consent",
 )
 
 #: Columns added after a catalog's tables may already exist, created by :func:`_migrate` (table, column).
-ADDED_COLUMNS = (("recordings", "superseded_by"), ("episodes", "superseded_by"))
+ADDED_COLUMNS = (
+    ("recordings", "superseded_by"),
+    ("episodes", "superseded_by"),
+    ("episodes", "license"),
+    ("episodes", "consent"),
+)
 
 
 def now() -> datetime:
@@ -210,6 +236,8 @@ def episode_row(meta: Episode) -> dict[str, Any]:
         "streams": len(meta.streams),
         "verdict": meta.verdict,
         "findings": len(meta.findings),
+        "license": meta.license,
+        "consent": covered_text(meta.consent),
         "updated_at": now(),
     }
 

@@ -13,7 +13,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from robofuel.cli import demo, embodiment, episodes, export, ingest, ops, process, qc, server, standard
+from robofuel.cli import demo, embodiment, episodes, export, ingest, ops, process, qc, release, server, standard
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
 from robofuel.cli.console import err
 from robofuel.errors import InputError, RobofuelError
@@ -42,6 +42,7 @@ app.command()(server.serve)
 app.add_typer(server.users_app, name="users")
 app.add_typer(server.tokens_app, name="tokens")
 app.add_typer(ops.ops_app, name="ops")
+app.add_typer(release.release_app, name="release")
 
 
 def main() -> None:

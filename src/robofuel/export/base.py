@@ -20,11 +20,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, NamedTuple
 
-from robofuel.export.report import ExportReport, nothing_exported
+from robofuel.export.report import ExportReport, dataset_rights, nothing_exported
 from robofuel.export.staging import folder_bytes, staged_output
-from robofuel.standard import EpisodeData
+from robofuel.standard import Episode, EpisodeData
+from robofuel.standard.rights import consent_text
 
-__all__ = ["ExportOptions", "ExportReport", "ExportWriter", "Exporter", "Written", "nothing_exported"]
+__all__ = [
+    "ExportOptions",
+    "ExportReport",
+    "ExportWriter",
+    "Exporter",
+    "Written",
+    "dataset_rights",
+    "nothing_exported",
+    "rights",
+]
+
+
+def rights(meta: Episode) -> dict[str, str]:
+    """An episode's licence and consent as format metadata, those recorded: ``license`` (SPDX id) and ``consent``
+    (the purposes covered, comma-separated, or ``none``). Every exporter writes these where its format keeps
+    per-episode metadata, and :func:`dataset_rights` where it keeps dataset metadata."""
+    values = {"license": meta.license, "consent": consent_text(meta.consent)}
+    return {key: value for key, value in values.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,7 @@ class Exporter(ABC):
                 for ep in episodes:
                     written = writer.add(ep)
                     if written is not None:
+                        report.rights.append(rights(ep.meta))
                         report.episodes += 1
                         report.frames += written.frames
                         report.seconds += written.seconds

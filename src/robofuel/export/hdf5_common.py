@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
+from robofuel.export.base import rights
 from robofuel.export.frames import picked_frames
 from robofuel.export.lerobot_features import ACTION_ROLES
 from robofuel.export.report import ExportReport
@@ -212,7 +213,8 @@ def h5_name(name: str) -> str:
 
 
 def episode_attrs(meta: Episode) -> dict[str, str]:
-    """The episode's identity as HDF5 attributes (those it has): id, task id and instruction, operator, embodiment."""
+    """The episode's identity as HDF5 attributes (those it has): id, task id and instruction, operator, embodiment,
+    licence and consent (:func:`robofuel.export.base.rights`)."""
     known = {
         "episode_id": meta.id,
         "task_id": meta.task.id,
@@ -220,4 +222,4 @@ def episode_attrs(meta: Episode) -> dict[str, str]:
         "operator": meta.operator,
         "embodiment": meta.embodiment,
     }
-    return {key: value for key, value in known.items() if value is not None}
+    return {key: value for key, value in known.items() if value is not None} | rights(meta)

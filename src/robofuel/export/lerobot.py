@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written, dataset_rights
 from robofuel.export.frames import left_out_as_different, picked_frames
 from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
 from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
@@ -346,6 +346,7 @@ def write_meta(ds: _Dataset) -> None:
         "data_path": DATA_PATH,
         "video_path": VIDEO_PATH if ds.videos else None,
         "features": _feature_info(ds),
+        **dataset_rights(ds.report),
     }
     (meta / "info.json").write_text(json.dumps(info, indent=4))
     stats = {key: to_json(aggregate(per)) for key, per in ds.stats.items()}

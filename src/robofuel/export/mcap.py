@@ -33,7 +33,7 @@ from typing import Any
 from mcap.writer import CompressionType
 from mcap_ros2.writer import Writer
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written, rights
 from robofuel.export.mcap_messages import (
     MSGDEFS,
     TRANSFORM,
@@ -78,18 +78,16 @@ def tf_child(stream: Stream, topic: str) -> str:
 
 def session_record(meta: Episode) -> dict[str, str]:
     """The ``robofuel.session`` metadata record: the episode fields robofuel's MCAP reader reads back."""
-    consent = None if meta.consent is None else str(meta.consent).lower()
     values = {
         "operator": meta.operator,
         "station": meta.station,
         "scene": meta.scene,
         "site": meta.site,
         "embodiment": meta.embodiment,
-        "license": meta.license,
         "task_id": meta.task.id,
         "instruction": meta.task.instruction,
         "device_id": ",".join(meta.devices),
-        "consent": consent,
+        **rights(meta),
     }
     return {k: v for k, v in values.items() if v}
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from robofuel.counts import ranked_dict
 from robofuel.errors import InputError
+from robofuel.standard.rights import PURPOSES, consent_purposes, parse_consent
 
 
 @dataclass
@@ -31,6 +32,8 @@ class ExportReport:
     notes: list[str] = field(default_factory=list)
     #: Episodes the exporter was given (counted by :meth:`robofuel.export.base.Exporter.prepare`), written or not.
     selected: int = 0
+    #: Licence and consent of each episode written (:func:`robofuel.export.base.rights`), in order.
+    rights: list[dict[str, str]] = field(default_factory=list)
 
     def leave_out(self, episode_id: str, why: str) -> None:
         """Count an episode left out of the export with the reason (``<episode id>: <why>`` in :attr:`omitted`)."""
@@ -51,7 +54,20 @@ class ExportReport:
             "video": {k: ranked_dict(v) for k, v in sorted(self.video.items())},
             "omitted": ranked_dict(self.omitted),
             "notes": self.notes,
+            "rights": dataset_rights(self),
         }
+
+
+def dataset_rights(report: ExportReport) -> dict[str, str]:
+    """Licence and consent of an export as a whole, for dataset-level metadata: ``license``, the licence ids of its
+    episodes (comma-joined when several, ``unknown`` for episodes without one) and ``consent``, the purposes every
+    episode's consent covers (``none`` when no purpose is common); {} when no episode records either."""
+    if not any(report.rights):
+        return {}
+    licenses = sorted({r.get("license", "unknown") for r in report.rights})
+    covered = [consent_purposes(parse_consent(r.get("consent", "false"))) for r in report.rights]
+    common = [p for p in PURPOSES if all(p in c for c in covered)]
+    return {"license": ",".join(licenses), "consent": ",".join(common) or "none"}
 
 
 def nothing_exported(report: ExportReport, as_what: str = "") -> InputError:

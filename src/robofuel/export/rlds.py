@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written, dataset_rights
 from robofuel.export.frames import (
     camera_images,
     camera_signature,
@@ -238,7 +238,14 @@ class _Rlds(ExportWriter):
             "moduleName": __name__,
             "releaseNotes": {VERSION: "Exported by robofuel."},
             "splits": [split | {"filepathTemplate": FILEPATH_TEMPLATE}],
+            **_redistribution(dataset_rights(self.report)),
         }
+
+
+def _redistribution(rights: dict[str, str]) -> dict[str, Any]:
+    """TFDS's ``redistributionInfo`` (the licence) and the consent, where the episodes record them."""
+    out: dict[str, Any] = {"redistributionInfo": {"license": rights["license"]}} if "license" in rights else {}
+    return out | ({"robofuelConsent": rights["consent"]} if "consent" in rights else {})
 
 
 class RldsExporter(Exporter):

@@ -29,7 +29,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written, dataset_rights, rights
 from robofuel.export.frames import (
     IMAGE_CODECS,
     CameraImages,
@@ -147,7 +147,7 @@ class _WebDataset(ExportWriter):
             if not shards or shards[-1] != shard:
                 shards.append(shard)
         self.episodes.append({"episode_index": index, "episode_id": ep.meta.id, "task": task, "length": n})
-        self.episodes[-1] |= {"first_key": f"{stem}_{0:06d}", "shards": shards}
+        self.episodes[-1] |= {"first_key": f"{stem}_{0:06d}", "shards": shards, **rights(ep.meta)}
         self.frames += n
         return Written(n, n / timeline.fps)
 
@@ -166,6 +166,7 @@ class _WebDataset(ExportWriter):
             "features": self._feature_info(),
             "episodes": self.episodes,
             "shards": self.shards.shards,
+            **dataset_rights(self.report),
         }
         (self.out / "dataset.json").write_text(json.dumps(info, indent=2))
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written, dataset_rights
 from robofuel.export.frames import picked_frames
 from robofuel.export.timeline import Timeline, reference_times, timeline_or_omit
 from robofuel.export.zarr_umi_keys import Key, key_values, plan_keys
@@ -182,7 +182,7 @@ class _Buffer(ExportWriter):
                 "episode_ends", shape=ends.shape, chunks=ends.shape, dtype=np.int64, compressor=None
             )
         arr[:] = ends
-        self.group.attrs.update({"fps": self.fps, "exporter": "robofuel zarr-umi"})
+        self.group.attrs.update({"fps": self.fps, "exporter": "robofuel zarr-umi", **dataset_rights(self.report)})
         if self.options.video_codec is not None:
             self.report.notes.append("video codec not applied: a ReplayBuffer stores decoded RGB frames")
 

@@ -21,6 +21,7 @@ import numpy as np
 from robofuel.errors import InputError
 from robofuel.standard import Episode, EpisodeData, Finding, Payload, RecordingRef, Severity, Stream, Task
 from robofuel.standard.data import F64, episode_span
+from robofuel.standard.rights import parse_consent
 
 if TYPE_CHECKING:
     from robofuel.ingest.mapping.file import Mapping
@@ -150,6 +151,8 @@ def check_metadata_keys(given: dict[str, str]) -> None:
     for key in given:
         if key not in METADATA_KEYS + READ_OPTIONS and key != "task_id" and not key.startswith("extra."):
             raise InputError(f"--set {key}=...: unknown key; use one of {_KNOWN} or extra.NAME")
+    if "consent" in given:
+        _consent(given["consent"])
 
 
 def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
@@ -167,12 +170,20 @@ def apply_metadata(fields: dict[str, Any], given: dict[str, str]) -> None:
         elif key == "device":
             fields["devices"] = [d for d in value.split(",") if d]
         elif key == "consent":
-            fields["consent"] = value.lower() in ("1", "true", "yes")
+            fields["consent"] = _consent(value)
         elif key in METADATA_KEYS:
             fields[key] = value
         else:
             raise InputError(f"--set {key}=...: unknown key; use one of {_KNOWN} or extra.NAME")
     fields["task"] = task
+
+
+def _consent(value: object) -> bool | list[str]:
+    """``--set consent=...`` (or a session file's consent) in its stored form; InputError for an unknown purpose."""
+    try:
+        return parse_consent(value)
+    except ValueError as exc:
+        raise InputError(f"--set consent={value}: {exc}") from exc
 
 
 def rate_unknown(meta: Episode) -> bool:

@@ -94,7 +94,15 @@ def load_session_file(path: Path) -> dict[str, str]:
         raise InputError(f"{path}: not a readable JSON file ({exc}); fix it or leave it out") from exc
     if not isinstance(data, dict):
         raise InputError(f'{path}: must hold a JSON object of metadata keys, e.g. {{"operator": "op-07"}}')
-    return {str(k): str(v) for k, v in data.items()}
+    return {str(k): _text(v) for k, v in data.items()}
+
+
+def _text(value: object) -> str:
+    """A session file's value in ``--set`` form: a list comma-joined (``"consent": ["commercial", "internal"]``),
+    a boolean ``true``/``false``."""
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def load_sidecar(path: Path) -> dict[str, str]:

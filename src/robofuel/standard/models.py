@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from robofuel.standard.rights import parse_consent
 
 SCHEMA_VERSION = "0.1"
 
@@ -195,8 +197,12 @@ class Episode(_Model):
     kept: KeptSpan | None = Field(
         default=None, description="Span kept by the clean step (s from the start); None: the whole episode."
     )
-    license: str | None = None
-    consent: bool | None = Field(default=None, description="Whether the demonstrator consented to this use.")
+    license: str | None = Field(default=None, description="SPDX licence id of the data, e.g. 'CC-BY-4.0'.")
+    consent: bool | list[str] | None = Field(
+        default=None,
+        description="What the demonstrator consented to: purposes (internal, commercial, open-release), or "
+        "true (internal use only) / false; None when not recorded (robofuel.standard.rights).",
+    )
     lineage: list[LineageEntry] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict, description="Source-specific metadata kept verbatim.")
 
@@ -216,6 +222,11 @@ class Episode(_Model):
             if s.name == name:
                 return s
         raise KeyError(f"episode {self.id} has no stream {name!r}")
+
+    @field_validator("consent", mode="before")
+    @classmethod
+    def _consent(cls, value: Any) -> Any:
+        return None if value is None else parse_consent(value)
 
     @model_validator(mode="after")
     def _unique_streams(self) -> Episode:

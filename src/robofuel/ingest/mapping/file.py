@@ -13,9 +13,10 @@ the models of :mod:`robofuel.ingest.mapping.model` through :func:`robofuel.confi
 
 ``[episode]`` — episode metadata, the keys of ``--set``
     ``embodiment``, ``task`` (task id), ``instruction``, ``operator``, ``station``, ``scene``, ``site``,
-    ``license``: strings; ``device``: a string (comma-separated ids) or an array of strings; ``consent``: a boolean;
-    ``fps``: a positive number (Hz), the rate of recordings whose rows carry no time (read by the reader, like
-    ``--set fps=HZ``); ``[episode.extra]``: NAME = string, number or boolean, into ``Episode.extra[NAME]``. They
+    ``license``: strings; ``device``: a string (comma-separated ids) or an array of strings; ``consent``: a boolean
+    or an array of purposes (docs/releases.md); ``fps``: a positive number (Hz), the rate of recordings whose
+    rows carry no time (read by the reader, like ``--set fps=HZ``); ``[episode.extra]``: NAME = string, number
+    or boolean, into ``Episode.extra[NAME]``. They
     are defaults: a value is used only where neither ``--set`` / a session file nor the recording gave one
     (precedence: ``--set`` and session files > the recording > the mapping).
 
@@ -151,7 +152,8 @@ def _metadata(episode: EpisodeTable) -> dict[str, str]:
     if episode.fps is not None:
         given["fps"] = repr(float(episode.fps))
     if episode.consent is not None:
-        given["consent"] = str(episode.consent).lower()
+        consent = episode.consent
+        given["consent"] = ",".join(consent) if isinstance(consent, list) else str(consent).lower()
     if episode.device is not None:
         given["device"] = episode.device if isinstance(episode.device, str) else ",".join(episode.device)
     return given

@@ -156,7 +156,7 @@ class EpisodeTable(ConfigModel):
     instruction: Text | None = _ex('instruction = "Pick up the red cube."')
     device: Text | list[Device] | None = _ex('device = "rig-01,cam-01"')
     license: Text | None = _ex('license = "..."')
-    consent: bool | None = _ex("consent = true")
+    consent: bool | list[str] | None = _ex("consent = true")  # or purposes: ["internal", "open-release"]
     fps: float | None = _ex("fps = 10", gt=0, lt=1e6, description="rate of rows that carry no time, Hz")
     extra: dict[str, str | int | float | bool] = Field(
         default_factory=dict, json_schema_extra={"fix": 'write [episode.extra] with base = "lab-3"'}

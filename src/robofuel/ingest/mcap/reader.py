@@ -77,7 +77,7 @@ def session_fields(scan: Scan) -> dict[str, Any]:
     if device:
         fields["devices"] = [d for d in device.split(",") if d]
     if "consent" in session:
-        fields["consent"] = session["consent"].lower() in ("1", "true", "yes")
+        fields["consent"] = session["consent"]  # true/false or purposes; the Episode model checks them
     extra: dict[str, Any] = {}
     if scan.header is not None:
         extra["mcap"] = {"profile": scan.header.profile, "library": scan.header.library}

@@ -136,7 +136,7 @@ def _metadata(session: dict[str, Any]) -> dict[str, Any]:
         fields["task"]["success"] = session["success"]
     fields["devices"] = [str(d) for d in session.get("devices", [])]
     if "consent" in session:
-        fields["consent"] = bool(session["consent"])
+        fields["consent"] = session["consent"]  # true/false or purposes; the Episode model checks them
     return fields
 
 
