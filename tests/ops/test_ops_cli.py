@@ -119,3 +119,36 @@ def test_bad_base_files_are_named_with_what_to_do(cli: Any, tmp_path: Path) -> N
     assert r.code == 2 and "duplicate id 'a'" in r.err
     r = cli("ops", "cost", "--lake", lake)
     assert r.code == 2 and "ops load" in r.err  # nothing was loaded
+
+
+def test_the_released_gate_counts_the_episodes_of_release_manifests(cli: Any, tmp_path: Path) -> None:
+    """Episodes named by a release's manifest pass the last gate (here written by hand; tests/release makes real
+    ones)."""
+    import json
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from robofuel.catalog.db import releases
+    from robofuel.context import open_workspace
+
+    lake = _lake(tmp_path)
+    with open_workspace(str(lake), create=False) as ws:
+        ids = ws.catalog.episode_ids()
+        with ws.catalog.writing() as c:
+            c.execute(sa.delete(releases))
+            c.execute(
+                sa.insert(releases).values(
+                    name="r1", path="releases/r1", format="lerobot", purpose="internal", episodes=1,
+                    license="CC0-1.0", recipients="[]", manifest_sha256="0" * 64, created_at=datetime.now(UTC),
+                )
+            )  # fmt: skip
+    folder = lake / "releases" / "r1"
+    folder.mkdir(parents=True)
+    (folder / "release.json").write_text(json.dumps({"files": {}, "episodes": [{"id": ids[0]}]}))
+    gates = {g["name"]: g for g in cli("ops", "yield", "--lake", str(lake), "--json").json()["gates"]}
+    assert gates["released"]["episodes"] == 0  # the episode is not qualified (never processed): not counted
+    from robofuel.ops import released_ids
+
+    with open_workspace(str(lake), create=False) as ws:
+        assert released_ids(ws.lake, ws.catalog) == {ids[0]}

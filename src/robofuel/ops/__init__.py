@@ -23,7 +23,7 @@ def yield_doc(lake: Lake, catalog: Catalog) -> dict[str, Any]:
     base = stored_base(catalog)
     facts = episode_facts(lake, catalog)
     return {
-        "gates": gates(catalog, facts, released_ids(catalog)),
+        "gates": gates(catalog, facts, released_ids(lake, catalog)),
         "by_device": group_facts(facts, "device", base.shift_hours),
         "by_operator": group_facts(facts, "operator", base.shift_hours),
         "by_station": group_facts(facts, "station", base.shift_hours),
@@ -61,15 +61,25 @@ def schedule_doc(lake: Lake, catalog: Catalog, days: int, start: date, time_limi
     }
 
 
-def released_ids(catalog: Catalog) -> set[str] | None:
-    """Episodes in any release, or None where the catalog has no releases."""
+def released_ids(lake: Lake, catalog: Catalog) -> set[str] | None:
+    """Episodes in any release (from each release's manifest), or None where the lake has no releases."""
     import sqlalchemy as sa
 
-    inspector = sa.inspect(catalog.engine)
-    if not inspector.has_table("release_episodes"):
+    from robofuel.catalog.db import releases
+    from robofuel.errors import InputError
+    from robofuel.release.manifest import read_manifest
+
+    if not lake.is_local or not sa.inspect(catalog.engine).has_table(releases.name):
         return None
     with catalog.engine.connect() as c:
-        return {r[0] for r in c.execute(sa.text("SELECT DISTINCT episode_id FROM release_episodes"))}
+        paths = [r.path for r in c.execute(sa.select(releases.c.path))]
+    ids: set[str] = set()
+    for path in paths:
+        try:
+            ids |= {e["id"] for e in read_manifest(lake.local_path(path)).get("episodes", [])}
+        except InputError:  # a release folder removed by hand: its episodes no longer count as released
+            continue
+    return ids if paths else None
 
 
 __all__ = [
