@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -36,10 +37,12 @@ from robofuel.executor.base import Done, Executor, R, T, sigterm_exits
 MAX_RETRIES = 3
 #: Object store of a local Ray (bytes): Ray's minimum is 75 MiB; the results are small.
 OBJECT_STORE_BYTES = 128 * 1024 * 1024
+#: Seconds to wait, when leaving early, for the tasks in flight to be cancelled.
+CANCEL_WAIT_S = 30.0
 #: Seconds to wait for a TCP connection to ``--address`` before calling it unreachable.
 CONNECT_TIMEOUT_S = 5.0
-#: No dashboard, Ray's own messages only when they are errors; the workers' output still reaches this terminal.
-_QUIET: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": True}
+#: No dashboard, Ray's own messages only when they are errors, the workers' output in Ray's logs (/tmp/ray/session_*).
+_QUIET: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
 
 
 class RayExecutor(Executor):
@@ -72,15 +75,14 @@ class RayExecutor(Executor):
         window: deque[tuple[T, Any]] = deque()
         try:
             for item in items:
-                window.append((item, task.remote(fn_ref, item)))
+                with _signals_deferred():  # a task submitted is a task in the window, to cancel
+                    window.append((item, task.remote(fn_ref, item)))
                 if len(window) >= self.in_flight:
                     yield _outcome(ray, *window.popleft())
             while window:
                 yield _outcome(ray, *window.popleft())
         finally:  # left early: give up what is still in flight (its output is never committed)
-            for _, ref in window:
-                with contextlib.suppress(Exception):
-                    ray.cancel(ref, force=True)
+            _cancel(ray, [ref for _, ref in window])
 
 
 _NOTHING: Any = object()
@@ -89,6 +91,39 @@ _NOTHING: Any = object()
 def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
+
+
+def _cancel(ray: ModuleType, refs: list[Any]) -> None:
+    """Cancel the tasks of ``refs`` and wait (up to :data:`CANCEL_WAIT_S`) until each has ended: a cancel that
+    reaches a task while it is being handed to a worker can be lost, so it is sent again until the task is gone."""
+    deadline = time.monotonic() + CANCEL_WAIT_S
+    while refs and time.monotonic() < deadline:
+        for ref in refs:
+            with contextlib.suppress(Exception):
+                ray.cancel(ref, force=True)
+        with contextlib.suppress(Exception):
+            _, refs = ray.wait(refs, num_returns=len(refs), timeout=1.0, fetch_local=False)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGTERM and Ctrl-C arriving in the block take effect at its end (main thread only; elsewhere no signal
+    handler runs anyway)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    before = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in _DEFERRED}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for signum in caught:
+            signal.raise_signal(signum)
+
+
+_DEFERRED = (signal.SIGTERM, signal.SIGINT)
 
 
 def _call(fn: Callable[[T], R], item: T) -> R:
