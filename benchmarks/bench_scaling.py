@@ -6,8 +6,9 @@ overhead per episode against the local engine, on generated teleop episodes (≈
 The episodes are ingested once; each timed run processes a fresh copy of that lake. Ray runs use a local Ray of
 exactly ``workers`` CPUs started before the clock starts (its start-up, paid once per run, is timed apart as
 ``ray_start_s``), so the figures are per-episode costs. Prints one JSON line per timed run and a summary of medians:
-seconds, episodes/s, scaling efficiency t1 / (w * tw) per engine, and Ray's overhead (ray / local - 1) per worker
-count. Export is not timed: it does not yet run on the executor.
+seconds, episodes/s, scaling efficiency t1 / (w * tw) per engine, Ray's overhead (ray / local - 1) per worker
+count, and the fixed cost per item of each executor (a function doing nothing mapped over 200 items, ms per item),
+which holds up better than wall times on a loaded machine. Export is not timed: it does not yet run on the executor.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pathlib import Path
 
 from robofuel.catalog import Catalog
 from robofuel.engine import LocalEngine
-from robofuel.executor import ExecutorSpec
-from robofuel.executor.ray import import_ray, ray_session
+from robofuel.executor import Executor, ExecutorSpec, ProcessExecutor
+from robofuel.executor.ray import RayExecutor, import_ray, ray_session
 from robofuel.generate import generate_teleop
 from robofuel.ingest.runner import Ingester
 from robofuel.lake import Lake
@@ -65,6 +66,20 @@ def timed(base: Path, work: Path, engine: str, workers: int, repeat: int) -> lis
     return out
 
 
+def per_item_ms(executor: Executor, items: int) -> float:
+    """Milliseconds per item of mapping a function that does nothing (``abs``): the fixed cost an executor adds to
+    each episode, apart from the work. The difference between ``2 * items`` and ``items`` items, so that starting
+    workers (a process pool per map, a Ray worker's first import) cancels out."""
+
+    def seconds(n: int) -> float:
+        t = time.perf_counter()
+        assert len(list(executor.map(abs, range(n)))) == n
+        return time.perf_counter() - t
+
+    seconds(items)  # warm
+    return 1000 * (seconds(2 * items) - seconds(items)) / items
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=12)
@@ -77,18 +92,23 @@ def main() -> None:
     ray = import_ray()
     med: dict[str, float] = {}
     starts = []
+    noop: dict[str, float] = {}
     for w in counts:
         med[f"local{w}"] = statistics.median(timed(base, work, "local", w, args.repeat))
         t = time.perf_counter()
         with ray_session(ray, w, None):
             starts.append(time.perf_counter() - t)
             med[f"ray{w}"] = statistics.median(timed(base, work, "ray", w, args.repeat))
+            noop[f"ray{w}"] = statistics.median(per_item_ms(RayExecutor(w), 200) for _ in range(args.repeat))
+        if w > 1:
+            noop[f"local{w}"] = statistics.median(per_item_ms(ProcessExecutor(w), 200) for _ in range(args.repeat))
     one = counts[0]
     summary: dict[str, object] = {
         "episodes": args.n,
         "median_s": {k: round(v, 2) for k, v in med.items()},
         "episodes_per_s": {k: round(args.n / v, 2) for k, v in med.items()},
         "ray_start_s": round(statistics.median(starts), 1),
+        "noop_ms_per_item": {k: round(v, 2) for k, v in noop.items()},
         "ray_overhead": {w: round(med[f"ray{w}"] / med[f"local{w}"] - 1, 3) for w in counts},
         "efficiency": {
             f"{engine}{w}": round(one * med[f"{engine}{one}"] / (w * med[f"{engine}{w}"]), 2)

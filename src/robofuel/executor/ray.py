@@ -78,9 +78,9 @@ class RayExecutor(Executor):
                 with _signals_deferred():  # a task submitted is a task in the window, to cancel
                     window.append((item, task.remote(fn_ref, item)))
                 if len(window) >= self.in_flight:
-                    yield _outcome(ray, *window.popleft())
+                    yield _next(ray, window)
             while window:
-                yield _outcome(ray, *window.popleft())
+                yield _next(ray, window)
         finally:  # left early: give up what is still in flight (its output is never committed)
             _cancel(ray, [ref for _, ref in window])
 
@@ -124,6 +124,13 @@ def _signals_deferred() -> Iterator[None]:
 
 
 _DEFERRED = (signal.SIGTERM, signal.SIGINT)
+
+
+def _next(ray: ModuleType, window: deque[tuple[T, Any]]) -> Done[T, R]:
+    """The outcome of the first task of ``window``, taken out of it once known (until then it is in flight)."""
+    done: Done[T, R] = _outcome(ray, *window[0])
+    window.popleft()
+    return done
 
 
 def _call(fn: Callable[[T], R], item: T) -> R:
