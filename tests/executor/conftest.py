@@ -1,4 +1,5 @@
-"""One local Ray for the `ray` tests of the session (2 CPUs), shut down at the end."""
+"""One local Ray (2 CPUs) for the `ray` tests, all in test_ray.py: started once, shut down when that module is
+done, so that no Ray threads or processes live on beside the rest of the suite."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_address() -> Iterator[str]:
     """The GCS address of a local Ray this process is connected to: executors in this process use it as it is,
     child processes join it with ``--address``."""
