@@ -44,7 +44,11 @@ def make_executor(spec: ExecutorSpec, items: int) -> Executor:
         if spec.address is not None:
             raise InputError("--address names a Ray cluster; use it with --engine ray")
         return local_executor(spec.workers, items)
-    raise InputError(f"engine {spec.engine!r} is not available yet; use --engine local")
+    if spec.engine != "ray":
+        raise InputError(f"--engine {spec.engine}: not an engine; choose one of {', '.join(ENGINES)}")
+    from robofuel.executor.ray import RayExecutor  # ray itself is imported when the work starts
+
+    return RayExecutor(spec.workers, spec.address)
 
 
 __all__ = [
