@@ -7,9 +7,9 @@
 Builds a lake of ``--n`` teleop and ``--n`` wearable episodes (kept as ingested, and a copy with ``sync`` and
 ``profile`` already run), then times ``sync`` + ``profile`` + ``qc`` on a fresh copy of the second each repeat (the
 first two are cached: only `qc` runs); with ``--pipeline``, the whole default pipeline (sync, profile, qc, clean,
-annotate) on a fresh copy of the ingested lake. The
-figure is seconds of recording judged per CPU second (process time: the machine may be shared) and per wall
-second, with the peak RSS of the process. ``--profile`` prints a cProfile (CPU-time timer) of one run after an unprofiled one (imports) instead.
+annotate) on a fresh copy of the ingested lake. The figure is seconds of recording judged per CPU second (process
+time: the machine may be shared) and per wall second, with the peak RSS of the process. ``--profile`` prints a
+cProfile (CPU-time timer) of one run after an unprofiled one (imports out of it) instead.
 To compare code versions, run it with ``PYTHONPATH`` pointing at each checkout's ``src``, alternately, with the
 same ``--work`` folder: the lake built by the first run is reused.
 """
