@@ -8,8 +8,9 @@ Builds a lake of ``--n`` teleop and ``--n`` wearable episodes (kept as ingested,
 ``profile`` already run), then times ``sync`` + ``profile`` + ``qc`` on a fresh copy of the second each repeat (the
 first two are cached: only `qc` runs); with ``--pipeline``, the whole default pipeline (sync, profile, qc, clean,
 annotate) on a fresh copy of the ingested lake. The figure is seconds of recording judged per CPU second (process
-time: the machine may be shared) and per wall second, with the peak RSS of the process. ``--profile`` prints a
-cProfile (CPU-time timer) of one run after an unprofiled one (imports out of it) instead.
+time: the machine may be shared) and per wall second, with the peak RSS of the process. A first, untimed run
+takes imports out of the figures (a long-running worker's steady state). ``--profile`` prints a cProfile (CPU-time
+timer) of one run instead.
 To compare code versions, run it with ``PYTHONPATH`` pointing at each checkout's ``src``, alternately, with the
 same ``--work`` folder: the lake built by the first run is reused.
 """
@@ -93,8 +94,8 @@ def main() -> None:
     recorded_s = build(work, args.n)
     lake_dir = work / ("ingested" if args.pipeline else "lake")
     steps = list(DEFAULT_PIPELINE) if args.pipeline else ["sync", "profile", "qc"]
+    run_steps(lake_dir, work / "run", steps)  # imports and first-call costs out of the figures
     if args.profile:
-        run_steps(lake_dir, work / "run", steps)  # imports and first-call costs out of the profile
         profiler = cProfile.Profile(time.process_time)
         run_steps(lake_dir, work / "run", steps, profiler)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
