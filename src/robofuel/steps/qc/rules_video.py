@@ -28,9 +28,6 @@ MIN_EDGE = 6.0  # luma steps (per pixel) below which a frame has no edge to judg
 #: Tail percentiles first count only the values at or above this cut (a small share of luma steps and frame
 #: differences); when the percentile lies below it, they count from their own floor. Same value either way.
 TAIL_CUT = 24
-#: The darkest and brightest 0.5% of a frame are first looked for within this many levels of the previous sampled
-#: frame's; when they are not there, the whole frame's histogram is counted. Same value either way.
-SPAN_MARGIN = 8
 Mask = npt.NDArray[np.bool_]
 
 
