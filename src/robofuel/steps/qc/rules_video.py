@@ -25,8 +25,10 @@ from robofuel.steps.qc.rules_video_frozen import frozen_frames
 from robofuel.video import Gray, gray_frames
 
 MIN_EDGE = 6.0  # luma steps (per pixel) below which a frame has no edge to judge its focus by
+#: Tail percentiles first count only the values at or above this cut (a small share of luma steps and frame
+#: differences); when the percentile lies below it, they count from their own floor. Same value either way.
+TAIL_CUT = 24
 Mask = npt.NDArray[np.bool_]
-LEVELS = np.arange(256, dtype=np.int64)
 
 
 def _histogram(values: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
@@ -39,21 +41,50 @@ def _percentile(counts: npt.NDArray[np.int64], q: float) -> float:
     return float(np.searchsorted(counts, q / 100.0 * counts[-1]))
 
 
-def _percentile_u8(values: npt.NDArray[np.uint8], q: float) -> float:
-    """Percentile ``q`` (0-100) of integer values in 0..255, from a histogram (no sort)."""
-    return _percentile(_histogram(values), q)
+def _top_percentile(values: npt.NDArray[np.uint8], q: float, cut: float) -> float | None:
+    """Percentile ``q`` (0-100) of 8-bit values when it is ``cut`` or more, counting only the values at or above
+    ``cut`` (the others shift every cumulative count by the same number); None when it is below ``cut``."""
+    mask = values >= cut
+    above = int(np.count_nonzero(mask))
+    below, target = values.size - above, q / 100.0 * values.size
+    if below >= target:
+        return None
+    return float(np.searchsorted(np.cumsum(np.bincount(values[mask], minlength=256)) + below, target))
+
+
+def _search_percentile(values: npt.NDArray[np.uint8], q: float, guess: float) -> float:
+    """Percentile ``q`` (0-100) of 8-bit values: the least level whose count of values at or below it reaches
+    ``q`` percent, found by counting from ``guess`` (a close one needs two counts) outwards, then by halving."""
+    target, guess_i = q / 100.0 * values.size, min(max(int(guess), 0), 255)
+
+    def reaches(level: int) -> bool:
+        return int(np.count_nonzero(values <= level)) >= target
+
+    step = 1
+    if reaches(guess_i):  # the percentile is at or below the guess: look down
+        lo, hi = guess_i - 1, guess_i
+        while lo >= 0 and reaches(lo):
+            hi, lo, step = lo, max(lo - step, -1), step * 2
+    else:  # above it: look up (255 reaches every target)
+        lo, hi = guess_i, min(guess_i + 1, 255)
+        while hi < 255 and not reaches(hi):
+            lo, hi, step = hi, min(hi + step, 255), step * 2
+    while hi - lo > 1:  # reaches(hi), and lo == -1 or not reaches(lo)
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
+    return float(hi)
 
 
 def _tail_percentile(values: npt.NDArray[np.uint8], q: float, floor: float) -> float:
     """Percentile ``q`` (0-100) of 8-bit values when it is ``floor`` or more; -1 when it is below ``floor``.
 
-    Only the values at or above ``floor`` are counted (edges are a small share of a frame's luma steps)."""
-    big = values[values >= floor]
-    below = values.size - big.size
-    target = q / 100.0 * values.size
-    if below >= target:
-        return -1.0
-    return float(np.searchsorted(np.cumsum(np.bincount(big, minlength=256)) + below, target))
+    Only the values at or above ``TAIL_CUT`` are counted first, then (when the percentile is below it) those at or
+    above ``floor``: the same value as a histogram of every value, from a fraction of them."""
+    for cut in (max(TAIL_CUT, floor), floor):
+        got = _top_percentile(values, q, cut)
+        if got is not None:
+            return got
+    return -1.0
 
 
 def _absdiff(a: Gray, b: Gray) -> Gray:
@@ -62,25 +93,37 @@ def _absdiff(a: Gray, b: Gray) -> Gray:
     return out
 
 
-def sharpness(frame: Gray, counts: npt.NDArray[np.int64] | None = None) -> float:
+def luma_span(frame: Gray, guess: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The 0.5th and 99.5th percentiles of a frame's luma; with ``guess`` (the previous frame's span) each is found
+    by counting pixels at or below a few levels near it (:func:`_search_percentile`), else from a histogram."""
+    if guess is not None:
+        return _search_percentile(frame, 0.5, guess[0]), _search_percentile(frame, 99.5, guess[1])
+    counts = _histogram(frame)
+    return _percentile(counts, 0.5), _percentile(counts, 99.5)
+
+
+def sharpness(frame: Gray, span: tuple[float, float] | None = None) -> float:
     """Steepest luma step over the frame's luma range (about 1 for a sharp edge, 1/k for a k-pixel blur).
 
     Content-independent for frames with at least one edge; NaN for a frame with no edge (a textureless view is
-    not a blurred one). Percentiles come from histograms of the 8-bit values; ``counts`` is the frame's own
-    (:func:`_histogram`) when the caller has it.
+    not a blurred one). Percentiles are counted over 8-bit values (no sort); ``span`` is the frame's
+    :func:`luma_span` when the caller has it.
     """
-    counts = _histogram(frame) if counts is None else counts
-    span = _percentile(counts, 99.5) - _percentile(counts, 0.5)
-    if span <= 0:
+    low, high = luma_span(frame) if span is None else span
+    if high - low <= 0:
         return float("nan")
     dx, dy = _absdiff(frame[:, 1:], frame[:, :-1]), _absdiff(frame[1:], frame[:-1])
     step = max(_tail_percentile(dx, 99.9, MIN_EDGE), _tail_percentile(dy, 99.9, MIN_EDGE))
-    return step / span if step >= MIN_EDGE else float("nan")
+    return step / (high - low) if step >= MIN_EDGE else float("nan")
 
 
-def change(frame: Gray, previous: Gray) -> float:
-    """Luma difference of two frames: the 99.9th percentile of the absolute change over 2x-subsampled frames."""
-    return _percentile_u8(_absdiff(frame[::2, ::2], previous[::2, ::2]), 99.9)
+def change(frame: Gray, previous: Gray, guess: float | None = None) -> float:
+    """Luma difference of two frames: the 99.9th percentile of the absolute change over 2x-subsampled frames;
+    ``guess`` (the previous difference) lets it be found by counting near it (:func:`_search_percentile`)."""
+    diff = _absdiff(np.ascontiguousarray(frame[::2, ::2]), np.ascontiguousarray(previous[::2, ::2]))
+    if guess is None or not np.isfinite(guess):
+        return _percentile(_histogram(diff), 99.9)
+    return _search_percentile(diff, 99.9, guess)
 
 
 @dataclass
@@ -98,15 +141,15 @@ class Samples:
 
 def _sample(video: VideoData, th: dict[str, Any]) -> Samples:
     """About ``video_sample_hz`` decoded frames per second of ``video``, measured (:class:`Samples`)."""
-    out, previous = Samples(), None
+    out, previous, span = Samples(), None, None
+    floor = int(np.floor(th["black_luma"]))
     for t, frame, index in gray_frames(video, th["video_sample_hz"]):
-        counts = _histogram(frame)  # one pass serves the mean, the floor share and the luma range
         out.ts.append(t)
-        out.luma.append(float(np.dot(np.diff(counts, prepend=0), LEVELS)) / frame.size)
-        floor = int(np.floor(th["black_luma"]))
-        out.floor.append(float(counts[min(floor, 255)]) / frame.size if floor >= 0 else 0.0)
-        out.sharp.append(sharpness(frame, counts))
-        out.diffs.append(change(frame, previous) if previous is not None else float("inf"))
+        out.luma.append(int(frame.sum(dtype=np.int64)) / frame.size)
+        out.floor.append(int(np.count_nonzero(frame <= min(floor, 255))) / frame.size if floor >= 0 else 0.0)
+        span = luma_span(frame, span)
+        out.sharp.append(sharpness(frame, span))
+        out.diffs.append(change(frame, previous, out.diffs[-1]) if previous is not None else float("inf"))
         out.last, previous = index, frame
     return out
 
