@@ -69,7 +69,13 @@ episodes = sa.Table(
     sa.Column("findings", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("superseded_by", sa.String(64), doc="As its recording's: set when a changed file replaced it."),
+    sa.Column("min_confidence", sa.Float, doc="Lowest confidence of the episode's scored segments (0-1), or None."),
 )
+#: Columns the episode browser sorts on, each indexed with the id (its tie-break) so a page is read, not sorted.
+SORTABLE = ("start_ns", "id", "duration_s", "verdict", "operator", "task", "scene", "station", "day", "findings")
+for _column in SORTABLE[2:]:
+    sa.Index(f"ix_episodes_by_{_column}", episodes.c[_column], episodes.c.id)
+sa.Index("ix_episodes_by_start_ns", episodes.c.start_ns, episodes.c.id)
 
 step_runs = sa.Table(
     "step_runs",
@@ -127,6 +133,22 @@ reviews = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("reviewer", sa.String(128), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("segment", sa.Integer, doc="A segment edit (decision 'edit'): the segment's index before the edit."),
+    sa.Column("label", sa.Text, doc="A segment edit: the segment's label after it."),
+)
+
+saved_queries = sa.Table(
+    "saved_queries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner", sa.String(128), nullable=False, index=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("expression", sa.Text, nullable=False, doc="A --where expression ('' for every episode)."),
+    sa.Column("sort", sa.String(64), nullable=False),
+    sa.Column("direction", sa.String(4), nullable=False, doc="asc | desc"),
+    sa.Column("team", sa.Boolean, nullable=False, doc="Listed to every user (made by a manager), not the owner only."),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("owner", "name"),
 )
 
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
@@ -150,10 +172,17 @@ QUERYABLE = (
     "verdict",
     "findings",
     "superseded_by",
+    "min_confidence",
 )
 
 #: Columns added after a catalog's tables may already exist, created by :func:`_migrate` (table, column).
-ADDED_COLUMNS = (("recordings", "superseded_by"), ("episodes", "superseded_by"))
+ADDED_COLUMNS = (
+    ("recordings", "superseded_by"),
+    ("episodes", "superseded_by"),
+    ("episodes", "min_confidence"),
+    ("reviews", "segment"),
+    ("reviews", "label"),
+)
 
 
 def now() -> datetime:
@@ -198,6 +227,7 @@ def episode_row(meta: Episode) -> dict[str, Any]:
         "streams": len(meta.streams),
         "verdict": meta.verdict,
         "findings": len(meta.findings),
+        "min_confidence": min((s.confidence for s in meta.segments if s.confidence is not None), default=None),
         "updated_at": now(),
     }
 

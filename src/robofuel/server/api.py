@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from robofuel import __version__
+from robofuel.catalog.browse import DEFAULT_SORT, Page
+from robofuel.catalog.db import SORTABLE
 from robofuel.documents import episode_document, episode_list
 from robofuel.server.auth import User, csrf_token
 from robofuel.server.reviews import record_review, review_rows
@@ -43,13 +45,15 @@ class ReviewOut(BaseModel):
 
     id: int
     episode_id: str
-    decision: str
+    decision: str = Field(description="accept | reject | edit (a segment edit, which keeps the verdict)")
     verdict: str
     start_s: float | None
     end_s: float | None
     reason: str
     reviewer: str
     at: str = Field(description="When, ISO 8601 UTC.")
+    segment: int | None = Field(default=None, description="A segment edit: the segment's index before it.")
+    label: str | None = Field(default=None, description="A segment edit: the segment's label after it.")
 
 
 class SessionOut(BaseModel):
@@ -58,7 +62,7 @@ class SessionOut(BaseModel):
     csrf_token: str | None = Field(description="Send it as X-CSRF-Token with writes made with the session cookie.")
 
 
-def _known(served: Console, episode_id: str) -> str:
+def known(served: Console, episode_id: str) -> str:
     """``episode_id`` when the catalog has exactly that episode; 404 otherwise (ids, not prefixes, in the API)."""
     if served.catalog.match_episodes(episode_id, limit=1) != [episode_id]:
         raise HTTPException(404, f"no episode {episode_id!r}; GET /api/episodes lists them")
@@ -85,21 +89,26 @@ def list_episodes(
     _: Viewer,
     where: Annotated[str | None, Query(description="A --where filter, e.g. 'verdict = qualified'.")] = None,
     superseded: bool = False,
+    sort: Annotated[str, Query(description=f"One of {', '.join(SORTABLE)}.")] = DEFAULT_SORT,
+    order: Literal["asc", "desc"] = "asc",
+    limit: Annotated[int | None, Query(ge=0, description="At most this many (default: every match).")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    """What ``robofuel ls --where EXPR --json`` prints: ``{"episodes": [{"id", "duration_s", "verdict", ...}]}``."""
-    return episode_list(served.catalog, where, superseded)
+    """What ``robofuel ls --where EXPR --sort F --order O --limit N --offset M --json`` prints: ``{"episodes":
+    [{"id", "duration_s", "verdict", ...}], "total", "limit", "offset"}`` (``total``: every match)."""
+    return episode_list(served.catalog, where, superseded, Page(sort, order, limit, offset))
 
 
 @router.get("/episodes/{episode_id}")
 def get_episode(served: Served, _: Viewer, episode_id: str) -> dict[str, Any]:
     """What ``robofuel show EPISODE --json`` prints: the episode's metadata as the standard defines it."""
-    return episode_document(served.lake, served.catalog, _known(served, episode_id))
+    return episode_document(served.lake, served.catalog, known(served, episode_id))
 
 
 @router.get("/episodes/{episode_id}/reviews", response_model=list[ReviewOut])
 def list_reviews(served: Served, _: Viewer, episode_id: str) -> list[dict[str, Any]]:
     """Every decision on the episode, oldest first: the last one set its verdict."""
-    return review_rows(served.catalog, _known(served, episode_id))
+    return review_rows(served.catalog, known(served, episode_id))
 
 
 async def review_body(request: Request) -> ReviewIn:
@@ -129,7 +138,7 @@ def post_review(
     return record_review(
         served.lake,
         served.catalog,
-        _known(served, episode_id),
+        known(served, episode_id),
         review.decision,
         user.name,
         review.start_s,

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from robofuel import __version__
 from robofuel.errors import InputError, RobofuelError, StorageError
-from robofuel.server import api, pages
+from robofuel.server import api, api_access, api_review, pages
 from robofuel.server.security import Console
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ def create_app(lake: Lake, catalog: Catalog) -> FastAPI:
     )
     app.state.console = Console(lake, catalog)
     app.include_router(api.router)
+    app.include_router(api_review.router)
+    app.include_router(api_access.router)
     app.include_router(pages.router)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StorageError, _error(503))

@@ -1,0 +1,64 @@
+"""Pages of the episode list: sorted, counted and cut in SQL, so a page of 100,000 episodes costs what a page of 100
+does (each sortable column has an index with the id, see :data:`~robofuel.catalog.db.SORTABLE`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+
+from robofuel.catalog.db import SORTABLE, episodes
+from robofuel.errors import InputError
+
+if TYPE_CHECKING:
+    from robofuel.catalog import Catalog
+
+Order = Literal["asc", "desc"]
+#: The sort of ``robofuel ls`` when none is asked for: start time, then id.
+DEFAULT_SORT = "start_ns"
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which part of a sorted list: ``sort`` (a column of :data:`SORTABLE`), ``order``, ``limit`` rows (None: every
+    one) after skipping ``offset``."""
+
+    sort: str = DEFAULT_SORT
+    order: str = "asc"
+    limit: int | None = None
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTABLE:
+            raise InputError(f"--sort {self.sort}: cannot sort on it; sortable fields: {', '.join(SORTABLE)}")
+        if self.order not in ("asc", "desc"):
+            raise InputError(f"--order {self.order}: use asc or desc")
+        if self.limit is not None and self.limit < 0:
+            raise InputError(f"--limit {self.limit}: must be 0 or more")
+        if self.offset < 0:
+            raise InputError(f"--offset {self.offset}: must be 0 or more")
+
+
+def count_episodes(catalog: Catalog, where: sa.ColumnElement[bool] | None = None) -> int:
+    """How many episodes match ``where`` (None: all), counted by the database."""
+    query = sa.select(sa.func.count()).select_from(episodes)
+    if where is not None:
+        query = query.where(where)
+    with catalog.engine.connect() as c:
+        return int(c.execute(query).scalar_one())
+
+
+def page_rows(catalog: Catalog, where: sa.ColumnElement[bool] | None, page: Page) -> list[dict[str, Any]]:
+    """The rows of ``page`` among the episodes matching ``where``; ties (and NULLs, which sort first ascending) are
+    ordered by id, so consecutive pages neither repeat nor skip an episode."""
+    columns = [episodes.c[page.sort]] + ([episodes.c.id] if page.sort != "id" else [])
+    ordering = [c.desc() if page.order == "desc" else c.asc() for c in columns]
+    query = sa.select(episodes).order_by(*ordering).offset(page.offset)
+    if page.limit is not None:
+        query = query.limit(page.limit)
+    if where is not None:
+        query = query.where(where)
+    with catalog.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(query)]
