@@ -71,11 +71,17 @@ episodes = sa.Table(
     sa.Column("superseded_by", sa.String(64), doc="As its recording's: set when a changed file replaced it."),
     sa.Column("min_confidence", sa.Float, doc="Lowest confidence of the episode's scored segments (0-1), or None."),
 )
-#: Columns the episode browser sorts on, each indexed with the id (its tie-break) so a page is read, not sorted.
+#: Columns the episode browser sorts on (:mod:`robofuel.catalog.browse`).
 SORTABLE = ("start_ns", "id", "duration_s", "verdict", "operator", "task", "scene", "station", "day", "findings")
-for _column in SORTABLE[2:]:
-    sa.Index(f"ix_episodes_by_{_column}", episodes.c[_column], episodes.c.id)
-sa.Index("ix_episodes_by_start_ns", episodes.c.start_ns, episodes.c.id)
+#: Indexes made by :func:`_migrate` (after the columns they name exist): each sortable column with the id (the
+#: tie-break) and ``superseded_by`` (the filter every list applies), so a page of current episodes is read from one
+#: index without sorting or visiting the table; and the superseded alone (a partial index: the planner must not
+#: take it for the current ones), for counting them.
+ADDED_INDEXES = {
+    **{f"ix_episodes_by_{c}": f"episodes ({c}, id, superseded_by)" for c in SORTABLE if c != "id"},
+    "ix_episodes_by_id": "episodes (id, superseded_by)",
+    "ix_episodes_superseded": "episodes (superseded_by) WHERE superseded_by IS NOT NULL",
+}
 
 step_runs = sa.Table(
     "step_runs",
@@ -438,7 +444,8 @@ def _create_schema(engine: Engine) -> None:
 
 def _migrate(engine: Engine) -> None:
     """Add the columns of :data:`ADDED_COLUMNS` that a catalog made by an earlier version lacks (SQLite and
-    PostgreSQL both take ``ALTER TABLE ... ADD COLUMN``; a concurrent process adding it first is fine)."""
+    PostgreSQL both take ``ALTER TABLE ... ADD COLUMN``; a concurrent process adding it first is fine), then the
+    indexes of :data:`ADDED_INDEXES` (``IF NOT EXISTS``)."""
     for table, column in ADDED_COLUMNS:
         if column in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
             continue
@@ -449,3 +456,6 @@ def _migrate(engine: Engine) -> None:
         except sa.exc.DBAPIError:
             if column not in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
                 raise
+    with engine.begin() as c:
+        for name, on in ADDED_INDEXES.items():
+            c.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {on}"))
