@@ -456,6 +456,10 @@ def _migrate(engine: Engine) -> None:
         except sa.exc.DBAPIError:
             if column not in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
                 raise
-    with engine.begin() as c:
-        for name, on in ADDED_INDEXES.items():
-            c.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {on}"))
+    for name, on in ADDED_INDEXES.items():
+        try:
+            with engine.begin() as c:
+                c.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {on}"))
+        except sa.exc.DBAPIError:  # PostgreSQL: another process made it at the same moment
+            if name not in {i["name"] for i in sa.inspect(engine).get_indexes("episodes")}:
+                raise
