@@ -7,7 +7,9 @@ while (bounded in users and time), latency percentiles and errors per kind of re
 Each user, in a loop until the time is up, with one API token: a page of the episode list (50 rows, a random sort
 and offset, a filter half the time), one episode's JSON, and, when the server has the video route
 (``/api/episodes/{id}/video/{stream}``), two HTTP range requests on one camera (the first 64 KiB, then a random
-64 KiB). ``--pad`` adds catalog rows (inserted directly, list pages only) so that the list is a realistic size.
+64 KiB); after each page seen, a pause of ``--think`` seconds on average (0.5 to 1.5 times it: a person reads
+the page). ``--think 0`` fires requests back to back (a stress test: latency is then users / throughput).
+``--pad`` adds catalog rows (inserted directly, list pages only) so that the list is a realistic size.
 Prints one JSON object: per kind, requests, errors, p50/p95/p99 in ms; and requests/s. The client runs on the same
 machine as the server (one asyncio loop, httpx): on a small machine it competes with the server for CPU.
 """
@@ -110,18 +112,25 @@ class Recorder:
 
 
 async def user(
-    base: str, token: str, ids: list[str], videos: list[tuple[str, str]], until: float, rec: Recorder
+    base: str, token: str, ids: list[str], videos: list[tuple[str, str]], until: float, think: float, rec: Recorder
 ) -> None:
     rng = random.Random()
     headers = {"Authorization": f"Bearer {token}"}
+
+    async def pause() -> None:
+        await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        await pause()  # users do not all start in the same millisecond
         while time.monotonic() < until:
             params: dict[str, Any] = {"limit": 50, "offset": rng.randrange(0, 2000, 50), "sort": rng.choice(SORTS)}
             params["order"] = rng.choice(("asc", "desc"))
             if rng.random() < 0.5:
                 params["where"] = rng.choice(WHERES)
             await rec.get(client, "list_page", "/api/episodes", params=params)
+            await pause()
             await rec.get(client, "episode_json", f"/api/episodes/{rng.choice(ids)}")
+            await pause()
             if videos:
                 episode, stream = rng.choice(videos)
                 url = f"/api/episodes/{episode}/video/{stream}"
@@ -129,6 +138,7 @@ async def user(
                 size = int(str(first.headers.get("content-range", "/0")).rsplit("/", 1)[-1] or 0) if first else 0
                 start = rng.randrange(0, max(size - 65536, 1))
                 await rec.get(client, "video_range", url, headers={"Range": f"bytes={start}-{start + 65535}"})
+                await pause()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -136,7 +146,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def run(base: str, token: str, users: int, seconds: float) -> dict[str, Any]:
+async def run(base: str, token: str, users: int, seconds: float, think: float) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
         listed = (await client.get("/api/episodes", params={"where": "recording_path != /pad"})).json()["episodes"]
         paths = (await client.get("/openapi.json")).json()["paths"]
@@ -148,7 +158,7 @@ async def run(base: str, token: str, users: int, seconds: float) -> dict[str, An
                 videos += [(eid, s["name"]) for s in meta["streams"] if s["kind"] == "video"]
     rec = Recorder()
     t = time.monotonic()
-    await asyncio.gather(*(user(base, token, ids, videos, t + seconds, rec) for _ in range(users)))
+    await asyncio.gather(*(user(base, token, ids, videos, t + seconds, think, rec) for _ in range(users)))
     wall = time.monotonic() - t
     kinds = {
         kind: {
@@ -165,6 +175,7 @@ async def run(base: str, token: str, users: int, seconds: float) -> dict[str, An
     every = [m for ms in rec.ms.values() for m in ms]
     return {
         "users": users,
+        "think_s": think,
         "seconds": round(wall, 1),
         "episodes_with_metadata": len(ids),
         "video_streams": len(videos),
@@ -184,6 +195,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--episodes", type=int, default=8, help="generated teleop recordings ingested")
     parser.add_argument("--pad", type=int, default=20_000, help="extra catalog rows for the list pages")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause (s) after each page a user sees; 0: none")
     parser.add_argument("--smoke", action="store_true", help="5 users, 5 s, 2 episodes, 1000 rows")
     args = parser.parse_args()
     if args.smoke:
@@ -193,7 +205,7 @@ def main() -> None:
     port = free_port()
     server = start_server(lake, port)
     try:
-        result = asyncio.run(run(f"http://127.0.0.1:{port}", token, args.users, args.seconds))
+        result = asyncio.run(run(f"http://127.0.0.1:{port}", token, args.users, args.seconds, args.think))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -83,7 +84,7 @@ def _needed_role(dependant: Dependant) -> str | None:
 def _refused(response: Any) -> bool:
     """401, or (a page) a redirect to the sign-in page."""
     if response.status_code in (302, 303, 307):
-        return str(response.headers.get("location", "")).startswith("/login")
+        return urllib.parse.urlsplit(str(response.headers.get("location", ""))).path == "/login"
     return bool(response.status_code == 401)
 
 
