@@ -195,6 +195,8 @@ TRAVERSALS = ["..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e%2fcatalog.sqlite",
 
 
 def test_path_traversal_in_any_route_is_refused(site: Site) -> None:
+    """Every route with a path parameter, given a traversing value by an admin: a 4xx (a page, which takes only a
+    session, sends a bearer token to the sign-in page), never a file's content."""
     tried = 0
     for method, template, _ in _routes(site):
         if "{" not in template:
@@ -202,7 +204,7 @@ def test_path_traversal_in_any_route_is_refused(site: Site) -> None:
         for value in TRAVERSALS:
             path = _fill(site, template, value)
             response = site.client.request(method, path, json={}, headers=site.auth("ada"), follow_redirects=False)
-            assert 400 <= response.status_code < 500, (path, response.status_code)
+            assert 400 <= response.status_code < 500 or _refused(response), (path, response.status_code)
             assert b"root:" not in response.content and b"SQLite format" not in response.content
             tried += 1
     assert tried >= 6 * len(TRAVERSALS)

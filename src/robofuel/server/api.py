@@ -62,7 +62,7 @@ class SessionOut(BaseModel):
     csrf_token: str | None = Field(description="Send it as X-CSRF-Token with writes made with the session cookie.")
 
 
-def known(served: Console, episode_id: str) -> str:
+def _known(served: Console, episode_id: str) -> str:
     """``episode_id`` when the catalog has exactly that episode; 404 otherwise (ids, not prefixes, in the API)."""
     if served.catalog.match_episodes(episode_id, limit=1) != [episode_id]:
         raise HTTPException(404, f"no episode {episode_id!r}; GET /api/episodes lists them")
@@ -102,13 +102,13 @@ def list_episodes(
 @router.get("/episodes/{episode_id}")
 def get_episode(served: Served, _: Viewer, episode_id: str) -> dict[str, Any]:
     """What ``robofuel show EPISODE --json`` prints: the episode's metadata as the standard defines it."""
-    return episode_document(served.lake, served.catalog, known(served, episode_id))
+    return episode_document(served.lake, served.catalog, _known(served, episode_id))
 
 
 @router.get("/episodes/{episode_id}/reviews", response_model=list[ReviewOut])
 def list_reviews(served: Served, _: Viewer, episode_id: str) -> list[dict[str, Any]]:
     """Every decision on the episode, oldest first: the last one set its verdict."""
-    return review_rows(served.catalog, known(served, episode_id))
+    return review_rows(served.catalog, _known(served, episode_id))
 
 
 async def review_body(request: Request) -> ReviewIn:
@@ -138,7 +138,7 @@ def post_review(
     return record_review(
         served.lake,
         served.catalog,
-        known(served, episode_id),
+        _known(served, episode_id),
         review.decision,
         user.name,
         review.start_s,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from robofuel.server.agreement import agreement, latest_decisions
-from robofuel.server.api import Served, known
+from robofuel.server.api import Served, _known
 from robofuel.server.auth import User
 from robofuel.server.bodies import body_schema, json_body
 from robofuel.server.queue import DEFAULT_BELOW, review_queue
@@ -63,7 +63,7 @@ def patch_segment(
         return edit_segment(
             served.lake,
             served.catalog,
-            known(served, episode_id),
+            _known(served, episode_id),
             index,
             user.name,
             edit.start_s,
