@@ -41,11 +41,11 @@ def episode_list(
     page = page or Page()
     condition = selection(where, superseded)
     rows = page_rows(catalog, condition, page)
-    everything = page.limit is None and page.offset == 0
+    last = page.limit is None or len(rows) < page.limit  # the page reached the end: no need to count
     return {
         "episodes": [{k: r[k] for k in LISTED} for r in rows],
         "superseded_left_out": left_out(catalog, where, superseded),
-        "total": len(rows) if everything else count_episodes(catalog, condition),
+        "total": page.offset + len(rows) if last and (rows or not page.offset) else count_episodes(catalog, condition),
         "limit": page.limit,
         "offset": page.offset,
     }

@@ -123,6 +123,9 @@ def test_the_api_and_ls_give_the_same_page(site: Site, cli: Any) -> None:
     assert served == printed.json()
     assert [e["id"] for e in served["episodes"]] == sorted(site.ids, reverse=True)[1:3]
     assert (served["total"], served["limit"], served["offset"]) == (3, 2, 1)
+    for offset, shown in ((2, 1), (3, 0), (10, 0)):  # a short last page, and pages past the end, still count all
+        past = site.client.get("/api/episodes", params={"limit": 2, "offset": offset}, headers=site.auth("vera")).json()
+        assert (len(past["episodes"]), past["total"]) == (shown, 3)
     for bad in ({"sort": "password"}, {"order": "sideways"}, {"limit": "-1"}, {"offset": "x"}):
         response = site.client.get("/api/episodes", params=bad, headers=site.auth("vera"))
         assert response.status_code in (400, 422) and response.json()["detail"]
