@@ -29,7 +29,8 @@ def _annotate(site: Site) -> float:
             Segment(start_s=0.3 * d, end_s=0.6 * d, label="grasp", confidence=0.42),
             Segment(start_s=0.6 * d, end_s=d, label="lift", confidence=0.8),
         ]
-        mark = Finding(code=CODE, severity=Severity.info, message="annotation needs review: low", value=0.42)
+        message = "annotation needs review: 1 segment(s) below confidence 0.60, lowest 0.42; no grasp found"
+        mark = Finding(code=CODE, severity=Severity.info, message=message, value=0.42)
         first = meta.model_copy(update={"segments": segments, "findings": [*meta.findings, mark]})
         other = ws.lake.read_meta(site.ids[1])
         warning = Finding(code="timing.gap", severity=Severity.warning, message="a 0.2 s gap", start_s=0.1, end_s=0.3)
@@ -49,16 +50,22 @@ def _queue(site: Site) -> list[dict[str, Any]]:
 def test_the_queue_lists_needs_review_episodes_and_unsure_segments(site: Site) -> None:
     assert _queue(site) == []
     d = _annotate(site)
-    items = {(i["episode"], i["kind"]): i for i in _queue(site)}
-    assert set(items) == {(site.ids[0], "annotation"), (site.ids[1], "episode")}
-    unsure = items[(site.ids[0], "annotation")]
+    items = {(i["episode"], i["kind"], i["segment"]): i for i in _queue(site)}
+    assert set(items) == {
+        (site.ids[0], "annotation", None),
+        (site.ids[0], "annotation", 1),
+        (site.ids[1], "episode", None),
+    }
+    marked = items[(site.ids[0], "annotation", None)]
+    assert marked["reason"] == "no grasp found" and marked["label"] is None  # the unsure segment is an item of its own
+    unsure = items[(site.ids[0], "annotation", 1)]
     assert (unsure["label"], unsure["confidence"], unsure["segment"]) == ("grasp", 0.42, 1)
     assert unsure["start_s"] == pytest.approx(0.3 * d) and "0.42" in unsure["reason"]
-    flagged = items[(site.ids[1], "episode")]
+    flagged = items[(site.ids[1], "episode", None)]
     assert flagged["verdict"] == "needs_review" and "timing.gap" in flagged["reason"]
     assert (flagged["start_s"], flagged["end_s"], flagged["label"]) == (0.1, 0.3, None)
     stricter = site.client.get("/api/review/queue", params={"below": 0.85}, headers=site.auth("rita")).json()
-    assert sorted(i["label"] for i in stricter["items"] if i["kind"] == "annotation") == ["grasp", "lift"]
+    assert sorted(i["label"] for i in stricter["items"] if i["segment"] is not None) == ["grasp", "lift"]
 
 
 def test_a_segment_edit_is_kept_with_who_and_when_everywhere(site: Site, cli: Any, tmp_path: Path) -> None:

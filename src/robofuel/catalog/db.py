@@ -70,6 +70,7 @@ episodes = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("superseded_by", sa.String(64), doc="As its recording's: set when a changed file replaced it."),
     sa.Column("min_confidence", sa.Float, doc="Lowest confidence of the episode's scored segments (0-1), or None."),
+    sa.Column("annotation_review", sa.Boolean, doc="The annotate step asks a person to look at its annotation."),
 )
 #: Columns the episode browser sorts on (:mod:`robofuel.catalog.browse`).
 SORTABLE = ("start_ns", "id", "duration_s", "verdict", "operator", "task", "scene", "station", "day", "findings")
@@ -157,6 +158,10 @@ saved_queries = sa.Table(
     sa.UniqueConstraint("owner", "name"),
 )
 
+#: The finding code of the annotate step asking for a person (robofuel.steps.annotate.review.CODE; not imported:
+#: the catalog does not load the steps).
+ANNOTATION_REVIEW = "annotate.needs_review"
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",
@@ -186,6 +191,7 @@ ADDED_COLUMNS = (
     ("recordings", "superseded_by"),
     ("episodes", "superseded_by"),
     ("episodes", "min_confidence"),
+    ("episodes", "annotation_review"),
     ("reviews", "segment"),
     ("reviews", "label"),
 )
@@ -234,6 +240,7 @@ def episode_row(meta: Episode) -> dict[str, Any]:
         "verdict": meta.verdict,
         "findings": len(meta.findings),
         "min_confidence": min((s.confidence for s in meta.segments if s.confidence is not None), default=None),
+        "annotation_review": any(f.code == ANNOTATION_REVIEW for f in meta.findings),
         "updated_at": now(),
     }
 

@@ -1,9 +1,11 @@
-"""The review queue: what waits for a person. Episodes the QC verdict left ``needs_review`` (kind ``episode``) and
-annotated segments the annotate step was unsure of (kind ``annotation``: confidence below ``below``, by default
-the step's own ``review_below``), current episodes only, in start order.
+"""The review queue: what waits for a person. Episodes the QC verdict left ``needs_review`` (kind ``episode``),
+annotated segments the annotate step was unsure of (kind ``annotation`` with a ``segment``: confidence below
+``below``, by default the step's own ``review_below``), and episodes whose annotation the step asks a person to
+look at for another reason (kind ``annotation``, ``segment`` None: no grasp found, no motion stream...), current
+episodes only, in start order. Editing or confirming a segment of the episode answers its annotation mark.
 
-The catalog finds them (``verdict`` and ``min_confidence`` columns, indexed queries); the metadata of the episodes
-found gives the reasons and the segments.
+The catalog finds them (its ``verdict``, ``annotation_review`` and ``min_confidence`` columns); the metadata of the
+episodes found gives the reasons and the segments.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ import sqlalchemy as sa
 from robofuel.catalog.browse import count_episodes
 from robofuel.catalog.db import episodes
 from robofuel.standard import Episode, Severity
+from robofuel.steps.annotate.review import CODE
+
+#: How the annotate step's finding message starts (robofuel.steps.annotate.review.review_finding).
+PREFIX = "annotation needs review: "
 
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
@@ -59,13 +65,25 @@ def _segment_items(meta: Episode, below: float) -> list[dict[str, Any]]:
     ]
 
 
+def _mark_item(meta: Episode) -> list[dict[str, Any]]:
+    """The annotate step's own reasons for a person (a missing grasp, no motion stream...), beside the unsure
+    segments that :func:`_segment_items` lists one by one."""
+    marks = [f for f in meta.findings if f.code == CODE]
+    reasons = [r for f in marks for r in f.message.removeprefix(PREFIX).split("; ") if "below confidence" not in r]
+    if not reasons:
+        return []
+    item = {"episode": meta.id, "kind": "annotation", "reason": "; ".join(reasons), "verdict": meta.verdict}
+    return [{**item, "start_s": None, "end_s": None, "label": None, "confidence": marks[0].value, "segment": None}]
+
+
 def review_queue(
     lake: Lake, catalog: Catalog, below: float = DEFAULT_BELOW, limit: int = 100, offset: int = 0
 ) -> dict[str, Any]:
     """``{"items": [{"episode", "kind", "reason", "verdict", "start_s", "end_s", "label", "confidence",
     "segment"}], "episodes": n}``: the items of ``limit`` episodes after ``offset`` among the ``n`` waiting."""
     t = episodes.c
-    waiting = sa.and_(t.superseded_by.is_(None), sa.or_(t.verdict == "needs_review", t.min_confidence < below))
+    asked = sa.or_(t.verdict == "needs_review", t.annotation_review.is_(True), t.min_confidence < below)
+    waiting = sa.and_(t.superseded_by.is_(None), asked)
     query = sa.select(t.id).where(waiting).order_by(t.start_ns, t.id).offset(offset).limit(limit)
     with catalog.engine.connect() as c:
         ids = [r[0] for r in c.execute(query)]
@@ -73,5 +91,5 @@ def review_queue(
     for episode_id in ids:
         meta = lake.read_meta(episode_id)
         items += [_episode_item(meta)] if meta.verdict == "needs_review" else []
-        items += _segment_items(meta, below)
+        items += _mark_item(meta) + _segment_items(meta, below)
     return {"items": items, "episodes": count_episodes(catalog, waiting)}
