@@ -141,9 +141,13 @@ def test_a_revoked_or_expired_token_is_refused(site: Site, cli: Any) -> None:
     assert site.client.delete(f"/api/tokens/{token_id}", headers=site.auth("ada")).status_code == 404
 
     lake = str(site.lake)
-    other = cli("tokens", "create", "rita", "--lake", lake, "--json").json()
+    other = cli("tokens", "create", "rita", "--days", "2", "--lake", lake, "--json").json()
     assert site.client.get("/api/episodes", headers={"Authorization": f"Bearer {other['token']}"}).status_code == 200
-    assert other["id"] in cli("tokens", "list", "--lake", lake, "--json").out
+    (listed_other,) = [
+        t for t in cli("tokens", "list", "--lake", lake, "--json").json()["tokens"] if t["id"] == other["id"]
+    ]
+    assert listed_other["user"] == "rita" and listed_other["expires_at"] > listed_other["created_at"]
+    assert cli("tokens", "create", "rita", "--days", "0", "--lake", lake).code == 2
     assert cli("tokens", "revoke", other["id"], "--lake", lake).code == 0
     assert site.client.get("/api/episodes", headers={"Authorization": f"Bearer {other['token']}"}).status_code == 401
     assert cli("tokens", "revoke", other["id"], "--lake", lake).code == 2
