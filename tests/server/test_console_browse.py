@@ -121,6 +121,10 @@ def test_the_api_and_ls_give_the_same_page(site: Site, cli: Any) -> None:
         "ls", "--lake", str(site.lake), "--json", "--sort", "id", "--order", "desc", "--limit", "2", "--offset", "1"
     )
     assert served == printed.json()
+    dashed = site.client.get(
+        "/api/episodes", params={**params, "sort": "-id", "order": "asc"}, headers=site.auth("vera")
+    )
+    assert dashed.json() == served  # -FIELD: descending
     assert [e["id"] for e in served["episodes"]] == sorted(site.ids, reverse=True)[1:3]
     assert (served["total"], served["limit"], served["offset"]) == (3, 2, 1)
     for offset, shown in ((2, 1), (3, 0), (10, 0)):  # a short last page, and pages past the end, still count all
@@ -146,7 +150,8 @@ def test_saved_queries_are_per_user_and_shared_as_a_link(site: Site) -> None:
     query = saved.json()
     assert {k: query[k] for k in body} == body and query["owner"] == "vera" and not query["team"]
     link = urllib.parse.urlsplit(query["link"])
-    assert link.path == "/episodes" and urllib.parse.parse_qs(link.query)["where"] == [body["where"]]
+    shared = urllib.parse.parse_qs(link.query)
+    assert link.path == "/episodes" and (shared["where"], shared["sort"]) == ([body["where"]], ["-duration_s"])
     again = site.client.post("/api/queries", json={**body, "sort": "id"}, headers=site.auth("vera")).json()
     mine = site.client.get("/api/queries", headers=site.auth("vera")).json()["queries"]
     assert [(q["name"], q["sort"]) for q in mine] == [("long rejects", "id")] and again["id"] == mine[0]["id"]

@@ -41,6 +41,11 @@ class Page:
             raise InputError(f"--offset {self.offset}: must be 0 or more")
 
 
+def sorted_by(sort: str, order: str = "asc") -> Page:
+    """The whole list sorted by ``sort`` (``-FIELD``: descending, whatever ``order`` says) in ``order``."""
+    return Page(sort[1:], "desc") if sort.startswith("-") else Page(sort, order)
+
+
 def count_episodes(catalog: Catalog, where: sa.ColumnElement[bool] | None = None) -> int:
     """How many episodes match ``where`` (None: all), counted by the database."""
     query = sa.select(sa.func.count()).select_from(episodes)

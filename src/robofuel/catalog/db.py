@@ -73,7 +73,19 @@ episodes = sa.Table(
     sa.Column("annotation_review", sa.Boolean, doc="The annotate step asks a person to look at its annotation."),
 )
 #: Columns the episode browser sorts on (:mod:`robofuel.catalog.browse`).
-SORTABLE = ("start_ns", "id", "duration_s", "verdict", "operator", "task", "scene", "station", "day", "findings")
+SORTABLE = (
+    "start_ns",
+    "id",
+    "duration_s",
+    "verdict",
+    "operator",
+    "task",
+    "scene",
+    "station",
+    "day",
+    "findings",
+    "recording_path",
+)
 #: Indexes made by :func:`_migrate` (after the columns they name exist): each sortable column with the id (the
 #: tie-break) and ``superseded_by`` (the filter every list applies), so a page of current episodes is read from one
 #: index without sorting or visiting the table; and the superseded alone (a partial index: the planner must not

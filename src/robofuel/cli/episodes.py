@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 def ls_(
     where: Where_ = None,
     superseded: Superseded_ = False,
-    sort: Annotated[str, typer.Option(help="Sort on a field: start_ns, id, duration_s, verdict, operator...")] = (
-        "start_ns"
-    ),
+    sort: Annotated[
+        str, typer.Option(help="Sort on a field: start_ns, id, duration_s, verdict, operator... (=-FIELD: descending)")
+    ] = ("start_ns"),
     order: Annotated[str, typer.Option(help="asc or desc.")] = "asc",
     limit: Annotated[int | None, typer.Option(help="At most this many episodes.", min=0)] = None,
     offset: Annotated[int, typer.Option(help="Skip this many first.", min=0)] = 0,
@@ -30,11 +30,12 @@ def ls_(
     as_json: Json_ = False,
 ) -> None:
     """List episodes (not those of older versions of files ingested again, unless --superseded)."""
-    from robofuel.catalog.browse import Page
+    from robofuel.catalog.browse import Page, sorted_by
     from robofuel.context import open_workspace
     from robofuel.documents import episode_list
 
-    page = Page(sort, order, limit, offset)
+    whole = sorted_by(sort, order)
+    page = Page(whole.sort, whole.order, limit, offset)
     with open_workspace(lake, catalog, create=False) as ws:
         listing = episode_list(ws.catalog, where, superseded, page)
     if as_json:

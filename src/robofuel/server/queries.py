@@ -1,6 +1,6 @@
 """Saved queries of the episode browser: a name for a ``--where`` filter and a sort, kept per user in the catalog
 (table ``saved_queries``). A query is the owner's, or the team's when a manager saved it for everyone; anyone may
-share one as a link, since the link carries the filter itself (``/episodes?where=...&sort=...&order=...``).
+share one as a link, since the link carries the filter itself (``/episodes?where=...&sort=[-]FIELD``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ TEAM_ROLE = "manager"
 
 
 def share_link(where: str, sort: str, order: str) -> str:
-    """The episode browser's address showing this query (relative to the console)."""
-    return "/episodes?" + urllib.parse.urlencode({"where": where, "sort": sort, "order": order})
+    """The episode browser's address showing this query (relative to the console; ``sort=-FIELD``: descending)."""
+    return "/episodes?" + urllib.parse.urlencode({"where": where, "sort": f"-{sort}" if order == "desc" else sort})
 
 
 def _document(row: Any) -> dict[str, Any]:
