@@ -17,6 +17,7 @@ from robofuel.server.security import requires
 from robofuel.server.segments import edit_segment
 
 router = APIRouter(prefix="/api")
+Viewer = Annotated[User, Depends(requires("viewer"))]
 Reviewer = Annotated[User, Depends(requires("reviewer"))]
 Manager = Annotated[User, Depends(requires("manager"))]
 
@@ -40,13 +41,14 @@ class SegmentEdit(BaseModel):
 @router.get("/review/queue")
 def queue(
     served: Served,
-    _: Reviewer,
+    _: Viewer,
     below: Annotated[float, Query(ge=0.0, le=1.0, description="Segments less confident than this.")] = DEFAULT_BELOW,
     limit: Annotated[int, Query(ge=1, le=1000, description="Episodes per page.")] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """``{"items": [{"episode", "kind": "episode"|"annotation", "reason", "verdict", "start_s", "end_s", "label",
-    "confidence", "segment"}], "episodes": n}``: needs_review episodes and low-confidence segments."""
+    "confidence", "segment"}], "episodes": n}``: needs_review episodes and low-confidence segments (reading what
+    waits is a viewer's; deciding on it a reviewer's)."""
     return review_queue(served.lake, served.catalog, below, limit, offset)
 
 
