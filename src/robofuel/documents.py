@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
+    from robofuel.catalog.browse import Page
     from robofuel.lake import Lake
 
 #: The fields of each episode in the ``ls --json`` document (scripts rely on the first four: never rename them).
@@ -25,18 +26,31 @@ LISTED = (
     "superseded_by",
     "license",
     "consent",
+    "min_confidence",
 )
 
 
-def episode_list(catalog: Catalog, where: str | None = None, superseded: bool = False) -> dict[str, Any]:
-    """``{"episodes": [{"id", "recording_path", "duration_s", "verdict", ...}], "superseded_left_out": n}``: the
-    episodes matching ``where`` (a ``--where`` expression; :class:`~robofuel.errors.InputError` when malformed) in
-    start order, without those of older versions of re-ingested files unless ``superseded``."""
+def episode_list(
+    catalog: Catalog, where: str | None = None, superseded: bool = False, page: Page | None = None
+) -> dict[str, Any]:
+    """``{"episodes": [{"id", "recording_path", "duration_s", "verdict", ...}], "superseded_left_out": n, "total",
+    "limit", "offset"}``: the episodes matching ``where`` (a ``--where`` expression;
+    :class:`~robofuel.errors.InputError` when malformed), without those of older versions of re-ingested files
+    unless ``superseded``; ``page`` sorts and cuts them (default: all, in start order). ``total`` counts every match."""
+    from robofuel.catalog.browse import Page, count_episodes, page_rows
     from robofuel.catalog.current import left_out, selection
 
-    rows = catalog.episode_rows(selection(where, superseded))
-    hidden = left_out(catalog, where, superseded)
-    return {"episodes": [{k: r[k] for k in LISTED} for r in rows], "superseded_left_out": hidden}
+    page = page or Page()
+    condition = selection(where, superseded)
+    rows = page_rows(catalog, condition, page)
+    last = page.limit is None or len(rows) < page.limit  # the page reached the end: no need to count
+    return {
+        "episodes": [{k: r[k] for k in LISTED} for r in rows],
+        "superseded_left_out": left_out(catalog, where, superseded),
+        "total": page.offset + len(rows) if last and (rows or not page.offset) else count_episodes(catalog, condition),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
 
 
 def episode_document(lake: Lake, catalog: Catalog, episode_id: str) -> dict[str, Any]:

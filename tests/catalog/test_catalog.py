@@ -92,6 +92,8 @@ def test_commit_recording_makes_episodes_visible_with_their_columns(
         "findings": 0,
         "updated_at": first["updated_at"],
         "superseded_by": None,
+        "min_confidence": None,
+        "annotation_review": False,
     }
     assert isinstance(first["updated_at"], datetime)
     assert rows[1]["device"] is None and rows[1]["findings"] == 2 and rows[1]["idx"] == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from robofuel.catalog.browse import count_episodes
 from robofuel.catalog.db import Catalog, episodes
 from robofuel.catalog.query import parse_where
 
@@ -31,4 +32,4 @@ def left_out(catalog: Catalog, where: str | None, superseded: bool = False) -> i
         return 0
     old = episodes.c.superseded_by.is_not(None)
     condition = parse_where(where)
-    return len(catalog.episode_ids(old if condition is None else sa.and_(condition, old)))
+    return count_episodes(catalog, old if condition is None else sa.and_(condition, old))

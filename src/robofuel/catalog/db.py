@@ -72,7 +72,32 @@ episodes = sa.Table(
     sa.Column("superseded_by", sa.String(64), doc="As its recording's: set when a changed file replaced it."),
     sa.Column("license", sa.Text, doc="SPDX licence id of the data."),
     sa.Column("consent", sa.Text, doc="Purposes consented to, comma-separated (robofuel.standard.rights)."),
+    sa.Column("min_confidence", sa.Float, doc="Lowest confidence of the episode's scored segments (0-1), or None."),
+    sa.Column("annotation_review", sa.Boolean, doc="The annotate step asks a person to look at its annotation."),
 )
+#: Columns the episode browser sorts on (:mod:`robofuel.catalog.browse`).
+SORTABLE = (
+    "start_ns",
+    "id",
+    "duration_s",
+    "verdict",
+    "operator",
+    "task",
+    "scene",
+    "station",
+    "day",
+    "findings",
+    "recording_path",
+)
+#: Indexes made by :func:`_migrate` (after the columns they name exist): each sortable column with the id (the
+#: tie-break) and ``superseded_by`` (the filter every list applies), so a page of current episodes is read from one
+#: index without sorting or visiting the table; and the superseded alone (a partial index: the planner must not
+#: take it for the current ones), for counting them.
+ADDED_INDEXES = {
+    **{f"ix_episodes_by_{c}": f"episodes ({c}, id, superseded_by)" for c in SORTABLE if c != "id"},
+    "ix_episodes_by_id": "episodes (id, superseded_by)",
+    "ix_episodes_superseded": "episodes (superseded_by) WHERE superseded_by IS NOT NULL",
+}
 
 step_runs = sa.Table(
     "step_runs",
@@ -130,6 +155,8 @@ reviews = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("reviewer", sa.String(128), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("segment", sa.Integer, doc="A segment edit (decision 'edit'): the segment's index before the edit."),
+    sa.Column("label", sa.Text, doc="A segment edit: the segment's label after it."),
 )
 
 # -- operations (robofuel ops): the registry of the base, one row per item, so the console can edit one -----------
@@ -160,6 +187,24 @@ releases = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+saved_queries = sa.Table(
+    "saved_queries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner", sa.String(128), nullable=False, index=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("expression", sa.Text, nullable=False, doc="A --where expression ('' for every episode)."),
+    sa.Column("sort", sa.String(64), nullable=False),
+    sa.Column("direction", sa.String(4), nullable=False, doc="asc | desc"),
+    sa.Column("team", sa.Boolean, nullable=False, doc="Listed to every user (made by a manager), not the owner only."),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("owner", "name"),
+)
+
+#: The finding code of the annotate step asking for a person (robofuel.steps.annotate.review.CODE; not imported:
+#: the catalog does not load the steps).
+ANNOTATION_REVIEW = "annotate.needs_review"
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",
@@ -183,6 +228,7 @@ QUERYABLE = (
     "superseded_by",
     "license",
     "consent",
+    "min_confidence",
 )
 
 #: Columns added after a catalog's tables may already exist, created by :func:`_migrate` (table, column).
@@ -191,6 +237,10 @@ ADDED_COLUMNS = (
     ("episodes", "superseded_by"),
     ("episodes", "license"),
     ("episodes", "consent"),
+    ("episodes", "min_confidence"),
+    ("episodes", "annotation_review"),
+    ("reviews", "segment"),
+    ("reviews", "label"),
 )
 
 
@@ -238,6 +288,8 @@ def episode_row(meta: Episode) -> dict[str, Any]:
         "findings": len(meta.findings),
         "license": meta.license,
         "consent": covered_text(meta.consent),
+        "min_confidence": min((s.confidence for s in meta.segments if s.confidence is not None), default=None),
+        "annotation_review": any(f.code == ANNOTATION_REVIEW for f in meta.findings),
         "updated_at": now(),
     }
 
@@ -448,7 +500,8 @@ def _create_schema(engine: Engine) -> None:
 
 def _migrate(engine: Engine) -> None:
     """Add the columns of :data:`ADDED_COLUMNS` that a catalog made by an earlier version lacks (SQLite and
-    PostgreSQL both take ``ALTER TABLE ... ADD COLUMN``; a concurrent process adding it first is fine)."""
+    PostgreSQL both take ``ALTER TABLE ... ADD COLUMN``; a concurrent process adding it first is fine), then the
+    indexes of :data:`ADDED_INDEXES` (``IF NOT EXISTS``)."""
     for table, column in ADDED_COLUMNS:
         if column in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
             continue
@@ -458,4 +511,11 @@ def _migrate(engine: Engine) -> None:
                 c.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
         except sa.exc.DBAPIError:
             if column not in {c["name"] for c in sa.inspect(engine).get_columns(table)}:
+                raise
+    for name, on in ADDED_INDEXES.items():
+        try:
+            with engine.begin() as c:
+                c.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {on}"))
+        except sa.exc.DBAPIError:  # PostgreSQL: another process made it at the same moment
+            if name not in {i["name"] for i in sa.inspect(engine).get_indexes("episodes")}:
                 raise

@@ -20,7 +20,7 @@ from robofuel.catalog.db import QUERYABLE, episodes
 from robofuel.errors import InputError
 
 _TOKEN = re.compile(r"""\s*(?:(?P<q>'[^']*'|"[^"]*")|(?P<op><=|>=|==|!=|=|<|>|~)|(?P<w>[^\s<>=!~'"]+))""")
-_NUMERIC = {"idx", "duration_s", "streams", "findings"}
+_NUMERIC = {"idx", "duration_s", "streams", "findings", "min_confidence"}
 
 
 def _tokens(expr: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from robofuel.cli.console import emit_json, note_left_out, out, print_table
+from robofuel.cli.console import emit_json, err, note_left_out, out, print_table
 from robofuel.cli.options import Catalog_, Json_, Lake_, Superseded_, Where_
 from robofuel.errors import InputError
 
@@ -19,16 +19,25 @@ if TYPE_CHECKING:
 def ls_(
     where: Where_ = None,
     superseded: Superseded_ = False,
+    sort: Annotated[
+        str, typer.Option(help="Sort on a field: start_ns, id, duration_s, verdict, operator... (=-FIELD: descending)")
+    ] = ("start_ns"),
+    order: Annotated[str, typer.Option(help="asc or desc.")] = "asc",
+    limit: Annotated[int | None, typer.Option(help="At most this many episodes.", min=0)] = None,
+    offset: Annotated[int, typer.Option(help="Skip this many first.", min=0)] = 0,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
     """List episodes (not those of older versions of files ingested again, unless --superseded)."""
+    from robofuel.catalog.browse import Page, sorted_by
     from robofuel.context import open_workspace
     from robofuel.documents import episode_list
 
+    whole = sorted_by(sort, order)
+    page = Page(whole.sort, whole.order, limit, offset)
     with open_workspace(lake, catalog, create=False) as ws:
-        listing = episode_list(ws.catalog, where, superseded)
+        listing = episode_list(ws.catalog, where, superseded, page)
     if as_json:
         emit_json(listing)
         return
@@ -46,6 +55,8 @@ def ls_(
             e["operator"] or "",
         )
     print_table(table)
+    if len(episodes) < listing["total"]:
+        err.print(f"{len(episodes)} of {listing['total']} episodes shown (--offset {offset})")
     note_left_out(hidden)
 
 

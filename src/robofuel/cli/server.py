@@ -116,18 +116,61 @@ def users_list(lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = Fa
 @tokens_app.command("create")
 def tokens_create(
     name: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    days: Annotated[float | None, typer.Option(help="It expires after this many days (default: when revoked).")] = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
     """Make an API token acting as a user (shown once: only its hash is kept)."""
-    from robofuel.context import open_workspace
-    from robofuel.server.auth import create_token
+    from datetime import timedelta
 
+    from robofuel.context import open_workspace
+    from robofuel.server.auth import create_token, token_id
+
+    if days is not None and not 0 < days <= 36_500:
+        raise InputError(f"--days {days}: give a number of days between 0 and 36500")
     with open_workspace(lake, catalog, create=False) as ws:
-        token = create_token(ws.catalog, name)
+        token = create_token(ws.catalog, name, ttl=timedelta(days=days) if days else None)
     if as_json:
-        emit_json({"token": token, "user": name})
+        emit_json({"token": token, "user": name, "id": token_id(token)})
     else:
         out.print(token, highlight=False)
-        err.print(f"a token acting as {name}; it is shown only now: keep it like a password")
+        err.print(f"a token acting as {name} (id {token_id(token)}); it is shown only now: keep it like a password")
+
+
+@tokens_app.command("list")
+def tokens_list(lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = False) -> None:
+    """The API tokens: id, user, when made, when they expire (never the token)."""
+    from robofuel.context import open_workspace
+    from robofuel.server.auth import token_rows
+
+    with open_workspace(lake, catalog, create=False) as ws:
+        rows = token_rows(ws.catalog)
+    if as_json:
+        emit_json({"tokens": rows})
+        return
+    table = Table("id", "user", "made", "expires")
+    for r in rows:
+        table.add_row(r["id"], r["user"], r["created_at"][:19], (r["expires_at"] or "when revoked")[:19])
+    out.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (robofuel tokens list).")],
+    lake: Lake_ = None,
+    catalog: Catalog_ = None,
+    as_json: Json_ = False,
+) -> None:
+    """Revoke an API token: the console refuses it from the next request on."""
+    from robofuel.context import open_workspace
+    from robofuel.server.auth import revoke_token_id
+
+    with open_workspace(lake, catalog, create=False) as ws:
+        user = revoke_token_id(ws.catalog, token_id)
+    if user is None:
+        raise InputError(f"no API token has the id {token_id!r}; `robofuel tokens list` shows them")
+    if as_json:
+        emit_json({"revoked": token_id, "user": user})
+    else:
+        out.print(f"token {token_id} of {user} revoked")

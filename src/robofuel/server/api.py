@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from robofuel import __version__
+from robofuel.catalog.browse import DEFAULT_SORT, Page, sorted_by
+from robofuel.catalog.db import SORTABLE
 from robofuel.documents import episode_document, episode_list
 from robofuel.server.auth import User, csrf_token
 from robofuel.server.reviews import record_review, review_rows
@@ -43,13 +45,15 @@ class ReviewOut(BaseModel):
 
     id: int
     episode_id: str
-    decision: str
+    decision: str = Field(description="accept | reject | edit (a segment edit, which keeps the verdict)")
     verdict: str
     start_s: float | None
     end_s: float | None
     reason: str
     reviewer: str
     at: str = Field(description="When, ISO 8601 UTC.")
+    segment: int | None = Field(default=None, description="A segment edit: the segment's index before it.")
+    label: str | None = Field(default=None, description="A segment edit: the segment's label after it.")
 
 
 class SessionOut(BaseModel):
@@ -85,9 +89,15 @@ def list_episodes(
     _: Viewer,
     where: Annotated[str | None, Query(description="A --where filter, e.g. 'verdict = qualified'.")] = None,
     superseded: bool = False,
+    sort: Annotated[str, Query(description=f"One of {', '.join(SORTABLE)}; -FIELD: descending.")] = DEFAULT_SORT,
+    order: Literal["asc", "desc"] = "asc",
+    limit: Annotated[int | None, Query(ge=0, description="At most this many (default: every match).")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    """What ``robofuel ls --where EXPR --json`` prints: ``{"episodes": [{"id", "duration_s", "verdict", ...}]}``."""
-    return episode_list(served.catalog, where, superseded)
+    """What ``robofuel ls --where EXPR --sort F --order O --limit N --offset M --json`` prints: ``{"episodes":
+    [{"id", "duration_s", "verdict", ...}], "total", "limit", "offset"}`` (``total``: every match)."""
+    whole = sorted_by(sort, order)
+    return episode_list(served.catalog, where, superseded, Page(whole.sort, whole.order, limit, offset))
 
 
 @router.get("/episodes/{episode_id}")

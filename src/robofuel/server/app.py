@@ -3,22 +3,23 @@
 Errors keep the command line's meaning: an :class:`~robofuel.errors.InputError` (a malformed ``where``, a span
 outside the episode) is a 400 with its message, a :class:`~robofuel.errors.StorageError` (a lake or catalog that
 cannot be written) a 503; nothing answers with a traceback. The interactive API pages FastAPI offers (``/docs``)
-are off, since they load scripts from the internet; the schema is at ``/openapi.json``.
+are off, since they load scripts from the internet; the schema is at ``/openapi.json``, for signed-in users.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from robofuel import __version__
 from robofuel.errors import InputError, RobofuelError, StorageError
-from robofuel.server import api, console_pages, ops_api, pages, views
-from robofuel.server.security import Console
+from robofuel.server import api, api_access, api_review, console_pages, ops_api, pages, views
+from robofuel.server.auth import User
+from robofuel.server.security import Console, requires
 
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
@@ -57,6 +58,11 @@ async def _secure_headers(request: Request, call_next: Callable[[Request], Await
     return response
 
 
+def _openapi(request: Request, _: Annotated[User, Depends(requires("viewer"))]) -> JSONResponse:
+    """The OpenAPI schema, to signed-in users only (nothing but /login and /api/health answers anyone)."""
+    return JSONResponse(request.app.openapi())
+
+
 def create_app(lake: Lake, catalog: Catalog) -> FastAPI:
     """The console over ``lake`` and ``catalog`` (a writable one: sessions and reviews are written to it)."""
     catalog.check_writable("the console (it keeps sessions and reviews)")
@@ -66,10 +72,14 @@ def create_app(lake: Lake, catalog: Catalog) -> FastAPI:
         description="Episodes, their quality verdicts and people's review decisions, over one robofuel lake.",
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
+    app.add_api_route("/openapi.json", _openapi, methods=["GET"], include_in_schema=False)
     app.state.console = Console(lake, catalog)
     app.include_router(api.router)
     app.include_router(ops_api.router)
+    app.include_router(api_review.router)
+    app.include_router(api_access.router)
     app.include_router(pages.router)
     app.include_router(views.router)
     app.include_router(console_pages.router)

@@ -35,6 +35,8 @@ TokenKind = Literal["api", "session"]
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+#: Hex digits of a token's sha256 that name it (robofuel tokens list|revoke, DELETE /api/tokens/{id}).
+TOKEN_ID_CHARS = 16
 #: How long a login session lasts.
 SESSION_TTL = timedelta(hours=12)
 
@@ -178,6 +180,40 @@ def token_user(catalog: Catalog, token: str, kind: TokenKind) -> User | None:
     if row is None or (row.expires_at is not None and aware(row.expires_at) <= now()):
         return None
     return User(row.name, row.role)
+
+
+def token_id(token: str) -> str:
+    """A token's public id: the first :data:`TOKEN_ID_CHARS` hex digits of its sha256 (it reveals nothing of it)."""
+    return _digest(token)[:TOKEN_ID_CHARS]
+
+
+def token_rows(catalog: Catalog) -> list[dict[str, Any]]:
+    """Every API token's id, user, creation and expiry (ISO 8601 UTC, None: until revoked), by user."""
+    t = tokens.c
+    query = sa.select(t.sha256, t.user, t.created_at, t.expires_at).where(t.kind == "api").order_by(t.user, t.sha256)
+    with catalog.engine.connect() as c:
+        return [
+            {
+                "id": r.sha256[:TOKEN_ID_CHARS],
+                "user": r.user,
+                "created_at": aware(r.created_at).isoformat(),
+                "expires_at": aware(r.expires_at).isoformat() if r.expires_at else None,
+            }
+            for r in c.execute(query)
+        ]
+
+
+def revoke_token_id(catalog: Catalog, identifier: str) -> str | None:
+    """Revoke the API token whose id (:func:`token_id`) is ``identifier``; returns its user, None if none has it."""
+    if not re.fullmatch(f"[0-9a-f]{{{TOKEN_ID_CHARS}}}", identifier):
+        return None
+    t = tokens.c
+    match = sa.and_(t.sha256.startswith(identifier), t.kind == "api")
+    with catalog.writing() as c:
+        row = c.execute(sa.select(t.user).where(match)).first()
+        if row is not None:
+            c.execute(sa.delete(tokens).where(match))
+    return None if row is None else str(row.user)
 
 
 def revoke_token(catalog: Catalog, token: str) -> None:

@@ -79,3 +79,19 @@ def review_rows(catalog: Catalog, episode_id: str) -> list[dict[str, Any]]:
     query = sa.select(reviews).where(reviews.c.episode_id == episode_id).order_by(reviews.c.id)
     with catalog.engine.connect() as c:
         return [{**r._mapping, "at": aware(r.at).isoformat()} for r in c.execute(query)]
+
+
+def agreement_rows(catalog: Catalog, kind: str) -> list[tuple[Any, str, str]]:
+    """``(item, reviewer, category)`` in time order, for :func:`robofuel.server.agreement.latest_decisions`: for
+    ``episode``, each accept or reject (with or without a span) on an episode; for ``annotation``, each segment
+    edit's label, the item being (episode, segment index)."""
+    t = reviews.c
+    if kind == "episode":
+        query = sa.select(t.episode_id, t.reviewer, t.decision).where(t.decision.in_(list(VERDICT_OF)))
+        with catalog.engine.connect() as c:
+            return [(r.episode_id, r.reviewer, r.decision) for r in c.execute(query.order_by(t.id))]
+    if kind == "annotation":
+        query = sa.select(t.episode_id, t.segment, t.reviewer, t.label).where(t.decision == "edit")
+        with catalog.engine.connect() as c:
+            return [((r.episode_id, r.segment), r.reviewer, str(r.label)) for r in c.execute(query.order_by(t.id))]
+    raise InputError(f"kind {kind!r}: use episode or annotation")

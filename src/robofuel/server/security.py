@@ -10,7 +10,6 @@ and ``HttpOnly``. No proof: 401; a role below the one needed: 403.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
@@ -75,12 +74,19 @@ def current_user(
     return user
 
 
-def requires(role: str) -> Callable[[User], User]:
-    """A dependency giving the request's user when they have ``role`` or a role above it (403 otherwise)."""
+@dataclass(frozen=True)
+class Requires:
+    """A dependency giving the request's user when they have ``role`` or a role above it (403 otherwise); the role
+    a route needs can be read from its dependencies (the access tests enumerate every route this way)."""
 
-    def allowed(user: Annotated[User, Depends(current_user)]) -> User:
-        if not user.may(role):
-            raise HTTPException(403, f"{user.name} is a {user.role}: this needs the {role} role or above")
+    role: str
+
+    def __call__(self, user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.may(self.role):
+            raise HTTPException(403, f"{user.name} is a {user.role}: this needs the {self.role} role or above")
         return user
 
-    return allowed
+
+def requires(role: str) -> Requires:
+    """The dependency letting ``role`` and the roles above it through."""
+    return Requires(role)
