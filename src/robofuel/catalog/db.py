@@ -129,6 +129,25 @@ reviews = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# -- packing (robofuel pack, robofuel.catalog.packs): which episodes lie in which shard -------------------------
+
+packs = sa.Table(
+    "packs",
+    metadata,
+    sa.Column("shard", sa.String(64), primary_key=True, doc="The folder packs/<shard>/ in the lake."),
+    sa.Column("episodes", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, doc="committed (episodes being repointed) | done"),
+    sa.Column("packed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+packed_episodes = sa.Table(
+    "packed_episodes",
+    metadata,
+    sa.Column("episode_id", sa.String(64), primary_key=True),
+    sa.Column("shard", sa.String(64), nullable=False, index=True),
+    sa.Column("content_hash", sa.String(64), nullable=False, doc="The version packed; another one is unpacked."),
+)
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",
