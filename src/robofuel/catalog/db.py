@@ -302,11 +302,14 @@ class Catalog:
         return []
 
     def update_episodes(self, metas: Iterable[Episode]) -> None:
-        """Refresh the catalog columns of episodes whose metadata changed."""
+        """Refresh the catalog columns of episodes whose metadata changed (one written anew, unpacked, is no longer
+        recorded as packed: ``robofuel pack`` packs it again)."""
         with self._writing() as c:
             for meta in metas:
                 values = episode_row(meta)
                 c.execute(sa.update(episodes).where(episodes.c.id == meta.id).values(**values))
+                if meta.streams and not any(s.path.startswith("packs/") for s in meta.streams):
+                    c.execute(sa.delete(packed_episodes).where(packed_episodes.c.episode_id == meta.id))
 
     def episode_ids(self, where: sa.ColumnElement[bool] | None = None) -> list[str]:
         query = sa.select(episodes.c.id).order_by(episodes.c.start_ns, episodes.c.id)
