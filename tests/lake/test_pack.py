@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from cli.test_events_only import write_markers
-from faults.lake_faults import cli_env
+from faults.lake_faults import cli_env, recordings
 from robofuel.catalog import Catalog, parse_where
 from robofuel.lake import Lake, load_episode, write_episode
 from robofuel.lake.packs.layout import is_packed
@@ -64,10 +64,10 @@ def _payload_digest(payload: Payload) -> str:
     return digest.hexdigest()
 
 
-def _contents(lake: Path) -> dict[str, dict[str, str]]:
+def _contents(lake: Path | str, catalog_url: str | None = None) -> dict[str, dict[str, str]]:
     """{episode id: {stream: payload digest}} of every episode, loaded as steps and exporters load them."""
     store = Lake(lake, create=False)
-    catalog = Catalog(store.default_catalog_url)
+    catalog = Catalog(catalog_url or store.default_catalog_url)
     try:
         ids = catalog.episode_ids()
     finally:
@@ -215,3 +215,27 @@ def test_a_new_version_of_a_packed_episode_is_written_unpacked_and_packed_again(
         reread.payloads["imu_wrist"]
     )
     assert cli("validate", str(lake), "--json").json()["ok"]
+
+
+@pytest.mark.s3
+def test_packing_a_lake_on_s3(cli: Any, tmp_path: Path, s3_lake: str, new_postgres_database: Any) -> None:
+    recs = [str(p) for p in recordings(tmp_path / "recs", 3)]
+    where = ("--lake", s3_lake, "--catalog", new_postgres_database())
+    assert cli("ingest", *recs, *where).code == 0 and cli("process", *where).code == 0
+    contents = _contents(s3_lake, where[3])
+    exported = cli("export", "--format", "lerobot", "--out", str(tmp_path / "before"), "--all", *where)
+    assert exported.code == 0, exported.err
+
+    packed = cli("pack", *where, "--shard-size", "2", "--json")
+    assert packed.code == 0, packed.err
+    assert packed.json()["episodes"] == 3 and len(packed.json()["shards"]) == 2
+    store = Lake(s3_lake, create=False)
+    left = [p for p in store.fs.find(f"{store.root}/episodes") if not p.endswith("/episode.json")]
+    assert left == [] and _contents(s3_lake, where[3]) == contents
+    assert cli("export", "--format", "lerobot", "--out", str(tmp_path / "after"), "--all", *where).code == 0
+    files = {p.relative_to(tmp_path / "before"): p for p in (tmp_path / "before").rglob("*") if p.is_file()}
+    assert all(p.read_bytes() == (tmp_path / "after" / rel).read_bytes() for rel, p in files.items())
+    valid = cli("validate", s3_lake, "--catalog", where[3], "--json").json()
+    assert valid["ok"] and valid["warnings"] == []
+    assert cli("pack", *where, "--json").json()["shards"] == []
+    assert all(s["cached"] == 3 for s in cli("process", *where, "--json").json()["steps"].values())
