@@ -3,10 +3,11 @@
 A shard is a folder ``packs/<shard>/``:
 
 - ``<key>.parquet``: the rows of one numeric or events stream (one name, one schema) of every episode of the shard,
-  an ``episode_id`` column first, sorted by episode id, one row group per episode;
+  an ``episode_id`` column first, sorted by episode id; a row group holds whole episodes (one per episode unless
+  they are short: see :data:`~robofuel.lake.packs.write.ROW_GROUP_ROWS`);
 - ``<key>.bin``: the files of one video or audio stream concatenated byte for byte, and for a video
   ``<key>.frames.parquet``, its frames tables packed as above (offsets stay relative to the episode's own bytes);
-- ``index.parquet``: one row per (episode, stream), one row group per episode: the stream's byte range in its
+- ``index.parquet``: one row per (episode, stream), sorted by episode id: the stream's byte range in its
   ``.bin`` file, what it was before packing (storage, files and their sha256) and a digest of its packed rows.
 
 A packed stream's ``path`` is ``packs/<shard>/<file>#<episode_id>`` (lake-relative, not episode-relative); numeric

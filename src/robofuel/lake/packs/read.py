@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections import OrderedDict
 from typing import Any
 
 import pyarrow as pa
@@ -18,14 +19,49 @@ from robofuel.lake.store import Lake
 
 
 def _row_groups(meta: pq.FileMetaData, episode_id: str) -> list[int]:
-    """The row groups holding ``episode_id`` (one in a shard; they are sorted by episode id)."""
+    """The row group holding ``episode_id`` (row groups hold whole episodes, sorted by id: a binary search over
+    their statistics), as a list: empty when the episode has no rows there."""
     column = meta.schema.names.index(EPISODE_ID)
-    found = []
-    for i in range(meta.num_row_groups):
+
+    def bounds(i: int) -> tuple[str, str] | None:
         stats = meta.row_group(i).column(column).statistics
-        if stats is not None and stats.has_min_max and stats.min <= episode_id <= stats.max:
-            found.append(i)
-    return found
+        return (stats.min, stats.max) if stats is not None and stats.has_min_max else None
+
+    low, high = 0, meta.num_row_groups
+    while low < high:  # the first row group whose ids do not all sort before episode_id (empty ones skipped)
+        mid = (low + high) // 2
+        found = bounds(mid)
+        probe = mid
+        while found is None and probe + 1 < high:
+            probe += 1
+            found = bounds(probe)
+        if found is None or found[1] >= episode_id:
+            high = mid
+        else:
+            low = probe + 1
+    for i in range(low, meta.num_row_groups):
+        found = bounds(i)
+        if found is None:
+            continue
+        return [i] if found[0] <= episode_id <= found[1] else []
+    return []
+
+
+#: Footers of shard tables read lately, by (lake, file): a shard file is written once under a new name, never changed.
+_FOOTERS: OrderedDict[tuple[str, str], pq.FileMetaData] = OrderedDict()
+_FOOTERS_KEPT = 64
+
+
+def _footer(lake: Lake, file: str, source: Any) -> pq.FileMetaData:
+    key = (lake.uri, file)
+    if key in _FOOTERS:
+        _FOOTERS.move_to_end(key)
+        return _FOOTERS[key]
+    meta = pq.read_metadata(source)
+    _FOOTERS[key] = meta
+    if len(_FOOTERS) > _FOOTERS_KEPT:
+        _FOOTERS.popitem(last=False)
+    return meta
 
 
 def read_rows(lake: Lake, file: str, episode_id: str, columns: list[str] | None = None) -> pa.Table:
@@ -35,7 +71,7 @@ def read_rows(lake: Lake, file: str, episode_id: str, columns: list[str] | None 
     with contextlib.ExitStack() as stack:
         if not lake.is_local:
             stack.enter_context(source)
-        shard = pq.ParquetFile(source, pre_buffer=False)
+        shard = pq.ParquetFile(source, metadata=_footer(lake, file, source), pre_buffer=False)
         names = [c for c in shard.schema_arrow.names if c != EPISODE_ID] if columns is None else columns
         groups = _row_groups(shard.metadata, episode_id)
         if groups:
