@@ -191,6 +191,8 @@ def remove_leftovers(lake: Lake, catalog: Catalog, older_than_s: float = LEFTOVE
             owner = json.loads(lake.read_bytes(f"{PACKS}/{name}{OWNER}"))
         except (FileNotFoundError, ValueError):
             owner = None
+        if owner is None and not lake.exists(f"{PACKS}/{name}"):
+            continue  # an emptied folder that an object store still lists
         state = owner_state(owner) if isinstance(owner, dict) else "unknown"
         created = float(owner.get("created") or 0) if isinstance(owner, dict) else _newest(lake, name)
         if state == "alive" or (state == "unknown" and time.time() - created < older_than_s):
