@@ -210,3 +210,23 @@ def _newest(lake: Lake, shard: str) -> float:
     found = lake.fs.find(f"{lake.root}/{PACKS}/{shard}", detail=True).values()
     stamps = [_mtime(o) for o in found if o["type"] == "file"]
     return max(stamps, default=0.0)
+
+
+def pack_warnings(lake: Lake, catalog: Catalog) -> list[str]:
+    """One line per shard a killed ``pack`` left: written but never recorded, or recorded but not finished."""
+    lines = []
+    if lake.exists(PACKS):
+        known = set(records.shards(catalog))
+        names = {str(p).rstrip("/").rsplit("/", 1)[-1].removesuffix(OWNER) for p in lake.fs.ls(f"{lake.root}/{PACKS}")}
+        for name in sorted(names - known):
+            if lake.exists(f"{PACKS}/{name}"):
+                lines.append(
+                    f"{lake.uri.rstrip('/')}/{PACKS}/{name}: a shard a `robofuel pack` run wrote but never recorded; "
+                    "no episode points into it: the next `robofuel pack` removes it once its writer is gone"
+                )
+    for name in records.shards(catalog, "committed"):
+        lines.append(
+            f"{lake.uri.rstrip('/')}/{PACKS}/{name}: a shard whose episodes a stopped `robofuel pack` run was "
+            "moving into it; every episode reads from one place or the other: the next `robofuel pack` finishes it"
+        )
+    return lines
