@@ -214,6 +214,8 @@ def _newest(lake: Lake, shard: str) -> float:
 
 def pack_warnings(lake: Lake, catalog: Catalog) -> list[str]:
     """One line per shard a killed ``pack`` left: written but never recorded, or recorded but not finished."""
+    if not sa.inspect(catalog.engine).has_table("packs"):
+        return []  # a catalog made before packing, opened read-only: never packed
     lines = []
     if lake.exists(PACKS):
         known = set(records.shards(catalog))
