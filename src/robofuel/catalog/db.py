@@ -205,6 +205,25 @@ saved_queries = sa.Table(
 #: the catalog does not load the steps).
 ANNOTATION_REVIEW = "annotate.needs_review"
 
+# -- packing (robofuel pack, robofuel.catalog.packs): which episodes lie in which shard -------------------------
+
+packs = sa.Table(
+    "packs",
+    metadata,
+    sa.Column("shard", sa.String(64), primary_key=True, doc="The folder packs/<shard>/ in the lake."),
+    sa.Column("episodes", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, doc="committed (episodes being repointed) | done"),
+    sa.Column("packed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+packed_episodes = sa.Table(
+    "packed_episodes",
+    metadata,
+    sa.Column("episode_id", sa.String(64), primary_key=True),
+    sa.Column("shard", sa.String(64), nullable=False, index=True),
+    sa.Column("content_hash", sa.String(64), nullable=False, doc="The version packed; another one is unpacked."),
+)
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",
@@ -375,11 +394,14 @@ class Catalog:
         return []
 
     def update_episodes(self, metas: Iterable[Episode]) -> None:
-        """Refresh the catalog columns of episodes whose metadata changed."""
+        """Refresh the catalog columns of episodes whose metadata changed (one written anew, unpacked, is no longer
+        recorded as packed: ``robofuel pack`` packs it again)."""
         with self._writing() as c:
             for meta in metas:
                 values = episode_row(meta)
                 c.execute(sa.update(episodes).where(episodes.c.id == meta.id).values(**values))
+                if meta.streams and not any(s.path.startswith("packs/") for s in meta.streams):
+                    c.execute(sa.delete(packed_episodes).where(packed_episodes.c.episode_id == meta.id))
 
     def episode_ids(self, where: sa.ColumnElement[bool] | None = None) -> list[str]:
         query = sa.select(episodes.c.id).order_by(episodes.c.start_ns, episodes.c.id)

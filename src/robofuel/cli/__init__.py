@@ -13,7 +13,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from robofuel.cli import demo, embodiment, episodes, export, ingest, ops, process, qc, release, server, standard
+from robofuel.cli import demo, embodiment, episodes, export, ingest, ops, pack, process, qc, release, server, standard
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
 from robofuel.cli.console import err
 from robofuel.errors import InputError, RobofuelError
@@ -32,6 +32,7 @@ app.command("ls")(episodes.ls_)
 app.command()(episodes.show)
 app.command()(episodes.stats)
 app.command()(standard.validate)
+app.command()(pack.pack)
 app.command()(ingest.formats)
 app.command()(standard.schema)
 app.command()(demo.demo)

@@ -7,6 +7,7 @@ Layout (relative to the lake root, a folder or any fsspec URL)::
     raw/blobs/ab/<sha256><ext>         raw files, content-addressed, written once, never modified
     raw/manifests/<sha256>.json        a folder recording: {relative path: blob sha256}, hashed as a whole
     episodes/<id[3:5]>/<id>/           one canonical episode: episode.json + streams/*
+    packs/<shard>/                     `robofuel pack`: many episodes' streams (robofuel.lake.packs)
     staging/<uuid>/                    episodes being written; invisible until moved and committed
     staging/<uuid>.owner.json          the process writing it (host, pid, start time, command)
     staging/<uuid>.commit.json         object stores: staging/<uuid>/ is being copied into place

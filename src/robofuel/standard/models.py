@@ -46,6 +46,7 @@ class Storage(StrEnum):
     video_file = "video-file"  # a container file (mp4, mkv) copied byte for byte + frames table
     video_packets = "video-packets"  # concatenated codec packets (Annex B H.264, JPEG...) + frames/offsets table
     wav = "wav"  # a WAV file copied or written losslessly
+    parquet_packed = "parquet-packed"  # rows of a shard table (`robofuel pack`): path packs/<shard>/<file>#<episode>
 
 
 class Stream(_Model):

@@ -22,6 +22,7 @@ from robofuel.validate.episode import ValidationResult, check_episode_data, chec
 
 def _validate_lake(uri: str, catalog_url: str | None) -> ValidationResult:
     from robofuel.catalog import Catalog  # the catalog is only needed for lakes
+    from robofuel.lake.packs.run import pack_warnings
 
     lake = Lake(uri, create=False)
     catalog = Catalog(catalog_url or lake.default_catalog_url)
@@ -36,6 +37,7 @@ def _validate_lake(uri: str, catalog_url: str | None) -> ValidationResult:
             if not problems:
                 problems += _hash_problems(lake, lake.read_meta(row["id"]), row["content_hash"])
             result.add(eid, problems)
+        result.warnings += pack_warnings(lake, catalog)
     finally:
         catalog.close()
     result.warnings += staging_warnings(lake, uri)
