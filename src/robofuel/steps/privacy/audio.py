@@ -1,0 +1,109 @@
+"""Muting audio: all of it, or the spans a simple voice activity detector calls speech.
+
+The detector works on 20 ms frames of the channels' mean. A frame is speech-like when all of these hold:
+
+- loud: at least ``vad_min_db`` dBFS and ``vad_snr_db`` above the stream's noise floor (its 10th-percentile frame);
+- in the voice band: at least ``vad_band_ratio`` of its energy between 250 and 4000 Hz;
+- not a tone: its strongest three neighbouring FFT bins hold at most ``vad_max_peak`` of the band's energy (a beep,
+  a motor's whine or a 50 Hz hum puts nearly all of it in one peak; voiced speech spreads it over harmonics);
+- syllabic: its level varies by at least ``vad_modulation_db`` (standard deviation, dB) over the 0.5 s around it,
+  as speech's syllables do 3-8 times a second and a fan, a conveyor or a steady tone do not.
+
+Speech-like frames closer than ``vad_gap_s`` are joined, spans shorter than ``vad_min_s`` dropped, and every span
+padded by ``vad_pad_s`` on each side. Spans are muted to digital silence. This is an energy and band heuristic,
+not a speech recogniser: music, a radio or a person humming count as speech, whispering and speech drowned in
+machine noise may not (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from robofuel.standard import AudioData
+
+F64 = npt.NDArray[np.float64]
+FRAME_S = 0.02
+BAND_HZ = (250.0, 4000.0)
+
+
+def _frames(mono: F64, rate: int) -> F64:
+    n = max(1, round(FRAME_S * rate))
+    count = len(mono) // n
+    return mono[: count * n].reshape(count, n)
+
+
+def _features(frames: F64, rate: int) -> tuple[F64, F64, F64]:
+    """Per frame: level (dBFS), share of energy in the voice band, share of the band in its strongest peak."""
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    power = np.abs(np.fft.rfft(frames * np.hanning(frames.shape[1]), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(frames.shape[1], 1.0 / rate)
+    in_band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
+    band = power[:, in_band].sum(axis=1)
+    ratio = band / (power[:, freqs >= 60].sum(axis=1) + 1e-12)
+    windowed = np.apply_along_axis(lambda p: np.convolve(p, np.ones(3), "same"), 1, power[:, in_band])
+    peak = windowed.max(axis=1, initial=0.0) / (band + 1e-12)
+    return level, ratio, peak
+
+
+def _modulation(level: F64, window: int) -> F64:
+    """Standard deviation of the level over ``window`` frames centred on each frame."""
+    pad = window // 2
+    padded = np.pad(level, pad, mode="edge")
+    stacked = np.lib.stride_tricks.sliding_window_view(padded, window)[: len(level)]
+    return np.asarray(stacked.std(axis=1), dtype=np.float64)
+
+
+def speech_frames(mono: F64, rate: int, cfg: Mapping[str, Any]) -> npt.NDArray[np.bool_]:
+    """Which 20 ms frames of ``mono`` (floats, full scale 1) are speech-like (see the module docstring)."""
+    frames = _frames(mono, rate)
+    if not len(frames):
+        return np.zeros(0, dtype=bool)
+    level, ratio, peak = _features(frames, rate)
+    floor = float(np.percentile(level, 10))
+    loud = (level >= cfg["vad_min_db"]) & (level >= floor + cfg["vad_snr_db"])
+    mod = _modulation(np.maximum(level, floor), round(0.5 / FRAME_S) | 1)
+    speech: npt.NDArray[np.bool_] = (
+        loud & (ratio >= cfg["vad_band_ratio"]) & (peak <= cfg["vad_max_peak"]) & (mod >= cfg["vad_modulation_db"])
+    )
+    return speech
+
+
+def spans(flags: npt.NDArray[np.bool_], cfg: Mapping[str, Any], total_s: float) -> list[tuple[float, float]]:
+    """Speech spans (s from the stream's start) from per-frame flags: joined, filtered, padded, clipped."""
+    out: list[list[float]] = []
+    for i in np.flatnonzero(flags):
+        start, end = i * FRAME_S, (i + 1) * FRAME_S
+        if out and start - out[-1][1] <= cfg["vad_gap_s"]:
+            out[-1][1] = end
+        else:
+            out.append([start, end])
+    pad = cfg["vad_pad_s"]
+    kept = [(max(0.0, a - pad), min(total_s, b + pad)) for a, b in out if b - a >= cfg["vad_min_s"]]
+    merged: list[tuple[float, float]] = []
+    for a, b in kept:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def mute(audio: AudioData, mode: str, cfg: Mapping[str, Any]) -> tuple[AudioData, list[tuple[float, float]]]:
+    """``audio`` with speech (``mode`` "speech") or everything ("all") set to silence, and the spans muted (s)."""
+    samples = np.asarray(audio.samples if audio.samples is not None else np.zeros((0, audio.channels)), np.int16)
+    samples = samples.reshape(len(samples), -1)
+    total_s = len(samples) / audio.sample_rate
+    if mode == "all":
+        found = [(0.0, total_s)] if len(samples) else []
+    else:
+        mono = samples.astype(np.float64).mean(axis=1) / 32768.0
+        found = spans(speech_frames(mono, audio.sample_rate, cfg), cfg, total_s)
+    out = samples.copy()
+    for a, b in found:
+        out[round(a * audio.sample_rate) : round(b * audio.sample_rate)] = 0
+    muted = AudioData(audio.start_ns, audio.sample_rate, audio.channels, len(out), samples=out)
+    return muted, [(round(a, 3), round(b, 3)) for a, b in found]
