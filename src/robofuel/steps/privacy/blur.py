@@ -2,7 +2,7 @@
 
 ``gaussian``: a Gaussian blur of standard deviation ``strength`` times the box's larger side (0.2: a 100-pixel face
 blurred with sigma 20 px, nothing of eyes, nose or mouth left); ``pixelate``: the box averaged into blocks of
-``strength`` times its larger side (0.2: five blocks across a face), then the blocks blurred at the same scale so
+``strength`` times its larger side (0.2: five blocks across a face), then blurred with sigma half a block so
 that no block edge can be sharpened back into features.
 """
 
@@ -27,7 +27,7 @@ def _pixelate(roi: Rgb, block: float) -> Rgb:
     h, w = roi.shape[:2]
     small = cv2.resize(roi, (max(1, round(w / block)), max(1, round(h / block))), interpolation=cv2.INTER_AREA)
     blocks = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    return _gaussian(blocks, block / 3)
+    return _gaussian(blocks, block / 2)
 
 
 def blur_boxes(rgb: Rgb, boxes: Iterable[Box], method: str = "gaussian", strength: float = 0.2) -> Rgb:

@@ -17,7 +17,7 @@ from typing import Any
 import av
 import numpy as np
 
-from robofuel.standard import Stream, VideoData
+from robofuel.standard import Storage, Stream, VideoData
 from robofuel.standard.data import measured_rate
 from robofuel.steps.privacy import blur, track
 from robofuel.steps.privacy.detect import Box, Detector, as_box
@@ -91,7 +91,7 @@ def _new_stream(stream: Stream, video: VideoData, codec: str) -> Stream:
     ts = video.timestamps_ns
     update: dict[str, Any] = {
         "codec": codec,
-        "storage": "video_packets",
+        "storage": Storage.video_packets,
         "path": f"streams/{stream.name}.{codec}",
         "pixel_format": None,
         "width": video.width,
@@ -101,7 +101,7 @@ def _new_stream(stream: Stream, video: VideoData, codec: str) -> Stream:
     }
     if len(ts):
         update.update(start_ns=int(ts.min()), end_ns=int(ts.max()))
-    return Stream.model_validate({**stream.model_dump(), **update})
+    return stream.model_copy(update=update)
 
 
 def redact_stream(stream: Stream, video: VideoData, detector: Detector, config: Mapping[str, Any]) -> Redacted:
