@@ -2,8 +2,10 @@
 
 The detector works on 20 ms frames of the channels' mean. A frame is speech-like when all of these hold:
 
-- loud: at least ``vad_min_db`` dBFS and ``vad_snr_db`` above the stream's noise floor (its 10th-percentile frame);
-- in the voice band: at least ``vad_band_ratio`` of its energy between 250 and 4000 Hz;
+- loud: what rises above the stationary background (per frequency, the quiet frames of the 3 s around it: a hum, a
+  fan, a steady tone are background) is at least ``vad_min_db`` dBFS in the voice band and ``vad_snr_db`` above
+  the background there;
+- in the voice band: at least ``vad_band_ratio`` of that energy between 250 and 4000 Hz;
 - not a tone: its strongest three neighbouring FFT bins hold at most ``vad_max_peak`` of the band's energy (a beep,
   a motor's whine or a 50 Hz hum puts nearly all of it in one peak; voiced speech spreads it over harmonics);
 - syllabic: its level varies by at least ``vad_modulation_db`` (standard deviation, dB) over the 0.5 s around it,
@@ -36,17 +38,33 @@ def _frames(mono: F64, rate: int) -> F64:
     return mono[: count * n].reshape(count, n)
 
 
-def _features(frames: F64, rate: int) -> tuple[F64, F64, F64]:
-    """Per frame: level (dBFS), share of energy in the voice band, share of the band in its strongest peak."""
-    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
-    power = np.abs(np.fft.rfft(frames * np.hanning(frames.shape[1]), axis=1)) ** 2
-    freqs = np.fft.rfftfreq(frames.shape[1], 1.0 / rate)
+def _noise(power: F64, block: int) -> F64:
+    """Per frame and bin, the stationary background's power: the 20th percentile of each block of ``block``
+    frames, the smallest of a block and its neighbours (minimum statistics: a hum, a fan or a steady tone is
+    background; speech pauses between syllables, so its quiet frames show the background under it)."""
+    count = -(-len(power) // block)
+    levels = np.stack([np.percentile(power[i * block : (i + 1) * block], 20, axis=0) for i in range(count)])
+    padded = np.concatenate([levels[:1], levels, levels[-1:]])
+    local = np.minimum(np.minimum(padded[:-2], padded[1:-1]), padded[2:])
+    return np.repeat(local, block, axis=0)[: len(power)]
+
+
+def _features(frames: F64, rate: int) -> tuple[F64, F64, F64, F64]:
+    """Per frame, of the power above the background: level in the voice band (dBFS), its ratio to the background
+    in the band (dB), the share of it in the voice band, and the share of the band in its strongest peak."""
+    n = frames.shape[1]
+    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2 * (4 / n**2)  # a full-scale sine: 0 dB
+    freqs = np.fft.rfftfreq(n, 1.0 / rate)
+    noise = _noise(power, round(1.0 / FRAME_S))
+    excess = np.maximum(power - 2 * noise, 0.0)
     in_band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
-    band = power[:, in_band].sum(axis=1)
-    ratio = band / (power[:, freqs >= 60].sum(axis=1) + 1e-12)
-    windowed = np.apply_along_axis(lambda p: np.convolve(p, np.ones(3), "same"), 1, power[:, in_band])
+    band = excess[:, in_band].sum(axis=1)
+    level = 10 * np.log10(band + 1e-12)
+    snr = level - 10 * np.log10(noise[:, in_band].sum(axis=1) + 1e-12)
+    ratio = band / (excess[:, freqs >= 60].sum(axis=1) + 1e-12)
+    windowed = np.apply_along_axis(lambda p: np.convolve(p, np.ones(3), "same"), 1, excess[:, in_band])
     peak = windowed.max(axis=1, initial=0.0) / (band + 1e-12)
-    return level, ratio, peak
+    return level, snr, ratio, peak
 
 
 def _modulation(level: F64, window: int) -> F64:
@@ -62,10 +80,9 @@ def speech_frames(mono: F64, rate: int, cfg: Mapping[str, Any]) -> npt.NDArray[n
     frames = _frames(mono, rate)
     if not len(frames):
         return np.zeros(0, dtype=bool)
-    level, ratio, peak = _features(frames, rate)
-    floor = float(np.percentile(level, 10))
-    loud = (level >= cfg["vad_min_db"]) & (level >= floor + cfg["vad_snr_db"])
-    mod = _modulation(np.maximum(level, floor), round(0.5 / FRAME_S) | 1)
+    level, snr, ratio, peak = _features(frames, rate)
+    loud = (level >= cfg["vad_min_db"]) & (snr >= cfg["vad_snr_db"])
+    mod = _modulation(np.maximum(level, cfg["vad_min_db"] - 20), round(0.5 / FRAME_S) | 1)
     speech: npt.NDArray[np.bool_] = (
         loud & (ratio >= cfg["vad_band_ratio"]) & (peak <= cfg["vad_max_peak"]) & (mod >= cfg["vad_modulation_db"])
     )

@@ -34,7 +34,7 @@ class PrivacyConfig(ConfigModel):
     keyint: int = Field(30, ge=1, description="frames between keyframes of re-encoded H.264 streams")
     mute_audio: Literal[False, "speech", "all"] = Field(False, description="false, 'speech' or 'all'")
     vad_min_db: float = Field(-50.0, description="speech frames are at least this loud, dBFS")
-    vad_snr_db: float = Field(10.0, description="... and this far above the noise floor, dB")
+    vad_snr_db: float = Field(0.0, description="... and this far above the background in that band, dB")
     vad_band_ratio: float = Field(0.6, description="... with this share of energy in 250-4000 Hz")
     vad_max_peak: float = Field(0.5, description="... at most this share of it in one spectral peak (tones)")
     vad_modulation_db: float = Field(3.0, description="... and a level varying this much over 0.5 s, dB")
