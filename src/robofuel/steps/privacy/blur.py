@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from robofuel._lazy import require
-from robofuel.steps.privacy.detect import Box, Rgb
+from robofuel.steps.privacy.boxes import Box, Rgb
 
 
 def _gaussian(roi: Rgb, sigma: float) -> Rgb:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,38 +23,9 @@ import numpy.typing as npt
 
 from robofuel._lazy import require
 from robofuel.errors import InputError
+from robofuel.steps.privacy.boxes import Box, Rgb, as_box
 
-Rgb = npt.NDArray[np.uint8]
-
-
-@dataclass(frozen=True)
-class Box:
-    """An axis-aligned box in frame pixels: top-left (x, y), width and height; what it holds and the score."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    label: str = "face"
-    score: float = 1.0
-
-    def iou(self, other: Box) -> float:
-        """Intersection over union with ``other``."""
-        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
-        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
-        inter = ix * iy
-        union = self.w * self.h + other.w * other.h - inter
-        return inter / union if union > 0 else 0.0
-
-    def padded(self, pad: float, width: int, height: int) -> Box:
-        """Grown by ``pad`` of its size on every side, clipped to a ``width`` x ``height`` frame."""
-        dx, dy = round(self.w * pad), round(self.h * pad)
-        x0, y0 = max(0, self.x - dx), max(0, self.y - dy)
-        x1, y1 = min(width, self.x + self.w + dx), min(height, self.y + self.h + dy)
-        return Box(x0, y0, max(0, x1 - x0), max(0, y1 - y0), self.label, self.score)
-
-    def as_list(self) -> list[Any]:
-        return [self.x, self.y, self.w, self.h, self.label, round(self.score, 3)]
+__all__ = ["Box", "Detector", "HaarDetector", "Rgb", "as_box", "load_detector", "suppress"]
 
 
 class Detector(Protocol):
@@ -65,15 +35,6 @@ class Detector(Protocol):
     version: str
 
     def detect(self, rgb: Rgb) -> Sequence[Box | Sequence[Any]]: ...
-
-
-def as_box(item: Box | Sequence[Any], label: str = "face") -> Box:
-    """A detector's box as a :class:`Box` (tuples ``(x, y, w, h[, score[, label]])`` accepted)."""
-    if isinstance(item, Box):
-        return item
-    x, y, w, h = (round(float(v)) for v in item[:4])
-    score = float(item[4]) if len(item) > 4 else 1.0
-    return Box(x, y, w, h, str(item[5]) if len(item) > 5 else label, score)
 
 
 def suppress(boxes: list[Box], iou: float = 0.3) -> list[Box]:

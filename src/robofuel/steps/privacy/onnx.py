@@ -15,7 +15,7 @@ import numpy as np
 
 from robofuel._lazy import require
 from robofuel.errors import InputError
-from robofuel.steps.privacy.detect import Box, Rgb
+from robofuel.steps.privacy.boxes import Box, Rgb
 
 
 class OnnxDetector:

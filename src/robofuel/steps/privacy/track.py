@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from robofuel.steps.privacy.detect import Box
+from robofuel.steps.privacy.boxes import Box
 
 #: Where a box of the redaction log came from.
 DETECTED, TRACKED, HELD = "detected", "tracked", "held"
