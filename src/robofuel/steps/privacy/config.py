@@ -13,6 +13,7 @@ class PrivacyConfig(ConfigModel):
     """Keys of ``[privacy]`` in a steps config file (``robofuel process --steps privacy --config FILE``)."""
 
     faces: bool = Field(True, description="blur faces in every video stream")
+    profile: bool = Field(True, description="OpenCV: the profile cascade too, both ways (about 3x the time)")
     people: bool = Field(False, description="blur whole people too (OpenCV's HOG person detector)")
     detector: str = Field(
         "opencv",

@@ -58,6 +58,7 @@ class HaarDetector:
         self,
         *,
         faces: bool = True,
+        profile: bool = True,
         people: bool = False,
         min_neighbors: int = 5,
         scale_factor: float = 1.1,
@@ -67,7 +68,7 @@ class HaarDetector:
         cv2 = require("cv2", "privacy")
         cv2.setNumThreads(1)  # one worker per core: the process pool parallelises
         self._cv2 = cv2
-        self.faces, self.people = faces, people
+        self.faces, self.profile, self.people = faces, profile, people
         self.min_neighbors, self.scale_factor, self.min_face_px = min_neighbors, scale_factor, min_face_px
         self.people_threshold = people_threshold
         root = cv2.data.haarcascades
@@ -79,7 +80,8 @@ class HaarDetector:
         if people:
             self._hog = cv2.HOGDescriptor()
             self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-        self.version = f"opencv {cv2.__version__}: frontalface_default + profileface x2" + (" + hog people" * people)
+        self.version = f"opencv {cv2.__version__}: frontalface_default" + (" + profileface x2" * profile)
+        self.version += " + hog people" * people
 
     def _cascade(self, cascade: Any, gray: npt.NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
         size = (self.min_face_px, self.min_face_px)
@@ -89,6 +91,8 @@ class HaarDetector:
     def _faces(self, gray: npt.NDArray[np.uint8]) -> list[Box]:
         width = gray.shape[1]
         boxes = [Box(*r) for r in self._cascade(self._frontal, gray)]
+        if not self.profile:
+            return boxes
         boxes += [Box(*r) for r in self._cascade(self._profile, gray)]
         mirror = np.ascontiguousarray(gray[:, ::-1])
         boxes += [Box(width - x - w, y, w, h) for x, y, w, h in self._cascade(self._profile, mirror)]
@@ -127,7 +131,7 @@ def load_detector(config: Mapping[str, Any]) -> Detector:
     """The detector the step's ``config`` names (see the module docstring), loaded now."""
     spec = str(config["detector"])
     if spec == "opencv":
-        keys = ("faces", "people", "min_neighbors", "scale_factor", "min_face_px", "people_threshold")
+        keys = ("faces", "profile", "people", "min_neighbors", "scale_factor", "min_face_px", "people_threshold")
         return HaarDetector(**{k: config[k] for k in keys})
     if spec.lower().endswith(".onnx"):
         from robofuel.steps.privacy.onnx import OnnxDetector
