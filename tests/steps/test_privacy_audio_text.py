@@ -167,3 +167,17 @@ def test_names_are_scrubbed_from_free_text() -> None:
     assert notes.fields == {"text": [f"{alias} starts", "[name] took over"], "level": [1, 2]}
     assert out.record["text"]["names_replaced"] == 7
     assert "Alice" not in out.meta.model_dump_json() and "Carol" not in out.meta.model_dump_json()
+
+
+def test_audio_kept_as_a_wav_file_is_muted_too(tmp_path: Path) -> None:
+    import wave
+
+    path = tmp_path / "mic.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes((np.full(RATE, 1000, np.int16)).tobytes())
+    muted, spans = audio.mute(AudioData(T0, RATE, 1, RATE, file=path), "all", CFG)
+    assert spans == [(0.0, 1.0)] and muted.samples is not None and muted.samples.shape == (RATE, 1)
+    assert not muted.samples.any()

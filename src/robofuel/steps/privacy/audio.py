@@ -19,6 +19,7 @@ machine noise may not (docs/privacy.md).
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Mapping
 from typing import Any
 
@@ -109,10 +110,22 @@ def spans(flags: npt.NDArray[np.bool_], cfg: Mapping[str, Any], total_s: float) 
     return merged
 
 
+def _samples(audio: AudioData) -> npt.NDArray[np.int16]:
+    """The (N, channels) int16 samples of a payload holding them or a 16-bit WAV file."""
+    if audio.samples is not None:
+        return np.asarray(audio.samples, np.int16).reshape(len(audio.samples), -1)
+    if audio.file is None:
+        return np.zeros((0, audio.channels), np.int16)
+    with wave.open(str(audio.file)) as w:
+        if w.getsampwidth() != 2:
+            raise ValueError(f"{audio.file}: {8 * w.getsampwidth()}-bit WAV; the privacy step mutes 16-bit PCM")
+        raw = w.readframes(w.getnframes())
+    return np.frombuffer(raw, dtype="<i2").reshape(-1, audio.channels)
+
+
 def mute(audio: AudioData, mode: str, cfg: Mapping[str, Any]) -> tuple[AudioData, list[tuple[float, float]]]:
     """``audio`` with speech (``mode`` "speech") or everything ("all") set to silence, and the spans muted (s)."""
-    samples = np.asarray(audio.samples if audio.samples is not None else np.zeros((0, audio.channels)), np.int16)
-    samples = samples.reshape(len(samples), -1)
+    samples = _samples(audio)
     total_s = len(samples) / audio.sample_rate
     if mode == "all":
         found = [(0.0, total_s)] if len(samples) else []
