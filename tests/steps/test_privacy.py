@@ -217,3 +217,10 @@ def test_through_the_engine_the_log_and_key_stay_in_the_lake(tmp_path: Any) -> N
     assert again.step("privacy").cached == 1  # done once; the same key on a rerun (not recreated)
     assert key.read_bytes() == lake.local_path(secret_path("privacy")).read_bytes()
     catalog.close()
+
+
+def test_people_detection_runs_with_faces_off() -> None:
+    detector = HaarDetector(faces=False, people=True)
+    boxes = detector.detect(scene(1)[0])
+    assert {b.label for b in boxes} <= {"person"} and "hog people" in detector.version
+    assert HaarDetector(faces=False).detect(scene(1)[0]) == []
