@@ -224,3 +224,22 @@ def test_people_detection_runs_with_faces_off() -> None:
     boxes = detector.detect(scene(1)[0])
     assert {b.label for b in boxes} <= {"person"} and "hog people" in detector.version
     assert HaarDetector(faces=False).detect(scene(1)[0]) == []
+
+
+def test_a_video_file_stream_becomes_h264_packets(tmp_path: Path) -> None:
+    from robofuel.export.video_out import Mp4Out
+
+    frames = scene()
+    out = Mp4Out(tmp_path / "cam.mp4", 30.0, codec="libx264", width=W, height=H, encode=True)
+    out.add_frames(frames)
+    out.close()
+    ts = T0 + np.arange(N, dtype=np.int64) * 33_333_333
+    video = VideoData(ts, "h264", W, H, file=tmp_path / "cam.mp4")
+    source = episode(frames)
+    source.meta.streams = [video_stream("cam", video, rate_hz=30.0)]
+    source.payloads["cam"] = video
+    assert source.meta.stream("cam").storage.value == "video-file"
+    data, result = _run(source)
+    stream = result.meta.stream("cam")
+    assert (stream.storage.value, stream.path, stream.count) == ("video-packets", "streams/cam.h264", N)
+    assert len(decoded(data)) == N and all(HaarDetector().detect(f) == [] for f in decoded(data))
