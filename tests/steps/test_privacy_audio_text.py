@@ -181,3 +181,31 @@ def test_audio_kept_as_a_wav_file_is_muted_too(tmp_path: Path) -> None:
     muted, spans = audio.mute(AudioData(T0, RATE, 1, RATE, file=path), "all", CFG)
     assert spans == [(0.0, 1.0)] and muted.samples is not None and muted.samples.shape == (RATE, 1)
     assert not muted.samples.any()
+
+
+def test_robofuel_process_steps_privacy_with_a_config_file(cli: Any, tmp_path: Path) -> None:
+    from factories import store
+    from robofuel.catalog import Catalog
+    from robofuel.lake import Lake, load_episode
+    from robofuel.lake.records import read_record
+
+    lake = Lake(tmp_path / "lake")
+    catalog = Catalog(lake.default_catalog_url)
+    signal, _ = labelled_signal()
+    (meta,) = store(lake, catalog, [episode((signal[:, None] * 32767).astype(np.int16), operator="Dana Fox")])
+    catalog.close()
+    config = tmp_path / "privacy.toml"
+    config.write_text('[privacy]\nmute_audio = "speech"\nnames = ["bob"]\n')
+    result = cli("process", "--steps", "privacy", "--config", str(config), "--lake", str(tmp_path / "lake"))
+    assert result.code == 0, result.err
+    assert "privacy: ran 1" in result.out
+    stored = load_episode(lake, meta.id)
+    assert stored.meta.operator is not None and stored.meta.operator.startswith("psn-")
+    record = read_record(lake, "privacy", meta.id)
+    assert (
+        record is not None and record["audio"]["mic"]["spans_s"] and record["text"]["names_replaced"] == 1
+    )  # "bob" in the notes
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[privacy]\nmute_audio = true\n")
+    refused = cli("process", "--steps", "privacy", "--config", str(bad), "--lake", str(tmp_path / "lake"))
+    assert refused.code == 2 and "mute_audio" in refused.err
