@@ -72,6 +72,7 @@ def test_an_int_is_a_float_but_a_string_is_not_a_number() -> None:
 DEFAULT_HASHES = {
     "annotate": "329265a95a57ccdb",
     "clean": "e08c32d1df4351e4",
+    "privacy": "4bf0f04acea1abd7",  # new in privacy@1 (its cache key from now on)
     "profile": "13a720f3c5024732",
     "qc": "65d03bbad65e3dea",
     "retarget": "a9bf7b4fd2d16434",

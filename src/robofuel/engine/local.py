@@ -22,6 +22,7 @@ from robofuel.engine.stats import RunStats
 from robofuel.errors import InputError
 from robofuel.executor import Done, ExecutorSpec, make_executor
 from robofuel.lake import Lake, load_episode, write_episode
+from robofuel.lake.records import lake_secret, write_record
 from robofuel.progress import progress_bar
 from robofuel.standard import Episode, EpisodeData
 from robofuel.steps import Step, build_pipeline
@@ -49,6 +50,8 @@ def _run_steps(lake: Lake, episode_id: str, steps: list[Step]) -> EpisodeResult:
     data = load_episode(lake, episode_id, kinds=needs)
     result = EpisodeResult(episode_id)
     for step in steps:
+        if step.secrets:
+            step.bind_secrets({name: lake_secret(lake, name) for name in step.secrets})
         input_hash = data.meta.content_hash or ""
         try:
             out = step.run(data)
@@ -56,6 +59,8 @@ def _run_steps(lake: Lake, episode_id: str, steps: list[Step]) -> EpisodeResult:
             result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
             result.failed_step = step.name
             break
+        if out.record is not None:  # before the samples: no redacted episode without its log
+            write_record(lake, step.name, episode_id, out.record)
         if out.payloads:
             data = EpisodeData(out.meta, {**data.payloads, **out.payloads})
             data.meta = write_episode(lake, data)

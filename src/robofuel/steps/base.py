@@ -51,6 +51,9 @@ class StepOutput:
     meta: Episode
     report: StepReport
     payloads: dict[str, Payload] | None = None
+    #: A record the engine keeps in the lake beside the episode and out of every export
+    #: (:func:`robofuel.lake.records.write_record`), e.g. the privacy step's redaction log; None: none.
+    record: dict[str, Any] | None = None
 
 
 class Step(ABC):
@@ -66,12 +69,20 @@ class Step(ABC):
     #: keys, any value.
     config_model: ClassVar[type[BaseModel] | None] = None
     default_config: ClassVar[Mapping[str, Any]] = {}
+    #: Names of lake-kept secrets the step reads (:func:`robofuel.lake.records.lake_secret`): the engine passes
+    #: their bytes to :meth:`bind_secrets` before ``run``; they never enter the config or its hash.
+    secrets: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         """``config`` checked against the step's model (:class:`~robofuel.errors.InputError` naming the key on an
         unknown key or a wrong type) and merged over the defaults, values as given (the config hash is over them)."""
         validate(self.model(), dict(config or {}), f"step {self.name}")
         self.config: dict[str, Any] = {**self.default_config, **(config or {})}
+        self.secret_values: dict[str, bytes] = {}
+
+    def bind_secrets(self, values: Mapping[str, bytes]) -> None:
+        """Give the step the secrets it names in ``secrets`` (the engine does, from the lake)."""
+        self.secret_values = dict(values)
 
     @classmethod
     def model(cls) -> type[BaseModel]:

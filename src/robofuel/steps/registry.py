@@ -20,6 +20,7 @@ BUILTIN: dict[str, str] = {
     "sync": "robofuel.steps.sync:Sync",
     "annotate": "robofuel.steps.annotate:Annotate",
     "retarget": "robofuel.steps.retarget:Retarget",
+    "privacy": "robofuel.steps.privacy:Privacy",
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.
