@@ -18,11 +18,14 @@ from robofuel.steps.base import Step, StepOutput, StepReport
 class FakePrivacy(Step):
     name: ClassVar[str] = "privacy"
     version: ClassVar[str] = "0.test"
+    secrets: ClassVar[tuple[str, ...]] = ("privacy",)
     seen: ClassVar[list[str]] = []
 
     def run(self, data: EpisodeData) -> StepOutput:
         FakePrivacy.seen.append(data.meta.id)
-        return StepOutput(data.meta, StepReport(flagged=Counter({"face blurred": 2})))
+        assert self.secret_values == {"privacy": self.secret_values["privacy"]}  # the lake's key, bound
+        log = {"frames": {"0": [[1, 2, 3, 4]]}}
+        return StepOutput(data.meta, StepReport(flagged=Counter({"face blurred": 2})), record=log)
 
 
 def test_a_registered_privacy_step_runs_on_every_released_episode(
@@ -45,3 +48,10 @@ def test_a_registered_privacy_step_runs_on_every_released_episode(
         "flagged": {"face blurred": 2},
     }
     assert "No privacy redaction" not in (Path(result.json()["path"]) / "DATACARD.md").read_text()
+    from robofuel.lake import Lake
+    from robofuel.lake.records import read_record
+
+    # the redaction log stays in the lake, never in the release
+    assert read_record(Lake(release_lake.path), "privacy", release_lake.ids[0]) == {"frames": {"0": [[1, 2, 3, 4]]}}
+    released = [p.read_text() for p in Path(result.json()["path"]).rglob("*.json")]
+    assert not any("[1, 2, 3, 4]" in text for text in released)

@@ -41,7 +41,7 @@ def test_a_commercial_release_keeps_only_episodes_consented_and_licensed_for_it(
     release_lake: ReleaseLake, cli: Any
 ) -> None:
     result = cli(
-        "release", "create", "sale", "--format", "mcap", "--purpose", "commercial", "--all",
+        "release", "create", "sale", "--format", "mcap", "--purpose", "commercial", "--all", "--no-redaction",
         "--lake", release_lake.path, "--json",
     )  # fmt: skip
     assert result.code == 0, result.err
@@ -65,8 +65,8 @@ def test_incompatible_licences_refuse_the_release(release_lake: ReleaseLake, cli
     try:
         where = f"id in {release_lake.ids[0]},{release_lake.ids[3]}"
         result = cli(
-            "release", "create", "mixed", "--format", "mcap", "--purpose", "open-release", "--where", where,
-            "--lake", release_lake.path,
+            "release", "create", "mixed", "--format", "mcap", "--purpose", "open-release", "--no-redaction",
+            "--where", where, "--lake", release_lake.path,
         )  # fmt: skip
         assert result.code == 2
         assert "incompatible licences (CC-BY-SA-4.0 1, ODbL-1.0 1)" in result.err and "share-alike" in result.err

@@ -27,6 +27,13 @@ def create(
     ] = None,
     every: Annotated[bool, typer.Option("--all", help="Without --where: every verdict (default: qualified).")] = False,
     fps: Annotated[float | None, typer.Option(help="Rows per second of the export (default: the format's).")] = None,
+    redaction: Annotated[
+        bool,
+        typer.Option(
+            "--redaction/--no-redaction",
+            help="Run the privacy step (faces, speech, names) on what goes out [on]; off is recorded in the release.",
+        ),
+    ] = True,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
@@ -38,7 +45,7 @@ def create(
     from robofuel.release.store import releases_dir
 
     with open_workspace(lake, catalog, create=False) as ws:
-        manifest = make(ws, name, format, purpose, where, embodiment, recipient or [], every, fps)
+        manifest = make(ws, name, format, purpose, where, embodiment, recipient or [], every, fps, redaction)
         path = releases_dir(ws) / name
     summary = {
         "name": name,

@@ -57,7 +57,7 @@ class _Build:
 
     def episodes(self, key: bytes | None, redaction: dict[str, Any]) -> Iterator[EpisodeData]:
         loaded = (load_episode(self.ws.lake, meta.id) for meta in self.chosen.episodes)
-        for ep in redacted(loaded, redaction):
+        for ep in redacted(loaded, redaction, self.ws.lake, self.settings["redact"]):
             yield ep if key is None else fingerprint.mark(ep, key)
 
     def write(self, recipient: str | None, key: bytes | None, private_key: Any) -> dict[str, Any]:
@@ -110,8 +110,10 @@ def create(
     recipients: list[str] | None = None,
     every: bool = False,
     fps: float | None = None,
+    redact: bool = True,
 ) -> dict[str, Any]:
-    """Create the release ``name``; its manifest (InputError when the name is taken or nothing can go in)."""
+    """Create the release ``name``; its manifest (InputError when the name is taken or nothing can go in).
+    ``redact`` false leaves the privacy step out (the manifest and data card say so)."""
     store.check_name(name)
     recipients = [store.check_name(r, "recipient") for r in recipients or []]
     if len(set(recipients)) != len(recipients):
@@ -126,6 +128,7 @@ def create(
     chosen = select(ws, where, purpose, every)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     settings = {"name": name, "format": fmt, "purpose": purpose, "embodiment": embodiment, "fps": fps}
+    settings["redact"] = redact
     settings |= {"created_at": now, "tool": f"robofuel {__version__}"}
     key_folder = store.keys_dir(ws)
     private_key = keys.signing_key(key_folder)
