@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from robofuel.embodiment.body_source import BodyPoints
+from robofuel.embodiment.ik import BoolArray
 from robofuel.embodiment.model import F64
 from robofuel.spatial.rotations import axis_rotations
 
-BoolArray = np.ndarray
 SIDES = ("left", "right")
 
 
@@ -143,7 +143,8 @@ def body_targets(body: BodyPoints, robot: RobotSize, opts: TargetOptions | None 
         return out
 
     pos = {k: place(v) for k, v in body.points.items()}
-    up = (body.get("neck") if body.get("neck") is not None else body["head"]) - body["pelvis"]
+    neck = body.get("neck")
+    up = (neck if neck is not None else body["head"]) - body["pelvis"]
     rot = {"pelvis": _frame(body["left_hip"] - body["right_hip"], up)}
     shoulders = body.get("left_shoulder") is not None and body.get("right_shoulder") is not None
     rot["torso"] = _frame(body["left_shoulder"] - body["right_shoulder"], up) if shoulders else rot["pelvis"]
