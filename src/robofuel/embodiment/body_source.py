@@ -2,9 +2,9 @@
 
 The stream's columns are ``<joint>.x/.y/.z`` (any skeleton naming: ``Hips``, ``mixamorig:LeftUpLeg``, CMU's
 ``LeftToeBase``, MocapBank's ``LeftKnee``). :func:`body_points` picks the joints standing for each key point
-(:data:`CANDIDATES`, first match wins, case and separators ignored) and states them in metres, z up: the length unit
-is found from the body's height (BVH declares none: m, cm, mm or inches, whichever gives a height of 0.8 to 2.5 m),
-the up axis is the one along which the head is farthest above the ankles, brought to z by a proper rotation.
+(:data:`CANDIDATES`, first match wins, case and separators ignored) and states them in metres, z up: the length
+unit is found from the body's height (BVH declares none: m, cm, mm, inches or CMU's inch / 0.45, whichever gives a
+height of 0.8 to 2.5 m), the up axis is the one along which the head is farthest above the ankles, brought to z by a proper rotation.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from robofuel.errors import InputError
 from robofuel.standard import EpisodeData, NumericData
 
 ROLE = "body_keypoints"
-UNITS_M = (1.0, 0.01, 0.001, 0.0254)  # m, cm, mm, inch
+UNITS_M = (1.0, 0.01, 0.001, 0.0254, 0.0254 / 0.45)  # m, cm, mm, inch, CMU's ASF unit (length 0.45: inch / 0.45)
 HEIGHT_M = (0.8, 2.5)  # plausible head-over-ankle height of a person
 
 #: Key point -> joint names (normalised: lower case, letters and digits; ``{s}`` is ``left``/``l`` or ``right``/``r``)
@@ -115,7 +115,8 @@ def body_points(data: EpisodeData, stream: str | None = None) -> BodyPoints:
     height = float(np.max(np.abs(rise)))
     unit = next((u for u in UNITS_M if HEIGHT_M[0] <= height * u <= HEIGHT_M[1]), None)
     if unit is None:
-        raise InputError(f"episode {data.meta.id}: a body {height:.4g} units tall fits no length unit (m, cm, mm, in)")
+        units = "m, cm, mm, in, CMU"
+        raise InputError(f"episode {data.meta.id}: a body {height:.4g} units tall fits no length unit ({units})")
     rot = _up_rotation(axis) * unit
     points = {k: np.asarray(v @ rot.T, dtype=np.float64) for k, v in raw.items()}
     return BodyPoints(points, np.asarray(payload.timestamps_ns, dtype=np.int64), unit, found)

@@ -9,8 +9,9 @@ standing maps to the robot's ankle height with its sole on the ground.
 Contacts: a foot is in contact when its lowest key point (ankle or toe) is within ``contact_height_m`` of the
 person's ground (the 2nd percentile of those points over the clip) and moves slower than ``contact_speed_mps``
 horizontally (central differences). While in contact its target is held fixed (the mean of the scaled positions over
-the contact, on the ground, flat, at the mean heading): planted, so it cannot skate. Targets never go below the
-ground.
+the contact, on the ground, flat, at the mean heading): planted, so it cannot skate. A contact during which the
+person's foot drifts (a pivot, a shuffle) is cut where the drift passes ``replant_m`` and each piece is planted
+where it is. Targets never go below the ground.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class TargetOptions:
     contact_height_m: float = 0.06
     contact_speed_mps: float = 0.3
     plant: bool = True
+    replant_m: float = 0.25  # robot m: a contact whose foot drifts farther is planted again where it went
 
 
 @dataclass
@@ -166,12 +168,26 @@ def _feet(t: BodyTargets, body: BodyPoints, side: str, robot: RobotSize, opts: T
     yaw = _foot_yaw(body, side, t.rotations["pelvis"])
     p[:, 2] = np.maximum(p[:, 2], robot.ankle_height_m)
     if opts.plant:
-        for a, b in _segments(t.contact[side]):
+        for a, b in _replanted(p, _segments(t.contact[side]), opts.replant_m):
             p[a:b, :2] = p[a:b, :2].mean(axis=0)
             p[a:b, 2] = robot.ankle_height_m
             yaw[a:b] = yaw[a:b].mean()
     t.positions[f"{side}_foot"] = p
     t.rotations[f"{side}_foot"] = _yaw_frames(yaw)
+
+
+def _replanted(p: F64, segments: list[tuple[int, int]], limit_m: float) -> list[tuple[int, int]]:
+    """The contact ``segments`` cut where the foot's scaled position ``p`` (N, 3) drifts more than ``limit_m``
+    horizontally from where the piece began (a pivot or a shuffle: the foot is planted again there)."""
+    out = []
+    for a, b in segments:
+        start = a
+        for i in range(a + 1, b):
+            if np.linalg.norm(p[i, :2] - p[start, :2]) > limit_m:
+                out.append((start, i))
+                start = i
+        out.append((start, b))
+    return out
 
 
 def stacked(i: int, t: BodyTargets) -> tuple[dict[str, F64], dict[str, F64]]:
