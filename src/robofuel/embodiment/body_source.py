@@ -4,7 +4,8 @@ The stream's columns are ``<joint>.x/.y/.z`` (any skeleton naming: ``Hips``, ``m
 ``LeftToeBase``, MocapBank's ``LeftKnee``). :func:`body_points` picks the joints standing for each key point
 (:data:`CANDIDATES`, first match wins, case and separators ignored) and states them in metres, z up: the length
 unit is found from the body's height (BVH declares none: m, cm, mm, inches or CMU's inch / 0.45, whichever gives a
-height of 0.8 to 2.5 m), the up axis is the one along which the head is farthest above the ankles, brought to z by a proper rotation.
+height of 0.8 to 2.5 m), the up axis is the one along which the head is farthest above the ankles, brought to z by
+a proper rotation.
 """
 
 from __future__ import annotations
