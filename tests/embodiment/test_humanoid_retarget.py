@@ -237,3 +237,15 @@ def test_real_bvh_walk(shared_data: Path, tmp_path: Path, cli: Any) -> None:
     assert rep["penetration_frames"] == 0 and rep["joint_limit_violations"] == 0
     assert rep["velocity_limit_violations"] == 0
     assert rep["foot_skating_m"] < 0.5 and rep["key_link_error_m"] < 0.05
+
+
+def test_walk_onto_a_second_humanoid(walk: Any) -> None:
+    """TALOS (example-robot-data): the same walk, feet planted, on the ground, within its limits."""
+    data, _, _ = walk
+    talos = Registry().get("talos")
+    assert talos.id == "pal_talos" and talos.kind == "humanoid"
+    r = body_to_humanoid(data, talos).report
+    assert r["model"]["joints"] == 28 and r["scale"] == pytest.approx(0.705 / 0.86, rel=1e-3)  # hip-knee-ankle
+    assert r["foot_skating_m"] < 0.03 and r["penetration_frames"] == 0
+    assert r["joint_limit_violations"] == 0 and r["velocity_limit_violations"] == 0
+    assert r["tracking_error_m"]["left_foot"]["median"] < 0.02

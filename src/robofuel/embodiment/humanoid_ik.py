@@ -94,16 +94,20 @@ class WholeBody:
         return out
 
     def size(self) -> RobotSize:
-        """Leg length (hip to knee to ankle), arm length (shoulder to elbow to hand), the foot frame's height over
-        its sole and the pelvis origin over the hips' midpoint (pelvis frame), m, at the standing configuration."""
+        """Leg length (hip to knee to ankle), arm length (shoulder to elbow to hand), the ankle's and the foot
+        frame's heights over the sole and the pelvis origin over the hips' midpoint (pelvis frame), m, standing.
+        The ankle is the ``left_ankle`` frame where the record names one, else the foot frame."""
         self.place(self.standing)
         p = {k: self.frame_pose(k)[:3, 3] for k in self.frames}
-        leg = np.linalg.norm(p["left_hip"] - p["left_knee"]) + np.linalg.norm(p["left_knee"] - p["left_foot"])
-        shoulder = self.data.oMi[self.model.getJointId("left_shoulder_pitch_joint")].translation
+        ankle = p.get("left_ankle", p["left_foot"])
+        leg = np.linalg.norm(p["left_hip"] - p["left_knee"]) + np.linalg.norm(p["left_knee"] - ankle)
+        shoulder = p["left_shoulder"]
         arm = np.linalg.norm(shoulder - p["left_elbow"]) + np.linalg.norm(p["left_elbow"] - p["left_hand"])
         hips = (p["left_hip"] + p["right_hip"]) / 2
         over = self.frame_pose("pelvis")[:3, :3].T @ (p["pelvis"] - hips)
-        return RobotSize(float(leg), float(arm), float(p["left_foot"][2]), (over[0], over[1], over[2]))
+        size = RobotSize(float(leg), float(arm), float(ankle[2]), (over[0], over[1], over[2]))
+        size.foot_frame_height_m = float(p["left_foot"][2])
+        return size
 
     def _rows(self, q: F64, pos: dict[str, F64], rot: dict[str, F64]) -> tuple[F64, F64]:
         """The weighted task Jacobian (rows, nv) and error (rows,) at ``q``."""

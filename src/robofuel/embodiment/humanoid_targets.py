@@ -40,12 +40,14 @@ class TargetOptions:
 
 @dataclass
 class RobotSize:
-    """What the targets need of the robot: leg and arm lengths (m) and the foot frame's height over its sole."""
+    """What the targets need of the robot (m): leg and arm lengths, the ankle's height over the sole, the pelvis
+    over the hips, and the foot frame's height over the sole where it is not the ankle (TALOS's sole frame)."""
 
     leg_m: float
     arm_m: float
     ankle_height_m: float
     pelvis_over_hips_m: tuple[float, float, float] = (0.0, 0.0, 0.0)  # pelvis origin - hip centres' midpoint
+    foot_frame_height_m: float | None = None  # the foot frame's height over the sole (None: the ankle's)
 
 
 @dataclass
@@ -172,6 +174,8 @@ def _feet(t: BodyTargets, body: BodyPoints, side: str, robot: RobotSize, opts: T
             p[a:b, :2] = p[a:b, :2].mean(axis=0)
             p[a:b, 2] = robot.ankle_height_m
             yaw[a:b] = yaw[a:b].mean()
+    if robot.foot_frame_height_m is not None:
+        p[:, 2] -= robot.ankle_height_m - robot.foot_frame_height_m
     t.positions[f"{side}_foot"] = p
     t.rotations[f"{side}_foot"] = _yaw_frames(yaw)
 
