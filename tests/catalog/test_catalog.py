@@ -92,6 +92,8 @@ def test_commit_recording_makes_episodes_visible_with_their_columns(
         "findings": 0,
         "updated_at": first["updated_at"],
         "superseded_by": None,
+        "license": None,
+        "consent": None,
         "min_confidence": None,
         "annotation_review": False,
     }

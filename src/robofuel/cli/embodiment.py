@@ -151,7 +151,8 @@ def retarget(
     lake: Lake_ = None,
     as_json: Json_ = False,
 ) -> None:
-    """Retarget an episode's arm motion to another embodiment and print the feasibility report."""
+    """Retarget an episode's arm motion to another embodiment and print the feasibility report; a human skeleton
+    (BVH) onto a humanoid is retargeted whole-body (foot skating, penetration, balance in the report)."""
     from robofuel.context import open_workspace
     from robofuel.embodiment.feasibility import retarget_episode
     from robofuel.embodiment.retarget import Alignment
@@ -163,11 +164,38 @@ def retarget(
         alignment = Alignment(xyz, scale)
     with open_workspace(lake, None, create=False) as ws:
         data = load_episode(ws.lake, resolve_episode(ws.catalog, episode))
+    if _whole_body(data, to, lake, as_json):
+        return
     _, report = retarget_episode(data, to, _registry(lake), source, alignment, collisions)
     if as_json:
         emit_json(report.to_dict())
         return
     _print_report(report.to_dict())
+
+
+def _whole_body(data: Any, to: str, lake: str | None, as_json: bool) -> bool:
+    """Retarget a skeleton onto a humanoid's whole body and print its report; False when that does not apply."""
+    from robofuel.embodiment.auto import retarget_any
+    from robofuel.embodiment.body_source import body_stream
+
+    registry = _registry(lake)
+    if not registry.get(to).body or body_stream(data) is None:
+        return False
+    r = retarget_any(data, to, registry).report
+    if as_json:
+        emit_json(r)
+        return True
+    colour = "green" if r["verdict"] == "feasible" else "yellow"
+    out.print(f"[bold]{r['episode']}[/] human body -> {r['target']} (whole body): [{colour}]{r['verdict']}[/]")
+    out.print(f"  {r['frames']} frames, scale {r['scale']} ({r['scale_note']}), {r['fps_per_core']} fps per core")
+    out.print(
+        f"  foot skating {r['foot_skating_m']} m, penetration {r['penetration_m']} m, key-link error "
+        f"{r['key_link_error_m']} m, balance {r['balance_fraction']:.1%}"
+    )
+    out.print(f"  joint limit violations {r['joint_limit_violations']}, velocity {r['velocity_limit_violations']}")
+    for reason in r["reasons"]:
+        out.print(f"  - {reason}")
+    return True
 
 
 def _offset(text: str | None) -> tuple[float, float, float]:

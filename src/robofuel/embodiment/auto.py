@@ -3,7 +3,10 @@ canonical streams: what the ``retarget`` step and ``robofuel export --embodiment
 
 - arm (joint stream) -> arm: :func:`robofuel.embodiment.feasibility.retarget_episode`;
 - human hand (keypoints, or a wrist pose stream) -> arm: :func:`robofuel.embodiment.hand_arm.hand_to_arm`;
-- human hand (keypoints) -> dexterous hand: :func:`robofuel.embodiment.hand_dexterous.hand_to_dexterous`.
+- human hand (keypoints) -> dexterous hand: :func:`robofuel.embodiment.hand_dexterous.hand_to_dexterous`;
+- human body (a skeleton stream, role ``body_keypoints``) -> humanoid with a ``[body]`` record: whole body on a
+  floating base, :func:`robofuel.embodiment.humanoid.body_to_humanoid`; its base pose is the stream
+  ``base_pose`` (m + quaternion xyzw in the world frame, z up, ground at z = 0).
 
 Streams written (names prefixed ``retarget.<target>.``): ``joint_states`` (role ``joint_position``; the target's
 URDF joint names, rad or m; arm joints then gripper joints), and for an arm target ``ee_pose.<arm>``,
@@ -18,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from robofuel.embodiment.body_source import body_stream
 from robofuel.embodiment.feasibility import retarget_episode
 from robofuel.embodiment.fk import canonical_streams, joint_trajectory
 from robofuel.embodiment.hand import I64
@@ -28,7 +32,7 @@ from robofuel.embodiment.registry import Embodiment, Registry
 from robofuel.embodiment.retarget import Alignment
 from robofuel.errors import InputError
 from robofuel.standard import Episode, EpisodeData, NumericData, Stream, numeric_stream
-from robofuel.standard.canonical import GRIPPER_APERTURE_ROLE
+from robofuel.standard.canonical import EE_POSE_COLUMNS, GRIPPER_APERTURE_ROLE
 
 HAND_SOURCES = ("human_hand",)
 
@@ -46,6 +50,7 @@ class Retargeted:
     report: dict[str, Any]
     aperture_m: F64 | None = None
     notes: list[str] = field(default_factory=list)
+    base_pose: F64 | None = None  # (N, 7) floating base of a humanoid: x y z m, qx qy qz qw, world frame
 
     @property
     def verdict(self) -> str:
@@ -88,6 +93,8 @@ def retarget_any(
 ) -> Retargeted:
     """Retarget the episode to ``target_id`` by the method its source and target kinds call for."""
     registry, opts = registry or Registry(), opts or RetargetOptions()
+    if registry.get(target_id).body and body_stream(data) is not None:
+        return _whole_body(data, registry.get(target_id))
     source, target = _source(data, registry, opts), registry.get(target_id)
     if source.kind in HAND_SOURCES and target.hand is not None and not target.arms:
         dex = hand_to_dexterous(data, source, target, anchor=opts.anchor, check_collisions=opts.check_collisions)
@@ -105,6 +112,21 @@ def retarget_any(
     ts = joint_trajectory(data, source, source.arm().joints).timestamps_ns
     names, values = _arm_joints(result.ik.theta, result.gripper_joints, target)
     return Retargeted(source.id, target, ts, names, values, arm_report.to_dict(), result.aperture_m)
+
+
+def _whole_body(data: EpisodeData, target: Embodiment) -> Retargeted:
+    from robofuel.embodiment.humanoid import body_to_humanoid
+
+    h = body_to_humanoid(data, target)
+    ts = np.asarray(h.targets.times_s * 1e9, dtype=np.int64) + int(body_points_start(data))
+    return Retargeted("human_body", target, ts, h.joint_names, h.joints, h.report, base_pose=h.base_pose)
+
+
+def body_points_start(data: EpisodeData) -> int:
+    """The skeleton stream's first timestamp (ns)."""
+    payload = data.payloads[str(body_stream(data))]
+    assert isinstance(payload, NumericData)
+    return int(payload.timestamps_ns[0]) if len(payload.timestamps_ns) else 0
 
 
 def joint_stream(r: Retargeted) -> tuple[Stream, NumericData]:
@@ -129,6 +151,14 @@ def retarget_streams(r: Retargeted, meta: Episode) -> dict[str, tuple[Stream, Nu
     ``meta``: the source episode's metadata."""
     joints = joint_stream(r)
     out = {joints[0].name: joints}
+    if r.base_pose is not None:
+        base = NumericData(joints[1].timestamps_ns, np.asarray(r.base_pose, dtype=np.float64))
+        name = f"{r.prefix}base_pose"
+        units = {c: "m" if c in "xyz" else "1" for c in EE_POSE_COLUMNS}
+        meta_b = numeric_stream(
+            name, base, list(EE_POSE_COLUMNS), role="pose", frame="world", quaternion_order="xyzw", column_units=units
+        )
+        out[name] = (meta_b, base)
     if not r.target.arms:
         return out
     episode = EpisodeData(meta.model_copy(update={"streams": [joints[0]]}), {joints[0].name: joints[1]})

@@ -90,6 +90,8 @@ class Embodiment:
     notes: str = ""
     source: str = "builtin"
     hand: HandSpec | None = None
+    #: Whole-body retargeting (humanoids): key frames by role and ``sole_points`` (see the G1's record).
+    body: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_model(self) -> bool:
@@ -203,6 +205,7 @@ def from_dict(d: dict[str, Any], source: str = "builtin") -> Embodiment:
         notes=str(d.get("notes", "")),
         source=source,
         hand=_hand(d.get("hand")),
+        body=dict(d.get("body", {})),
     )
 
 
@@ -223,6 +226,8 @@ def to_dict(e: Embodiment) -> dict[str, Any]:
     body |= {"model": {k: v for k, v in model.items() if v is not None}}
     body |= {"arms": arms, "joints": list(e.joints), "aliases": e.aliases, "known_as": list(e.known_as)}
     body |= {"notes": e.notes, "source": e.source}
+    if e.body:
+        body["body"] = e.body
     if e.hand is not None:
         h = e.hand
         hand = {"palm_frame": h.palm_frame, "palm_rpy": list(h.palm_rpy), "fingertips": h.fingertips}
