@@ -57,7 +57,7 @@ def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     done = subprocess.run(argv, env=cli_env(), capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
     lake = root / "demo" / "lake"
-    for name, role in (("rita", "reviewer"), ("vera", "viewer")):
+    for name, role in (("rita", "reviewer"), ("vera", "viewer"), ("mia", "manager")):
         run_cli("users", "add", name, "--role", role, "--lake", lake)
     with open_workspace(str(lake), create=False) as ws:  # the wearable episode waits for a person
         wearable = next(r["id"] for r in ws.catalog.episode_rows() if r["format"] == "wearable")
@@ -222,6 +222,21 @@ def test_a_viewer_reads_but_cannot_review(server: str, chromium: Any, demo_lake:
     page.wait_for_selector("#reviews")
     assert page.locator("#review").count() == 0  # no form for a viewer
     assert not page.errors
+
+
+def test_operations_page_shows_cost_yield_and_a_plan(server: str, chromium: Any, shots: Path) -> None:
+    """The demo's sample base: a manager sees cost per effective hour and the gates, and plans a week."""
+    page = _signed_in(chromium, server, "mia", "/operations")
+    assert "EUR" in page.inner_text("#cost-per-hour")
+    assert "qualified" in page.inner_text("main table >> nth=2")  # the gates
+    page.click("#make-plan")
+    page.wait_for_selector("#plan table", timeout=120_000)
+    assert "operator-shifts" in page.inner_text("#plan")
+    page.screenshot(path=str(shots / "operations.png"), full_page=True)
+    assert not page.errors
+    viewer = _signed_in(chromium, server, "vera", "/operations")
+    viewer.wait_for_selector("#app .error")  # operations are for managers: the API's 403, shown
+    assert "manager" in viewer.inner_text("#app .error")
 
 
 def test_login_page(server: str, chromium: Any, shots: Path) -> None:

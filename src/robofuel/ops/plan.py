@@ -80,9 +80,10 @@ def rates(base: Base, facts: list[EpisodeFacts]) -> tuple[dict[str, float], dict
         by_mode.setdefault(device.mode if device else "unknown", []).append(f)
         by_task.setdefault(f.task or "", []).append(f)
     for key, group in [*by_task.items(), *(("mode:" + m, g) for m, g in by_mode.items())]:
-        recorded = sum(f.hours for f in group if f.verdict != "unchecked")  # unjudged hours tell no yield
+        judged = [f for f in group if f.verdict in ("qualified", "rejected")]  # unchecked or waiting: no yield yet
+        recorded = sum(f.hours for f in judged)
         if recorded > 0:
-            yields[key] = sum(f.effective_hours for f in group if f.verdict != "unchecked") / recorded
+            yields[key] = sum(f.effective_hours for f in judged) / recorded
     for mode, group in by_mode.items():
         if base.costs.recording_fraction is not None:
             fraction[mode] = base.costs.recording_fraction

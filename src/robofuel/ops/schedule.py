@@ -176,7 +176,10 @@ def _solution(p: Problem, status: str, plan: dict[tuple[int, int, int, int], int
     for (_o, v, _d, s), g in plan.items():
         covered[g] += p.yields[v, g, p.shifts[s]]
     capped = [min(c, gap.minutes) for c, gap in zip(covered, p.gaps, strict=True)]
-    rows = [_row(p, o, v, d, s, g) for (o, v, d, s), g in sorted(plan.items())]
+    rows = [
+        _row(p, o, v, d, s, g)
+        for (o, v, d, s), g in sorted(plan.items(), key=lambda kv: (kv[0][2], kv[0][3], kv[0][0]))
+    ]
     cost = sum(p.costs[o, v, p.shifts[s]] for o, v, _d, s in plan)
     return Solution(status, capped, cost, rows, seconds)
 

@@ -1,5 +1,5 @@
-"""The console's pages: ``/`` (dashboard), ``/episodes`` (browser), ``/episodes/{id}`` (viewer, ``?t=SECONDS``)
-and ``/review`` (the queue), with their scripts and style under ``/static/``.
+"""The console's pages: ``/`` (dashboard), ``/episodes`` (browser), ``/episodes/{id}`` (viewer, ``?t=SECONDS``),
+``/review`` (the queue) and ``/operations`` (cost, yield, schedule), with their scripts and style under ``/static/``.
 
 A page is a small server-rendered shell; its script (``static/*.js``, plain JavaScript, no build step, nothing
 loaded from another site) reads the API with the session cookie and draws the rest. A page without a session
@@ -29,12 +29,13 @@ STATIC = {
     "episodes.js": "text/javascript",
     "viewer.js": "text/javascript",
     "review.js": "text/javascript",
+    "ops.js": "text/javascript",
 }
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
-_NAV = (("/", "Dashboard"), ("/episodes", "Episodes"), ("/review", "Review"))
+_NAV = (("/", "Dashboard"), ("/episodes", "Episodes"), ("/review", "Review"), ("/operations", "Operations"))
 _SHELL = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} - robofuel</title><link rel="stylesheet" href="/static/console.css"></head>
@@ -101,6 +102,12 @@ def viewer_page(request: Request, episode_id: str) -> Response:
 def review_page(request: Request) -> Response:
     """The queue of episodes and annotations waiting for a person."""
     return _shell(request, "review", "Review", ("review.js",))
+
+
+@router.get("/operations", response_class=HTMLResponse)
+def operations_page(request: Request) -> Response:
+    """Cost per effective hour, the gates' yield and a plan for the next days (the data: managers and admins)."""
+    return _shell(request, "operations", "Operations", ("ops.js",))
 
 
 @router.get("/static/{name}")
