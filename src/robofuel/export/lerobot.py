@@ -18,7 +18,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -73,13 +73,21 @@ def _robot_type(ep: EpisodeData) -> str | None:
     return ep.meta.embodiment
 
 
-class _Dataset(ExportWriter):
-    """A LeRobot v3 dataset being written."""
+class Plan(NamedTuple):
+    """What the first episode sets for a whole dataset: its features, rate (Hz; None until an episode could be
+    framed) and robot type; given to every worker of a parallel export (:mod:`robofuel.export.lerobot_parallel`)."""
 
-    def __init__(self, out: Path, options: ExportOptions, report: ExportReport) -> None:
+    features: list[Feature] | None
+    fps: float | None
+    robot_type: str | None
+
+
+class _Dataset(ExportWriter):
+    """A LeRobot v3 dataset being written (or one worker's part of it, when given the dataset's ``plan``)."""
+
+    def __init__(self, out: Path, options: ExportOptions, report: ExportReport, plan: Plan | None = None) -> None:
         self.out, self.options, self.report = out, options, report
-        self.features: list[Feature] | None = None
-        self.fps: float | None = None
+        self.features, self.fps, self.robot_type = plan or Plan(None, None, None)
         self.tasks: dict[str, int] = {}
         self.rows: list[pa.Table] = []
         self.rows_bytes = 0
@@ -90,7 +98,6 @@ class _Dataset(ExportWriter):
         self.episodes: list[dict[str, Any]] = []
         self.stats: dict[str, list[Stats]] = {}
         self.frames = 0
-        self.robot_type: str | None = None
         self.closed = False
 
     # -- per episode -------------------------------------------------------------------------------------------
@@ -98,14 +105,10 @@ class _Dataset(ExportWriter):
     def add(self, ep: EpisodeData) -> Written | None:
         features, omitted = plan_features(ep.meta)
         if self.features is None:
-            self.features, self.robot_type = features, _robot_type(ep)
-            for key in missing_declared(ep.meta):
-                self.report.omitted[
-                    f"{key}: declared by the LeRobot source but missing from every episode exported "
-                    f"(the first, {ep.meta.id}, has none; see its findings)"
-                ] += 1
+            self.probe(ep)
         elif left_out_as_different(ep, self.report, features, self.features):
             return None
+        assert self.features is not None
         self.report.omitted.update(omitted)
         if any(f.derived == "next_state" for f in features) and not self.report.notes:
             self.report.notes.append("action: no command stream recorded; the next frame's observation.state")
@@ -123,8 +126,23 @@ class _Dataset(ExportWriter):
             if f.kind == "video":
                 self._video(ep, f, timeline, packets if f.streams[0] == timeline.camera else None, row)
         self._rows(ep, index, timeline, columns, row)
-        self.episodes.append(row)
         return Written(len(timeline.t_ns), len(timeline.t_ns) / timeline.fps)
+
+    def probe(self, ep: EpisodeData) -> Plan:
+        """The plan after ``ep`` were added first, without writing anything: its features (and the report's notes
+        on features missing from it) when none is set yet, and its rate when it can be framed."""
+        features, _ = plan_features(ep.meta)
+        if self.features is None:
+            self.features, self.robot_type = features, _robot_type(ep)
+            for key in missing_declared(ep.meta):
+                self.report.omitted[
+                    f"{key}: declared by the LeRobot source but missing from every episode exported "
+                    f"(the first, {ep.meta.id}, has none; see its findings)"
+                ] += 1
+        if self.fps is None and [(f.key, f.names) for f in features] == [(f.key, f.names) for f in self.features]:
+            with contextlib.suppress(ValueError):
+                self.fps = self._frames(ep, [n for f in self.features for n in f.streams])[0].fps
+        return Plan(self.features, self.fps, self.robot_type)
 
     def _frames(self, ep: EpisodeData, names: list[str]) -> tuple[Timeline, list[bytes]]:
         """The episode's frames, and the copied camera's packets at them. ValueError, before anything is written,
@@ -252,10 +270,14 @@ class _Dataset(ExportWriter):
         for key, values in index_values.items():
             arrays[key] = pa.array(values)
             self._stat(key, array_stats(values.reshape(-1, 1).astype(np.float64)), row)
-        table = pa.table(arrays)
+        row |= subtask_columns(ep, timeline.t_ns) | {"tasks": [task]}
+        self.append(pa.table(arrays), row)
+
+    def append(self, table: pa.Table, row: dict[str, Any]) -> None:
+        """Add an episode's rows (``table``) and its episodes-table ``row``, saying where its rows are."""
+        n = table.num_rows
         chunk, file = _chunk_file(self.data_files)
-        row |= subtask_columns(ep, timeline.t_ns) | {
-            "tasks": [task],
+        row |= {
             "data/chunk_index": chunk,
             "data/file_index": file,
             "dataset_from_index": self.frames,
@@ -266,6 +288,7 @@ class _Dataset(ExportWriter):
         self.frames += n
         self.rows.append(table)
         self.rows_bytes += table.nbytes
+        self.episodes.append(row)
         if self.rows_bytes > DATA_FILE_MB * 1e6:
             self._flush_rows()
 
@@ -282,11 +305,15 @@ class _Dataset(ExportWriter):
     # -- at the end ----------------------------------------------------------------------------------------------
 
     def finish(self) -> None:
+        self.finish_files()
+        write_meta(self)
+
+    def finish_files(self) -> None:
+        """Write the rows held and close the videos: every file complete (a parallel worker's part ends here)."""
         self._flush_rows()
         self.closed = True
         for out in self.videos.values():
             out.close()
-        write_meta(self)
 
     def close(self) -> None:
         """Close the video files a failed export left open (nothing when :meth:`finish` closed them)."""
@@ -344,7 +371,7 @@ def write_meta(ds: _Dataset) -> None:
         "fps": fps,
         "splits": {"train": f"0:{len(ds.episodes)}"},
         "data_path": DATA_PATH,
-        "video_path": VIDEO_PATH if ds.videos else None,
+        "video_path": VIDEO_PATH if ds.video_info else None,
         "features": _feature_info(ds),
     }
     (meta / "info.json").write_text(json.dumps(info, indent=4))
