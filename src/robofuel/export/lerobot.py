@@ -242,9 +242,9 @@ class _Dataset(ExportWriter):
         n = self.video_files.setdefault(key, 0)
         chunk, file = _chunk_file(n)
         path = self.out / VIDEO_PATH.format(video_key=key, chunk_index=chunk, file_index=file)
-        threads = self.options.threads
+        threads, gop = self.options.threads, self.options.gop
         self.videos[key] = Mp4Out(
-            path, self.fps, codec=codec, width=width, height=height, encode=encode, threads=threads
+            path, self.fps, codec=codec, width=width, height=height, encode=encode, threads=threads, gop=gop
         )
         even = (height - height % 2, width - width % 2) if encode else (height, width)
         self.video_info[key] = {"shape": even, "codec": codec if not encode else codec.removeprefix("lib")}
