@@ -27,7 +27,15 @@ import pyarrow.parquet as pq
 from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written
 from robofuel.export.frames import left_out_as_different, picked_frames
 from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
-from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
+from robofuel.export.lerobot_stats import (
+    IMAGE_SAMPLES,
+    Stats,
+    aggregate,
+    array_stats,
+    image_stats,
+    sample_for_stats,
+    to_json,
+)
 from robofuel.export.lerobot_tables import episodes_table, subtask_columns, tasks_table
 from robofuel.export.timeline import Timeline, at_frames, choose_timeline, reference_times
 from robofuel.export.video_out import DEFAULT_ENCODER, Mp4Out
@@ -203,7 +211,7 @@ class _Dataset(ExportWriter):
         if packets is not None:
             span = out.add_packets(packets)
             copied = VideoData(timeline.t_ns, video.codec, video.width, video.height, packets=packets)
-            samples = list(rgb_frames(copied))
+            samples = list(rgb_frames(copied, every=max(1, len(packets) // IMAGE_SAMPLES)))
             self.report.video_handled(name, "copied")
         else:
             picks = nearest_index(reference_times(stream, video), timeline.t_ns)
@@ -212,8 +220,7 @@ class _Dataset(ExportWriter):
             span = out.add_frames(self._sampling(frames, samples, len(picks)))
             why = "asked" if self.options.video_codec else f"{video.codec} is not copyable or not the frame clock"
             self.report.video_handled(name, f"re-encoded ({why})")
-        every = max(1, len(samples) // 100)
-        self._stat(f.key, image_stats([sample_for_stats(s) for s in samples[::every]], len(timeline.t_ns)), row)
+        self._stat(f.key, image_stats([sample_for_stats(s) for s in samples], len(timeline.t_ns)), row)
         chunk, file = _chunk_file(self.video_files[f.key])
         row |= {
             f"videos/{f.key}/chunk_index": chunk,
@@ -224,7 +231,7 @@ class _Dataset(ExportWriter):
 
     @staticmethod
     def _sampling(frames: Iterator[np.ndarray], keep: list[np.ndarray], total: int) -> Iterator[np.ndarray]:
-        every = max(1, total // 100)
+        every = max(1, total // IMAGE_SAMPLES)
         for i, frame in enumerate(frames):
             if i % every == 0:
                 keep.append(frame)

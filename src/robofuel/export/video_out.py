@@ -19,6 +19,7 @@ from typing import Any
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from robofuel.video import Rgb
 
@@ -46,6 +47,8 @@ class Mp4Out:
         self.path, self.fps, self.encode = path, fps, encode
         self.codec, self.width, self.height = codec, width, height
         self.frames = 0
+        #: One reused single-threaded scaler to the encoder's pixel format (the encoder's own makes one per frame).
+        self._scaler = VideoReformatter()
         self._container: Any = av.open(str(path), "w", format="mp4")
         stream: Any = self._container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         self._stream: Any = stream
@@ -91,6 +94,7 @@ class Mp4Out:
         width, height = self._stream.width, self._stream.height
         for i, rgb in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:height, :width]), format="rgb24")
+            frame = self._scaler.reformat(frame, format=self._stream.pix_fmt, threads=1)
             frame.pts = self._tick(self.frames)
             frame.time_base = self._stream.time_base
             if i == 0:
