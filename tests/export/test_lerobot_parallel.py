@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 from robofuel.executor import ExecutorSpec
 from robofuel.export import ExportOptions, get_exporter
+from robofuel.export.lerobot_features import HOLD
 from robofuel.export.lerobot_parallel import export_parallel
 
 pytestmark = pytest.mark.slow
@@ -77,3 +79,26 @@ def test_videos_decode_to_the_same_frames(both: tuple[Path, Path]) -> None:
                 assert np.array_equal(a, b), (key, k)
             else:  # encoded: the same frames, but an encoder that started afresh (rate control, references)
                 assert np.abs(a.astype(float) - b).mean() < 1.0, (key, k)
+
+
+def test_cli_workers_and_gop(cli: Any, teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "ds"
+    args = ("--format", "lerobot", "--lake", str(teleop_lake.lake.root), "--all", "--json")
+    r = cli("export", *args, "--out", str(out), "--workers", "2", "--gop", "2")
+    assert r.code == 0, r.err
+    assert r.json()["episodes"] == len(teleop_lake.ids) and (out / "meta/info.json").exists()
+    wrist = sorted((out / "videos").glob("*wrist*/chunk-000/file-000.mp4"))[0]
+    with av.open(str(wrist)) as container:
+        keys = [p.is_keyframe for p in container.demux(video=0) if p.size]
+    assert keys[:6] == [True, False] * 3  # a keyframe every 2 frames
+    refused = cli("export", *args, "--out", str(tmp_path / "m"), "--format", "mcap", "--gop", "2")
+    assert refused.code == 2 and "--gop" in refused.err and not (tmp_path / "m").exists()
+
+
+def test_a_failing_worker_leaves_nothing(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "ds"
+    ids = [*teleop_lake.ids * 3, "ep_not_in_the_lake"]  # beyond what the driver reads first: a worker fails
+    assert len(ids) > HOLD + 1
+    with pytest.raises(Exception, match="ep_not_in_the_lake"):
+        export_parallel(teleop_lake.lake, ids, out, ExportOptions(), ExecutorSpec("local", 2))
+    assert list(tmp_path.iterdir()) == []

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from robofuel.executor import ExecutorSpec, make_executor
 from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
-from robofuel.export.lerobot import VIDEO_PATH, Plan, _chunk_file, _Dataset
+from robofuel.export.lerobot import CHUNKS_SIZE, VIDEO_PATH, Plan, _chunk_file, _Dataset
 from robofuel.export.lerobot_features import HOLD, complete_first
 from robofuel.export.lerobot_stats import Stats, array_stats, to_json
 from robofuel.export.staging import folder_bytes, staged_output
@@ -130,10 +130,14 @@ def export_parallel(
             PartItem(lake.uri, tuple(p), str(stage / PARTS / f"part-{k:05d}"), plan, options)
             for k, p in enumerate(parts)
         ]
-        for outcome in make_executor(spec, len(items)).map(export_part, items):
-            absorb(ds, outcome.result())
-            for _ in outcome.item.ids:
-                advance()
+        outcomes = make_executor(spec, len(items)).map(export_part, items)
+        try:
+            for outcome in outcomes:
+                absorb(ds, outcome.result())
+                for _ in outcome.item.ids:
+                    advance()
+        finally:  # stop the workers before a failed export's staging folder is removed
+            getattr(outcomes, "close", lambda: None)()
         shutil.rmtree(stage / PARTS, ignore_errors=True)
         if not report.episodes:
             raise nothing_exported(report, exporter.written_as)
@@ -182,7 +186,8 @@ def absorb(ds: _Dataset, part: PartDone) -> None:
         assert tables is not None
         table = tables.slice(row["dataset_from_index"], row["length"])
         for key, files in renamed.items():
-            chunk, file = _chunk_file(files[row[f"videos/{key}/file_index"] + 1000 * row[f"videos/{key}/chunk_index"]])
+            local = row[f"videos/{key}/chunk_index"] * CHUNKS_SIZE + row[f"videos/{key}/file_index"]
+            chunk, file = _chunk_file(files[local])
             row[f"videos/{key}/chunk_index"], row[f"videos/{key}/file_index"] = chunk, file
         ds.append(_renumbered(ds, table, row), row)
         for key in _stat_keys(row):
