@@ -45,8 +45,7 @@ def image_stats(frames: list[np.ndarray], count: int) -> Stats:
     if not frames:
         raise ValueError("no frame to compute image statistics from")
     pixels = np.concatenate([np.asarray(f, dtype=np.uint8).reshape(-1, 3) for f in frames])
-    channel = pixels.astype(np.int64) + np.array([0, 256, 512])  # one histogram of 3 x 256 bins
-    hist = np.bincount(channel.ravel(), minlength=768).reshape(3, 256)
+    hist = np.stack([np.bincount(pixels[:, c], minlength=256) for c in range(3)])
     flat = _histogram_stats(hist, np.arange(256, dtype=np.float64) / 255.0)
     out = {k: v.reshape(3, 1, 1) for k, v in flat.items()}
     out["count"] = np.array([count])
