@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,6 @@ class PartDone:
     written: int = 0
     frames: int = 0
     fps: float | None = None
-    tasks: list[str] = field(default_factory=list)
 
 
 def export_part(item: PartItem) -> PartDone:
