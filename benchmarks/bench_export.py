@@ -25,8 +25,10 @@ import numpy as np
 from video_quality import decoded, encode, psnr, rate_quality, size_at_quality
 
 from robofuel.catalog import Catalog
+from robofuel.executor import ExecutorSpec
 from robofuel.export import ExportOptions, get_exporter
 from robofuel.export.lerobot_features import plan_features
+from robofuel.export.lerobot_parallel import export_parallel
 from robofuel.export.timeline import choose_timeline, reference_times
 from robofuel.generate import generate_teleop
 from robofuel.ingest.runner import Ingester
@@ -48,10 +50,15 @@ def make_lake(work: Path, n: int) -> tuple[Lake, list[str]]:
     return lake, ids
 
 
-def robofuel_export(lake: Lake, ids: list[str], out: Path, codec: str | None) -> dict[str, float]:
+def robofuel_export(lake: Lake, ids: list[str], out: Path, codec: str | None, workers: int = 1) -> dict[str, float]:
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
-    report = get_exporter("lerobot").export((load_episode(lake, i) for i in ids), out, ExportOptions(video_codec=codec))
+    if workers > 1:
+        spec = ExecutorSpec("local", workers)
+        report = export_parallel(lake, ids, out, ExportOptions(video_codec=codec), spec)
+    else:
+        episodes = (load_episode(lake, i) for i in ids)
+        report = get_exporter("lerobot").export(episodes, out, ExportOptions(video_codec=codec))
     seconds = time.perf_counter() - t
     return {"seconds": seconds, "recorded_s": report.seconds, "bytes": report.bytes, "frames": report.frames}
 
@@ -135,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="also the zero-transcode path with this many workers")
     parser.add_argument("--lerobot", type=Path, default=REPO / ".tmp" / "lerobot-venv")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="robofuel-bench-export-"))
@@ -142,9 +150,11 @@ def main() -> None:
     has_lerobot = (args.lerobot / "bin/python").exists()
     if has_lerobot:
         prepare_lerobot_input(lake, ids, work / "frames")
-    runs: dict[str, list[dict[str, float]]] = {"copy": [], "reencode": [], "lerobot": []}
+    runs: dict[str, list[dict[str, float]]] = {"copy": [], "copy_parallel": [], "reencode": [], "lerobot": []}
     for _ in range(args.repeat):
         runs["copy"].append(robofuel_export(lake, ids, work / "copy", None))
+        if args.workers > 1:
+            runs["copy_parallel"].append(robofuel_export(lake, ids, work / "copy_parallel", None, args.workers))
         runs["reencode"].append(robofuel_export(lake, ids, work / "reencode", "libx264"))
         if has_lerobot:
             runs["lerobot"].append(lerobot_write(args.lerobot, work / "frames", work / "lerobot"))
@@ -165,6 +175,9 @@ def main() -> None:
     if runs["lerobot"]:
         lerobot_s = statistics.median(r["seconds"] for r in runs["lerobot"])
         summary["copy_speedup_vs_lerobot"] = round(lerobot_s / statistics.median(r["seconds"] for r in runs["copy"]), 1)
+        if runs["copy_parallel"]:
+            parallel_s = statistics.median(r["seconds"] for r in runs["copy_parallel"])
+            summary["copy_parallel_speedup_vs_lerobot"] = round(lerobot_s / parallel_s, 1)
         summary["reencode_speedup_vs_lerobot"] = round(
             lerobot_s / statistics.median(r["seconds"] for r in runs["reencode"]), 1
         )

@@ -6,6 +6,7 @@ PNG...) fed to a decoder in order. Frames are returned as 8-bit luma (H, W) arra
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,16 +91,18 @@ def _raw_rgb(video: VideoData, pixel_format: str | None) -> Iterator[Rgb]:
         yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
-def rgb_frames(video: VideoData, pixel_format: str | None = None) -> Iterator[Rgb]:
-    """Every frame as (H, W, 3) RGB, in order; raw frames read by their ROS ``pixel_format``. Stops quietly at
-    the first undecodable packet (the caller counts the frames it got)."""
+def rgb_frames(video: VideoData, pixel_format: str | None = None, every: int = 1) -> Iterator[Rgb]:
+    """Every frame (or every ``every``-th, the others decoded only) as (H, W, 3) RGB, in order; raw frames read by
+    their ROS ``pixel_format``. Stops quietly at the first undecodable packet (the caller counts the frames it got).
+    One reused single-threaded FFmpeg scaler (as :class:`LumaReader`)."""
     if video.codec == "rawvideo":
-        yield from _raw_rgb(video, pixel_format)
+        yield from itertools.islice(_raw_rgb(video, pixel_format), 0, None, every)
         return
+    scaler = VideoReformatter()
     try:
-        for frame in _frames(video):
-            rgb: Rgb = frame.to_ndarray(format="rgb24")
-            yield rgb
+        for i, frame in enumerate(_frames(video)):
+            if i % every == 0:
+                yield np.asarray(scaler.reformat(frame, format="rgb24", threads=1).to_ndarray(), dtype=np.uint8)
     except (av.FFmpegError, ValueError):
         return
 

@@ -75,7 +75,12 @@ def test_lerobot_loads_every_frame_with_the_lakes_values(
     episode = served["episode"]
     inside = np.r_[False, episode[1:] == episode[:-1]]
     assert np.array_equal(served["state_prev"][inside], state[np.flatnonzero(inside) - 1])
-    # the frames LeRobot decodes are robofuel's own decoding of the same copied packets
+    _assert_frames_are_the_lakes(served, teleop_lake)
+
+
+def _assert_frames_are_the_lakes(served, teleop_lake) -> None:  # type: ignore[no-untyped-def]
+    """The frames LeRobot decodes are robofuel's own decoding of the same copied packets."""
+    episode = served["episode"]
     first = 0
     for i, ep in enumerate(teleop_lake.episodes()):
         n = int((episode == i).sum())
@@ -87,6 +92,27 @@ def test_lerobot_loads_every_frame_with_the_lakes_values(
         start = int(np.argmin([np.abs(means_ours[k : k + n] - means_theirs).sum() for k in range(len(ours) - n + 1)]))
         assert np.abs(means_ours[start : start + n] - means_theirs).max() < 0.01
         first += n
+
+
+def test_lerobot_loads_a_parallel_export(lerobot_python: Path, teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Written by two workers (a file per worker and camera), merged: LeRobot serves every frame, in order, with
+    the rows' values and the lake's frames."""
+    from robofuel.executor import ExecutorSpec
+    from robofuel.export.lerobot_parallel import export_parallel
+
+    out, dump = tmp_path / "ds", tmp_path / "served.npz"
+    export_parallel(teleop_lake.lake, teleop_lake.ids, out, ExportOptions(), ExecutorSpec("local", 2))
+    assert len(list((out / "videos" / FRONT).rglob("*.mp4"))) > 1
+    script = Path(__file__).with_name("lerobot_load.py")
+    done = subprocess.run(
+        [str(lerobot_python), str(script), str(out), str(dump), FRONT], capture_output=True, text=True, timeout=1200
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    served = np.load(dump)
+    data = pq.read_table(out / "data/chunk-000/file-000.parquet")
+    assert np.array_equal(served["index"], np.arange(data.num_rows)) and int(served["num_frames"]) == data.num_rows
+    assert np.array_equal(served["state"], np.stack(data.column("observation.state").to_numpy(zero_copy_only=False)))
+    _assert_frames_are_the_lakes(served, teleop_lake)
 
 
 def test_lerobot_doctor_finds_no_error(dataset: Path) -> None:

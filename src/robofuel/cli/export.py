@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperOption
 
 from robofuel.cli.console import emit_json, note_left_out, out
-from robofuel.cli.options import Catalog_, Json_, Lake_, Superseded_, Where_
+from robofuel.cli.options import (
+    Address_,
+    Catalog_,
+    Engine_,
+    Json_,
+    Lake_,
+    Superseded_,
+    Where_,
+    Workers_,
+    executor_spec,
+)
 from robofuel.errors import InputError
 from robofuel.outputs import output_folder
+
+if TYPE_CHECKING:
+    from robofuel.lake import Lake
+    from robofuel.standard import EpisodeData
 
 FORMAT_HELP = "Target format: {names} (docs/export.md)."
 
@@ -51,6 +65,18 @@ def export(
     embodiment: Annotated[
         str | None, typer.Option("--embodiment", help="Retarget to this embodiment id and export its joints.")
     ] = None,
+    gop: Annotated[
+        int | None,
+        typer.Option(
+            "--gop",
+            min=1,
+            help="lerobot: a keyframe every N frames in the videos it encodes (LeRobot's own writer: 2, quick random "
+            "access; default: the encoder's, 250 for libx264, smaller files). Copied packets keep theirs.",
+        ),
+    ] = None,
+    engine: Engine_ = "local",
+    workers: Workers_ = 1,
+    address: Address_ = None,
     superseded: Superseded_ = False,
     every: Annotated[
         bool, typer.Option("--all", help="Without --where: every episode, whatever its verdict (default: qualified).")
@@ -66,13 +92,14 @@ def export(
     from robofuel.context import open_workspace
     from robofuel.export import ExportOptions, get_exporter
     from robofuel.export.selection import default_where, left_out, left_out_message
-    from robofuel.lake import load_episode
     from robofuel.progress import progress_bar
-    from robofuel.standard import EpisodeData
 
     exporter = get_exporter(format)
     output_folder(out_dir, "--out")
-    options = ExportOptions(fps, video_codec, embodiment=embodiment)
+    spec = executor_spec(engine, workers, address)
+    if gop is not None and format != "lerobot":
+        raise InputError(f"--gop: {format} encodes no video (only lerobot does)")
+    options = ExportOptions(fps, video_codec, embodiment=embodiment, gop=gop)
     with open_workspace(lake, catalog, create=False) as ws:
         where, by_default = default_where(where, every)
         ids = ws.catalog.episode_ids(selection(where, superseded))
@@ -81,14 +108,15 @@ def export(
         if by_default and not ids and skipped:
             raise InputError(f"nothing to export: no episode is qualified; {left_out_message(skipped)}")
         with progress_bar("export", len(ids), enabled=not as_json) as advance:
+            if format == "lerobot" and (spec.workers > 1 or spec.engine != "local"):
+                from robofuel.export.lerobot_parallel import export_parallel
 
-            def episodes() -> Iterator[EpisodeData]:
-                for episode_id in ids:
-                    yield load_episode(ws.lake, episode_id)
-                    advance()
-
-            report = exporter.export(episodes(), out_dir, options).to_dict()
+                report = export_parallel(ws.lake, ids, out_dir, options, spec, advance).to_dict()
+            else:
+                report = exporter.export(_loaded(ws.lake, ids, advance), out_dir, options).to_dict()
     report["selection"] = {"where": where, "default": by_default, "left_out": skipped}
+    if spec.workers > 1 and format != "lerobot":
+        report["notes"].append(f"--workers: {format} is written by one process (only lerobot is written in parallel)")
     if as_json:
         emit_json({**report, "superseded_left_out": hidden})
         return
@@ -103,3 +131,12 @@ def export(
     for what, n in report["omitted"].items():
         out.print(f"  left out: {what} (x{n})")
     note_left_out(hidden)
+
+
+def _loaded(lake: Lake, ids: list[str], advance: Callable[[], None]) -> Iterator[EpisodeData]:
+    """The episodes ``ids`` of ``lake``, loaded one at a time as the exporter takes them."""
+    from robofuel.lake import load_episode
+
+    for episode_id in ids:
+        yield load_episode(lake, episode_id)
+        advance()

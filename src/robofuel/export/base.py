@@ -50,12 +50,14 @@ class ExportOptions:
     """``fps``: the export rate in Hz (None: the format's or the data's own); ``video_codec``: re-encode every
     camera with this FFmpeg encoder (None: copy packets where the target accepts the codec); ``threads``: encoder
     threads (0: all cores); ``embodiment``: retarget every episode to this embodiment id and export its joints
-    (every format; see :mod:`robofuel.export.embodiment`)."""
+    (every format; see :mod:`robofuel.export.embodiment`); ``gop``: a keyframe every ``gop`` frames in the videos
+    a format encodes (None: the encoder's default, 250 for libx264; LeRobot's own writer uses 2)."""
 
     fps: float | None = None
     video_codec: str | None = None
     threads: int = 0
     embodiment: str | None = None
+    gop: int | None = None
 
 
 class Written(NamedTuple):

@@ -18,7 +18,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +27,15 @@ import pyarrow.parquet as pq
 from robofuel.export.base import Exporter, ExportOptions, ExportReport, ExportWriter, Written, dataset_rights
 from robofuel.export.frames import left_out_as_different, picked_frames
 from robofuel.export.lerobot_features import Feature, missing_declared, plan_features
-from robofuel.export.lerobot_stats import Stats, aggregate, array_stats, image_stats, sample_for_stats, to_json
+from robofuel.export.lerobot_stats import (
+    IMAGE_SAMPLES,
+    Stats,
+    aggregate,
+    array_stats,
+    image_stats,
+    sample_for_stats,
+    to_json,
+)
 from robofuel.export.lerobot_tables import episodes_table, subtask_columns, tasks_table
 from robofuel.export.timeline import Timeline, at_frames, choose_timeline, reference_times
 from robofuel.export.video_out import DEFAULT_ENCODER, Mp4Out
@@ -73,13 +81,21 @@ def _robot_type(ep: EpisodeData) -> str | None:
     return ep.meta.embodiment
 
 
-class _Dataset(ExportWriter):
-    """A LeRobot v3 dataset being written."""
+class Plan(NamedTuple):
+    """What the first episode sets for a whole dataset: its features, rate (Hz; None until an episode could be
+    framed) and robot type; given to every worker of a parallel export (:mod:`robofuel.export.lerobot_parallel`)."""
 
-    def __init__(self, out: Path, options: ExportOptions, report: ExportReport) -> None:
+    features: list[Feature] | None
+    fps: float | None
+    robot_type: str | None
+
+
+class _Dataset(ExportWriter):
+    """A LeRobot v3 dataset being written (or one worker's part of it, when given the dataset's ``plan``)."""
+
+    def __init__(self, out: Path, options: ExportOptions, report: ExportReport, plan: Plan | None = None) -> None:
         self.out, self.options, self.report = out, options, report
-        self.features: list[Feature] | None = None
-        self.fps: float | None = None
+        self.features, self.fps, self.robot_type = plan or Plan(None, None, None)
         self.tasks: dict[str, int] = {}
         self.rows: list[pa.Table] = []
         self.rows_bytes = 0
@@ -90,7 +106,6 @@ class _Dataset(ExportWriter):
         self.episodes: list[dict[str, Any]] = []
         self.stats: dict[str, list[Stats]] = {}
         self.frames = 0
-        self.robot_type: str | None = None
         self.closed = False
 
     # -- per episode -------------------------------------------------------------------------------------------
@@ -98,14 +113,10 @@ class _Dataset(ExportWriter):
     def add(self, ep: EpisodeData) -> Written | None:
         features, omitted = plan_features(ep.meta)
         if self.features is None:
-            self.features, self.robot_type = features, _robot_type(ep)
-            for key in missing_declared(ep.meta):
-                self.report.omitted[
-                    f"{key}: declared by the LeRobot source but missing from every episode exported "
-                    f"(the first, {ep.meta.id}, has none; see its findings)"
-                ] += 1
+            self.probe(ep)
         elif left_out_as_different(ep, self.report, features, self.features):
             return None
+        assert self.features is not None
         self.report.omitted.update(omitted)
         if any(f.derived == "next_state" for f in features) and not self.report.notes:
             self.report.notes.append("action: no command stream recorded; the next frame's observation.state")
@@ -123,8 +134,23 @@ class _Dataset(ExportWriter):
             if f.kind == "video":
                 self._video(ep, f, timeline, packets if f.streams[0] == timeline.camera else None, row)
         self._rows(ep, index, timeline, columns, row)
-        self.episodes.append(row)
         return Written(len(timeline.t_ns), len(timeline.t_ns) / timeline.fps)
+
+    def probe(self, ep: EpisodeData) -> Plan:
+        """The plan after ``ep`` were added first, without writing anything: its features (and the report's notes
+        on features missing from it) when none is set yet, and its rate when it can be framed."""
+        features, _ = plan_features(ep.meta)
+        if self.features is None:
+            self.features, self.robot_type = features, _robot_type(ep)
+            for key in missing_declared(ep.meta):
+                self.report.omitted[
+                    f"{key}: declared by the LeRobot source but missing from every episode exported "
+                    f"(the first, {ep.meta.id}, has none; see its findings)"
+                ] += 1
+        if self.fps is None and [(f.key, f.names) for f in features] == [(f.key, f.names) for f in self.features]:
+            with contextlib.suppress(ValueError):
+                self.fps = self._frames(ep, [n for f in self.features for n in f.streams])[0].fps
+        return Plan(self.features, self.fps, self.robot_type)
 
     def _frames(self, ep: EpisodeData, names: list[str]) -> tuple[Timeline, list[bytes]]:
         """The episode's frames, and the copied camera's packets at them. ValueError, before anything is written,
@@ -185,7 +211,7 @@ class _Dataset(ExportWriter):
         if packets is not None:
             span = out.add_packets(packets)
             copied = VideoData(timeline.t_ns, video.codec, video.width, video.height, packets=packets)
-            samples = list(rgb_frames(copied))
+            samples = list(rgb_frames(copied, every=max(1, len(packets) // IMAGE_SAMPLES)))
             self.report.video_handled(name, "copied")
         else:
             picks = nearest_index(reference_times(stream, video), timeline.t_ns)
@@ -194,8 +220,7 @@ class _Dataset(ExportWriter):
             span = out.add_frames(self._sampling(frames, samples, len(picks)))
             why = "asked" if self.options.video_codec else f"{video.codec} is not copyable or not the frame clock"
             self.report.video_handled(name, f"re-encoded ({why})")
-        every = max(1, len(samples) // 100)
-        self._stat(f.key, image_stats([sample_for_stats(s) for s in samples[::every]], len(timeline.t_ns)), row)
+        self._stat(f.key, image_stats([sample_for_stats(s) for s in samples], len(timeline.t_ns)), row)
         chunk, file = _chunk_file(self.video_files[f.key])
         row |= {
             f"videos/{f.key}/chunk_index": chunk,
@@ -206,7 +231,7 @@ class _Dataset(ExportWriter):
 
     @staticmethod
     def _sampling(frames: Iterator[np.ndarray], keep: list[np.ndarray], total: int) -> Iterator[np.ndarray]:
-        every = max(1, total // 100)
+        every = max(1, total // IMAGE_SAMPLES)
         for i, frame in enumerate(frames):
             if i % every == 0:
                 keep.append(frame)
@@ -224,9 +249,9 @@ class _Dataset(ExportWriter):
         n = self.video_files.setdefault(key, 0)
         chunk, file = _chunk_file(n)
         path = self.out / VIDEO_PATH.format(video_key=key, chunk_index=chunk, file_index=file)
-        threads = self.options.threads
+        threads, gop = self.options.threads, self.options.gop
         self.videos[key] = Mp4Out(
-            path, self.fps, codec=codec, width=width, height=height, encode=encode, threads=threads
+            path, self.fps, codec=codec, width=width, height=height, encode=encode, threads=threads, gop=gop
         )
         even = (height - height % 2, width - width % 2) if encode else (height, width)
         self.video_info[key] = {"shape": even, "codec": codec if not encode else codec.removeprefix("lib")}
@@ -252,10 +277,14 @@ class _Dataset(ExportWriter):
         for key, values in index_values.items():
             arrays[key] = pa.array(values)
             self._stat(key, array_stats(values.reshape(-1, 1).astype(np.float64)), row)
-        table = pa.table(arrays)
+        row |= subtask_columns(ep, timeline.t_ns) | {"tasks": [task]}
+        self.append(pa.table(arrays), row)
+
+    def append(self, table: pa.Table, row: dict[str, Any]) -> None:
+        """Add an episode's rows (``table``) and its episodes-table ``row``, saying where its rows are."""
+        n = table.num_rows
         chunk, file = _chunk_file(self.data_files)
-        row |= subtask_columns(ep, timeline.t_ns) | {
-            "tasks": [task],
+        row |= {
             "data/chunk_index": chunk,
             "data/file_index": file,
             "dataset_from_index": self.frames,
@@ -266,6 +295,7 @@ class _Dataset(ExportWriter):
         self.frames += n
         self.rows.append(table)
         self.rows_bytes += table.nbytes
+        self.episodes.append(row)
         if self.rows_bytes > DATA_FILE_MB * 1e6:
             self._flush_rows()
 
@@ -282,11 +312,15 @@ class _Dataset(ExportWriter):
     # -- at the end ----------------------------------------------------------------------------------------------
 
     def finish(self) -> None:
+        self.finish_files()
+        write_meta(self)
+
+    def finish_files(self) -> None:
+        """Write the rows held and close the videos: every file complete (a parallel worker's part ends here)."""
         self._flush_rows()
         self.closed = True
         for out in self.videos.values():
             out.close()
-        write_meta(self)
 
     def close(self) -> None:
         """Close the video files a failed export left open (nothing when :meth:`finish` closed them)."""
@@ -344,7 +378,7 @@ def write_meta(ds: _Dataset) -> None:
         "fps": fps,
         "splits": {"train": f"0:{len(ds.episodes)}"},
         "data_path": DATA_PATH,
-        "video_path": VIDEO_PATH if ds.videos else None,
+        "video_path": VIDEO_PATH if ds.video_info else None,
         "features": _feature_info(ds),
         **dataset_rights(ds.report),
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from robofuel.standard.data import F64
 
@@ -37,13 +38,36 @@ def array_stats(values: F64) -> Stats:
 
 
 def image_stats(frames: list[np.ndarray], count: int) -> Stats:
-    """Per-channel stats (shape (3, 1, 1), 0..1) of sampled RGB frames of an episode of ``count`` frames."""
+    """Per-channel stats (shape (3, 1, 1), 0..1) of sampled RGB frames (uint8) of an episode of ``count`` frames.
+
+    Computed from each channel's histogram of its 256 values, not from the pixels as floats: the same figures
+    (quantiles with numpy's default linear interpolation between order statistics), ~100x faster."""
     if not frames:
         raise ValueError("no frame to compute image statistics from")
-    pixels = np.concatenate([f.reshape(-1, 3) for f in frames]).astype(np.float64) / 255.0
-    flat = array_stats(pixels)
-    out = {k: np.asarray(v).reshape(3, 1, 1) for k, v in flat.items() if k != "count"}
+    pixels = np.concatenate([np.asarray(f, dtype=np.uint8).reshape(-1, 3) for f in frames])
+    hist = np.stack([np.bincount(pixels[:, c], minlength=256) for c in range(3)])
+    flat = _histogram_stats(hist, np.arange(256, dtype=np.float64) / 255.0)
+    out = {k: v.reshape(3, 1, 1) for k, v in flat.items()}
     out["count"] = np.array([count])
+    return out
+
+
+def _histogram_stats(hist: npt.NDArray[np.int64], values: F64) -> Stats:
+    """min, max, mean, std and the quantiles of each row of ``hist`` (counts of ``values``, ascending)."""
+    n = hist.sum(axis=1)
+    present = hist > 0
+    lowest = values[present.argmax(axis=1)]
+    highest = values[len(values) - 1 - present[:, ::-1].argmax(axis=1)]
+    mean = (hist * values).sum(axis=1) / n
+    std = np.sqrt((hist * (values - mean[:, None]) ** 2).sum(axis=1) / n)
+    out: Stats = {"min": lowest, "max": highest, "mean": mean, "std": std}
+    ends = np.cumsum(hist, axis=1)  # the order statistics x[k], k < ends[v], have value values[v]
+    for key, q in QUANTILES.items():
+        h = (n - 1) * q
+        lo = np.floor(h).astype(np.int64)
+        below = _order_statistic(ends, values, lo)
+        above = _order_statistic(ends, values, np.minimum(lo + 1, n - 1))
+        out[key] = below + (h - lo) * (above - below)
     return out
 
 
@@ -71,6 +95,11 @@ def aggregate(per_episode: list[Stats]) -> Stats:
     for key in QUANTILES:
         out[key] = (weights * np.stack([np.asarray(s[key]) for s in per_episode])).sum(axis=0)
     return out
+
+
+def _order_statistic(ends: npt.NDArray[np.int64], values: F64, k: npt.NDArray[np.int64]) -> F64:
+    """Per row, the ``k``-th smallest value (0-based) of a histogram given by its cumulative counts ``ends``."""
+    return np.array([values[np.searchsorted(e, i, side="right")] for e, i in zip(ends, k, strict=True)])
 
 
 def to_json(stats: Stats) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Copying: compressed packets (Annex B H.264 / HEVC, AV1 temporal units) are muxed
 that frame ``k`` of the file is at ``k / fps`` s; the MP4 muxer derives its codec configuration from the first
 keyframe. Packets must be in presentation order (no B-frames), as ROS and foxglove ``CompressedVideo`` require.
 Encoding: RGB frames are encoded with an FFmpeg encoder (libx264 by default, ``yuv420p``, CRF 23), the first
-frame of each episode forced to a keyframe so that a reader seeks straight to it. Times in a file are
+frame of each episode forced to a keyframe so that a reader seeks straight to it, then a keyframe every ``gop``
+frames when given (the encoder's default otherwise: 250 for libx264). Times in a file are
 continuous: an episode starts where the previous one ended, and :meth:`Mp4Out.add_packets` /
 :meth:`Mp4Out.add_frames` return its (from, to) timestamps in the file, s.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from robofuel.video import Rgb
 
@@ -29,11 +31,24 @@ DEFAULT_ENCODER = "libx264"
 class Mp4Out:
     """One output MP4 for one camera, episodes appended in order."""
 
-    def __init__(self, path: Path, fps: float, *, codec: str, width: int, height: int, encode: bool, threads: int = 0):
+    def __init__(
+        self,
+        path: Path,
+        fps: float,
+        *,
+        codec: str,
+        width: int,
+        height: int,
+        encode: bool,
+        threads: int = 0,
+        gop: int | None = None,
+    ):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.fps, self.encode = path, fps, encode
         self.codec, self.width, self.height = codec, width, height
         self.frames = 0
+        #: One reused single-threaded scaler to the encoder's pixel format (the encoder's own makes one per frame).
+        self._scaler = VideoReformatter()
         self._container: Any = av.open(str(path), "w", format="mp4")
         stream: Any = self._container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         self._stream: Any = stream
@@ -43,6 +58,8 @@ class Mp4Out:
             self._stream.thread_count = threads
             if codec == DEFAULT_ENCODER:
                 self._stream.options = {"crf": "23", "preset": "veryfast"}
+            if gop:
+                self._stream.codec_context.gop_size = gop
         else:
             self._stream.width, self._stream.height = width, height
         self._stream.time_base = Fraction(1, TICKS)
@@ -77,6 +94,7 @@ class Mp4Out:
         width, height = self._stream.width, self._stream.height
         for i, rgb in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:height, :width]), format="rgb24")
+            frame = self._scaler.reformat(frame, format=self._stream.pix_fmt, threads=1)
             frame.pts = self._tick(self.frames)
             frame.time_base = self._stream.time_base
             if i == 0:
