@@ -30,6 +30,7 @@ def both(teleop_lake, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, P
     report = export_parallel(teleop_lake.lake, teleop_lake.ids, parallel, ExportOptions(), ExecutorSpec("local", 2))
     assert report.episodes == len(teleop_lake.ids) and report.video["camera.front.video"] == {"copied": 3}
     assert not list(root.glob(".*")), "the staging folder was left"
+    assert len(report.rights) == report.episodes  # each part's licence and consent reach the dataset's metadata
     return serial, parallel
 
 

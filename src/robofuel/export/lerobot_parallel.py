@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from robofuel.executor import ExecutorSpec, make_executor
-from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported
+from robofuel.export.base import Exporter, ExportOptions, ExportReport, nothing_exported, rights
 from robofuel.export.lerobot import CHUNKS_SIZE, VIDEO_PATH, Plan, _chunk_file, _Dataset
 from robofuel.export.lerobot_features import HOLD, complete_first
 from robofuel.export.lerobot_stats import Stats, array_stats, to_json
@@ -83,6 +83,7 @@ def export_part(item: PartItem) -> PartDone:
         for ep in episodes:
             written = ds.add(ep)
             if written is not None:
+                report.rights.append(rights(ep.meta))
                 done.written += 1
                 done.frames += written.frames
                 done.seconds += written.seconds
@@ -198,6 +199,7 @@ def _merge_report(report: ExportReport, part: PartDone) -> None:
     report.frames += part.frames
     report.seconds += part.seconds
     report.omitted.update(part.report.omitted)
+    report.rights.extend(part.report.rights)
     for stream, how in part.report.video.items():
         report.video.setdefault(stream, type(how)()).update(how)
     report.notes.extend(n for n in part.report.notes if n not in report.notes)
