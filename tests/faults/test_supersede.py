@@ -96,6 +96,10 @@ def test_catalog_of_an_earlier_version_gains_the_columns(catalog_url: str) -> No
     catalog.commit_recording({**row, "episodes": 1, "report": "{}"}, [old])
     with catalog.engine.begin() as c:
         for table, column in ADDED_COLUMNS:
+            if c.dialect.name == "sqlite":  # SQLite drops no column an index names (PostgreSQL drops the index too)
+                query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql LIKE :c"
+                for (index,) in c.execute(sa.text(query), {"t": table, "c": f"%{column}%"}).all():
+                    c.execute(sa.text(f"DROP INDEX {index}"))
             c.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
     catalog.close()
 
