@@ -8,7 +8,8 @@ exactly ``workers`` CPUs started before the clock starts (its start-up, paid onc
 ``ray_start_s``), so the figures are per-episode costs. Prints one JSON line per timed run and a summary of medians:
 seconds, episodes/s, scaling efficiency t1 / (w * tw) per engine, Ray's overhead (ray / local - 1) per worker
 count, and the fixed cost per item of each executor (a function doing nothing mapped over 200 items, ms per item),
-which holds up better than wall times on a loaded machine. Export is not timed: it does not yet run on the executor.
+which holds up better than wall times on a loaded machine. Export is not timed here (it runs on the executors
+too: bench_export.py times --workers, tests/executor/test_ray.py checks a LeRobot export on Ray).
 """
 
 from __future__ import annotations

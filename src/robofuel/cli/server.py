@@ -32,7 +32,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)] = 8000,
 ) -> None:
-    """Serve the factory console: the HTTP API under /api and the sign-in page (the server extra: fastapi, uvicorn)."""
+    """Serve the factory console: its pages (dashboard, episodes, viewer, review, operations) and the HTTP API under
+    /api (the server extra: fastapi, uvicorn)."""
     from robofuel._lazy import require
     from robofuel.context import open_workspace
     from robofuel.server.auth import user_rows
