@@ -136,6 +136,7 @@ def test_dashboard_bar_opens_its_episodes(server: str, chromium: Any, shots: Pat
     page = _signed_in(chromium, server, "rita", "/")
     page.wait_for_selector("#rate")
     assert re.fullmatch(r"\d+\.\d %", page.inner_text("#rate b"))
+    assert "Campaign targets" in page.inner_text("main")  # the demo's sample base has a campaign
     page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
     operator = _episodes(demo_lake[0])[0]["operator"]
     page.click(f".tab-panel rect[data-label='{operator}']")

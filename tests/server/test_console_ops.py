@@ -40,3 +40,13 @@ def test_yield_and_cost_documents_are_the_clis(site: Site) -> None:
     assert gates[1]["episodes"] == len(site.ids)
     cost = site.client.get("/api/ops/cost", headers=admin).json()
     assert {"cost_per_effective_hour", "by_mode", "by_driver", "sensitivity"} <= set(cost)
+
+
+def test_the_dashboard_shows_campaign_targets_once_a_base_has_them(site: Site) -> None:
+    admin = site.auth("ada")
+    assert site.client.get("/api/dashboard", headers=admin).json()["campaigns"] == []
+    campaign = {"deadline": "2027-06-30", "targets": [{"task": "pick", "hours": 2.0}]}
+    assert site.client.put("/api/ops/campaigns/c1", json=campaign, headers=admin).status_code == 200
+    (row,) = site.client.get("/api/dashboard", headers=site.auth("vera")).json()["campaigns"]  # a viewer sees it
+    assert row["campaign"] == "c1" and row["target_hours"] == 2.0 and row["deadline"] == "2027-06-30"
+    assert row["effective_hours"] == 0.0 and row["fraction"] == 0.0  # the site's episodes are of no task "pick"

@@ -8,7 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from robofuel.ops.cost import cost_report
-from robofuel.ops.facts import episode_facts, gates, group_facts
+from robofuel.ops.facts import EpisodeFacts, episode_facts, facts_of, gates, group_facts
 from robofuel.ops.load import load_base
 from robofuel.ops.model import Base
 from robofuel.ops.store import has_base, save_base, stored_base
@@ -61,6 +61,31 @@ def schedule_doc(lake: Lake, catalog: Catalog, days: int, start: date, time_limi
     }
 
 
+def campaign_progress(base: Base, facts: list[EpisodeFacts]) -> list[dict[str, Any]]:
+    """Every campaign target: effective hours wanted and done (kept hours of qualified real episodes of its task,
+    scene and embodiment), the fraction done, and the deadline."""
+    from robofuel.ops.cost import matches
+
+    real = [f for f in facts if not f.synthetic]
+    rows = []
+    for c in base.campaigns:
+        for t in c.targets:
+            done = sum(f.effective_hours for f in real if matches(t.task, t.scene, t.embodiment, f))
+            rows.append(
+                {
+                    "campaign": c.id,
+                    "task": t.task,
+                    "scene": t.scene,
+                    "embodiment": t.embodiment,
+                    "target_hours": t.hours,
+                    "effective_hours": round(done, 4),
+                    "fraction": round(min(done / t.hours, 1.0), 4),
+                    "deadline": c.deadline.isoformat() if c.deadline else None,
+                }
+            )
+    return rows
+
+
 def released_ids(lake: Lake, catalog: Catalog) -> set[str] | None:
     """Episodes in any release (from each release's manifest), or None where the lake has no releases."""
     import sqlalchemy as sa
@@ -84,7 +109,9 @@ def released_ids(lake: Lake, catalog: Catalog) -> set[str] | None:
 
 __all__ = [
     "Base",
+    "campaign_progress",
     "cost_doc",
+    "facts_of",
     "has_base",
     "load_base",
     "save_base",

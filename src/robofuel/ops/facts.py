@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from robofuel.catalog.db import step_runs
 from robofuel.counts import ranked
-from robofuel.standard import Severity
+from robofuel.standard import Episode, Severity
 
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
@@ -52,28 +52,27 @@ def episode_facts(lake: Lake, catalog: Catalog) -> list[EpisodeFacts]:
     """The facts of every current episode (real and synthetic; callers count synthetic ones apart)."""
     with catalog.engine.connect() as c:
         synced = {r.episode_id for r in c.execute(sa.select(step_runs.c.episode_id).where(step_runs.c.step == "sync"))}
-    out = []
-    for row in catalog.episode_rows():
-        meta = lake.read_meta(row["id"])
-        out.append(
-            EpisodeFacts(
-                id=meta.id,
-                devices=tuple(meta.devices),
-                operator=meta.operator,
-                station=meta.station,
-                scene=meta.scene,
-                task=meta.task.id or meta.task.instruction,
-                embodiment=meta.embodiment,
-                day=meta.start_time.date().isoformat(),
-                hours=meta.duration_s / 3600.0,
-                verdict=meta.verdict,
-                kept_hours=meta.kept_duration_s / 3600.0,
-                causes=tuple(sorted({f.code for f in meta.findings if f.severity is Severity.blocking})),
-                synced=meta.id in synced,
-                synthetic=bool(meta.extra.get("synthetic")),
-            )
-        )
-    return out
+    return [facts_of(lake.read_meta(row["id"]), row["id"] in synced) for row in catalog.episode_rows()]
+
+
+def facts_of(meta: Episode, synced: bool = False) -> EpisodeFacts:
+    """The facts of one episode's metadata (``synced``: whether the sync step has run on it)."""
+    return EpisodeFacts(
+        id=meta.id,
+        devices=tuple(meta.devices),
+        operator=meta.operator,
+        station=meta.station,
+        scene=meta.scene,
+        task=meta.task.id or meta.task.instruction,
+        embodiment=meta.embodiment,
+        day=meta.start_time.date().isoformat(),
+        hours=meta.duration_s / 3600.0,
+        verdict=meta.verdict,
+        kept_hours=meta.kept_duration_s / 3600.0,
+        causes=tuple(sorted({f.code for f in meta.findings if f.severity is Severity.blocking})),
+        synced=synced,
+        synthetic=bool(meta.extra.get("synthetic")),
+    )
 
 
 def gates(catalog: Catalog, facts: list[EpisodeFacts], released: set[str] | None = None) -> list[dict[str, Any]]:

@@ -20,8 +20,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from robofuel.catalog.current import selection
-from robofuel.catalog.db import episodes
+from robofuel.catalog.db import episodes, ops_records
 from robofuel.lake.episodes import load_numeric
+from robofuel.ops import campaign_progress, facts_of, stored_base
 from robofuel.report.qc_summary import GROUPS, summarise
 from robofuel.server.api import _known
 from robofuel.server.auth import User
@@ -62,13 +63,15 @@ def group_where(by: str, key: str, where: str | None, task_ids: frozenset[str] =
 
 
 def _fingerprint(served: Console, where: str | None) -> tuple[Any, ...]:
-    """What changes when any matching episode changes (a review, a step, an ingest): count and last update."""
+    """What changes when any matching episode changes (a review, a step, an ingest), or the base's campaigns: count
+    and last update of each."""
     query = sa.select(sa.func.count(), sa.func.max(episodes.c.updated_at)).select_from(episodes)
     condition = selection(where, False)
     if condition is not None:
         query = query.where(condition)
+    base = sa.select(sa.func.count(), sa.func.max(ops_records.c.updated_at)).select_from(ops_records)
     with served.catalog.engine.connect() as c:
-        return tuple(c.execute(query).one())
+        return (*c.execute(query).one(), *c.execute(base).one())
 
 
 def dashboard_summary(served: Console, where: str | None) -> dict[str, Any]:
@@ -80,7 +83,8 @@ def dashboard_summary(served: Console, where: str | None) -> dict[str, Any]:
     if hit is not None and hit[0] == stamp:
         return hit[1]
     ids = served.catalog.episode_ids(selection(where, False))
-    summary = summarise(served.lake.read_meta(i) for i in ids)
+    metas = [served.lake.read_meta(i) for i in ids]
+    summary = summarise(metas)
     rejected, running = summary["verdicts"].get("rejected", 0), 0
     for cause in summary["top_causes"]:  # the Pareto: share of rejects, and the running share
         running += cause["episodes"]
@@ -92,6 +96,8 @@ def dashboard_summary(served: Console, where: str | None) -> dict[str, Any]:
             group["where"] = group_where(by, value, where, task_ids)
     summary["target"] = TARGET_RATE
     summary["where"] = where
+    base = stored_base(served.catalog)  # the campaigns' effective-hour targets, where `robofuel ops load` set any
+    summary["campaigns"] = campaign_progress(base, [facts_of(m) for m in metas]) if base.campaigns else []
     with _cache_lock:
         if len(_cache) > 64:
             _cache.clear()

@@ -62,6 +62,14 @@
       title: `${key}: ${hours(g.effective_hours)} effective of ${hours(g.hours)} recorded`,
     })),
     { format: (v) => hours(v) });
+  if (summary.campaigns && summary.campaigns.length) {  // campaign targets loaded with `robofuel ops load`
+    main.append(section("Campaign targets (effective hours)", charts.bars(
+      summary.campaigns.map((c) => ({
+        label: `${c.campaign}: ${c.task}${c.scene ? " @ " + c.scene : ""}`, value: c.fraction, low: c.fraction < 1,
+        title: `${hours(c.effective_hours)} of ${hours(c.target_hours)}${c.deadline ? " by " + c.deadline : ""}`,
+      })),
+      { max: 1, format: (v, item) => `${pct(v)}` })));
+  }
   main.append(section("Effective hours by scene", effective("scene")));
   main.append(section("Effective hours by task", effective("task")));
 })();
