@@ -110,10 +110,7 @@ class Exporter(ABC):
                 for ep in episodes:
                     written = writer.add(ep)
                     if written is not None:
-                        report.rights.append(rights(ep.meta))
-                        report.episodes += 1
-                        report.frames += written.frames
-                        report.seconds += written.seconds
+                        report.count_written(rights(ep.meta), written.frames, written.seconds)
                 if not report.episodes:
                     raise nothing_exported(report, self.written_as)
                 writer.finish()

@@ -64,10 +64,7 @@ class PartDone:
     data_files: list[str]
     video_files: dict[str, list[str]]
     video_info: dict[str, dict[str, Any]]
-    report: ExportReport
-    seconds: float = 0.0
-    written: int = 0
-    frames: int = 0
+    report: ExportReport  # the part's episodes, frames, seconds, rights, omissions and video handling
     fps: float | None = None
 
 
@@ -83,10 +80,7 @@ def export_part(item: PartItem) -> PartDone:
         for ep in episodes:
             written = ds.add(ep)
             if written is not None:
-                report.rights.append(rights(ep.meta))
-                done.written += 1
-                done.frames += written.frames
-                done.seconds += written.seconds
+                report.count_written(rights(ep.meta), written.frames, written.seconds)
         ds.finish_files()
     finally:
         ds.close()
@@ -195,9 +189,9 @@ def absorb(ds: _Dataset, part: PartDone) -> None:
 
 
 def _merge_report(report: ExportReport, part: PartDone) -> None:
-    report.episodes += part.written
-    report.frames += part.frames
-    report.seconds += part.seconds
+    report.episodes += part.report.episodes
+    report.frames += part.report.frames
+    report.seconds += part.report.seconds
     report.omitted.update(part.report.omitted)
     report.rights.extend(part.report.rights)
     for stream, how in part.report.video.items():

@@ -35,6 +35,14 @@ class ExportReport:
     #: Licence and consent of each episode written (:func:`robofuel.export.base.rights`), in order.
     rights: list[dict[str, str]] = field(default_factory=list)
 
+    def count_written(self, rights: dict[str, str], frames: int, seconds: float) -> None:
+        """Count one episode written: its licence and consent (:func:`robofuel.export.base.rights`), frames and
+        seconds."""
+        self.rights.append(rights)
+        self.episodes += 1
+        self.frames += frames
+        self.seconds += seconds
+
     def leave_out(self, episode_id: str, why: str) -> None:
         """Count an episode left out of the export with the reason (``<episode id>: <why>`` in :attr:`omitted`)."""
         self.omitted[f"{episode_id}: {why}"] += 1
