@@ -1,0 +1,9 @@
+"""Physical checks of episodes in simulation (MuJoCo, the ``sim`` extra), imported lazily.
+
+:mod:`robofuel.sim.api` holds the records (a scene, a trajectory, a result); :func:`check` replays a trajectory
+in a scene and says whether the task succeeded.
+"""
+
+from robofuel.sim.api import SimObject, SimResult, SimScene, SimTrajectory, check
+
+__all__ = ["SimObject", "SimResult", "SimScene", "SimTrajectory", "check"]
