@@ -21,6 +21,7 @@ BUILTIN: dict[str, str] = {
     "annotate": "robofuel.steps.annotate:Annotate",
     "retarget": "robofuel.steps.retarget:Retarget",
     "privacy": "robofuel.steps.privacy:Privacy",
+    "hand_pose": "robofuel.steps.hand_pose:HandPose",
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.
