@@ -253,3 +253,29 @@ def test_mps_hand_tracking_beside_the_file_becomes_two_hand_streams(tmp_path: Pa
     assert ep.meta.stream("mps-hands-left").role == "hand_keypoints"
     assert ep.meta.extra["mps_hand_tracking"].endswith("hand_tracking_results.csv")
     result.cleanup()
+
+
+def test_mps_wrist_and_palm_poses_beside_the_file_become_two_wrist_pose_streams(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """``wrist_and_palm_poses.csv`` in the MPS ``hand_tracking`` folder (here without the results file) is read too."""
+    provider = FakeProvider()
+    monkeypatch.setattr(
+        aria, "require", lambda module, extra: SimpleNamespace(create_vrs_data_provider=lambda p: provider)
+    )
+    path = vrs_file(tmp_path)
+    mps = tmp_path / f"mps_{path.stem}_vrs" / "hand_tracking"
+    mps.mkdir(parents=True)
+    header = "tracking_timestamp_us,left_tracking_confidence," + ",".join(
+        f"t{a}_left_{part}_device" for part in ("wrist", "palm") for a in "xyz"
+    )
+    (mps / "wrist_and_palm_poses.csv").write_text(f"{header}\n100,0.9,0,0,0,0,0,0.1\n200,-1,0,0,0,0,0,0\n")
+    result = get_reader("vrs").read(path, ReadContext(path, SHA))
+    (ep,) = result.episodes
+    left = ep.numeric("mps-wrist-palm-left")
+    cols = ep.meta.stream("mps-wrist-palm-left").columns
+    assert left.timestamps_ns.tolist() == [100_000, 200_000] and ep.meta.stream("mps-wrist-palm-right").count == 2
+    assert left.values[0, cols.index("palm_z")] == 0.1 and np.isnan(left.values[0, cols.index("qw")])  # no normals
+    assert np.isnan(left.values[1]).all()
+    assert ep.meta.extra["mps_wrist_and_palm_poses"].endswith("wrist_and_palm_poses.csv")
+    result.cleanup()

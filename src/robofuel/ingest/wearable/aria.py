@@ -20,7 +20,9 @@ One file is one episode (docs/formats/vrs.md). Time: each record's capture times
   names (``wrist_x`` ... ``pinky_tip_z``, m, device frame; NaN when the hand is not tracked) reordered from Aria's
   landmark order (:data:`ARIA_LANDMARK`; Aria has no thumb CMC, and its palm centre is ``palm_center_x/y/z``).
 - MPS hand tracking (``mps/hand_tracking/hand_tracking_results.csv`` or ``mps_<name>_vrs/...`` beside the file,
-  from Aria's Machine Perception Services): the same two streams as ``mps-hands-left`` / ``mps-hands-right``.
+  from Aria's Machine Perception Services): the same two streams as ``mps-hands-left`` / ``mps-hands-right``; the
+  wrist and palm poses in the same folder (``wrist_and_palm_poses.csv``) as ``mps-wrist-palm-left`` / ``-right``,
+  role ``wrist_pose`` (:mod:`.aria_mps`).
 
 Declared streams that hold no record are a ``completeness.empty_stream`` finding; streams of other kinds (GPS,
 Wi-Fi, Bluetooth, PPG, VIO...) are counted in ``skipped``. A stream, read or not, with records stamped at or before
@@ -43,6 +45,7 @@ from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode, provided_columns
 from robofuel.ingest.video.png import png_packets
+from robofuel.ingest.wearable import aria_mps
 from robofuel.standard import AudioData, NumericData, Severity, VideoData, audio_stream, numeric_stream, video_stream
 
 MAGIC = b"VisionRe"
@@ -258,6 +261,9 @@ class VrsReader(Reader):
         if mps is not None:
             results = require("projectaria_tools.core.mps.hand_tracking", "aria").read_hand_tracking_results(str(mps))
             streams += _hand_streams(list(results), "mps-hands") if len(results) else []
+        wrist_palm = next(filter(None, (aria_mps.wrist_palm_file(f) for f in _mps_folders(path))), None)
+        if wrist_palm is not None:
+            streams += aria_mps.wrist_palm_streams(wrist_palm)
         if not streams:
             raise UnreadableRecording(str(path), "no Aria sensor stream holds a record", "see docs/formats/vrs.md")
         for stream, _ in streams:
@@ -266,6 +272,8 @@ class VrsReader(Reader):
         extra = {"time_base": "Aria device clock (ns since the glasses booted)", "aria_device": _device(provider)}
         if mps is not None:
             extra["mps_hand_tracking"] = str(mps)
+        if wrist_palm is not None:
+            extra["mps_wrist_and_palm_poses"] = str(wrist_palm)
         episode = make_episode(ctx, self.name, 0, streams, findings=list(report.findings), extra=extra)
         return ReadResult([episode], report, temp_dirs=[folder])
 
@@ -300,11 +308,16 @@ class VrsReader(Reader):
 def _mps_hand_tracking(path: Path) -> Path | None:
     """The MPS hand tracking results of the recording, where Aria's Machine Perception Services put them beside it:
     ``mps/hand_tracking/`` or ``mps_<name>_vrs/hand_tracking/`` next to the VRS file."""
-    for folder in (path.parent / "mps", path.parent / f"mps_{path.stem}_vrs"):
-        found = folder / "hand_tracking" / "hand_tracking_results.csv"
+    for folder in _mps_folders(path):
+        found = folder / "hand_tracking_results.csv"
         if found.is_file():
             return found
     return None
+
+
+def _mps_folders(path: Path) -> tuple[Path, Path]:
+    """The ``hand_tracking`` folders Aria's MPS may have written beside the recording."""
+    return path.parent / "mps" / "hand_tracking", path.parent / f"mps_{path.stem}_vrs" / "hand_tracking"
 
 
 def _time_zero(provider: Any, sid: Any, label: str, kind: str, report: ReadReport) -> None:
