@@ -10,10 +10,10 @@ import pytest
 
 from robofuel.embodiment.hand import KP, palm_rotations, pose_stream_poses
 from robofuel.errors import UnreadableRecording
+from robofuel.ingest.base import ReadContext, make_episode
 from robofuel.ingest.wearable.aria import ARIA_LANDMARK
 from robofuel.ingest.wearable.aria_mps import COLUMNS, palm_quaternions, wrist_palm_file, wrist_palm_streams
 from robofuel.spatial.quaternions import quat_xyzw_to_matrix
-from robofuel.ingest.base import ReadContext, make_episode
 from robofuel.standard.canonical import HAND_KEYPOINTS
 
 MPS = Path("egocentric_aria_csv") / "mps_sample" / "hand_tracking"
