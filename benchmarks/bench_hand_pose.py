@@ -2,7 +2,7 @@
 and its speed per core at 640x480.
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_hand_pose.py [--hands ../corpus/hands/mmpose]
-        [--python .tmp/handpose-venv/bin/python] [--repeat 3] [--video ../shared/data/...mp4 ...]
+        [--python .tmp/handpose-venv/bin/python] [--repeat 3] [--complexity 1] [--video ../shared/data/...mp4 ...]
 
 Labelled input (``--hands``): the sample images and 2D keypoint labels mmpose keeps in ``tests/data`` (real photos
 of FreiHAND, OneHand10K, CMU Panoptic HandDB, InterHand2.6M and COCO-WholeBody hands; see
@@ -158,13 +158,15 @@ def _video_frames(path: Path, limit: int) -> list[np.ndarray]:  # type: ignore[t
     return frames
 
 
-def speed(python: Path, stills: list[np.ndarray], videos: list[list[np.ndarray]], repeat: int) -> dict[str, Any]:  # type: ignore[type-arg]
+def speed(
+    python: Path, complexity: int, stills: list[np.ndarray], videos: list[list[np.ndarray]], repeat: int
+) -> dict[str, Any]:  # type: ignore[type-arg]
     """Frames per second of one worker pinned to one core: stills (palm detection on every frame) and videos
     (tracking: palm detection only when a hand is lost)."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     out: dict[str, list[float]] = {"stills_fps": [], "video_fps": []}
     for _ in range(repeat):
-        model = MediaPipeHands(python, {"max_hands": 2, "model_complexity": 1}, static=True)
+        model = MediaPipeHands(python, {"max_hands": 2, "model_complexity": complexity}, static=True)
         start = time.perf_counter()
         for i in range(0, len(stills), 16):
             model.detect(stills[i : i + 16])
@@ -192,6 +194,7 @@ def main() -> None:
     parser.add_argument("--video", type=Path, nargs="*", default=[])
     parser.add_argument("--video-frames", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--complexity", type=int, choices=(0, 1), default=1, help="1: full landmark model; 0: lite")
     parser.add_argument("--rows", type=Path, help="write each labelled hand's result here (JSON)")
     args = parser.parse_args()
     import cv2
@@ -200,14 +203,14 @@ def main() -> None:
     if not items:
         parser.error(f"no labelled hands under {args.hands} (see ../corpus/hands/MANIFEST.md)")
     model = MediaPipeHands(
-        args.python, {"max_hands": 2, "model_complexity": 1, "min_detection_confidence": 0.5}, static=True
+        args.python, {"max_hands": 2, "model_complexity": args.complexity, "min_detection_confidence": 0.5}, static=True
     )
     result = {"model": model.version, "accuracy": accuracy(model, items)}
     model.close()
     print(json.dumps(result), flush=True)
     stills = [cv2.resize(_rgb(p), (640, 480), interpolation=cv2.INTER_AREA) for p in sorted({i[2] for i in items})]
     videos = [_video_frames(v, args.video_frames) for v in args.video]
-    result["speed_640x480_per_core"] = speed(args.python, stills * 4, videos, args.repeat)
+    result["speed_640x480_per_core"] = speed(args.python, args.complexity, stills * 4, videos, args.repeat)
     print(json.dumps(result))
 
 
