@@ -3,6 +3,7 @@ pixels and intrinsics, world frame from a head pose), what the retargeting reads
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import types
 from pathlib import Path
@@ -165,3 +166,6 @@ def test_bad_models_are_input_errors(plugin: Any, monkeypatch: pytest.MonkeyPatc
             get_step("hand_pose", {"model": spec}).hand_model  # noqa: B018
     with pytest.raises(InputError, match="stride"):
         get_step("hand_pose", {"stride": 0})
+    if importlib.util.find_spec("mediapipe") is None:  # an interpreter without mediapipe: said in one line
+        with pytest.raises(InputError, match=r"exit 3\): mediapipe is not importable by .*tools/handpose-venv"):
+            get_step("hand_pose", {"python": sys.executable}).hand_model  # noqa: B018

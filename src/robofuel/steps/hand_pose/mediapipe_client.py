@@ -24,6 +24,7 @@ from robofuel.errors import InputError
 from robofuel.steps.hand_pose.model import DetectedHand, Rgb
 
 WORKER = Path(__file__).with_name("mediapipe_worker.py")
+NO_MEDIAPIPE = 3  # the worker's exit status when mediapipe cannot be imported (mediapipe_worker.NO_MEDIAPIPE)
 ENV = "ROBOFUEL_HANDPOSE_PYTHON"
 DEFAULT_VENV = Path(".tmp") / "handpose-venv"
 #: Config keys passed on to the worker.
@@ -78,8 +79,10 @@ class MediaPipeHands:
         if not line:
             self._process.wait(timeout=10)
             self._log.seek(0)
-            tail = self._log.read().decode(errors="replace")[-1500:]
-            raise InputError(f"hand_pose: the MediaPipe worker stopped (exit {self._process.returncode}): {tail}")
+            tail = self._log.read().decode(errors="replace").strip()[-1500:]
+            code = self._process.returncode
+            hint = f"; {BUILD}" if code == NO_MEDIAPIPE else ""
+            raise InputError(f"hand_pose: the MediaPipe worker stopped (exit {code}): {tail}{hint}")
         reply: dict[str, Any] = json.loads(line)
         if "error" in reply:
             raise InputError(f"hand_pose: the MediaPipe worker failed: {reply['error']}")

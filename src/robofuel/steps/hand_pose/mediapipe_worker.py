@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Any
 
+NO_MEDIAPIPE = 3  # exit status when mediapipe cannot be imported
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -74,8 +75,12 @@ def main() -> int:
     stdin = sys.stdin.buffer
     stdout = os.fdopen(os.dup(1), "w")  # the protocol's own copy of stdout ...
     os.dup2(2, 1)  # ... and whatever the native libraries print goes to stderr
+    try:
+        import mediapipe as mp
+    except ImportError as exc:
+        print(f"mediapipe is not importable by {sys.executable} ({exc})", file=sys.stderr)
+        return NO_MEDIAPIPE
     hands = _hands(bool(options.get("static", False)), options)
-    import mediapipe as mp
 
     stdout.write(json.dumps({"ready": f"mediapipe {mp.__version__}"}) + "\n")
     stdout.flush()
