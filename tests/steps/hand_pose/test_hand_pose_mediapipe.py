@@ -1,5 +1,5 @@
 """The hand_pose step with its bundled model, MediaPipe Hands, in the venv ``tools/handpose-venv`` builds into
-.tmp/handpose-venv (about 30 s on first use from a warm pip cache): on the real G1 head-camera video (the robot's
+.tmp/handpose-venv (about a minute on first use from a warm pip cache): on the real G1 head-camera video (the robot's
 Inspire hands, no human hand: nothing found, no crash), through ``robofuel process --steps hand_pose``, and on real
 labelled hand photos where the shared data holds some."""
 

@@ -1,7 +1,7 @@
 """MediaPipe Hands in a worker process: robofuel's side of :mod:`.mediapipe_worker`'s stdin/stdout protocol.
 
 MediaPipe 0.10.21 pins numpy<2 and protobuf<5, which robofuel's environment does not allow, so it lives in a venv
-of its own (``tools/handpose-venv DIR``, about 30 s from a warm pip cache) and robofuel talks to one worker process
+of its own (``tools/handpose-venv DIR``, about a minute from a warm pip cache) and robofuel talks to one worker process
 per model: frames go in as raw RGB bytes in batches, keypoints come back as JSON. The interpreter is, first found:
 the step's ``python`` config key, ``$ROBOFUEL_HANDPOSE_PYTHON``, ``.tmp/handpose-venv/bin/python`` under the
 current folder (where the test suite builds it).
