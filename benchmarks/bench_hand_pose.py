@@ -16,6 +16,11 @@ PCK at 10 px; for all hands and split at :data:`BIG_PX`.
 Speed: the labelled images scaled to 640x480 as stills, and the videos given (``--video``, 640x480 head cameras)
 in tracking mode, the worker pinned to one core (``os.sched_setaffinity``, inherited): frames per second per core,
 medians of ``--repeat`` runs.
+
+With ``--aria VRS`` (a Gen2 recording with on-device hand tracking, e.g. ``../corpus/aria/
+gen2_unit_test_sequence_with_bluetooth.vrs``; needs robofuel[aria]): per camera, how many hands the glasses track
+that MediaPipe finds on the same side, and how far apart the two are in pixels (the glasses' landmarks projected
+with the recording's calibration).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from robofuel.standard.canonical import HAND_KEYPOINTS  # noqa: E402
 from robofuel.steps.hand_pose.mediapipe_client import MediaPipeHands  # noqa: E402
 
 #: InterHand2.6M joint index of each MediaPipe keypoint (per hand: thumb tip..CMC, index tip..MCP, ..., wrist 20).
@@ -186,6 +192,75 @@ def speed(
     return {k: round(statistics.median(v), 1) for k, v in out.items() if v}
 
 
+def _aria_truth(calib: Any, camera: str, hands: Any, columns: list[str], t_ns: int) -> np.ndarray | None:  # type: ignore[type-arg]
+    """(20, 2) pixels of Aria's own hand tracking nearest ``t_ns`` projected into ``camera`` with the recording's
+    calibration (NaN where not projectable), MediaPipe's order without the thumb CMC; None when not tracked."""
+    j = int(np.argmin(np.abs(hands.timestamps_ns - t_ns)))
+    cam = calib.get_camera_calib(camera)
+    to_camera = cam.get_transform_device_camera().inverse()
+    out = np.full((20, 2), np.nan)
+    for n, name in enumerate(k for k in HAND_KEYPOINTS if k != "thumb_cmc"):
+        point = np.array([hands.values[j, columns.index(f"{name}_{a}")] for a in "xyz"])
+        if not np.isfinite(point).all():
+            return None
+        uv = cam.project((to_camera @ point.reshape(3, 1)).reshape(3))
+        out[n] = np.asarray(uv, dtype=np.float64).ravel() if uv is not None else np.nan
+    return out
+
+
+def _in_view(uv: np.ndarray, width: int, height: int) -> int:  # type: ignore[type-arg]
+    """How many of the points ``uv`` (N, 2) fall inside a ``width`` x ``height`` image."""
+    with np.errstate(invalid="ignore"):
+        return int(((uv[:, 0] >= 0) & (uv[:, 0] < width) & (uv[:, 1] >= 0) & (uv[:, 1] < height)).sum())
+
+
+def aria_agreement(python: Path, vrs: Path) -> dict[str, Any]:
+    """On a Gen2 Aria recording with on-device hand tracking: per camera, frames where the glasses track a hand
+    and MediaPipe finds it (same side), and the median pixel distance between the two (the glasses' 3D landmarks
+    projected with the recording's own calibration: a machine label, not a human one)."""
+    from projectaria_tools.core import data_provider
+
+    from robofuel.ingest import ReadContext, get_reader
+    from robofuel.lake import recording_sha256
+    from robofuel.standard import VideoData
+    from robofuel.video import rgb_frames
+
+    result = get_reader("vrs").read(vrs, ReadContext(vrs, recording_sha256(vrs)))
+    (episode,) = result.episodes
+    calib = data_provider.create_vrs_data_provider(str(vrs)).get_device_calibration()
+    model = MediaPipeHands(python, {"max_hands": 2, "model_complexity": 1})
+    out: dict[str, Any] = {}
+    for stream in (s for s in episode.meta.streams if s.kind.value == "video"):
+        if calib.get_camera_calib(stream.name) is None or "et" in stream.name.split("-"):
+            continue
+        model.reset()
+        video = episode.payloads[stream.name]
+        assert isinstance(video, VideoData)
+        found = model.detect(list(rgb_frames(video)))
+        tracked = matched = 0
+        errors: list[float] = []
+        for side in ("left", "right"):
+            name = f"handtracking-{side}"
+            hands, columns = episode.numeric(name), episode.meta.stream(name).columns
+            for t_ns, frame in zip(video.timestamps_ns.tolist(), found, strict=False):
+                truth = _aria_truth(calib, stream.name, hands, columns, t_ns)
+                if truth is None or _in_view(truth, stream.width or 0, stream.height or 0) < 10:
+                    continue  # not tracked, or mostly out of this camera's view
+                tracked += 1
+                hand = next((h for h in frame if h.side == side), None)
+                if hand is not None:
+                    matched += 1
+                    keep = np.isfinite(truth[:, 0])
+                    px = np.delete(hand.px, HAND_KEYPOINTS.index("thumb_cmc"), axis=0)
+                    errors.append(float(np.median(np.linalg.norm(px[keep] - truth[keep], axis=1))))
+        out[stream.name] = {"size": f"{stream.width}x{stream.height}", "hands_tracked_by_aria": tracked,
+                            "found_by_mediapipe": matched,
+                            "median_px": round(statistics.median(errors), 1) if errors else None}  # fmt: skip
+    model.close()
+    result.cleanup()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     corpus = Path(os.environ.get("ROBOFUEL_CORPUS", REPO.parent / "corpus"))
@@ -195,7 +270,7 @@ def main() -> None:
     parser.add_argument("--video-frames", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--complexity", type=int, choices=(0, 1), default=1, help="1: full landmark model; 0: lite")
-    parser.add_argument("--rows", type=Path, help="write each labelled hand's result here (JSON)")
+    parser.add_argument("--aria", type=Path, help="a Gen2 Aria VRS with on-device hand tracking to compare with")
     args = parser.parse_args()
     import cv2
 
@@ -210,6 +285,9 @@ def main() -> None:
     print(json.dumps(result), flush=True)
     stills = [cv2.resize(_rgb(p), (640, 480), interpolation=cv2.INTER_AREA) for p in sorted({i[2] for i in items})]
     videos = [_video_frames(v, args.video_frames) for v in args.video]
+    if args.aria is not None:
+        result["aria_agreement"] = aria_agreement(args.python, args.aria)
+        print(json.dumps(result["aria_agreement"]), flush=True)
     result["speed_640x480_per_core"] = speed(args.python, args.complexity, stills * 4, videos, args.repeat)
     print(json.dumps(result))
 
