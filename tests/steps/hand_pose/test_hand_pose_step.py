@@ -129,6 +129,8 @@ def test_a_head_pose_gives_a_world_frame_stream(plugin: Any) -> None:
     rot = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     np.testing.assert_allclose(values[0, 1:].reshape(21, 3), HAND @ rot.T + [1.0, 2.0, 1.5], atol=1e-9)
     assert out.meta.extra["hand_pose"]["videos"]["ego"]["intrinsics"] == "config"
+    other = run(episode(head_pose=True), intrinsics={"ego": list(K)}, pose_stream="imu")  # named: that one only
+    assert "hands-ego-left-world" not in {s.name for s in other.meta.streams}
 
 
 def test_without_intrinsics_a_field_of_view_is_assumed_and_said(plugin: Any) -> None:

@@ -62,11 +62,12 @@ class HandPose(Step):
         return videos
 
     def _pose(self, data: EpisodeData) -> tuple[Stream, NumericData] | None:
+        """The camera's pose stream: the one named ``pose_stream``, else the first ``head_pose`` / ``camera_pose``
+        stream with pose columns; None when there is none."""
+        named = self.config["pose_stream"]
         for s in data.meta.streams:
-            named = s.name == self.config["pose_stream"]
-            if (
-                named or (not self.config["pose_stream"] and s.role in geometry.POSE_ROLES)
-            ) and s.name in data.payloads:
+            wanted = s.name == named if named else s.role in geometry.POSE_ROLES
+            if wanted and s.name in data.payloads:
                 payload = data.numeric(s.name)
                 if geometry.pose_rows(s.columns, payload.values) is not None:
                     return s, payload
