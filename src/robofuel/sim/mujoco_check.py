@@ -1,0 +1,218 @@
+"""Replay a :class:`~robofuel.sim.api.SimTrajectory` in MuJoCo and judge it physically (the ``sim`` extra).
+
+The robot follows the trajectory's joint targets through position actuators (targets linearly interpolated in
+time at every control tick of ``CONTROL_DT_S``; the gripper aperture mapped to finger joint targets by the
+registry's linear map); the boxes move only by contact and gravity. The grasp is pure friction: nothing welds
+the box to the fingers. Before time 0 the scene settles for ``SETTLE_S`` s at the first targets; after the last
+target the robot holds it for ``HOLD_S`` s, then the box's final pose is judged.
+
+The verdict, first cause first:
+
+- ``joint limit``: a joint target lies outside the model's limits (more than ``LIMIT_TOL`` rad or m); not replayed;
+- ``unstable``: the simulation diverged (non-finite state, or MuJoCo's bad-acceleration warning);
+- ``collision``: the robot went deeper than ``COLLISION_M`` into the table or a box (a firm grasp sinks ~0.4 mm
+  into the box), or pressed on the table with more than ``TABLE_PUSH_N`` (contacts are stiff, so an arm driven
+  into the table shows as force more than as depth: ~300 N at ~1 mm);
+- ``missed grasp``: the box was never held: touched by both gripper sides while ``LIFT_M`` above its start;
+- ``dropped``: once held, the box flew free (no contact at all) with its bottom over ``DROP_HEIGHT_M`` above the
+  table top, or, for a lift-only task (``goal`` None), it did not end ``GOAL_LIFT_M`` above its start;
+- ``off goal``: the box's final centre lies farther than ``goal_tolerance_m`` from the goal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from robofuel.embodiment.registry import GripperSpec, Registry
+from robofuel.errors import InputError
+from robofuel.sim.api import F64, SimResult, SimScene, SimTrajectory
+from robofuel.sim.render import FrameRecorder
+from robofuel.sim.scene import BuiltScene, build_scene, mujoco, simulable_arm
+
+CONTROL_DT_S = 0.01
+SETTLE_S, HOLD_S = 0.2, 0.5
+LIMIT_TOL = 1e-3  # rad or m
+COLLISION_M = 0.005
+TABLE_PUSH_N = 30.0  # a stiff arm held off its target by the table presses with hundreds of N
+LIFT_M = 0.01
+DROP_HEIGHT_M = 0.03
+GOAL_LIFT_M = 0.05
+MAX_SPEED = 50.0  # m/s or rad/s: beyond this the state has diverged
+
+
+@dataclass
+class _Watch:
+    """What the replay saw: the deepest robot contact (m), whether the box was held, and the first trouble."""
+
+    start_z: float
+    max_penetration_m: float = 0.0
+    max_table_push_n: float = 0.0
+    held: bool = False
+    dropped: bool = False
+    unstable: bool = False
+
+
+def _validate(scene: SimScene, traj: SimTrajectory, n_joints: int) -> None:
+    names = [o.name for o in scene.objects]
+    if scene.manipulated not in names:
+        raise InputError(f"sim scene: the manipulated object {scene.manipulated!r} is not among {names}")
+    t, q = np.asarray(traj.time_s), np.asarray(traj.joints)
+    if t.ndim != 1 or len(t) < 1 or q.shape != (len(t), n_joints):
+        raise InputError(f"sim trajectory: joints {q.shape} do not match time {t.shape} and {n_joints} arm joints")
+    if np.any(np.diff(t) <= 0) or not np.all(np.isfinite(q)):
+        raise InputError("sim trajectory: times must increase strictly and joints be finite")
+    if traj.gripper_aperture_m is not None and np.shape(traj.gripper_aperture_m) != t.shape:
+        raise InputError(f"sim trajectory: gripper aperture {np.shape(traj.gripper_aperture_m)} != time {t.shape}")
+
+
+def _finger_targets(gripper: GripperSpec, aperture: F64) -> F64:
+    """(N, k) finger joint targets for apertures (N,) m, by the registry's linear map."""
+    a = np.clip(aperture, 0.0, gripper.max_aperture_m) / gripper.max_aperture_m
+    open_, closed = np.asarray(gripper.open), np.asarray(gripper.closed)
+    out: F64 = closed[None, :] + (open_ - closed)[None, :] * a[:, None]
+    return out
+
+
+def _controls(built: BuiltScene, traj: SimTrajectory, ticks: F64) -> F64:
+    """(K, nu) actuator targets at the tick times (s): arm joints, then fingers, then held joints (0)."""
+    _, gripper = simulable_arm(built.embodiment)
+    ctrl = np.zeros((len(ticks), built.model.nu))
+    n = len(built.arm_qpos)
+    for j in range(n):
+        ctrl[:, j] = np.interp(ticks, traj.time_s, traj.joints[:, j])
+    aperture = traj.gripper_aperture_m if traj.gripper_aperture_m is not None else np.full(len(traj.time_s), 0.0)
+    ctrl[:, n : n + len(built.finger_qpos)] = _finger_targets(gripper, np.interp(ticks, traj.time_s, aperture))
+    return ctrl
+
+
+def _out_of_limits(built: BuiltScene, joints: F64) -> bool:
+    m, mj = built.model, mujoco()
+    ids = [mj.mj_name2id(m, mj.mjtObj.mjOBJ_JOINT, n) for n in built.arm.joints]
+    limited = np.array([bool(m.jnt_limited[i]) for i in ids])
+    lo, hi = m.jnt_range[ids, 0], m.jnt_range[ids, 1]
+    bad = ((joints < lo - LIMIT_TOL) | (joints > hi + LIMIT_TOL)) & limited
+    return bool(bad.any())
+
+
+def _pose(built: BuiltScene, data: Any, name: str) -> F64:
+    """The object's 4x4 pose in MuJoCo's world."""
+    body = built.object_body[name]
+    tf = np.eye(4)
+    tf[:3, :3], tf[:3, 3] = data.xmat[body].reshape(3, 3), data.xpos[body]
+    return tf
+
+
+def _normal_force(model: Any, data: Any, contacts: np.ndarray) -> float:
+    """Sum of the normal forces (N) of the given contacts."""
+    force, total = np.zeros(6), 0.0
+    for i in contacts:
+        mujoco().mj_contactForce(model, data, int(i), force)
+        total += float(force[0])
+    return total
+
+
+def _observe(built: BuiltScene, data: Any, scene: SimScene, watch: _Watch, obj_geom: int, table_top: float) -> None:
+    """Update ``watch`` from the contacts and the box's pose at this tick."""
+    n = data.ncon
+    pairs, dist = data.contact.geom[:n], data.contact.dist[:n]
+    robot = built.robot_geom[pairs]
+    mixed = robot[:, 0] != robot[:, 1]
+    if mixed.any():
+        watch.max_penetration_m = max(watch.max_penetration_m, float(-dist[mixed].min()))
+        on_table = np.flatnonzero(mixed & (pairs == built.table_geom).any(axis=1))
+        watch.max_table_push_n = max(watch.max_table_push_n, _normal_force(built.model, data, on_table))
+    on_obj = (pairs == obj_geom).any(axis=1)
+    others = pairs[on_obj].max(axis=1, where=pairs[on_obj] != obj_geom, initial=-1)
+    pose = _pose(built, data, scene.manipulated)
+    if not watch.held and pose[2, 3] - watch.start_z > LIFT_M:
+        watch.held = all(bool(side[others].any()) for side in built.sides) if len(others) else False
+    if watch.held and not on_obj.any():
+        size = np.asarray(next(o.size_m for o in scene.objects if o.name == scene.manipulated))
+        bottom = pose[2, 3] - float(np.abs(pose[2, :3]) @ size / 2)
+        watch.dropped = watch.dropped or bottom - table_top > DROP_HEIGHT_M
+    bad_acc = data.warning[mujoco().mjtWarning.mjWARN_BADQACC].number > 0
+    if bad_acc or not np.all(np.isfinite(data.qpos)) or np.abs(data.qvel).max(initial=0) > MAX_SPEED:
+        watch.unstable = True
+
+
+def _verdict(scene: SimScene, watch: _Watch, final: F64) -> tuple[str, float]:
+    """The reason ('' on success) and the goal error (m) from what was watched and the box's final base pose."""
+    error = float(np.linalg.norm(final[:3, 3] - scene.goal[:3, 3])) if scene.goal is not None else 0.0
+    if watch.unstable:
+        return "unstable", error
+    if watch.max_penetration_m > COLLISION_M or watch.max_table_push_n > TABLE_PUSH_N:
+        return "collision", error
+    if not watch.held:
+        return "missed grasp", error
+    if watch.dropped:
+        return "dropped", error
+    if scene.goal is None:
+        start = next(o.pose for o in scene.objects if o.name == scene.manipulated)
+        return ("" if final[2, 3] - start[2, 3] >= GOAL_LIFT_M else "dropped"), error
+    return ("" if error <= scene.goal_tolerance_m else "off goal"), error
+
+
+def _start(built: BuiltScene, data: Any, traj: SimTrajectory, first: F64) -> None:
+    mj = mujoco()
+    n = len(built.arm_qpos)
+    data.qpos[built.arm_qpos] = traj.joints[0]
+    data.qpos[built.finger_qpos] = first[n : n + len(built.finger_qpos)]
+    data.ctrl[:] = first
+    mj.mj_forward(built.model, data)
+    mj.mj_step(built.model, data, nstep=max(1, round(SETTLE_S / built.model.opt.timestep)))
+
+
+def _replay(
+    built: BuiltScene, scene: SimScene, traj: SimTrajectory, frames: FrameRecorder | None
+) -> tuple[_Watch, F64]:
+    """Run the physics; the watch and the box's final pose in MuJoCo's world."""
+    mj, m = mujoco(), built.model
+    data = mj.MjData(m)
+    ticks = np.arange(0.0, float(traj.time_s[-1]) + HOLD_S + 1e-9, CONTROL_DT_S)
+    ctrl = _controls(built, traj, ticks + float(traj.time_s[0]))
+    _start(built, data, traj, ctrl[0])
+    obj_geom = int(np.flatnonzero(m.geom_bodyid == built.object_body[scene.manipulated])[0])
+    table_top = float(data.geom_xpos[built.table_geom][2] + m.geom_size[built.table_geom][2])
+    watch = _Watch(start_z=float(_pose(built, data, scene.manipulated)[2, 3]))
+    substeps = max(1, round(CONTROL_DT_S / m.opt.timestep))
+    for k, t in enumerate(ticks):
+        if frames is not None and frames.due(float(t)):
+            frames.capture(data, float(t))
+        data.ctrl[:] = ctrl[k]
+        mj.mj_step(m, data, nstep=substeps)
+        _observe(built, data, scene, watch, obj_geom, table_top)
+        if watch.unstable:
+            break
+    return watch, _pose(built, data, scene.manipulated)
+
+
+def check(
+    scene: SimScene,
+    trajectory: SimTrajectory,
+    *,
+    render: tuple[int, int] | None = None,
+    camera_hz: float = 10.0,
+) -> SimResult:
+    """Replay ``trajectory`` in ``scene`` and judge it (see the module docstring); ``render`` = (width, height) px
+    renders the scene's cameras at ``camera_hz`` Hz. InputError when the embodiment cannot be simulated."""
+    embodiment = Registry().get(scene.embodiment)
+    arm, _ = simulable_arm(embodiment)
+    _validate(scene, trajectory, len(arm.joints))
+    built = build_scene(scene, embodiment)
+    start = next(o.pose for o in scene.objects if o.name == scene.manipulated)
+    if _out_of_limits(built, np.asarray(trajectory.joints, dtype=np.float64)):
+        error = float(np.linalg.norm(start[:3, 3] - scene.goal[:3, 3])) if scene.goal is not None else 0.0
+        return SimResult(False, "joint limit", np.asarray(start, dtype=np.float64), error, 0.0)
+    frames = FrameRecorder(mujoco(), built.model, built.cameras, render, camera_hz) if render else None
+    try:
+        watch, final_world = _replay(built, scene, trajectory, frames)
+    finally:
+        if frames is not None:
+            frames.close()
+    final = np.linalg.inv(built.base) @ final_world
+    reason, error = _verdict(scene, watch, final)
+    images, times = frames.result() if frames is not None else ({}, np.zeros(0))
+    return SimResult(reason == "", reason, final, error, watch.max_penetration_m, images, times)
