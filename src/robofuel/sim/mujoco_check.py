@@ -45,9 +45,14 @@ MAX_SPEED = 50.0  # m/s or rad/s: beyond this the state has diverged
 
 @dataclass
 class _Watch:
-    """What the replay saw: the deepest robot contact (m), whether the box was held, and the first trouble."""
+    """What the replay watches (the box, the table) and saw: the deepest robot contact (m), the hardest push on the
+    table (N), whether the box was held, and trouble."""
 
-    start_z: float
+    body: int  # the manipulated box: its body, its geom, its half extents (m)
+    geom: int
+    half_size: F64
+    table_top: float  # m, world z
+    start_z: float  # m, world z of the box's centre after settling
     max_penetration_m: float = 0.0
     max_table_push_n: float = 0.0
     held: bool = False
@@ -105,16 +110,16 @@ def _pose(built: BuiltScene, data: Any, name: str) -> F64:
     return tf
 
 
-def _normal_force(model: Any, data: Any, contacts: np.ndarray) -> float:
+def _normal_force(mj: Any, model: Any, data: Any, contacts: np.ndarray) -> float:
     """Sum of the normal forces (N) of the given contacts."""
     force, total = np.zeros(6), 0.0
     for i in contacts:
-        mujoco().mj_contactForce(model, data, int(i), force)
+        mj.mj_contactForce(model, data, int(i), force)
         total += float(force[0])
     return total
 
 
-def _observe(built: BuiltScene, data: Any, scene: SimScene, watch: _Watch, obj_geom: int, table_top: float) -> None:
+def _observe(built: BuiltScene, mj: Any, data: Any, watch: _Watch) -> None:
     """Update ``watch`` from the contacts and the box's pose at this tick."""
     n = data.ncon
     pairs, dist = data.contact.geom[:n], data.contact.dist[:n]
@@ -123,17 +128,16 @@ def _observe(built: BuiltScene, data: Any, scene: SimScene, watch: _Watch, obj_g
     if mixed.any():
         watch.max_penetration_m = max(watch.max_penetration_m, float(-dist[mixed].min()))
         on_table = np.flatnonzero(mixed & (pairs == built.table_geom).any(axis=1))
-        watch.max_table_push_n = max(watch.max_table_push_n, _normal_force(built.model, data, on_table))
-    on_obj = (pairs == obj_geom).any(axis=1)
-    others = pairs[on_obj].max(axis=1, where=pairs[on_obj] != obj_geom, initial=-1)
-    pose = _pose(built, data, scene.manipulated)
-    if not watch.held and pose[2, 3] - watch.start_z > LIFT_M:
-        watch.held = all(bool(side[others].any()) for side in built.sides) if len(others) else False
+        watch.max_table_push_n = max(watch.max_table_push_n, _normal_force(mj, built.model, data, on_table))
+    on_obj = (pairs == watch.geom).any(axis=1)
+    z = float(data.xpos[watch.body][2])
+    if not watch.held and z - watch.start_z > LIFT_M and on_obj.any():
+        others = pairs[on_obj].sum(axis=1) - watch.geom
+        watch.held = all(bool(side[others].any()) for side in built.sides)
     if watch.held and not on_obj.any():
-        size = np.asarray(next(o.size_m for o in scene.objects if o.name == scene.manipulated))
-        bottom = pose[2, 3] - float(np.abs(pose[2, :3]) @ size / 2)
-        watch.dropped = watch.dropped or bottom - table_top > DROP_HEIGHT_M
-    bad_acc = data.warning[mujoco().mjtWarning.mjWARN_BADQACC].number > 0
+        bottom = z - float(np.abs(data.xmat[watch.body][6:9]) @ watch.half_size)
+        watch.dropped = watch.dropped or bottom - watch.table_top > DROP_HEIGHT_M
+    bad_acc = data.warning[mj.mjtWarning.mjWARN_BADQACC].number > 0
     if bad_acc or not np.all(np.isfinite(data.qpos)) or np.abs(data.qvel).max(initial=0) > MAX_SPEED:
         watch.unstable = True
 
@@ -174,16 +178,22 @@ def _replay(
     ticks = np.arange(0.0, float(traj.time_s[-1]) + HOLD_S + 1e-9, CONTROL_DT_S)
     ctrl = _controls(built, traj, ticks + float(traj.time_s[0]))
     _start(built, data, traj, ctrl[0])
-    obj_geom = int(np.flatnonzero(m.geom_bodyid == built.object_body[scene.manipulated])[0])
-    table_top = float(data.geom_xpos[built.table_geom][2] + m.geom_size[built.table_geom][2])
-    watch = _Watch(start_z=float(_pose(built, data, scene.manipulated)[2, 3]))
+    body = built.object_body[scene.manipulated]
+    size = next(o.size_m for o in scene.objects if o.name == scene.manipulated)
+    watch = _Watch(
+        body=body,
+        geom=int(np.flatnonzero(m.geom_bodyid == body)[0]),
+        half_size=np.asarray(size, dtype=np.float64) / 2,
+        table_top=float(data.geom_xpos[built.table_geom][2] + m.geom_size[built.table_geom][2]),
+        start_z=float(data.xpos[body][2]),
+    )
     substeps = max(1, round(CONTROL_DT_S / m.opt.timestep))
     for k, t in enumerate(ticks):
         if frames is not None and frames.due(float(t)):
             frames.capture(data, float(t))
         data.ctrl[:] = ctrl[k]
         mj.mj_step(m, data, nstep=substeps)
-        _observe(built, data, scene, watch, obj_geom, table_top)
+        _observe(built, mj, data, watch)
         if watch.unstable:
             break
     return watch, _pose(built, data, scene.manipulated)

@@ -2,6 +2,7 @@
 
 MuJoCo picks its OpenGL backend from ``MUJOCO_GL`` when it is first imported; :func:`choose_gl` sets it, unless the
 user did, to ``egl`` when Debian's ``libegl1`` + ``libegl-mesa0`` are there, else ``osmesa`` (``libosmesa6``).
+Imported earlier by other code without ``MUJOCO_GL``, mujoco keeps its default (GLFW, which needs a display).
 A renderer that cannot start (no GL library, no display) leaves the frames empty and logs why once per process on
 the ``robofuel.sim`` logger: a replay is never lost for want of pictures.
 """
@@ -51,7 +52,10 @@ class FrameRecorder:
             model.vis.global_.offheight = max(int(model.vis.global_.offheight), height)
             self.renderer = mj.Renderer(model, height=height, width=width)
         except Exception as exc:  # any GL failure (missing library, no context) must not lose the replay
-            _warn_once(f"{type(exc).__name__}: {exc} (MUJOCO_GL={os.environ.get('MUJOCO_GL', '')!r})")
+            gl = os.environ.get("MUJOCO_GL", "")
+            _warn_once(
+                f"{type(exc).__name__}: {exc} (MUJOCO_GL={gl!r}; set it to egl or osmesa before mujoco is imported)"
+            )
 
     def due(self, t: float) -> bool:
         """Whether a frame is due at replay time ``t`` s."""

@@ -171,8 +171,9 @@ def _add_cameras(spec: Any, scene: SimScene, base: F64, arm: ArmSpec) -> tuple[s
     centre = np.array([*((lo + hi) / 2), (base @ np.array([0, 0, scene.table_height_m, 1.0]))[2]])
     out = centre[:2] - base[:2, 3]
     away = out / np.linalg.norm(out) if np.linalg.norm(out) > 1e-6 else np.array([1.0, 0.0])
-    eye = centre + np.array([*(0.9 * away), 0.6])
-    spec.worldbody.add_camera(name="scene", pos=eye, quat=_quat(_look_at(eye, centre)), fovy=55.0)
+    eye = centre + np.array([*(1.1 * away), 0.8])
+    target = np.array([*(0.6 * centre[:2] + 0.4 * base[:2, 3]), centre[2] + 0.2])  # the workspace and the robot
+    spec.worldbody.add_camera(name="scene", pos=eye, quat=_quat(_look_at(eye, target)), fovy=55.0)
     spec.worldbody.add_light(name="sun", pos=[*centre[:2], centre[2] + 2.0], dir=[0, 0, -1])
     ee = spec.body(arm.ee_frame)
     if ee is None or arm.tool_xyz[2] <= 0:
