@@ -10,9 +10,11 @@ The verdict, first cause first:
 
 - ``joint limit``: a joint target lies outside the model's limits (more than ``LIMIT_TOL`` rad or m); not replayed;
 - ``unstable``: the simulation diverged (non-finite state, or MuJoCo's bad-acceleration warning);
-- ``collision``: the robot went deeper than ``COLLISION_M`` into the table or a box (a firm grasp sinks ~0.4 mm
-  into the box), or pressed on the table with more than ``TABLE_PUSH_N`` (contacts are stiff, so an arm driven
-  into the table shows as force more than as depth: ~300 N at ~1 mm);
+- ``collision``: the robot went deeper than ``COLLISION_M`` into the table or a box, or its gripper deeper than
+  ``GRIP_PENETRATION_M`` into the box it grasps (MuJoCo's contacts sink in proportion to force over mass: a firm
+  grasp sinks 0.3 to 9 mm, the most for a heavy box held by an edge), or the robot pressed on the table with more
+  than ``TABLE_PUSH_N`` (an arm driven into the table shows as force more than as depth: ~300 N at ~1 mm);
+  ``unstable`` means non-finite values or speeds over ``MAX_SPEED``, not a box flicked away by the fingers;
 - ``missed grasp``: the box was never held: touched by both gripper sides while ``LIFT_M`` above its start;
 - ``dropped``: once held, the box flew free (no contact at all) with its bottom over ``DROP_HEIGHT_M`` above the
   table top, or, for a lift-only task (``goal`` None), it did not end ``GOAL_LIFT_M`` above its start;
@@ -36,11 +38,12 @@ CONTROL_DT_S = 0.01
 SETTLE_S, HOLD_S = 0.2, 0.5
 LIMIT_TOL = 1e-3  # rad or m
 COLLISION_M = 0.005
+GRIP_PENETRATION_M = 0.015  # the fingers squeezing the box: a 40 N grip on a 1 kg box's edge sinks up to ~9 mm
 TABLE_PUSH_N = 30.0  # a stiff arm held off its target by the table presses with hundreds of N
 LIFT_M = 0.01
 DROP_HEIGHT_M = 0.03
 GOAL_LIFT_M = 0.05
-MAX_SPEED = 50.0  # m/s or rad/s: beyond this the state has diverged
+MAX_SPEED = 1000.0  # m/s or rad/s: beyond this the state has diverged (a box flicked from a grip spins ~60 rad/s)
 
 
 @dataclass
@@ -53,7 +56,9 @@ class _Watch:
     half_size: F64
     table_top: float  # m, world z
     start_z: float  # m, world z of the box's centre after settling
+    gripper: np.ndarray  # bool per geom: the gripper's sides
     max_penetration_m: float = 0.0
+    max_other_penetration_m: float = 0.0  # the same, leaving out the gripper squeezing the manipulated box
     max_table_push_n: float = 0.0
     held: bool = False
     dropped: bool = False
@@ -127,6 +132,9 @@ def _observe(built: BuiltScene, mj: Any, data: Any, watch: _Watch) -> None:
     mixed = robot[:, 0] != robot[:, 1]
     if mixed.any():
         watch.max_penetration_m = max(watch.max_penetration_m, float(-dist[mixed].min()))
+        grip = mixed & (pairs == watch.geom).any(axis=1) & watch.gripper[pairs].any(axis=1)
+        if (mixed & ~grip).any():
+            watch.max_other_penetration_m = max(watch.max_other_penetration_m, float(-dist[mixed & ~grip].min()))
         on_table = np.flatnonzero(mixed & (pairs == built.table_geom).any(axis=1))
         watch.max_table_push_n = max(watch.max_table_push_n, _normal_force(mj, built.model, data, on_table))
     on_obj = (pairs == watch.geom).any(axis=1)
@@ -147,7 +155,8 @@ def _verdict(scene: SimScene, watch: _Watch, final: F64) -> tuple[str, float]:
     error = float(np.linalg.norm(final[:3, 3] - scene.goal[:3, 3])) if scene.goal is not None else 0.0
     if watch.unstable:
         return "unstable", error
-    if watch.max_penetration_m > COLLISION_M or watch.max_table_push_n > TABLE_PUSH_N:
+    deep = watch.max_other_penetration_m > COLLISION_M or watch.max_penetration_m > GRIP_PENETRATION_M
+    if deep or watch.max_table_push_n > TABLE_PUSH_N:
         return "collision", error
     if not watch.held:
         return "missed grasp", error
@@ -186,6 +195,7 @@ def _replay(
         half_size=np.asarray(size, dtype=np.float64) / 2,
         table_top=float(data.geom_xpos[built.table_geom][2] + m.geom_size[built.table_geom][2]),
         start_z=float(data.xpos[body][2]),
+        gripper=np.logical_or.reduce(built.sides),
     )
     substeps = max(1, round(CONTROL_DT_S / m.opt.timestep))
     for k, t in enumerate(ticks):
