@@ -9,12 +9,12 @@ target the robot holds it for ``HOLD_S`` s, then the box's final pose is judged.
 The verdict, first cause first:
 
 - ``joint limit``: a joint target lies outside the model's limits (more than ``LIMIT_TOL`` rad or m); not replayed;
-- ``unstable``: the simulation diverged (non-finite state, or MuJoCo's bad-acceleration warning);
+- ``unstable``: the simulation diverged (non-finite state, speeds over ``MAX_SPEED``, or MuJoCo's bad-acceleration
+  warning; a box flicked away by the fingers spins ~60 rad/s and is not counted);
 - ``collision``: the robot went deeper than ``COLLISION_M`` into the table or a box, or its gripper deeper than
   ``GRIP_PENETRATION_M`` into the box it grasps (MuJoCo's contacts sink in proportion to force over mass: a firm
   grasp sinks 0.3 to 9 mm, the most for a heavy box held by an edge), or the robot pressed on the table with more
   than ``TABLE_PUSH_N`` (an arm driven into the table shows as force more than as depth: ~300 N at ~1 mm);
-  ``unstable`` means non-finite values or speeds over ``MAX_SPEED``, not a box flicked away by the fingers;
 - ``missed grasp``: the box was never held: touched by both gripper sides while ``LIFT_M`` above its start;
 - ``dropped``: once held, the box flew free (no contact at all) with its bottom over ``DROP_HEIGHT_M`` above the
   table top, or, for a lift-only task (``goal`` None), it did not end ``GOAL_LIFT_M`` above its start;
