@@ -60,7 +60,7 @@ def resolve_mesh(uri: str, urdf: Path) -> Path | None:
         for k in range(len(parts)):
             candidate = folder.joinpath(*parts[k:])
             if candidate.is_file():
-                return candidate
+                return candidate.resolve()
     return None
 
 
