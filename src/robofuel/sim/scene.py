@@ -8,6 +8,11 @@ the boxes but not with each other (the trajectories come from IK that already av
 with everything. The goal is a visual-only site (no collision). Two cameras: ``scene``, fixed, facing the robot
 across the workspace, and ``wrist`` on the end-effector body looking along the tool's z axis, for arms whose tool
 frame lies beyond the end-effector frame along z (a gripper pointing along z, like the Panda's hand).
+
+Collision geometry is the URDF's: boxes, cylinders, spheres as such, meshes as MuJoCo's convex hull of each mesh.
+The Panda's finger pads are boxes in its URDF, so its friction grasp is real. The SO-101's fixed jaw is one
+non-convex mesh with the wrist; its hull fills the gap between the jaws, so an SO-101 replay judges reach, contacts
+and limits but its grasps fail as ``missed grasp`` (a convex decomposition of that mesh would fix it; none ships).
 """
 
 from __future__ import annotations
@@ -171,8 +176,9 @@ def _add_cameras(spec: Any, scene: SimScene, base: F64, arm: ArmSpec) -> tuple[s
     centre = np.array([*((lo + hi) / 2), (base @ np.array([0, 0, scene.table_height_m, 1.0]))[2]])
     out = centre[:2] - base[:2, 3]
     away = out / np.linalg.norm(out) if np.linalg.norm(out) > 1e-6 else np.array([1.0, 0.0])
-    eye = centre + np.array([*(1.1 * away), 0.8])
-    target = np.array([*(0.6 * centre[:2] + 0.4 * base[:2, 3]), centre[2] + 0.2])  # the workspace and the robot
+    scale = float(np.clip(np.linalg.norm(out) / 0.5, 0.4, 2.0))  # a small arm (so101) is filmed from closer
+    eye = centre + scale * np.array([*(1.1 * away), 0.8])
+    target = np.array([*(0.6 * centre[:2] + 0.4 * base[:2, 3]), centre[2] + 0.2 * scale])  # workspace and robot
     spec.worldbody.add_camera(name="scene", pos=eye, quat=_quat(_look_at(eye, target)), fovy=55.0)
     spec.worldbody.add_light(name="sun", pos=[*centre[:2], centre[2] + 2.0], dir=[0, 0, -1])
     ee = spec.body(arm.ee_frame)
