@@ -159,3 +159,22 @@ def test_an_embodiment_that_cannot_be_simulated_is_named(embodiment: str, why: s
 def test_a_trajectory_of_the_wrong_shape_is_an_input_error(pick_place: SimTrajectory) -> None:
     with pytest.raises(InputError, match="7 arm joints"):
         check(_scene(), replace(pick_place, joints=pick_place.joints[:, :6]))
+
+
+def test_a_renderer_that_cannot_start_leaves_frames_empty(
+    pick_place: SimTrajectory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import mujoco
+
+    def no_gl(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no OpenGL context")
+
+    monkeypatch.setattr(mujoco, "Renderer", no_gl)
+    monkeypatch.setattr("robofuel.sim.render._warned", set())
+    short = pick_place.time_s <= 1.0
+    traj = SimTrajectory(pick_place.time_s[short], pick_place.joints[short], pick_place.gripper_aperture_m[short])
+    with caplog.at_level("WARNING", logger="robofuel.sim"):
+        result = check(_scene(), traj, render=(64, 48))
+    assert result.frames == {} and len(result.frame_times_s) == 0
+    assert result.reason == "missed grasp"  # judged all the same (the hand only reached the box)
+    assert "rendering unavailable" in caplog.text and "no OpenGL context" in caplog.text
