@@ -13,8 +13,10 @@ The verdict, first cause first:
   warning; a box flicked away by the fingers spins ~60 rad/s and is not counted);
 - ``collision``: the robot went deeper than ``COLLISION_M`` into the table or a box, or its gripper deeper than
   ``GRIP_PENETRATION_M`` into the box it grasps (MuJoCo's contacts sink in proportion to force over mass: a firm
-  grasp sinks 0.3 to 9 mm, the most for a heavy box held by an edge), or the robot pressed on the table with more
-  than ``TABLE_PUSH_N`` (an arm driven into the table shows as force more than as depth: ~300 N at ~1 mm);
+  grasp sinks 0.3 to 9 mm, the most for a heavy box held by an edge), or the robot pressed on the table (contacts
+  are stiff, so that shows as force more than as depth): its links or palm with more than ``ARM_PUSH_N``, its
+  fingers with more than ``HAND_PUSH_N`` (fingers sliding on the table while grasping are common in real demos:
+  robosuite's Lift demos, replayed here with the URDF's longer fingers, press them 1-2 cm into it, 50-90 N);
 - ``missed grasp``: the box was never held: touched by both gripper sides while ``LIFT_M`` above its start;
 - ``dropped``: once held, the box flew free (no contact at all) with its bottom over ``DROP_HEIGHT_M`` above the
   table top, or, for a lift-only task (``goal`` None), it did not end ``GOAL_LIFT_M`` above its start;
@@ -23,7 +25,7 @@ The verdict, first cause first:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,7 +41,10 @@ SETTLE_S, HOLD_S = 0.2, 0.5
 LIMIT_TOL = 1e-3  # rad or m
 COLLISION_M = 0.005
 GRIP_PENETRATION_M = 0.015  # the fingers squeezing the box: a 40 N grip on a 1 kg box's edge sinks up to ~9 mm
-TABLE_PUSH_N = 30.0  # a stiff arm held off its target by the table presses with hundreds of N
+ARM_PUSH_N = 30.0  # an arm link or the palm pressing on the table: more than a graze
+HAND_PUSH_N = 150.0  # the fingers pressing on the table, as grasps off the table do: the hand driven ~2 cm into it
+PUSH_WINDOW_S = 0.1  # time constant of the smoothing of the push (N): a touch's impact spike is not a push
+PUSH_SMOOTHING = CONTROL_DT_S / PUSH_WINDOW_S
 LIFT_M = 0.01
 DROP_HEIGHT_M = 0.03
 GOAL_LIFT_M = 0.05
@@ -59,7 +64,9 @@ class _Watch:
     gripper: np.ndarray  # bool per geom: the gripper's sides
     max_penetration_m: float = 0.0
     max_other_penetration_m: float = 0.0  # the same, leaving out the gripper squeezing the manipulated box
-    max_table_push_n: float = 0.0
+    # the push (N) on the table by the arm's links and by the gripper, smoothed over ``PUSH_WINDOW_S``; the maxima
+    table_push_n: F64 = field(default_factory=lambda: np.zeros(2))
+    max_table_push_n: F64 = field(default_factory=lambda: np.zeros(2))
     held: bool = False
     dropped: bool = False
     unstable: bool = False
@@ -93,6 +100,10 @@ def _controls(built: BuiltScene, traj: SimTrajectory, ticks: F64) -> F64:
     n = len(built.arm_qpos)
     for j in range(n):
         ctrl[:, j] = np.interp(ticks, traj.time_s, traj.joints[:, j])
+    if len(ticks) > 1:  # velocity feedforward: a damped position servo lags kv/kp * velocity behind
+        m = built.model
+        lead = -m.actuator_biasprm[:n, 2] / m.actuator_gainprm[:n, 0]  # kv / kp, s
+        ctrl[:, :n] += lead[None, :] * np.gradient(ctrl[:, :n], ticks, axis=0)
     aperture = traj.gripper_aperture_m if traj.gripper_aperture_m is not None else np.full(len(traj.time_s), 0.0)
     ctrl[:, n : n + len(built.finger_qpos)] = _finger_targets(gripper, np.interp(ticks, traj.time_s, aperture))
     return ctrl
@@ -130,13 +141,19 @@ def _observe(built: BuiltScene, mj: Any, data: Any, watch: _Watch) -> None:
     pairs, dist = data.contact.geom[:n], data.contact.dist[:n]
     robot = built.robot_geom[pairs]
     mixed = robot[:, 0] != robot[:, 1]
+    push = np.zeros(2)  # N on the table: by the arm's links, by the gripper
     if mixed.any():
         watch.max_penetration_m = max(watch.max_penetration_m, float(-dist[mixed].min()))
         grip = mixed & (pairs == watch.geom).any(axis=1) & watch.gripper[pairs].any(axis=1)
         if (mixed & ~grip).any():
             watch.max_other_penetration_m = max(watch.max_other_penetration_m, float(-dist[mixed & ~grip].min()))
-        on_table = np.flatnonzero(mixed & (pairs == built.table_geom).any(axis=1))
-        watch.max_table_push_n = max(watch.max_table_push_n, _normal_force(mj, built.model, data, on_table))
+        on_table = mixed & (pairs == built.table_geom).any(axis=1)
+        by_hand = watch.gripper[pairs].any(axis=1)
+        push = np.array(
+            [_normal_force(mj, built.model, data, np.flatnonzero(on_table & h)) for h in (~by_hand, by_hand)]
+        )
+    watch.table_push_n += (push - watch.table_push_n) * PUSH_SMOOTHING  # impacts are spikes; a push lasts
+    watch.max_table_push_n = np.maximum(watch.max_table_push_n, watch.table_push_n)
     on_obj = (pairs == watch.geom).any(axis=1)
     z = float(data.xpos[watch.body][2])
     if not watch.held and z - watch.start_z > LIFT_M and on_obj.any():
@@ -156,7 +173,7 @@ def _verdict(scene: SimScene, watch: _Watch, final: F64) -> tuple[str, float]:
     if watch.unstable:
         return "unstable", error
     deep = watch.max_other_penetration_m > COLLISION_M or watch.max_penetration_m > GRIP_PENETRATION_M
-    if deep or watch.max_table_push_n > TABLE_PUSH_N:
+    if deep or watch.max_table_push_n[0] > ARM_PUSH_N or watch.max_table_push_n[1] > HAND_PUSH_N:
         return "collision", error
     if not watch.held:
         return "missed grasp", error

@@ -2,12 +2,13 @@
 
 MuJoCo's world frame is the URDF root link's frame; scene poses (base frame) are placed with
 :func:`~robofuel.sim.robot.base_in_root`. The robot is gravity-compensated (every robot body has ``gravcomp`` 1, as
-a real arm's controller does) and driven by position actuators: one per arm joint in registry order (gain from the
-joint's URDF effort limit, critically damped), then one per gripper joint. Robot geoms collide with the table and
-the boxes but not with each other (the trajectories come from IK that already avoids self-collision); boxes collide
-with everything. The goal is a visual-only site (no collision). Two cameras: ``scene``, fixed, facing the robot
-across the workspace, and ``wrist`` on the end-effector body looking along the tool's z axis, for arms whose tool
-frame lies beyond the end-effector frame along z (a gripper pointing along z, like the Panda's hand).
+a real arm's controller does) and driven by position actuators: one per arm joint in registry order (Franka-like
+joint impedance from the joint's URDF effort limit, critically damped; :mod:`~robofuel.sim.mujoco_check` feeds the
+target velocity forward), then one per gripper joint. Robot geoms collide with the table and the boxes but not with
+each other (the trajectories come from IK that already avoids self-collision); boxes collide with everything. The
+goal is a visual-only site (no collision). Two cameras: ``scene``, fixed, facing the robot across the workspace,
+and ``wrist`` on the end-effector body looking along the tool's z axis, for arms whose tool frame lies beyond the
+end-effector frame along z (a gripper pointing along z, like the Panda's hand).
 
 Collision geometry is the URDF's: boxes, cylinders, spheres as such, meshes as MuJoCo's convex hull of each mesh.
 The Panda's finger pads are boxes in its URDF, so its friction grasp is real. The SO-101's fixed jaw is one
@@ -32,8 +33,11 @@ from robofuel.sim.robot import base_in_root, mujoco_urdf
 TIMESTEP_S = 0.002
 ROBOT_BITS, WORLD_BITS = 1, 2  # contype/conaffinity: robot-robot pairs never collide
 TABLE_MARGIN_M, TABLE_THICKNESS_M = 0.4, 0.04
-ARM_KP_MAX = 2000.0  # N m / rad
-ARM_KP_PER_EFFORT = 20.0  # kp = effort / 0.05 rad: the actuator saturates 0.05 rad from its target
+# Arm servo gains (N m / rad): kp = effort / 0.15 rad, at most 600, about the joint-impedance gains of a Franka
+# (libfranka's example: 600 on the 87 N m joints, 250-50 on the 12 N m ones): compliant enough that pressing into
+# the table shows as a bounded push, stiff enough to track an IK trajectory to a few mm.
+ARM_KP_MAX = 600.0
+ARM_KP_PER_EFFORT = 1 / 0.15
 FINGER_KP = 2000.0  # N/m (prismatic) or N m/rad (revolute)
 FINGER_FORCE_MAX = 40.0  # N (or N m) per finger: a firm grip of a light box, below the Panda hand's 70 N
 SOLREF_TIMECONST_S = 0.004  # stiffer contacts than MuJoCo's 0.02 s: a grasp sinks ~0.2 mm, not ~4 mm
@@ -117,7 +121,8 @@ def _add_actuator(spec: Any, joint: Any, kp: float, force: float) -> None:
 
 def _effort(joint: Any) -> float:
     lo, hi = joint.actfrcrange
-    return float(hi) if joint.actfrclimited == mujoco().mjtLimited.mjLIMITED_TRUE and hi > lo else np.inf
+    limited = joint.actfrclimited != mujoco().mjtLimited.mjLIMITED_FALSE  # AUTO: limited when a range is given
+    return float(hi) if limited and hi > lo else np.inf
 
 
 def _add_actuators(spec: Any, embodiment: Embodiment, arm: ArmSpec, gripper: GripperSpec) -> None:
