@@ -107,6 +107,26 @@ def test_a_goal_elsewhere_is_off_goal(pick_place: SimTrajectory) -> None:
     assert result.goal_error_m == pytest.approx(np.linalg.norm(GOAL - far), abs=0.01)  # it went to GOAL
 
 
+def test_a_box_let_go_just_above_another_is_stacked_not_dropped() -> None:
+    top = GOAL + [0.0, 0.0, 0.05]  # on a 5 cm tall base box standing at GOAL
+    release = top + [0.0, 0.0, 0.01]
+    carry = [(3.5, release + ABOVE, SHUT), (4.3, release, SHUT), (4.8, release, OPEN), (5.3, release + ABOVE, OPEN)]
+    base = SimObject("base", (0.06, 0.06, 0.05), _pose(GOAL, np.eye(3)), mass_kg=0.5)
+    scene = replace(_scene(goal=top), objects=(*_scene().objects, base))
+    result = check(scene, _trajectory(WAYPOINTS[:4] + carry))
+    assert result.success, result.reason
+    np.testing.assert_allclose(result.object_final_pose[:3, 3], top, atol=0.005)
+
+
+def test_knocking_another_box_over_is_a_collision(pick_place: SimTrajectory) -> None:
+    post = SimObject("post", (0.05, 0.05, 0.2), _pose(np.array([0.45, 0.15, 0.1]), np.eye(3)), mass_kg=0.2)
+    scene = replace(_scene(), objects=(*_scene().objects, post))  # a 20 cm post in the carry's path
+    result = check(scene, pick_place)
+    assert (result.success, result.reason) == (False, "collision")
+    low = replace(post, size_m=(0.05, 0.05, 0.1), pose=_pose(np.array([0.45, 0.15, 0.05]), np.eye(3)))
+    assert check(replace(_scene(), objects=(*_scene().objects, low)), pick_place).success  # 10 cm: carried over it
+
+
 def test_driving_the_hand_into_the_table_is_a_collision() -> None:
     spot = np.array([0.45, -0.15, 0.0])
     traj = _trajectory([(0.0, spot + ABOVE, SHUT), (1.0, spot - [0.0, 0.0, 0.04], SHUT), (1.5, spot, SHUT)])

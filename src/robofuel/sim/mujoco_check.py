@@ -13,14 +13,18 @@ The verdict, first cause first:
   warning; a box flicked away by the fingers spins ~60 rad/s and is not counted);
 - ``collision``: the robot went deeper than ``COLLISION_M`` into the table or a box, or its gripper deeper than
   ``GRIP_PENETRATION_M`` into the box it grasps (MuJoCo's contacts sink in proportion to force over mass: a firm
-  grasp sinks 0.3 to 9 mm, the most for a heavy box held by an edge), or the robot pressed on the table (contacts
+  grasp sinks 0.3 to 9 mm, the most for a heavy box held by an edge); or the robot pressed on the table (contacts
   are stiff, so that shows as force more than as depth): its links or palm with more than ``ARM_PUSH_N``, its
   fingers with more than ``HAND_PUSH_N`` (fingers sliding on the table while grasping are common in real demos:
-  robosuite's Lift demos, replayed here with the URDF's longer fingers, press them 1-2 cm into it, 50-90 N);
+  robosuite's Lift demos, replayed here with the URDF's longer fingers, press them 1-2 cm into it, 65-105 N); or
+  another box ended more than ``SHOVED_M`` from where it stood (knocked by the robot or the box it carried);
 - ``missed grasp``: the box was never held: touched by both gripper sides while ``LIFT_M`` above its start;
-- ``dropped``: once held, the box flew free (no contact at all) with its bottom over ``DROP_HEIGHT_M`` above the
-  table top, or, for a lift-only task (``goal`` None), it did not end ``GOAL_LIFT_M`` above its start;
+- ``dropped``: the box did not end on its goal (or, for a lift-only task, ``goal`` None, ``GOAL_LIFT_M`` above its
+  start) and, once held, it had flown free (no contact at all) with its bottom over ``DROP_HEIGHT_M`` above what
+  lies under it (the table, another box: a box let go just above a stack is placed, not dropped);
 - ``off goal``: the box's final centre lies farther than ``goal_tolerance_m`` from the goal.
+
+A box released from higher up that still lands on its goal is a success.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ PUSH_SMOOTHING = CONTROL_DT_S / PUSH_WINDOW_S
 LIFT_M = 0.01
 DROP_HEIGHT_M = 0.03
 GOAL_LIFT_M = 0.05
+SHOVED_M = 0.03  # another box moved farther than this: the robot (or the box it carried) knocked it
 MAX_SPEED = 1000.0  # m/s or rad/s: beyond this the state has diverged (a box flicked from a grip spins ~60 rad/s)
 
 
@@ -59,14 +64,16 @@ class _Watch:
     body: int  # the manipulated box: its body, its geom, its half extents (m)
     geom: int
     half_size: F64
-    table_top: float  # m, world z
     start_z: float  # m, world z of the box's centre after settling
     gripper: np.ndarray  # bool per geom: the gripper's sides
+    others: list[int] = field(default_factory=list)  # the other boxes' bodies and their settled positions (m)
+    others_start: F64 = field(default_factory=lambda: np.zeros((0, 3)))
     max_penetration_m: float = 0.0
     max_other_penetration_m: float = 0.0  # the same, leaving out the gripper squeezing the manipulated box
     # the push (N) on the table by the arm's links and by the gripper, smoothed over ``PUSH_WINDOW_S``; the maxima
     table_push_n: F64 = field(default_factory=lambda: np.zeros(2))
     max_table_push_n: F64 = field(default_factory=lambda: np.zeros(2))
+    others_moved_m: float = 0.0  # the farthest any other box ended from where it started (m)
     held: bool = False
     dropped: bool = False
     unstable: bool = False
@@ -135,6 +142,15 @@ def _normal_force(mj: Any, model: Any, data: Any, contacts: np.ndarray) -> float
     return total
 
 
+def _gap_below(model: Any, mj: Any, data: Any, watch: _Watch) -> float:
+    """Height (m) of the box's lowest corner above the first surface straight under its centre (inf: none)."""
+    down = np.array([0.0, 0.0, -1.0])
+    dist = mj.mj_ray(model, data, data.xpos[watch.body].copy(), down, None, 1, watch.body, np.zeros(1, np.int32))
+    if dist < 0:
+        return float(np.inf)
+    return float(dist - np.abs(data.xmat[watch.body][6:9]) @ watch.half_size)
+
+
 def _observe(built: BuiltScene, mj: Any, data: Any, watch: _Watch) -> None:
     """Update ``watch`` from the contacts and the box's pose at this tick."""
     n = data.ncon
@@ -160,8 +176,7 @@ def _observe(built: BuiltScene, mj: Any, data: Any, watch: _Watch) -> None:
         others = pairs[on_obj].sum(axis=1) - watch.geom
         watch.held = all(bool(side[others].any()) for side in built.sides)
     if watch.held and not on_obj.any():
-        bottom = z - float(np.abs(data.xmat[watch.body][6:9]) @ watch.half_size)
-        watch.dropped = watch.dropped or bottom - watch.table_top > DROP_HEIGHT_M
+        watch.dropped = watch.dropped or _gap_below(built.model, mj, data, watch) > DROP_HEIGHT_M
     bad_acc = data.warning[mj.mjtWarning.mjWARN_BADQACC].number > 0
     if bad_acc or not np.all(np.isfinite(data.qpos)) or np.abs(data.qvel).max(initial=0) > MAX_SPEED:
         watch.unstable = True
@@ -173,16 +188,17 @@ def _verdict(scene: SimScene, watch: _Watch, final: F64) -> tuple[str, float]:
     if watch.unstable:
         return "unstable", error
     deep = watch.max_other_penetration_m > COLLISION_M or watch.max_penetration_m > GRIP_PENETRATION_M
-    if deep or watch.max_table_push_n[0] > ARM_PUSH_N or watch.max_table_push_n[1] > HAND_PUSH_N:
+    pushed = watch.max_table_push_n[0] > ARM_PUSH_N or watch.max_table_push_n[1] > HAND_PUSH_N
+    if deep or pushed or watch.others_moved_m > SHOVED_M:
         return "collision", error
     if not watch.held:
         return "missed grasp", error
-    if watch.dropped:
-        return "dropped", error
     if scene.goal is None:
         start = next(o.pose for o in scene.objects if o.name == scene.manipulated)
         return ("" if final[2, 3] - start[2, 3] >= GOAL_LIFT_M else "dropped"), error
-    return ("" if error <= scene.goal_tolerance_m else "off goal"), error
+    if error <= scene.goal_tolerance_m:
+        return "", error  # a box let fall a few cm that lands on its goal still did the task
+    return ("dropped" if watch.dropped else "off goal"), error
 
 
 def _start(built: BuiltScene, data: Any, traj: SimTrajectory, first: F64) -> None:
@@ -210,10 +226,11 @@ def _replay(
         body=body,
         geom=int(np.flatnonzero(m.geom_bodyid == body)[0]),
         half_size=np.asarray(size, dtype=np.float64) / 2,
-        table_top=float(data.geom_xpos[built.table_geom][2] + m.geom_size[built.table_geom][2]),
         start_z=float(data.xpos[body][2]),
         gripper=np.logical_or.reduce(built.sides),
     )
+    watch.others = [b for n, b in built.object_body.items() if n != scene.manipulated]
+    watch.others_start = data.xpos[watch.others].copy()
     substeps = max(1, round(CONTROL_DT_S / m.opt.timestep))
     for k, t in enumerate(ticks):
         if frames is not None and frames.due(float(t)):
@@ -223,6 +240,8 @@ def _replay(
         _observe(built, mj, data, watch)
         if watch.unstable:
             break
+    if watch.others:
+        watch.others_moved_m = float(np.linalg.norm(data.xpos[watch.others] - watch.others_start, axis=1).max())
     return watch, _pose(built, data, scene.manipulated)
 
 
