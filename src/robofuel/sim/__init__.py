@@ -1,6 +1,6 @@
 """Physical checks of episodes in simulation (MuJoCo, the ``sim`` extra), imported lazily.
 
-:mod:`robofuel.sim.api` holds the records (a scene, a trajectory, a result); :func:`check` replays a trajectory
+:mod:`robofuel.sim.records` holds the records (a scene, a trajectory, a result); :func:`check` replays a trajectory
 in a scene and says whether the task succeeded.
 """
 

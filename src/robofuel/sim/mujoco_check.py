@@ -1,4 +1,4 @@
-"""Replay a :class:`~robofuel.sim.api.SimTrajectory` in MuJoCo and judge it physically (the ``sim`` extra).
+"""Replay a :class:`~robofuel.sim.records.SimTrajectory` in MuJoCo and judge it physically (the ``sim`` extra).
 
 The robot follows the trajectory's joint targets through position actuators (targets linearly interpolated in
 time at every control tick of ``CONTROL_DT_S``; the gripper aperture mapped to finger joint targets by the
@@ -36,7 +36,7 @@ import numpy as np
 
 from robofuel.embodiment.registry import GripperSpec, Registry
 from robofuel.errors import InputError
-from robofuel.sim.api import F64, SimResult, SimScene, SimTrajectory
+from robofuel.sim.records import F64, SimResult, SimScene, SimTrajectory
 from robofuel.sim.render import FrameRecorder
 from robofuel.sim.scene import BuiltScene, build_scene, mujoco, simulable_arm
 

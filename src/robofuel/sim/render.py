@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from robofuel.sim.api import F64, U8
+from robofuel.sim.records import F64, U8
 
 LOG = logging.getLogger("robofuel.sim")
 _warned: set[str] = set()

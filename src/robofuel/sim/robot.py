@@ -26,7 +26,7 @@ import numpy as np
 from robofuel.embodiment.registry import Embodiment
 from robofuel.embodiment.urdf import parse_urdf
 from robofuel.errors import InputError
-from robofuel.sim.api import F64
+from robofuel.sim.records import F64
 
 READABLE_MESHES = (".stl", ".obj", ".msh")
 _DROPPED_TAGS = ("transmission", "gazebo")

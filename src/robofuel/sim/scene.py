@@ -1,4 +1,4 @@
-"""The MuJoCo model of a :class:`~robofuel.sim.api.SimScene`: the embodiment's robot, a table, boxes and the goal.
+"""The MuJoCo model of a :class:`~robofuel.sim.records.SimScene`: the embodiment's robot, a table, boxes and the goal.
 
 MuJoCo's world frame is the URDF root link's frame; scene poses (base frame) are placed with
 :func:`~robofuel.sim.robot.base_in_root`. The robot is gravity-compensated (every robot body has ``gravcomp`` 1, as
@@ -26,7 +26,7 @@ import numpy as np
 from robofuel._lazy import require
 from robofuel.embodiment.registry import ArmSpec, Embodiment, GripperSpec
 from robofuel.errors import InputError
-from robofuel.sim.api import F64, SimScene
+from robofuel.sim.records import F64, SimScene
 from robofuel.sim.render import choose_gl
 from robofuel.sim.robot import base_in_root, mujoco_urdf
 
