@@ -198,3 +198,8 @@ def test_a_renderer_that_cannot_start_leaves_frames_empty(
     assert result.frames == {} and len(result.frame_times_s) == 0
     assert result.reason == "missed grasp"  # judged all the same (the hand only reached the box)
     assert "rendering unavailable" in caplog.text and "no OpenGL context" in caplog.text
+
+
+def test_a_render_size_or_camera_rate_that_is_not_positive_is_an_input_error(pick_place: SimTrajectory) -> None:
+    with pytest.raises(InputError, match="must be positive"):
+        check(_scene(), pick_place, render=(64, 48), camera_hz=0.0)

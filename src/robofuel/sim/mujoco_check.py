@@ -79,7 +79,9 @@ class _Watch:
     unstable: bool = False
 
 
-def _validate(scene: SimScene, traj: SimTrajectory, n_joints: int) -> None:
+def _validate(
+    scene: SimScene, traj: SimTrajectory, n_joints: int, render: tuple[int, int] | None, camera_hz: float
+) -> None:
     names = [o.name for o in scene.objects]
     if scene.manipulated not in names:
         raise InputError(f"sim scene: the manipulated object {scene.manipulated!r} is not among {names}")
@@ -88,6 +90,8 @@ def _validate(scene: SimScene, traj: SimTrajectory, n_joints: int) -> None:
         raise InputError(f"sim trajectory: joints {q.shape} do not match time {t.shape} and {n_joints} arm joints")
     if np.any(np.diff(t) <= 0) or not np.all(np.isfinite(q)):
         raise InputError("sim trajectory: times must increase strictly and joints be finite")
+    if render is not None and (min(render) < 1 or camera_hz <= 0):
+        raise InputError(f"sim check: render size {render} px and camera rate {camera_hz} Hz must be positive")
     if traj.gripper_aperture_m is not None and np.shape(traj.gripper_aperture_m) != t.shape:
         raise InputError(f"sim trajectory: gripper aperture {np.shape(traj.gripper_aperture_m)} != time {t.shape}")
 
@@ -256,7 +260,7 @@ def check(
     renders the scene's cameras at ``camera_hz`` Hz. InputError when the embodiment cannot be simulated."""
     embodiment = Registry().get(scene.embodiment)
     arm, _ = simulable_arm(embodiment)
-    _validate(scene, trajectory, len(arm.joints))
+    _validate(scene, trajectory, len(arm.joints), render, camera_hz)
     built = build_scene(scene, embodiment)
     start = next(o.pose for o in scene.objects if o.name == scene.manipulated)
     if _out_of_limits(built, np.asarray(trajectory.joints, dtype=np.float64)):
