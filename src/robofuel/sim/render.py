@@ -2,8 +2,9 @@
 
 MuJoCo picks its OpenGL backend from ``MUJOCO_GL`` when it is first imported; :func:`choose_gl` sets it, unless the
 user did, to ``egl`` when Debian's ``libegl1`` + ``libegl-mesa0`` are there, else ``osmesa`` (``libosmesa6``).
-Imported earlier by other code without ``MUJOCO_GL``, mujoco keeps its default (GLFW, which needs a display).
-A renderer that cannot start (no GL library, no display) leaves the frames empty and logs why once per process on
+Importing :mod:`robofuel.sim` runs :func:`choose_gl`. Imported earlier by other code without ``MUJOCO_GL``,
+mujoco keeps its default (GLFW, which needs a display): without one, nothing is rendered. A renderer that cannot
+start (no GL library, no display) leaves the frames empty and logs why once per process on
 the ``robofuel.sim`` logger: a replay is never lost for want of pictures.
 """
 
@@ -32,6 +33,19 @@ def choose_gl() -> str:
     return os.environ.get("MUJOCO_GL", "")
 
 
+def headless_problem(mj: Any) -> str | None:
+    """Why mujoco, as imported, cannot render offscreen here (None: it can try). mujoco fixes its backend when
+    first imported: imported before :func:`choose_gl` ran, without ``MUJOCO_GL``, it took GLFW, which needs a
+    display (and aborts the process, not raises, when it has none)."""
+    context = getattr(mj, "GLContext", None)
+    if context is None:
+        return f"mujoco has no OpenGL backend (MUJOCO_GL={os.environ.get('MUJOCO_GL', '')!r})"
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if getattr(context, "__module__", "") == "mujoco.glfw" and not display:
+        return "mujoco was imported with GLFW and there is no display: set MUJOCO_GL=egl before mujoco is imported"
+    return None
+
+
 def _warn_once(reason: str) -> None:
     if reason not in _warned:
         _warned.add(reason)
@@ -47,6 +61,10 @@ class FrameRecorder:
         self.times: list[float] = []
         self.renderer: Any = None
         width, height = size
+        problem = headless_problem(mj)
+        if problem is not None:
+            _warn_once(problem)
+            return
         try:
             model.vis.global_.offwidth = max(int(model.vis.global_.offwidth), width)
             model.vis.global_.offheight = max(int(model.vis.global_.offheight), height)

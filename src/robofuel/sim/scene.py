@@ -18,6 +18,7 @@ and limits but its grasps fail as ``missed grasp`` (a convex decomposition of th
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,14 @@ _COLOURS = ((0.85, 0.25, 0.2, 1.0), (0.2, 0.45, 0.85, 1.0), (0.9, 0.75, 0.2, 1.0
 def mujoco() -> Any:
     """The mujoco module (with a headless GL backend chosen first), or MissingExtra naming ``robofuel[sim]``."""
     choose_gl()
-    return require("mujoco", "sim")
+    try:
+        return require("mujoco", "sim")
+    except (AttributeError, OSError) as exc:  # e.g. MUJOCO_GL=osmesa without libOSMesa: mujoco's import fails
+        gl = os.environ.get("MUJOCO_GL", "")
+        raise InputError(
+            f"mujoco cannot be imported with MUJOCO_GL={gl!r} ({type(exc).__name__}: {exc}): unset MUJOCO_GL, or "
+            "install its library (Debian: libegl1 libegl-mesa0 for egl, libosmesa6 for osmesa)"
+        ) from exc
 
 
 @dataclass
