@@ -5,6 +5,10 @@
 #                 server on 127.0.0.1 from them for the catalog suite. The client side (psycopg[binary]) is a wheel.
 #   chromium    - the browser tests/server/test_console_browser.py drives headless through Playwright
 #                 (/usr/bin/chromium; Playwright's own browser download is never used).
+#   libegl1 libegl-mesa0 libgl1-mesa-dri
+#               - EGL with Mesa's software rasteriser: MuJoCo's offscreen renderer on the CPU (robofuel.sim renders
+#                 the cameras of its replays; MUJOCO_GL=egl). Without them the frames stay empty, nothing fails.
+#                 (libosmesa6 works too, with MUJOCO_GL=osmesa.)
 #
 # Not needed: FFmpeg (the PyAV wheels bundle it), HDF5 (the h5py wheels bundle it), a compiler.
 #
@@ -40,6 +44,23 @@ if [ -x /usr/bin/chromium ]; then
 else
   say "chromium: missing"
   missing+=(chromium)
+fi
+
+have_package() {
+  command -v dpkg-query >/dev/null 2>&1 \
+    && [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+gl_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri)
+gl_missing=()
+for pkg in "${gl_packages[@]}"; do
+  have_package "$pkg" || gl_missing+=("$pkg")
+done
+if [ ${#gl_missing[@]} -eq 0 ]; then
+  say "EGL (Mesa): present"
+else
+  say "EGL (Mesa): missing ${gl_missing[*]}"
+  missing+=("${gl_missing[@]}")
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
