@@ -21,10 +21,11 @@ BUILTIN: dict[str, str] = {
     "annotate": "robofuel.steps.annotate:Annotate",
     "retarget": "robofuel.steps.retarget:Retarget",
     "privacy": "robofuel.steps.privacy:Privacy",
+    "playable": "robofuel.steps.playable:Playable",
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.
-DEFAULT_PIPELINE: tuple[str, ...] = ("sync", "profile", "qc", "clean", "annotate")
+DEFAULT_PIPELINE: tuple[str, ...] = ("sync", "profile", "qc", "clean", "annotate", "playable")
 
 
 GROUP = "robofuel.steps"
