@@ -99,7 +99,7 @@ def main() -> None:
             ids = ws.catalog.episode_ids()
             for _ in range(args.repeat):
                 t = time.perf_counter()
-                figures, _facts = catalog_summary(ws.catalog)
+                figures = catalog_summary(ws.catalog)
                 sql.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 old = summarise(ws.lake.read_meta(i) for i in ids)

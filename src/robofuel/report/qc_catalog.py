@@ -2,9 +2,10 @@
 
 The console's dashboard must not open every episode's metadata: with 100,000 episodes that is 100,000 files. Each
 episode's row carries what the summary counts (``kept_s``, ``synthetic``, ``causes``: its distinct blocking codes,
-``finding_codes``: every finding counted by code; :func:`robofuel.catalog.db.episode_row`), so two ``GROUP BY``
-queries give rows of alike episodes, as many as there are distinct combinations (not episodes), and the figures
-are counted over them by the same code as over metadata (:func:`~robofuel.report.qc_summary.summarise_alike`).
+``finding_codes``: every finding counted by code; :func:`robofuel.catalog.db.episode_row`), so ``GROUP BY``
+queries, one for the totals and one per group (operator, device, ...), give rows of alike episodes, as many as
+there are distinct combinations (not episodes), and the figures are counted over them by the same code as over
+metadata (:func:`~robofuel.report.qc_summary.summarise_alike`).
 
 Rows written before these columns existed hold NULL there: :func:`fill_columns` reads those episodes' metadata once
 and writes their columns (a catalog migrated from an older version); after that no episode file is read.
@@ -13,15 +14,13 @@ and writes their columns (a catalog migrated from an older version); after that 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from robofuel.catalog.db import episodes
-from robofuel.counts import ranked_dict
 from robofuel.ops.facts import EpisodeFacts
-from robofuel.report.qc_summary import Alike, group_values, summarise_alike
+from robofuel.report.qc_summary import GROUPS, Alike, summarise_alike
 
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
@@ -29,7 +28,17 @@ if TYPE_CHECKING:
 
 #: Episodes whose columns :func:`fill_columns` writes per transaction.
 FILL_BATCH = 500
-_KEYS = ("operator", "device", "station", "scene", "task", "instruction", "day", "verdict", "causes", "embodiment")
+#: The catalog columns of each group of the summary (a task is named by its id, else its instruction).
+GROUP_COLUMNS = {
+    "operator": ("operator",),
+    "device": ("device",),
+    "station": ("station",),
+    "scene": ("scene",),
+    "task": ("task", "instruction"),
+    "day": ("day",),
+}
+#: The columns campaign targets match on.
+CAMPAIGN_COLUMNS = ("task", "instruction", "scene", "embodiment", "verdict")
 
 
 def fill_columns(lake: Lake, catalog: Catalog, where: sa.ColumnElement[bool] | None = None) -> int:
@@ -41,9 +50,8 @@ def fill_columns(lake: Lake, catalog: Catalog, where: sa.ColumnElement[bool] | N
     return len(ids)
 
 
-def _grouped(catalog: Catalog, where: sa.ColumnElement[bool] | None) -> list[dict[str, Any]]:
-    """One row per combination of the grouping columns: count, recorded and kept seconds."""
-    keys = [episodes.c[k] for k in _KEYS] + [sa.func.coalesce(episodes.c.synthetic, False).label("synthetic")]
+def _grouped(catalog: Catalog, where: sa.ColumnElement[bool] | None, keys: list[Any]) -> list[dict[str, Any]]:
+    """One row per combination of ``keys``: episodes (``n``), recorded and kept seconds."""
     query = sa.select(
         *keys,
         sa.func.count().label("n"),
@@ -56,51 +64,59 @@ def _grouped(catalog: Catalog, where: sa.ColumnElement[bool] | None) -> list[dic
         return [dict(r._mapping) for r in c.execute(query)]
 
 
-def _findings(catalog: Catalog, where: sa.ColumnElement[bool] | None) -> Counter[str]:
-    """Every finding of the episodes counted by code."""
-    query = sa.select(episodes.c.finding_codes, sa.func.count().label("n")).group_by(episodes.c.finding_codes)
-    if where is not None:
-        query = query.where(where)
-    counts: Counter[str] = Counter()
-    with catalog.engine.connect() as c:
-        for codes, n in c.execute(query):
-            counts.update({code: k * n for code, k in json.loads(codes or "{}").items()})
-    return counts
+def _codes(text: str | None) -> frozenset[str]:
+    return frozenset(c for c in (text or "").split(",") if c)
 
 
-def _alike(row: dict[str, Any]) -> Alike:
-    task = row["task"] or row["instruction"]
-    groups = group_values(row["operator"], row["device"], row["station"], row["scene"], task, row["day"])
-    causes = frozenset(c for c in (row["causes"] or "").split(",") if c)
-    return Alike(row["n"], row["seconds"] / 3600.0, row["kept"] / 3600.0, row["verdict"], causes, groups)
+def _alike(row: dict[str, Any], groups: dict[str, str], findings: dict[str, int] | None = None) -> Alike:
+    hours, kept = row["seconds"] / 3600.0, row["kept"] / 3600.0
+    return Alike(row["n"], hours, kept, row["verdict"], _codes(row["causes"]), groups, findings or {})
 
 
-def _facts(row: dict[str, Any]) -> EpisodeFacts:
-    """The facts operations counts of the row's episodes together (hours summed; for campaign targets)."""
-    return EpisodeFacts(
-        id="",
-        devices=tuple((row["device"] or "").split(",")) if row["device"] else (),
-        operator=row["operator"],
-        station=row["station"],
-        scene=row["scene"],
-        task=row["task"] or row["instruction"],
-        embodiment=row["embodiment"],
-        day=row["day"],
-        hours=row["seconds"] / 3600.0,
-        verdict=row["verdict"],
-        kept_hours=row["kept"] / 3600.0,
-        causes=tuple(sorted(c for c in (row["causes"] or "").split(",") if c)),
-        synced=False,
-        synthetic=bool(row["synthetic"]),
-    )
+def _overall(catalog: Catalog, where: sa.ColumnElement[bool] | None) -> list[Alike]:
+    """Every episode once, by verdict, causes and findings (their codes counted times the episodes)."""
+    keys = [episodes.c.verdict, episodes.c.causes, episodes.c.finding_codes]
+    rows = []
+    for r in _grouped(catalog, where, keys):
+        findings = {code: k * r["n"] for code, k in json.loads(r["finding_codes"] or "{}").items()}
+        rows.append(_alike(r, {}, findings))
+    return rows
 
 
-def catalog_summary(
-    catalog: Catalog, where: sa.ColumnElement[bool] | None = None
-) -> tuple[dict[str, Any], list[EpisodeFacts]]:
-    """:func:`~robofuel.report.qc_summary.summarise` of the episodes matching ``where``, from the catalog, and the
-    facts of its groups of alike episodes (one per group, hours summed: what campaign progress sums over)."""
-    rows = _grouped(catalog, where)
-    summary = summarise_alike(_alike(r) for r in rows)
-    summary["findings"] = ranked_dict(_findings(catalog, where))
-    return summary, [_facts(r) for r in rows]
+def _by(catalog: Catalog, where: sa.ColumnElement[bool] | None, by: str) -> list[Alike]:
+    """Every episode once, by its group ``by``, verdict and causes."""
+    columns = GROUP_COLUMNS[by]
+    rows = _grouped(catalog, where, [*(episodes.c[c] for c in columns), episodes.c.verdict, episodes.c.causes])
+    return [_alike(r, {by: next((r[c] for c in columns if r[c]), None) or "(unknown)"}) for r in rows]
+
+
+def catalog_summary(catalog: Catalog, where: sa.ColumnElement[bool] | None = None) -> dict[str, Any]:
+    """:func:`~robofuel.report.qc_summary.summarise` of the episodes matching ``where``, from the catalog: one
+    ``GROUP BY`` for the totals and one per group, each answering as many rows as distinct combinations."""
+    return summarise_alike(_overall(catalog, where), {by: _by(catalog, where, by) for by in GROUPS})
+
+
+def campaign_facts(catalog: Catalog, where: sa.ColumnElement[bool] | None = None) -> list[EpisodeFacts]:
+    """What :func:`robofuel.ops.campaign_progress` sums over, from the catalog: one :class:`EpisodeFacts` per
+    group of episodes alike in task, scene, embodiment, verdict and being synthetic, hours summed."""
+    synthetic = sa.func.coalesce(episodes.c.synthetic, False).label("synthetic")
+    rows = _grouped(catalog, where, [*(episodes.c[c] for c in CAMPAIGN_COLUMNS), synthetic])
+    return [
+        EpisodeFacts(
+            id="",
+            devices=(),
+            operator=None,
+            station=None,
+            scene=r["scene"],
+            task=r["task"] or r["instruction"],
+            embodiment=r["embodiment"],
+            day="",
+            hours=r["seconds"] / 3600.0,
+            verdict=r["verdict"],
+            kept_hours=r["kept"] / 3600.0,
+            causes=(),
+            synced=False,
+            synthetic=bool(r["synthetic"]),
+        )
+        for r in rows
+    ]

@@ -4,8 +4,8 @@ A cause is a finding code; a rejected episode counts once for every distinct blo
 causes of a group can add up to more than its rejects). Groups: operator, device, station, scene, task, day.
 Effective hours are the hours cleaning keeps (idle trimmed) of qualified episodes.
 
-The figures are counted over :class:`Alike` rows, each standing for some episodes alike in everything counted: one
-per episode's metadata (:func:`summarise`), or one per group of the catalog's columns
+The figures are counted over :class:`Alike` rows, each standing for some episodes alike in what is counted: one per
+episode's metadata (:func:`summarise`), or one per group of a ``GROUP BY`` over the catalog's columns
 (:mod:`robofuel.report.qc_catalog`, which the console's dashboard reads without opening any episode file).
 """
 
@@ -24,9 +24,9 @@ GROUPS = ("operator", "device", "station", "scene", "task", "day")
 
 @dataclass(frozen=True)
 class Alike:
-    """``episodes`` episodes alike in every figure counted: their group in each of :data:`GROUPS` (``(unknown)``
-    for none), verdict and distinct blocking codes; their recorded and kept hours summed, their findings' codes
-    counted (every finding)."""
+    """``episodes`` episodes alike in what is counted: their group in (some of) :data:`GROUPS` (``(unknown)`` for
+    none), verdict and distinct blocking codes; their recorded and kept hours summed, their findings' codes counted
+    (every finding)."""
 
     episodes: int
     hours: float
@@ -106,22 +106,28 @@ class _Tally:
 
 def summarise(metas: Iterable[Episode]) -> dict[str, Any]:
     """Overall rate, verdicts, findings by code, and per-group rates with their top causes of rejection."""
-    return summarise_alike(alike(meta) for meta in metas)
+    rows = [alike(meta) for meta in metas]
+    return summarise_alike(rows, dict.fromkeys(GROUPS, rows))
 
 
-def summarise_alike(rows: Iterable[Alike]) -> dict[str, Any]:
-    """:func:`summarise` over rows of alike episodes."""
-    overall = _Tally()
+def summarise_alike(overall: Iterable[Alike], by_group: Mapping[str, Iterable[Alike]]) -> dict[str, Any]:
+    """:func:`summarise` over rows of alike episodes: ``overall`` counts every episode once (with its findings),
+    ``by_group[by]`` too, each row naming its group ``by`` (the rows may differ: a catalog groups them per
+    question)."""
+    total = _Tally()
     findings: Counter[str] = Counter()
-    groups: dict[str, dict[str, _Tally]] = {g: {} for g in GROUPS}
-    for row in rows:
-        overall.add(row)
+    for row in overall:
+        total.add(row)
         findings.update(row.findings)
-        for by in GROUPS:
-            groups[by].setdefault(row.groups[by], _Tally()).add(row)
-    result = overall.to_dict(top=10)
+    result = total.to_dict(top=10)
     result["findings"] = ranked_dict(findings)
-    result["by"] = {
-        by: {key: tally.to_dict() for key, tally in sorted(tallies.items())} for by, tallies in groups.items()
-    }
+    result["by"] = {}
+    for by in GROUPS:
+        tallies: dict[str, _Tally] = {}
+        for row in by_group[by]:
+            key = row.groups[by]
+            if key not in tallies:
+                tallies[key] = _Tally()
+            tallies[key].add(row)
+        result["by"][by] = {key: tally.to_dict() for key, tally in sorted(tallies.items())}
     return result

@@ -24,7 +24,7 @@ from robofuel.catalog.current import selection
 from robofuel.catalog.db import episodes, ops_records
 from robofuel.lake.episodes import load_numeric
 from robofuel.ops import campaign_progress, stored_base
-from robofuel.report.qc_catalog import catalog_summary, fill_columns
+from robofuel.report.qc_catalog import campaign_facts, catalog_summary, fill_columns
 from robofuel.report.qc_summary import GROUPS
 from robofuel.server.api import _known
 from robofuel.server.auth import User
@@ -86,7 +86,7 @@ def dashboard_summary(served: Console, where: str | None) -> dict[str, Any]:
         return hit[1]
     if fill_columns(served.lake, served.catalog, selection(where, False)):  # rows of an older catalog, once
         stamp = _fingerprint(served, where)
-    summary, facts = catalog_summary(served.catalog, selection(where, False))
+    summary = catalog_summary(served.catalog, selection(where, False))
     rejected, running = summary["verdicts"].get("rejected", 0), 0
     for cause in summary["top_causes"]:  # the Pareto: share of rejects, and the running share
         running += cause["episodes"]
@@ -99,6 +99,7 @@ def dashboard_summary(served: Console, where: str | None) -> dict[str, Any]:
     summary["target"] = TARGET_RATE
     summary["where"] = where
     base = stored_base(served.catalog)  # the campaigns' effective-hour targets, where `robofuel ops load` set any
+    facts = campaign_facts(served.catalog, selection(where, False)) if base.campaigns else []
     summary["campaigns"] = campaign_progress(base, facts) if base.campaigns else []
     with _cache_lock:
         if len(_cache) > 64:
