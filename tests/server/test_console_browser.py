@@ -240,6 +240,14 @@ def test_a_reviewer_edits_a_segment_on_the_timeline_and_undoes_it(
     spans = [(s["start_s"], s["end_s"], s["label"]) for s in _segments(page, episode)]
     assert spans == [(s["start_s"], s["end_s"], s["label"]) for s in before]
     assert page.locator("#seg-undo").is_disabled()
+    end_handle = page.locator("svg.tracks .handle-end")  # the selected segment's end, dragged left
+    end_handle.scroll_into_view_if_needed()
+    handle = end_handle.bounding_box()
+    page.mouse.move(handle["x"] + 3, handle["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(handle["x"] - 30, handle["y"] + 10, steps=5)
+    page.mouse.up()
+    assert float(page.input_value("#seg-end")) < seg["end_s"]  # set in the editor, saved only with "Save"
     trail = page.evaluate("(id) => rf.api(`/api/episodes/${id}/reviews`)", episode)
     assert [r["decision"] for r in trail[-2:]] == ["edit", "edit"] and trail[-1]["reviewer"] == "rita"
     assert not page.errors

@@ -51,7 +51,6 @@ function segmentsPanel(ctx) {
     h.addEventListener("click", (event) => event.stopPropagation());
     h.addEventListener("pointerdown", (event) => {
       event.preventDefault(); event.stopPropagation();
-      h.setPointerCapture(event.pointerId);
       const move = (e) => {
         const box = track.getBoundingClientRect();
         const t = Math.min(Math.max(0, ((e.clientX - box.left) / box.width) * duration), duration);
@@ -59,8 +58,9 @@ function segmentsPanel(ctx) {
         h.setAttribute("x", x(t) - 3);
         ctx.seek(t, false);
       };
-      h.addEventListener("pointermove", move);
-      h.addEventListener("pointerup", () => h.removeEventListener("pointermove", move), { once: true });
+      const up = () => { window.removeEventListener("pointermove", move); window.removeEventListener("pointerup", up); };
+      window.addEventListener("pointermove", move);
+      window.addEventListener("pointerup", up);
     });
     return h;
   }
