@@ -203,6 +203,56 @@ def test_viewer_plays_jumps_and_rejects_a_span(
     assert not page.errors
 
 
+def _segments(page: Any, episode: str) -> list[dict[str, Any]]:
+    """The episode's segments as the API gives them (with the page's session)."""
+    segments: list[dict[str, Any]] = page.evaluate("(id) => rf.api('/api/episodes/' + id)", episode)["segments"]
+    return segments
+
+
+def test_a_reviewer_edits_a_segment_on_the_timeline_and_undoes_it(
+    server: str, chromium: Any, shots: Path, demo_lake: tuple[Path, str]
+) -> None:
+    episode = _teleop(demo_lake[0])["id"]
+    page = _signed_in(chromium, server, "rita", f"/episodes/{episode}")
+    page.wait_for_selector("#app[data-ready='1']")
+    before = _segments(page, episode)
+    assert len(before) >= 2
+    seg = before[1]
+    page.click("#segments li[data-index='1'] button.jump")  # selects it, and jumps to its start
+    assert page.input_value("#seg-start") == f"{seg['start_s']:.3f}"
+    assert page.evaluate("window.viewer.time()") == pytest.approx(seg["start_s"], abs=1e-3)
+    moved = round((seg["start_s"] + seg["end_s"]) / 2, 3)  # later start, same place in time order
+    page.evaluate("(t) => window.viewer.seek(t)", moved)
+    page.click("#seg-start-here")
+    label = "transport" if seg["label"] != "transport" else "grasp"
+    page.select_option("#seg-label", label)
+    page.click("#seg-save")
+    page.wait_for_selector("#seg-status:has-text('saved')")
+    page.screenshot(path=str(shots / "segments.png"), full_page=True)
+    after = _segments(page, episode)
+    edited = after[1]
+    assert edited["start_s"] == pytest.approx(moved, abs=1e-3) and edited["end_s"] == seg["end_s"]
+    assert edited["label"] == label and edited["source"] == "human" and edited["annotator"] == "rita"
+    assert page.inner_text("#segments li[data-index='1'] .label") == label
+
+    page.click("#seg-undo")
+    page.wait_for_selector("#seg-status:has-text('undone')")
+    spans = [(s["start_s"], s["end_s"], s["label"]) for s in _segments(page, episode)]
+    assert spans == [(s["start_s"], s["end_s"], s["label"]) for s in before]
+    assert page.locator("#seg-undo").is_disabled()
+    end_handle = page.locator("svg.tracks .handle-end")  # the selected segment's end, dragged left
+    end_handle.scroll_into_view_if_needed()
+    handle = end_handle.bounding_box()
+    page.mouse.move(handle["x"] + 3, handle["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(handle["x"] - 30, handle["y"] + 10, steps=5)
+    page.mouse.up()
+    assert float(page.input_value("#seg-end")) < seg["end_s"]  # set in the editor, saved only with "Save"
+    trail = page.evaluate("(id) => rf.api(`/api/episodes/${id}/reviews`)", episode)
+    assert [r["decision"] for r in trail[-2:]] == ["edit", "edit"] and trail[-1]["reviewer"] == "rita"
+    assert not page.errors
+
+
 def test_review_queue_accepts_an_episode(server: str, chromium: Any, shots: Path, demo_lake: tuple[Path, str]) -> None:
     waiting = next(r["id"] for r in _episodes(demo_lake[0]) if r["verdict"] == "needs_review")
     page = _signed_in(chromium, server, "rita", "/review")
@@ -222,6 +272,18 @@ def test_a_viewer_reads_but_cannot_review(server: str, chromium: Any, demo_lake:
     page.goto(server + f"/episodes/{_teleop(demo_lake[0])['id']}")
     page.wait_for_selector("#reviews")
     assert page.locator("#review").count() == 0  # no form for a viewer
+    page.wait_for_selector("#segments li")
+    assert page.locator("#segment-edit").count() == 0  # nor a segment editor
+    patched = page.evaluate(
+        """async (id) => {
+          const { csrf_token } = await rf.api('/api/session');
+          const r = await fetch(`/api/episodes/${id}/segments/0`, { method: 'PATCH', body: '{"label": "idle"}',
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf_token } });
+          return r.status;
+        }""",
+        _teleop(demo_lake[0])["id"],
+    )
+    assert patched == 403  # and the API refuses a viewer's edit
     assert not page.errors
 
 

@@ -14,6 +14,7 @@ created or changed, no schema, no WAL switch): queries work and every write rais
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -74,6 +75,11 @@ episodes = sa.Table(
     sa.Column("consent", sa.Text, doc="Purposes consented to, comma-separated (robofuel.standard.rights)."),
     sa.Column("min_confidence", sa.Float, doc="Lowest confidence of the episode's scored segments (0-1), or None."),
     sa.Column("annotation_review", sa.Boolean, doc="The annotate step asks a person to look at its annotation."),
+    # the dashboard's figures (robofuel.report.qc_catalog), so it reads no episode file
+    sa.Column("kept_s", sa.Float, doc="Seconds cleaning keeps (the duration without cleaning); None: not yet filled."),
+    sa.Column("synthetic", sa.Boolean, doc="Generated, not recorded (extra['synthetic'])."),
+    sa.Column("causes", sa.Text, doc="Distinct codes of the blocking findings, sorted, comma-separated."),
+    sa.Column("finding_codes", sa.Text, doc="Every finding counted by code, JSON {code: n} sorted by code."),
 )
 #: Columns the episode browser sorts on (:mod:`robofuel.catalog.browse`).
 SORTABLE = (
@@ -258,6 +264,10 @@ ADDED_COLUMNS = (
     ("episodes", "consent"),
     ("episodes", "min_confidence"),
     ("episodes", "annotation_review"),
+    ("episodes", "kept_s"),
+    ("episodes", "synthetic"),
+    ("episodes", "causes"),
+    ("episodes", "finding_codes"),
     ("reviews", "segment"),
     ("reviews", "label"),
 )
@@ -309,6 +319,10 @@ def episode_row(meta: Episode) -> dict[str, Any]:
         "consent": covered_text(meta.consent),
         "min_confidence": min((s.confidence for s in meta.segments if s.confidence is not None), default=None),
         "annotation_review": any(f.code == ANNOTATION_REVIEW for f in meta.findings),
+        "kept_s": meta.kept_duration_s,
+        "synthetic": bool(meta.extra.get("synthetic")),
+        "causes": ",".join(sorted({f.code for f in meta.findings if f.severity == "blocking"})),
+        "finding_codes": json.dumps(dict(sorted(Counter(f.code for f in meta.findings).items()))),
         "updated_at": now(),
     }
 

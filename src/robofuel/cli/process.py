@@ -13,7 +13,7 @@ from robofuel.cli.options import Address_, Catalog_, Engine_, Json_, Lake_, Wher
 
 def process(
     steps: Annotated[
-        str | None, typer.Option(help="Comma-separated steps (default: sync,profile,qc,clean,annotate).")
+        str | None, typer.Option(help="Comma-separated steps (default: sync,profile,qc,clean,annotate,playable).")
     ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML: one table of config keys per step (\\[retarget] to = 'ur5').")

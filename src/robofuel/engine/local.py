@@ -61,6 +61,11 @@ def _run_steps(lake: Lake, episode_id: str, steps: list[Step]) -> EpisodeResult:
             break
         if out.record is not None:  # before the samples: no redacted episode without its log
             write_record(lake, step.name, episode_id, out.record)
+        if out.files:
+            from robofuel.playable import keep
+
+            for rel, made in out.files.items():
+                keep(lake, rel, made)
         if out.payloads:
             data = EpisodeData(out.meta, {**data.payloads, **out.payloads})
             data.meta = write_episode(lake, data)

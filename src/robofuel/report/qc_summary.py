@@ -3,12 +3,17 @@
 A cause is a finding code; a rejected episode counts once for every distinct blocking code it carries (so the
 causes of a group can add up to more than its rejects). Groups: operator, device, station, scene, task, day.
 Effective hours are the hours cleaning keeps (idle trimmed) of qualified episodes.
+
+The figures are counted over :class:`Alike` rows, each standing for some episodes alike in what is counted: one per
+episode's metadata (:func:`summarise`), or one per group of a ``GROUP BY`` over the catalog's columns
+(:mod:`robofuel.report.qc_catalog`, which the console's dashboard reads without opening any episode file).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from robofuel.counts import ranked, ranked_dict
@@ -17,20 +22,54 @@ from robofuel.standard import Episode, Severity
 GROUPS = ("operator", "device", "station", "scene", "task", "day")
 
 
-def _group_value(meta: Episode, by: str) -> str:
-    value = {
-        "operator": meta.operator,
-        "device": ",".join(meta.devices) or None,
-        "station": meta.station,
-        "scene": meta.scene,
-        "task": meta.task.id or meta.task.instruction,
-        "day": meta.start_time.date().isoformat(),
-    }[by]
-    return value or "(unknown)"
+@dataclass(frozen=True)
+class Alike:
+    """``episodes`` episodes alike in what is counted: their group in (some of) :data:`GROUPS` (``(unknown)`` for
+    none), verdict and distinct blocking codes; their recorded and kept hours summed, their findings' codes counted
+    (every finding)."""
+
+    episodes: int
+    hours: float
+    kept_hours: float
+    verdict: str
+    causes: frozenset[str]
+    groups: Mapping[str, str]
+    findings: Mapping[str, int] = field(default_factory=dict)
 
 
-def _causes(meta: Episode) -> set[str]:
-    return {f.code for f in meta.findings if f.severity is Severity.blocking}
+def group_values(
+    operator: str | None,
+    device: str | None,
+    station: str | None,
+    scene: str | None,
+    task: str | None,
+    day: str,
+) -> dict[str, str]:
+    """An episode's group in each of :data:`GROUPS` (``task``: its id, else its instruction; ``device``: its
+    devices joined by commas); ``(unknown)`` where it has none."""
+    values = {"operator": operator, "device": device, "station": station, "scene": scene, "task": task, "day": day}
+    return {by: values[by] or "(unknown)" for by in GROUPS}
+
+
+def alike(meta: Episode) -> Alike:
+    """One episode's metadata as a row of one."""
+    groups = group_values(
+        meta.operator,
+        ",".join(meta.devices) or None,
+        meta.station,
+        meta.scene,
+        meta.task.id or meta.task.instruction,
+        meta.start_time.date().isoformat(),
+    )
+    return Alike(
+        episodes=1,
+        hours=meta.duration_s / 3600.0,
+        kept_hours=meta.kept_duration_s / 3600.0,
+        verdict=meta.verdict,
+        causes=frozenset(f.code for f in meta.findings if f.severity is Severity.blocking),
+        groups=groups,
+        findings=Counter(f.code for f in meta.findings),
+    )
 
 
 class _Tally:
@@ -42,15 +81,15 @@ class _Tally:
         self.verdicts: Counter[str] = Counter()
         self.causes: Counter[str] = Counter()
 
-    def add(self, meta: Episode) -> None:
-        self.episodes += 1
-        self.hours += meta.duration_s / 3600.0
-        self.verdicts[meta.verdict] += 1
-        if meta.verdict == "qualified":
-            self.qualified_hours += meta.duration_s / 3600.0
-            self.effective_hours += meta.kept_duration_s / 3600.0
-        if meta.verdict == "rejected":
-            self.causes.update(_causes(meta))
+    def add(self, row: Alike) -> None:
+        self.episodes += row.episodes
+        self.hours += row.hours
+        self.verdicts[row.verdict] += row.episodes
+        if row.verdict == "qualified":
+            self.qualified_hours += row.hours
+            self.effective_hours += row.kept_hours
+        if row.verdict == "rejected":
+            self.causes.update(dict.fromkeys(row.causes, row.episodes))
 
     def to_dict(self, top: int = 3) -> dict[str, Any]:
         rate = self.verdicts["qualified"] / self.episodes if self.episodes else 0.0
@@ -67,17 +106,28 @@ class _Tally:
 
 def summarise(metas: Iterable[Episode]) -> dict[str, Any]:
     """Overall rate, verdicts, findings by code, and per-group rates with their top causes of rejection."""
-    overall = _Tally()
+    rows = [alike(meta) for meta in metas]
+    return summarise_alike(rows, dict.fromkeys(GROUPS, rows))
+
+
+def summarise_alike(overall: Iterable[Alike], by_group: Mapping[str, Iterable[Alike]]) -> dict[str, Any]:
+    """:func:`summarise` over rows of alike episodes: ``overall`` counts every episode once (with its findings),
+    ``by_group[by]`` too, each row naming its group ``by`` (the rows may differ: a catalog groups them per
+    question)."""
+    total = _Tally()
     findings: Counter[str] = Counter()
-    groups: dict[str, dict[str, _Tally]] = {g: {} for g in GROUPS}
-    for meta in metas:
-        overall.add(meta)
-        findings.update(f.code for f in meta.findings)
-        for by in GROUPS:
-            groups[by].setdefault(_group_value(meta, by), _Tally()).add(meta)
-    result = overall.to_dict(top=10)
+    for row in overall:
+        total.add(row)
+        findings.update(row.findings)
+    result = total.to_dict(top=10)
     result["findings"] = ranked_dict(findings)
-    result["by"] = {
-        by: {key: tally.to_dict() for key, tally in sorted(tallies.items())} for by, tallies in groups.items()
-    }
+    result["by"] = {}
+    for by in GROUPS:
+        tallies: dict[str, _Tally] = {}
+        for row in by_group[by]:
+            key = row.groups[by]
+            if key not in tallies:
+                tallies[key] = _Tally()
+            tallies[key].add(row)
+        result["by"][by] = {key: tally.to_dict() for key, tally in sorted(tallies.items())}
     return result

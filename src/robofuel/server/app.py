@@ -88,4 +88,5 @@ def create_app(lake: Lake, catalog: Catalog) -> FastAPI:
     app.add_exception_handler(InputError, _error(400))
     app.add_exception_handler(RobofuelError, _error(500))
     app.middleware("http")(_secure_headers)
+    views.warm_up()
     return app

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from robofuel.server.auth import User, token_user
 from robofuel.server.security import SESSION_COOKIE, console, current_user
+from robofuel.steps.annotate.skills import SKILLS
 
 router = APIRouter(include_in_schema=False)
 #: The files under static/ and their media types: only these are served (no path from the request is opened).
@@ -28,6 +29,7 @@ STATIC = {
     "dashboard.js": "text/javascript",
     "episodes.js": "text/javascript",
     "viewer.js": "text/javascript",
+    "segments.js": "text/javascript",
     "review.js": "text/javascript",
     "ops.js": "text/javascript",
 }
@@ -95,7 +97,8 @@ def episodes_page(request: Request) -> Response:
 @router.get("/episodes/{episode_id}", response_class=HTMLResponse)
 def viewer_page(request: Request, episode_id: str) -> Response:
     """One episode: cameras and numeric streams on one timeline, findings, segments, the review form."""
-    return _shell(request, "viewer", f"Episode {episode_id}", ("charts.js", "viewer.js"), {"episode": episode_id})
+    data = {"episode": episode_id, "skills": ",".join(SKILLS)}  # the labels the segment editor offers first
+    return _shell(request, "viewer", f"Episode {episode_id}", ("charts.js", "segments.js", "viewer.js"), data)
 
 
 @router.get("/review", response_class=HTMLResponse)

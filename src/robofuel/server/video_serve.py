@@ -1,13 +1,8 @@
 """A camera stream as a browser plays it, with HTTP range requests.
 
-The lake keeps video as recorded (docs/architecture.md): a container file (``video-file``) or a camera's
-concatenated packets with a frames table (``video-packets``). A browser plays MP4 or WebM holding H.264, VP9 or AV1:
-such a file is served byte for byte. Anything else is made once into an MP4 kept in the lake under
-``cache/console/<episode id>/`` (named after the episode's content hash, so new samples make a new file) with the
-exporters' :class:`~robofuel.export.video_out.Mp4Out`: H.264 packets are copied into the MP4 (no re-encoding),
-other codecs (MJPEG, PNG, HEVC, raw frames) are decoded and encoded as H.264. Frame ``k`` of a made file plays at
-``k / fps``, fps spreading the stream's frames evenly over its recorded span, so a page maps the episode's time to
-the video's by the stream's start offset alone.
+The file served is the stored one when a browser plays it as it is, else the MP4 kept in the lake under
+``cache/console/`` (:mod:`robofuel.playable`): made when the episode was processed (the ``playable`` step), or
+here, once, on the first request for it.
 
 Paths come from the episode's metadata only (the stream is looked up by name there); a stored path that leaves the
 episode folder is refused.
@@ -15,32 +10,22 @@ episode folder is refused.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import os
 import posixpath
 import re
 import tempfile
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import HTTPException
 from fastapi.responses import Response, StreamingResponse
 
-from robofuel.export.video_out import DEFAULT_ENCODER, Mp4Out
 from robofuel.lake import Lake
 from robofuel.lake.episodes import load_video
-from robofuel.standard import Episode, Stream, VideoData
-from robofuel.video import codec_name, is_keyframe, rgb_frames
+from robofuel.playable import CONTAINER_TYPES, NothingToPlay, cache_path, keep, playable, write_mp4
+from robofuel.standard import Episode, Stream
 
-#: Codecs and containers (file suffixes) a browser plays.
-PLAYABLE_CODECS = frozenset({"h264", "vp9", "av1", "vp8"})
-CONTAINER_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm"}
-CACHE = "cache/console"
-#: Version of the way copies are made: part of their names, so a change here makes new ones.
-MADE_BY = "1"
 #: Bytes read from the lake per chunk of a response.
 CHUNK = 256 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -56,79 +41,27 @@ def _stored_path(lake: Lake, meta: Episode, stream: Stream) -> str:
     return f"{lake.episode_dir(meta.id)}/{rel}"
 
 
-def playable(stream: Stream) -> bool:
-    """Whether the stored file plays in a browser as it is."""
-    suffix = posixpath.splitext(stream.path)[1].lower()
-    return (
-        stream.storage.value == "video-file"
-        and suffix in CONTAINER_TYPES
-        and codec_name(stream.codec or "") in PLAYABLE_CODECS
-    )
-
-
-def cache_path(meta: Episode, stream: Stream) -> str:
-    """Where the playable copy of a stream is kept in the lake."""
-    digest = hashlib.sha256(f"{MADE_BY}\0{meta.content_hash}\0{stream.name}".encode()).hexdigest()[:20]
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", stream.name)[:80]
-    return f"{CACHE}/{meta.id}/{safe}-{digest}.mp4"
-
-
-def _fps(stream: Stream, frames: int) -> float:
-    """Frames per second spreading ``frames`` evenly over the stream's recorded span (its rate when unknown)."""
-    if stream.start_ns is not None and stream.end_ns is not None and frames > 1 and stream.end_ns > stream.start_ns:
-        return (frames - 1) / ((stream.end_ns - stream.start_ns) / 1e9)
-    return stream.measured_rate_hz or stream.rate_hz or 30.0
-
-
-def write_mp4(video: VideoData, stream: Stream, out: Path) -> None:
-    """An MP4 of the stream: H.264 packets starting on a keyframe copied, anything else encoded with libx264."""
-    frames = len(video.timestamps_ns)
-    fps = _fps(stream, frames)
-    packets = video.packets or []
-    if video.file is None and codec_name(video.codec) == "h264" and packets and is_keyframe("h264", packets[0]):
-        size = (video.width or 0, video.height or 0)
-        mp4 = Mp4Out(out, fps, codec="h264", width=size[0], height=size[1], encode=False)
-        mp4.add_packets(packets)
-        mp4.close()
-        return
-    decoded = rgb_frames(video, stream.pixel_format)
-    first = next(decoded, None)
-    if first is None:
-        raise HTTPException(422, f"stream {stream.name!r}: no frame decodes, nothing to play")
-    height, width = first.shape[:2]
-    mp4 = Mp4Out(out, fps, codec=DEFAULT_ENCODER, width=width, height=height, encode=True)
-    mp4.add_frames(itertools.chain([first], decoded))
-    mp4.close()
-
-
 def _make_cached(lake: Lake, meta: Episode, stream: Stream, rel: str) -> None:
-    """Write the playable copy to ``rel``: into a temporary file, then renamed (local lake) or put whole (remote:
-    a single object appears whole or not at all)."""
+    """Write the playable copy to ``rel``, whole or not at all (:func:`robofuel.playable.keep`)."""
     lake.check_writable("keeping a browser-playable copy of a video")
     video = load_video(lake, meta, stream)
-    with lake.writing(f"the console's copy of {stream.name}"):
-        if lake.is_local:
-            target = lake.local_path(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
-        else:
-            fd, name = tempfile.mkstemp(prefix="robofuel-console-", suffix=".mp4")
-            os.close(fd)
-            tmp = Path(name)
-        try:
-            write_mp4(video, stream, tmp)
-            if lake.is_local:
-                os.replace(tmp, target)
-                return
-            with tmp.open("rb") as src, lake.open(rel, "wb") as dst:
-                while chunk := src.read(CHUNK):
-                    dst.write(chunk)
-        finally:
-            tmp.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(prefix="robofuel-console-", suffix=".mp4")
+    os.close(fd)
+    made = Path(name)
+    try:
+        write_mp4(video, stream, made)
+    except NothingToPlay as exc:
+        made.unlink(missing_ok=True)
+        raise HTTPException(422, str(exc)) from exc
+    except BaseException:
+        made.unlink(missing_ok=True)
+        raise
+    keep(lake, rel, made)
 
 
 def playable_path(lake: Lake, meta: Episode, stream: Stream) -> str:
-    """The lake path of a file a browser plays for the stream (made and kept on the first request)."""
+    """The lake path of a file a browser plays for the stream (made and kept on the first request, unless the
+    ``playable`` step made it when the episode was processed)."""
     stored = _stored_path(lake, meta, stream)
     if playable(stream):
         return stored

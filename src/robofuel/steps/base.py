@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any, ClassVar, get_args
 
 from pydantic import BaseModel, create_model
@@ -54,6 +55,9 @@ class StepOutput:
     #: A record the engine keeps in the lake beside the episode and out of every export
     #: (:func:`robofuel.lake.records.write_record`), e.g. the privacy step's redaction log; None: none.
     record: dict[str, Any] | None = None
+    #: Files the engine puts into the lake, out of every export: lake path -> a local temporary file it moves there
+    #: (:func:`robofuel.playable.keep`), e.g. the playable step's MP4s for the console; None: none.
+    files: dict[str, Path] | None = None
 
 
 class Step(ABC):

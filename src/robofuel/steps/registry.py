@@ -22,10 +22,11 @@ BUILTIN: dict[str, str] = {
     "retarget": "robofuel.steps.retarget:Retarget",
     "privacy": "robofuel.steps.privacy:Privacy",
     "hand_pose": "robofuel.steps.hand_pose:HandPose",
+    "playable": "robofuel.steps.playable:Playable",
 }
 
 #: Steps ``robofuel process`` runs when ``--steps`` is not given, in order.
-DEFAULT_PIPELINE: tuple[str, ...] = ("sync", "profile", "qc", "clean", "annotate")
+DEFAULT_PIPELINE: tuple[str, ...] = ("sync", "profile", "qc", "clean", "annotate", "playable")
 
 
 GROUP = "robofuel.steps"

@@ -1,6 +1,7 @@
 // The episode viewer: every camera and the numeric streams on one timeline (s from the episode start), scrubbing
 // and frame stepping, findings shaded and listed (a click jumps), segments as a track, ?t=SECONDS opens at a
-// time, and the review form (accept or reject the episode or a span, with a reason).
+// time, and the review form (accept or reject the episode or a span, with a reason); segments and their editing
+// are segments.js's.
 "use strict";
 
 (async () => {
@@ -58,13 +59,11 @@
     r.append(charts.svg("title", {}, `${f.code}: ${f.message}`));
     track.append(r);
   }
-  (meta.segments || []).forEach((s, k) => {
-    const r = charts.svg("rect", { x: x(s.start_s), y: 24, width: Math.max(1, x(s.end_s) - x(s.start_s)), height: 20, fill: charts.COLORS[k % charts.COLORS.length], opacity: 0.55, class: "segment" });
-    r.append(charts.svg("title", {}, `${s.label} ${s.start_s.toFixed(2)}–${s.end_s.toFixed(2)} s${s.confidence !== undefined ? `, confidence ${s.confidence}` : ""}`));
-    track.append(r, charts.svg("text", { x: x(s.start_s) + 2, y: 38, class: "segment-label" }, s.label));
-  });
   const cursor = charts.svg("line", { x1: 0, x2: 0, y1: 0, y2: 44, class: "cursor" });
   track.append(cursor);
+  const skills = (main.dataset.skills || "").split(",").filter(Boolean);
+  const segs = segmentsPanel({ id, duration, track, x, cursor, mayEdit: mayReview, skills, segments: meta.segments || [],
+    seek: (t, remember) => { pause(); seek(t, remember); }, time: () => state.t });
   track.addEventListener("click", (event) => {
     const box = track.getBoundingClientRect();
     seek(((event.clientX - box.left) / box.width) * duration, true);
@@ -101,6 +100,7 @@
       f.start === null ? el("span", { class: "whole", text: "whole" })
         : el("button", { type: "button", class: "jump", "data-start": f.start, onclick: () => { pause(); seek(f.start, true); } }, `${f.start.toFixed(2)} s`),
       ` ${f.severity} `, el("code", { text: f.code }), ` ${f.stream ? `[${f.stream}] ` : ""}${f.message}`)))));
+  main.append(segs.card);
 
   // -- the clock ----------------------------------------------------------------------------------------------
   function show(t) {
