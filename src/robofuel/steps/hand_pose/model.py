@@ -3,7 +3,7 @@
 A hand model is any object with ``name`` and ``version`` (str) and ``detect(frames) -> hands per frame``:
 ``frames`` a sequence of (H, W, 3) uint8 RGB frames of one video, in time order (a model may track across them);
 per frame a list of :class:`DetectedHand` (or mappings with its field names). ``reset()``, where the model has one,
-is called before each new video. ``model`` in the step's config picks one:
+is called before each new video. ``model`` in the step's config picks one (:func:`.loader.load_model`):
 
 - ``"mediapipe"`` (default): MediaPipe Hands 0.10.21 (Apache-2.0; palm detector + 21-landmark model, their
   .tflite files ship inside the ``mediapipe`` wheel, nothing is downloaded) run in a worker process by the
@@ -14,15 +14,12 @@ is called before each new video. ``model`` in the step's config picks one:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
-
-from robofuel.errors import InputError
 
 F64 = npt.NDArray[np.float64]
 Rgb = npt.NDArray[np.uint8]
@@ -70,27 +67,3 @@ def as_hand(item: DetectedHand | Mapping[str, Any]) -> DetectedHand:
     world = None if hand.world is None else np.asarray(hand.world, dtype=np.float64).reshape(21, 3)
     scores = None if hand.keypoint_scores is None else np.asarray(hand.keypoint_scores, np.float64).reshape(21)
     return DetectedHand(side, float(hand.score), px, world, scores)  # type: ignore[arg-type]
-
-
-def load_model(config: Mapping[str, Any]) -> HandModel:
-    """The hand model the step's ``config`` names (see the module docstring), loaded now."""
-    spec = str(config["model"])
-    if spec == "mediapipe":
-        from robofuel.steps.hand_pose.mediapipe_client import MediaPipeHands
-
-        return MediaPipeHands.from_config(config)
-    if ":" not in spec:
-        raise InputError(f"hand_pose: model {spec!r}: 'mediapipe' or 'package.module:factory'")
-    module_name, _, attr = spec.partition(":")
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise InputError(f"hand_pose: model {spec!r} cannot be loaded ({exc}); give 'package.module:factory'") from exc
-    model = factory(**config["model_options"])
-    if not callable(getattr(model, "detect", None)):
-        raise InputError(f"hand_pose: model {spec!r} returned {type(model).__name__}, which has no detect(frames)")
-    for key in ("name", "version"):
-        if not isinstance(getattr(model, key, None), str):
-            setattr(model, key, spec if key == "name" else "unknown")
-    hand_model: HandModel = model
-    return hand_model

@@ -23,7 +23,8 @@ from robofuel.standard import EpisodeData, Finding, NumericData, Payload, Severi
 from robofuel.steps.base import Step, StepOutput, StepReport, replace_own
 from robofuel.steps.hand_pose import geometry, streams
 from robofuel.steps.hand_pose.config import HandPoseConfig
-from robofuel.steps.hand_pose.model import HandModel, load_model
+from robofuel.steps.hand_pose.loader import load_model
+from robofuel.steps.hand_pose.model import HandModel
 from robofuel.steps.hand_pose.track import SIDES, VideoTrack, run_video
 
 
