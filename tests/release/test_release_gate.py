@@ -304,3 +304,21 @@ def test_the_real_lerobot_loads_a_downloaded_release(gate: Gate, tmp_path: Path)
     assert len(set(served["episode"].tolist())) == len(
         json.loads((tmp_path / "got/release.json").read_text())["episodes"]
     )
+
+
+def test_the_releases_page_and_a_download_with_the_session_cookie(release_lake: ReleaseLake, gate: Gate) -> None:
+    """The console's Releases page (signed in), its script, and a file fetched as its links do: with the cookie."""
+    with TestClient(gate.client.app) as browser:
+        assert browser.get("/releases", follow_redirects=False).headers["location"].startswith("/login")
+        signed = browser.post("/login", json={"username": "pia", "password": "correct horse battery"})
+        assert signed.status_code == 200
+        page = browser.get("/releases")
+        assert page.status_code == 200 and '<script src="/static/releases.js">' in page.text
+        assert 'href="/releases"' in page.text and "Content-Security-Policy" in page.headers
+        assert "/api/releases" in browser.get("/static/releases.js").text
+        gate.grant(PLAIN, "pia")
+        listed = browser.get("/api/releases").json()["releases"]
+        url = next(r for r in listed if r["name"] == PLAIN)["files"]
+        first = browser.get(url).json()["files"][0]
+        got = browser.get(first["url"])
+        assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == first["sha256"]

@@ -73,16 +73,19 @@ def expiry(expires: str | None, days: float | None, at: datetime | None = None) 
     return end
 
 
-def _recipient_copy(release: dict[str, Any], grantee: str, recipient: str | None) -> str | None:
-    """The recipient copy a grant serves: ``recipient``, or the one named like the grantee (user or organisation);
-    None for a release without recipient copies (InputError when it has some and none fits)."""
+def _recipient_copy(catalog: Catalog, release: dict[str, Any], grantee: str, recipient: str | None) -> str | None:
+    """The recipient copy a grant serves: ``recipient``, or the one named like the grantee (an organisation, or a
+    user or their organisation); None for a release without recipient copies (InputError when it has some and
+    none fits)."""
     copies: list[str] = json.loads(release["recipients"])
     if not copies:
         if recipient:
             raise InputError(f"--recipient {recipient}: release {release['name']} has no recipient copies")
         return None
-    bare = grantee.removeprefix(ORG_PREFIX)
-    chosen = recipient or (bare if bare in copies else None)
+    names = [grantee.removeprefix(ORG_PREFIX)]
+    if not grantee.startswith(ORG_PREFIX):
+        names.append(user_org(catalog, grantee) or "")
+    chosen = recipient or next((n for n in names if n in copies), None)
     if chosen not in copies:
         raise InputError(
             f"release {release['name']} is made per recipient ({', '.join(copies)}): name the copy this grantee gets "
@@ -116,7 +119,7 @@ def grant(
     values = {
         "release": name,
         "grantee": grantee,
-        "recipient": _recipient_copy(release, grantee, recipient),
+        "recipient": _recipient_copy(ws.catalog, release, grantee, recipient),
         "purpose": purpose,
         "expires_at": expires_at,
         "granted_by": by,

@@ -138,8 +138,9 @@ def get_file(served: Served, user: Viewer, name: str, path: str, request: Reques
     size = real.stat().st_size
     try:
         span = byte_range(asked if if_range in (None, etag) else None, size)
-    except HTTPException as exc:
-        raise _refuse(served, user, "download", name, 416, str(exc.detail), path=path, byte_range=asked) from exc
+    except HTTPException as exc:  # 416, with the Content-Range naming the size
+        audit.record(served.catalog, user.name, "download", name, exc.status_code, str(exc.detail), path, asked)
+        raise
     sent = (span[1] - span[0] + 1) if span else size
     copy = grant["recipient"] or "base"
     status = 206 if span else 200
