@@ -154,13 +154,16 @@ def test_downloads_resume_by_http_range(gate: Gate) -> None:
     for bad in (f"bytes={size}-", "bytes=5-2", "bytes=0-1,4-5", "lines=0-1"):
         refused = gate.get(url, "olga", Range=bad)
         assert refused.status_code == 416 and refused.headers["content-range"] == f"bytes */{size}", bad
+    head = gate.client.head(url, headers={**gate.auth("olga"), "Range": "bytes=10-"})
+    assert head.status_code == 206 and head.content == b"" and head.headers["content-length"] == str(size - 10)
+    assert head.headers["etag"] == etag
     plain = gate.get(url, "olga")
     assert plain.status_code == 200 and plain.content == whole and plain.headers["accept-ranges"] == "bytes"
     assert plain.headers["content-disposition"].startswith("attachment")
     assert plain.headers["content-type"] == "application/octet-stream"
     olga = [(e["status"], e["range"], e["bytes"]) for e in _entries(gate, PLAIN) if e["actor"] == "olga"]
     assert (206, "bytes=0-99", 100) in olga and (206, "bytes=100-", size - 100) in olga
-    assert (416, f"bytes={size}-", None) in olga and (200, None, size) in olga
+    assert (416, f"bytes={size}-", None) in olga and (200, None, size) in olga and (206, "bytes=10-", 0) in olga
 
 
 TRAVERSING = [

@@ -124,9 +124,10 @@ def get_files(served: Served, user: Viewer, name: str) -> dict[str, Any]:
     return {"release": name, "recipient": grant["recipient"], "expires_at": grant["expires_at"], "files": files}
 
 
-@router.get("/releases/{name}/files/{path:path}")
+@router.api_route("/releases/{name}/files/{path:path}", methods=["GET", "HEAD"])
 def get_file(served: Served, user: Viewer, name: str, path: str, request: Request) -> Response:
-    """One file of the release, whole or the range asked (resumable downloads); audited with the bytes sent."""
+    """One file of the release, whole or the range asked (resumable downloads; HEAD: its size and ETag alone);
+    audited with the bytes sent."""
     asked = request.headers.get("range")
     folder, grant = _granted(served, user, name, "download", path=path, byte_range=asked)
     try:
@@ -141,10 +142,10 @@ def get_file(served: Served, user: Viewer, name: str, path: str, request: Reques
     except HTTPException as exc:  # 416, with the Content-Range naming the size
         audit.record(served.catalog, user.name, "download", name, exc.status_code, str(exc.detail), path, asked)
         raise
-    sent = (span[1] - span[0] + 1) if span else size
-    copy = grant["recipient"] or "base"
-    status = 206 if span else 200
-    audit.record(served.catalog, user.name, "download", name, status, f"copy {copy}", path, asked, sent)
+    head = request.method == "HEAD"
+    sent = 0 if head else (span[1] - span[0] + 1) if span else size
+    detail = ("HEAD, " if head else "") + f"copy {grant['recipient'] or 'base'}"
+    audit.record(served.catalog, user.name, "download", name, 206 if span else 200, detail, path, asked, sent)
     headers = {
         "ETag": etag,
         "Content-Disposition": "attachment; filename*=UTF-8''" + urllib.parse.quote(real.name),
@@ -154,7 +155,7 @@ def get_file(served: Served, user: Viewer, name: str, path: str, request: Reques
     def opener() -> BinaryIO:
         return real.open("rb")
 
-    return ranged_response(opener, size, span, "application/octet-stream", headers)
+    return ranged_response(opener, size, span, "application/octet-stream", headers, head=head)
 
 
 def _release_or_404(served: Console, name: str) -> dict[str, Any]:

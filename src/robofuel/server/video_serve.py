@@ -182,13 +182,16 @@ def ranged_response(
     span: tuple[int, int] | None,
     media_type: str,
     headers: dict[str, str] | None = None,
+    head: bool = False,
 ) -> Response:
     """A file of ``size`` bytes, whole (200) or the ``span`` :func:`byte_range` gave (206 with ``Content-Range``),
-    read in chunks as it is sent."""
+    read in chunks as it is sent (``head``: the headers alone, for a HEAD request)."""
     start, end = span if span else (0, size - 1)
     sent = {**(headers or {}), "Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
     if span:
         sent["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if head:
+        return Response(status_code=206 if span else 200, headers=sent, media_type=media_type)
     body = _chunks(open_file, start, end - start + 1)
     return StreamingResponse(body, status_code=206 if span else 200, headers=sent, media_type=media_type)
 
