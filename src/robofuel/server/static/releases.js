@@ -46,7 +46,7 @@
   function grants(r) {
     const rows = r.grants.map((g) => {
       const revoke = g.state === "active" ? el("button", { type: "button", class: "revoke" }, "Revoke") : "";
-      if (revoke) revoke.addEventListener("click", () => act(`/api/releases/${encodeURIComponent(r.name)}/grants/${g.id}`, { method: "DELETE" }));
+      if (revoke) revoke.addEventListener("click", () => act(`/api/releases/${encodeURIComponent(r.name)}/grants/${g.id}`, { method: "DELETE", body: {} }));  // a body: rf.api sends the CSRF token with it
       return [g.id, g.grantee, g.recipient || "base", g.purpose, g.expires_at.slice(0, 19).replace("T", " "), g.state, revoke];
     });
     const to = el("input", { name: "to", placeholder: "user or org:ORG", required: true });
