@@ -100,3 +100,40 @@ def test_a_catalog_made_before_grants_gains_them(tmp_path: Path) -> None:
         assert db.execute("SELECT name, org FROM users").fetchall() == [("old", None)]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"release_grants", "release_audit"} <= tables
+
+
+def test_grants_and_audit_on_each_catalog(catalog_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The expiry and revocation checks run in SQL: the same answers on SQLite and PostgreSQL."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from robofuel.catalog.db import now, releases
+    from robofuel.context import Workspace
+    from robofuel.lake import Lake
+    from robofuel.release import audit, grants
+    from robofuel.server.auth import add_user
+
+    catalog = Catalog(catalog_url)
+    try:
+        ws = Workspace(Lake(tmp_path / "lake"), catalog)
+        (tmp_path / "lake" / "releases" / "r1").mkdir(parents=True)
+        row = {"name": "r1", "path": "releases/r1", "format": "lerobot", "purpose": "internal", "episodes": 1,
+               "license": "CC0-1.0", "recipients": "[]", "manifest_sha256": "0" * 64, "created_at": now()}  # fmt: skip
+        with catalog.writing() as c:
+            c.execute(sa.insert(releases).values(**row))
+        add_user(catalog, "eve", "viewer", "correct horse battery", org="evil corp")
+        made = grants.grant(ws, "r1", "org:evil corp", grants.expiry(None, 2), "test")
+        assert (grants.valid_grant(catalog, "r1", "eve") or {}).get("id") == made["id"]
+        later = now() + timedelta(days=3)
+        with monkeypatch.context() as m:
+            m.setattr(grants, "now", lambda: later)
+            assert grants.valid_grant(catalog, "r1", "eve") is None
+            assert grants.grants(catalog, "r1")[0]["state"] == "expired"
+        assert grants.revoke(catalog, "r1", "test", to="org:evil corp") == [made["id"]]
+        assert grants.valid_grant(catalog, "r1", "eve") is None
+        audit.record(catalog, "eve", "download", "r1", 403, "revoked", "data/x", "bytes=0-1")
+        (entry,) = audit.entries(catalog, "r1")
+        assert entry["outcome"] == "refused" and entry["range"] == "bytes=0-1" and entry["at"].endswith("+00:00")
+    finally:
+        catalog.close()
