@@ -101,6 +101,16 @@ def test_every_route_but_the_public_ones_refuses_a_request_without_proof(site: S
     assert {("GET", "/openapi.json"), ("DELETE", "/api/tokens/{token_id}"), ("GET", "/api/review/queue")} <= set(
         checked
     )
+    assert {
+        ("GET", "/api/releases"),
+        ("GET", "/api/releases/{name}/files"),
+        ("GET", "/api/releases/{name}/files/{path:path}"),
+        ("POST", "/api/releases/{name}/grants"),
+        ("DELETE", "/api/releases/{name}/grants/{grant_id}"),
+        ("GET", "/api/releases/{name}/audit"),
+        ("GET", "/api/audit/releases"),
+        ("GET", "/releases"),
+    } <= set(checked)
     for method, path in PUBLIC:
         assert site.client.request(method, path, follow_redirects=False).status_code != 401, path
 
@@ -125,6 +135,11 @@ def test_each_role_may_exactly_what_its_routes_need(site: Site) -> None:
     assert needs[("GET", "/api/review/agreement")] == "manager"
     assert needs[("POST", "/api/users")] == needs[("DELETE", "/api/tokens/{token_id}")] == "admin"
     assert needs[("GET", "/api/episodes")] == needs[("GET", "/api/queries")] == "viewer"
+    # a release's files: any signed-in user, then a grant (tests/release/test_release_gate.py); grants: managers
+    assert needs[("GET", "/api/releases")] == needs[("GET", "/api/releases/{name}/files/{path:path}")] == "viewer"
+    assert needs[("POST", "/api/releases/{name}/grants")] == needs[("DELETE", "/api/releases/{name}/grants/{grant_id}")]
+    assert needs[("GET", "/api/releases/{name}/audit")] == needs[("GET", "/api/audit/releases")] == "manager"
+    assert needs[("GET", "/api/releases/{name}/grants")] == needs[("POST", "/api/releases/{name}/grants")] == "manager"
 
 
 def test_a_revoked_or_expired_token_is_refused(site: Site, cli: Any) -> None:

@@ -137,6 +137,7 @@ users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False, doc="viewer | reviewer | manager | admin"),
     sa.Column("password", sa.Text, nullable=False, doc="scrypt$N$r$p$salt$hash (base64), never the password."),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("org", sa.String(128), doc="The user's organisation: release grants to org:ORG reach them."),
 )
 
 tokens = sa.Table(
@@ -191,6 +192,39 @@ releases = sa.Table(
     sa.Column("recipients", sa.Text, nullable=False, doc="JSON list of the recipients' copies."),
     sa.Column("manifest_sha256", sa.String(64), nullable=False, doc="sha256 of release.json as signed."),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# -- gated access to releases (robofuel.release.grants, .audit): who may download which release until when ---------
+
+release_grants = sa.Table(
+    "release_grants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("release", sa.String(128), nullable=False, index=True),
+    sa.Column("grantee", sa.String(140), nullable=False, doc="A user name, or org:ORG for every user of ORG."),
+    sa.Column("recipient", sa.String(128), doc="The recipient copy served (recipients/<name>/); None: the base's own."),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("granted_by", sa.String(160), nullable=False),
+    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_by", sa.String(160)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), doc="None: not revoked."),
+)
+
+release_audit = sa.Table(
+    "release_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(160), nullable=False, doc="A console user, or cli:<system user>."),
+    sa.Column("action", sa.String(16), nullable=False, doc="grant | revoke | list | files | download"),
+    sa.Column("release", sa.String(128), index=True, doc="None: the listing of every release."),
+    sa.Column("path", sa.Text, doc="The file asked for (as asked, cut to 300 characters)."),
+    sa.Column("range", sa.String(64), doc="The Range header as sent."),
+    sa.Column("bytes", sa.BigInteger, doc="Bytes the response carried (a download)."),
+    sa.Column("status", sa.Integer, nullable=False, doc="The HTTP status (0 for a command-line change)."),
+    sa.Column("outcome", sa.String(16), nullable=False, doc="ok | refused | not-found | bad-request"),
+    sa.Column("detail", sa.Text, nullable=False),
 )
 
 saved_queries = sa.Table(
@@ -270,6 +304,7 @@ ADDED_COLUMNS = (
     ("episodes", "finding_codes"),
     ("reviews", "segment"),
     ("reviews", "label"),
+    ("users", "org"),
 )
 
 

@@ -16,6 +16,7 @@ from rich.markup import escape
 from robofuel.cli import demo, embodiment, episodes, export, ingest, ops, pack, process, qc, release, server, standard
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
 from robofuel.cli.console import err
+from robofuel.cli.release_access import COMMANDS as RELEASE_ACCESS
 from robofuel.errors import InputError, RobofuelError
 
 app = typer.Typer(
@@ -44,6 +45,8 @@ app.add_typer(server.users_app, name="users")
 app.add_typer(server.tokens_app, name="tokens")
 app.add_typer(ops.ops_app, name="ops")
 app.add_typer(release.release_app, name="release")
+for _name, _command in RELEASE_ACCESS.items():
+    release.release_app.command(_name)(_command)
 
 
 def main() -> None:

@@ -79,6 +79,9 @@ def users_add(
     name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
     role: Annotated[str, typer.Option(help="viewer (reads), reviewer (also decides), manager, admin.")],
     replace: Annotated[bool, typer.Option("--replace", help="Change an existing user's role and password.")] = False,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Their organisation: release grants to org:ORG reach them.")
+    ] = None,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
@@ -90,7 +93,7 @@ def users_add(
     check_name(name)  # before asking for a password
     check_role(role)
     with open_workspace(lake, catalog, create=False) as ws:
-        user = add_user(ws.catalog, name, role, _password(), replace=replace)
+        user = add_user(ws.catalog, name, role, _password(), replace=replace, org=org)
     if as_json:
         emit_json({"user": user.name, "role": user.role})
     else:
@@ -108,9 +111,9 @@ def users_list(lake: Lake_ = None, catalog: Catalog_ = None, as_json: Json_ = Fa
     if as_json:
         emit_json({"users": rows})
         return
-    table = Table("user", "role", "added")
+    table = Table("user", "role", "organisation", "added")
     for r in rows:
-        table.add_row(r["name"], r["role"], str(r["created_at"])[:19])
+        table.add_row(r["name"], r["role"], r["org"] or "-", str(r["created_at"])[:19])
     out.print(table)
 
 

@@ -26,6 +26,7 @@ class UserIn(BaseModel):
     role: str = Field(description=f"One of {', '.join(ROLES)}.")
     password: str = Field(min_length=1, max_length=1024)
     replace: bool = False
+    org: str | None = Field(default=None, max_length=128, description="Organisation (release grants to org:ORG).")
 
 
 class TokenIn(BaseModel):
@@ -45,14 +46,14 @@ class QueryIn(BaseModel):
 
 @router.get("/users")
 def get_users(served: Served, _: Admin) -> dict[str, Any]:
-    """``{"users": [{"name", "role", "created_at"}]}`` (what ``robofuel users list --json`` prints)."""
+    """``{"users": [{"name", "role", "created_at", "org"}]}`` (what ``robofuel users list --json`` prints)."""
     return {"users": user_rows(served.catalog)}
 
 
 @router.post("/users", status_code=201, openapi_extra=body_schema(UserIn))
 def post_user(served: Served, _: Admin, body: Annotated[UserIn, Depends(json_body(UserIn))]) -> dict[str, str]:
-    """Add a user (``replace``: change an existing one's role and password, ending their sessions)."""
-    user = add_user(served.catalog, body.name, body.role, body.password, replace=body.replace)
+    """Add a user (``replace``: change an existing one's role, password and organisation, ending their sessions)."""
+    user = add_user(served.catalog, body.name, body.role, body.password, replace=body.replace, org=body.org)
     return {"user": user.name, "role": user.role}
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from robofuel import __version__
 from robofuel.errors import InputError, RobofuelError, StorageError
-from robofuel.server import api, api_access, api_review, console_pages, ops_api, pages, views
+from robofuel.server import api, api_access, api_releases, api_review, console_pages, ops_api, pages, views
 from robofuel.server.auth import User
 from robofuel.server.security import Console, requires
 
@@ -80,6 +80,7 @@ def create_app(lake: Lake, catalog: Catalog) -> FastAPI:
     app.include_router(ops_api.router)
     app.include_router(api_review.router)
     app.include_router(api_access.router)
+    app.include_router(api_releases.router)
     app.include_router(pages.router)
     app.include_router(views.router)
     app.include_router(console_pages.router)

@@ -34,6 +34,7 @@ TokenKind = Literal["api", "session"]
 #: scrypt cost: 2**14 x 8 (16 MiB, about 50 ms a hash), the parameters RFC 7914 and OWASP give for interactive use.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
+_ORG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@ -]{0,127}")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 #: Hex digits of a token's sha256 that name it (robofuel tokens list|revoke, DELETE /api/tokens/{id}).
 TOKEN_ID_CHARS = 16
@@ -97,32 +98,44 @@ def check_password(password: str) -> str:
     return password
 
 
+def check_org(org: str) -> str:
+    """An organisation's name (release grants to ``org:ORG``), else InputError."""
+    if not _ORG.fullmatch(org) or org != org.strip():
+        raise InputError(f"organisation {org!r}: use 1-128 letters, digits, spaces, '.', '_', '@' or '-'")
+    return org
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise InputError(f"--role {role}: unknown role; roles: {', '.join(ROLES)}")
     return role
 
 
-def add_user(catalog: Catalog, name: str, role: str, password: str, replace: bool = False) -> User:
-    """Add a user (``replace``: or give an existing one this role and password, ending their login sessions)."""
+def add_user(
+    catalog: Catalog, name: str, role: str, password: str, replace: bool = False, org: str | None = None
+) -> User:
+    """Add a user (``replace``: or give an existing one this role, password and organisation, ending their login
+    sessions); ``org``: their organisation (release grants to ``org:ORG`` reach them)."""
     user = User(check_name(name), check_role(role))
     record = hash_password(check_password(password))
+    if org is not None:
+        check_org(org)
     with catalog.writing() as c:
         exists = c.execute(sa.select(users.c.name).where(users.c.name == name)).first() is not None
         if exists and not replace:
             raise InputError(f"user {name!r} exists; --replace gives them this role and password")
         if exists:
-            c.execute(sa.update(users).where(users.c.name == name).values(role=role, password=record))
+            c.execute(sa.update(users).where(users.c.name == name).values(role=role, password=record, org=org))
             c.execute(sa.delete(tokens).where(tokens.c.user == name, tokens.c.kind == "session"))
         else:
-            c.execute(sa.insert(users).values(name=name, role=role, password=record, created_at=now()))
+            c.execute(sa.insert(users).values(name=name, role=role, password=record, created_at=now(), org=org))
     return user
 
 
 def user_rows(catalog: Catalog) -> list[dict[str, Any]]:
-    """Every user's name, role and creation time (never the password hash), by name."""
+    """Every user's name, role, creation time and organisation (never the password hash), by name."""
     with catalog.engine.connect() as c:
-        rows = c.execute(sa.select(users.c.name, users.c.role, users.c.created_at).order_by(users.c.name))
+        rows = c.execute(sa.select(users.c.name, users.c.role, users.c.created_at, users.c.org).order_by(users.c.name))
         return [dict(r._mapping) for r in rows]
 
 

@@ -1,5 +1,6 @@
 """The console's pages: ``/`` (dashboard), ``/episodes`` (browser), ``/episodes/{id}`` (viewer, ``?t=SECONDS``),
-``/review`` (the queue) and ``/operations`` (cost, yield, schedule), with their scripts and style under ``/static/``.
+``/review`` (the queue), ``/operations`` (cost, yield, schedule) and ``/releases`` (downloads, grants, audit), with
+their scripts and style under ``/static/``.
 
 A page is a small server-rendered shell; its script (``static/*.js``, plain JavaScript, no build step, nothing
 loaded from another site) reads the API with the session cookie and draws the rest. A page without a session
@@ -32,12 +33,19 @@ STATIC = {
     "segments.js": "text/javascript",
     "review.js": "text/javascript",
     "ops.js": "text/javascript",
+    "releases.js": "text/javascript",
 }
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
-_NAV = (("/", "Dashboard"), ("/episodes", "Episodes"), ("/review", "Review"), ("/operations", "Operations"))
+_NAV = (
+    ("/", "Dashboard"),
+    ("/episodes", "Episodes"),
+    ("/review", "Review"),
+    ("/operations", "Operations"),
+    ("/releases", "Releases"),
+)
 _SHELL = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} - robofuel</title><link rel="stylesheet" href="/static/console.css"></head>
@@ -111,6 +119,12 @@ def review_page(request: Request) -> Response:
 def operations_page(request: Request) -> Response:
     """Cost per effective hour, the gates' yield and a plan for the next days (the data: managers and admins)."""
     return _shell(request, "operations", "Operations", ("ops.js",))
+
+
+@router.get("/releases", response_class=HTMLResponse)
+def releases_page(request: Request) -> Response:
+    """The releases the user may download, their files; for managers every release's grants and the audit log."""
+    return _shell(request, "releases", "Releases", ("releases.js",))
 
 
 @router.get("/static/{name}")

@@ -10,13 +10,15 @@ episode folder is refused.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from fastapi import HTTPException
 from fastapi.responses import Response, StreamingResponse
@@ -96,8 +98,8 @@ def _unsatisfiable(size: int) -> dict[str, str]:
     return {"Content-Range": f"bytes */{size}"}
 
 
-def _chunks(lake: Lake, rel: str, start: int, length: int) -> Iterator[bytes]:
-    with lake.open(rel, "rb") as f:
+def _chunks(open_file: Callable[[], BinaryIO], start: int, length: int) -> Iterator[bytes]:
+    with open_file() as f:
         f.seek(start)
         while length > 0:
             data = f.read(min(CHUNK, length))
@@ -107,20 +109,33 @@ def _chunks(lake: Lake, rel: str, start: int, length: int) -> Iterator[bytes]:
             yield data
 
 
+def ranged_response(
+    open_file: Callable[[], BinaryIO],
+    size: int,
+    span: tuple[int, int] | None,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+    head: bool = False,
+) -> Response:
+    """A file of ``size`` bytes, whole (200) or the ``span`` :func:`byte_range` gave (206 with ``Content-Range``),
+    read in chunks as it is sent (``head``: the headers alone, for a HEAD request)."""
+    start, end = span if span else (0, size - 1)
+    sent = {**(headers or {}), "Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
+    if span:
+        sent["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if head:
+        return Response(status_code=206 if span else 200, headers=sent, media_type=media_type)
+    body = _chunks(open_file, start, end - start + 1)
+    return StreamingResponse(body, status_code=206 if span else 200, headers=sent, media_type=media_type)
+
+
 def video_response(lake: Lake, meta: Episode, stream: Stream, range_header: str | None) -> Response:
     """The playable file, whole (200) or the asked range (206 with ``Content-Range``)."""
     rel = playable_path(lake, meta, stream)
     with lake.open(rel, "rb") as f:
         size = f.seek(0, os.SEEK_END)
-    span = byte_range(range_header, size)
-    start, end = span if span else (0, size - 1)
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(end - start + 1),
-        "Cache-Control": "private, max-age=300",
-    }
-    if span:
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     kind = CONTAINER_TYPES.get(posixpath.splitext(rel)[1].lower(), "video/mp4")
-    body = _chunks(lake, rel, start, end - start + 1)
-    return StreamingResponse(body, status_code=206 if span else 200, headers=headers, media_type=kind)
+    opener = functools.partial(lake.open, rel, "rb")
+    return ranged_response(
+        opener, size, byte_range(range_header, size), kind, {"Cache-Control": "private, max-age=300"}
+    )
