@@ -33,8 +33,9 @@ Mask = npt.NDArray[np.bool_]
 class Samples:
     """Sampled frames of one camera: times (ns), mean luma, share of pixels at or below ``black_luma``, sharpness,
     luma difference from the previous sampled frame (:func:`change`; inf for the first, and in the packet check for
-    a frame whose previous grid frame was not decoded), last frame index decoded, the sampling step (ns) and the
-    number of frames on the sampling grid."""
+    a frame whose previous grid frame was not decoded), last frame index decoded, the sampling step (ns), the
+    number of frames on the sampling grid; in the packet check, each sample's grid position, whether it is one
+    of the uniform baseline (a median over those is unbiased), and the time of the last grid frame."""
 
     ts: list[int] = field(default_factory=list)
     luma: list[float] = field(default_factory=list)
@@ -44,6 +45,13 @@ class Samples:
     last: int = -1
     step_ns: float = 0.0
     planned: int = 0
+    pos: list[int] = field(default_factory=list)
+    base: list[bool] = field(default_factory=list)
+    end_ns: int = 0
+
+    def count(self, a: int, b: int) -> int:
+        """Grid frames from sample ``a`` to sample ``b - 1`` (the samples themselves in the full check)."""
+        return self.pos[b - 1] - self.pos[a] + 1 if self.pos else b - a
 
 
 def _step(ts: list[int]) -> float:
@@ -77,8 +85,10 @@ def _packet_sample(ctx: RuleContext, name: str, video: VideoData) -> Samples | N
     m = packet_measures(video, ctx.th, grid, moving)
     if m is None:
         return None
-    out = Samples(step_ns=_step(times.tolist()), planned=len(grid))
+    out = Samples(step_ns=_step(times.tolist()), planned=len(grid), end_ns=int(times[-1]))
     for p in sorted(m.luma):
+        out.pos.append(p)
+        out.base.append(p in m.uniform)
         out.ts.append(int(times[p]))
         out.luma.append(m.luma[p])
         out.floor.append(m.floor[p])
@@ -94,55 +104,65 @@ def _run_s(ts: list[int], a: int, b: int, step: float) -> float:
     return (end - ts[a]) / 1e9
 
 
-def _add(ctx: RuleContext, name: str, ts: list[int], run: tuple[int, int], code: str, sev: Severity, text: str) -> None:
-    a, b = run
-    ctx.add(
-        code, sev, f"{name}: {b - a} sampled frames {text}", stream=name, span_ns=(ts[a], ts[b - 1]), value=float(b - a)
-    )
+def _span(got: Samples, a: int, b: int) -> tuple[int, int]:
+    """Times (ns) of samples ``a`` and ``b - 1``; a run that reaches the last sample reaches the last grid frame."""
+    return got.ts[a], got.end_ns if got.pos and b == len(got.ts) else got.ts[b - 1]
 
 
-def _black(ctx: RuleContext, name: str, ts: list[int], black: Mask, step: float) -> None:
+def _count(got: Samples, a: int, b: int) -> int:
+    """Grid frames from sample ``a`` to ``b - 1`` (to the last grid frame from the last sample)."""
+    if not got.pos:
+        return b - a
+    return (got.planned - 1 if b == len(got.ts) else got.pos[b - 1]) - got.pos[a] + 1
+
+
+def _add(ctx: RuleContext, name: str, got: Samples, run: tuple[int, int], code: str, sev: Severity, text: str) -> None:
+    n = _count(got, *run)
+    ctx.add(code, sev, f"{name}: {n} sampled frames {text}", stream=name, span_ns=_span(got, *run), value=float(n))
+
+
+def _black(ctx: RuleContext, name: str, got: Samples, black: Mask) -> None:
     """Black runs: blocking from ``black_min_s``, a warning below (a fade through black, a first frame)."""
     for a, b in runs(black):
-        long = _run_s(ts, a, b, step) >= ctx.th["black_min_s"]
+        long = _run_s(got.ts, a, b, got.step_ns) >= ctx.th["black_min_s"]
         what = "are black" if long else f"are black for under {ctx.th['black_min_s']} s (a fade or a blink)"
-        _add(ctx, name, ts, (a, b), "video.black", Severity.blocking if long else Severity.warning, what)
+        _add(ctx, name, got, (a, b), "video.black", Severity.blocking if long else Severity.warning, what)
 
 
-def _blur(
-    ctx: RuleContext, name: str, ts: list[int], sharp: npt.NDArray[np.float64], usable: Mask, black: Mask
-) -> None:
+def _level(sharp: npt.NDArray[np.float64], judged: Mask, base: Mask) -> float:
+    """The shot's median sharpness: over its uniform baseline samples when it has 3 or more, else all judged."""
+    pick = judged & base
+    return float(np.median(sharp[pick if pick.sum() >= 3 else judged]))
+
+
+def _blur(ctx: RuleContext, name: str, got: Samples, usable: Mask, black: Mask) -> None:
     """Per shot (sampled frames between black runs): blurred frames against the shot's median, a soft shot."""
+    sharp = np.array(got.sharp)
+    base = np.array(got.base, dtype=bool) if got.base else np.ones(len(sharp), dtype=bool)
     for a, b in runs(~black):
         judged = usable[a:b] & np.isfinite(sharp[a:b])
         if not judged.any():
             continue
-        level = float(np.median(sharp[a:b][judged]))
+        level = _level(sharp[a:b], judged, base[a:b])
         blurred = judged & (sharp[a:b] < ctx.th["blur_relative"] * level)
         for c, d in (r for r in runs(blurred) if r[1] - r[0] >= ctx.th["blur_min_frames"]):
             sharpest = float(np.nanmax(sharp[a + c : a + d]))
             text = f"are blurred (sharpness {sharpest:.2f} or less, the camera's median {level:.2f})"
-            _add(ctx, name, ts, (a + c, a + d), "video.blurred", Severity.blocking, text)
+            _add(ctx, name, got, (a + c, a + d), "video.blurred", Severity.blocking, text)
         if level < ctx.th["blur_sharpness"]:
             text = (
                 f"are soft all through (median sharpness {level:.2f} < blur_sharpness {ctx.th['blur_sharpness']}):"
                 " a property of the camera or sensor (tactile gel, water, fixed focus), not a blur event"
             )
-            _add(ctx, name, ts, (a, b), "video.soft", Severity.warning, text)
+            _add(ctx, name, got, (a, b), "video.soft", Severity.warning, text)
 
 
-def underexposed(ctx: RuleContext, name: str, ts: list[int], luma: npt.NDArray[np.float64], black: Mask) -> None:
+def underexposed(ctx: RuleContext, name: str, got: Samples, luma: npt.NDArray[np.float64], black: Mask) -> None:
     """Sampled frames darker than ``underexposed_luma`` (mean luma) that are not black (``black``: video.black's)."""
     dark = (luma < ctx.th["underexposed_luma"]) & ~black
     for a, b in runs(dark):
-        ctx.add(
-            "video.underexposed",
-            Severity.warning,
-            f"{name}: {b - a} sampled frames are under-exposed (mean luma {luma[a:b].mean():.0f})",
-            stream=name,
-            span_ns=(ts[a], ts[b - 1]),
-            value=float(b - a),
-        )
+        text = f"are under-exposed (mean luma {luma[a:b].mean():.0f})"
+        _add(ctx, name, got, (a, b), "video.underexposed", Severity.warning, text)
 
 
 def samples(ctx: RuleContext, name: str, video: VideoData) -> Samples:
@@ -178,9 +198,9 @@ def video_quality(ctx: RuleContext) -> None:
         lum = np.array(got.luma)
         black = np.array(got.floor) >= ctx.th["black_share"]
         over = lum > ctx.th["overexposed_luma"]
-        _black(ctx, s.name, ts, black, got.step_ns)
+        _black(ctx, s.name, got, black)
         for run in runs(over):
-            _add(ctx, s.name, ts, run, "video.overexposed", Severity.blocking, "are over-exposed")
-        _blur(ctx, s.name, ts, np.array(got.sharp), ~black & ~over, black)
-        underexposed(ctx, s.name, ts, lum, black)
+            _add(ctx, s.name, got, run, "video.overexposed", Severity.blocking, "are over-exposed")
+        _blur(ctx, s.name, got, ~black & ~over, black)
+        underexposed(ctx, s.name, got, lum, black)
         frozen_frames(ctx, s.name, ts, got.diffs, got.step_ns)

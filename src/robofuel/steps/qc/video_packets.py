@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 from robofuel.standard import VideoData
-from robofuel.steps.qc.rules_video_timing import rhythm
 from robofuel.steps.qc.video_measures import change, frame_measures
 from robofuel.video import INTRA_ONLY, SIGNATURES, PacketIndex, gray_selected, packet_index
 
@@ -36,31 +36,49 @@ GROW = 5  # grid frames a span is widened by on each side, doubled each round
 MAX_ROUNDS = 12
 
 
-def screen(index: PacketIndex, ratio: float) -> npt.NDArray[np.bool_]:
-    """Frames whose packet is ``ratio`` times larger or smaller than the median of its neighbours of the same kind
-    (keyframes among keyframes over 9 of them, the others over 31), or repeats the previous packet's size in an
-    intra-only stream of equal sizes."""
+def _sides(x: npt.NDArray[np.float64], window: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Median of the ``window`` values before and of the ``window`` values after each value (edges repeated)."""
+    n = len(x)
+    w = max(1, min(window, n))
+    before = np.median(sliding_window_view(np.pad(x, (w, 0), mode="edge"), w)[:n], axis=1)
+    after = np.median(sliding_window_view(np.pad(x, (0, w), mode="edge"), w)[1 : n + 1], axis=1)
+    return np.maximum(before, 1.0), np.maximum(after, 1.0)
+
+
+def _steps(x: npt.NDArray[np.float64], ratio: float, window: int) -> npt.NDArray[np.bool_]:
+    """Values ``ratio`` times above or below the median of the ``window`` values before or of those after."""
+    if len(x) < 3:
+        return np.zeros(len(x), dtype=bool)
+    before, after = _sides(x, window)
+    return (x > ratio * before) | (x * ratio < before) | (x > ratio * after) | (x * ratio < after)
+
+
+def screen(index: PacketIndex, ratio: float, step: int) -> npt.NDArray[np.bool_]:
+    """Frames where the bytes per sampling step (``step`` frames; keyframes counted as a typical other frame)
+    change ``ratio`` times against the second before or after, and keyframes ``ratio`` times off the keyframes
+    before or after them: where a picture turns black, frozen, blurred or washed out, or comes back."""
     sizes = index.sizes.astype(np.float64)
-    out = np.zeros(len(sizes), dtype=bool)
-    for group, window in ((index.key, 9), (~index.key, 31)):
-        at = np.flatnonzero(group)
-        if len(at) < 3:
-            continue
-        typical = np.maximum(rhythm(sizes[at], window), 1.0)
-        off = (sizes[at] > ratio * typical) | (sizes[at] * ratio < typical)
-        out[at[off]] = True
-    return out
+    key, out = index.key, np.zeros(len(sizes), dtype=bool)
+    if not key.all():
+        sizes = np.where(key, float(np.median(sizes[~key])), sizes)
+        at = np.flatnonzero(key)
+        out[at[_steps(index.sizes[at].astype(np.float64), ratio, 4)]] = True
+    k = max(1, step)
+    per_step = np.convolve(sizes, np.ones(k), mode="same")
+    return out | _steps(per_step, ratio, max(3, 10 * k))
 
 
 @dataclass
 class Measures:
     """Measures of the grid frames decoded so far, by grid position: mean luma, black share, sharpness; frame
-    difference from the previous grid frame (only when both were decoded)."""
+    difference from the previous grid frame (only when both were decoded); ``uniform``: the positions of the
+    uniform baseline (every ``video_sample_hz / video_baseline_hz``-th), when it was decoded."""
 
     luma: dict[int, float] = field(default_factory=dict)
     floor: dict[int, float] = field(default_factory=dict)
     sharp: dict[int, float] = field(default_factory=dict)
     diffs: dict[int, float] = field(default_factory=dict)
+    uniform: set[int] = field(default_factory=set)
 
 
 def _spans(marks: npt.NDArray[np.bool_], grid: npt.NDArray[np.int64], n: int) -> set[int]:
@@ -74,13 +92,15 @@ def _spans(marks: npt.NDArray[np.bool_], grid: npt.NDArray[np.int64], n: int) ->
 
 def _baseline(index: PacketIndex, grid: npt.NDArray[np.int64], every: int) -> set[int]:
     """Grid positions decoded anyway: every ``every``-th of an intra-only stream; in an inter-coded one the first
-    of each group of pictures (its keyframe and the few frames after it), and the last one when its group of
-    pictures is short (a decode that stops at the end shows there)."""
+    after a keyframe (which decodes with the few frames before it), keyframes at least ``every`` positions apart,
+    and the last position when its group of pictures is short (a decode that stops at the end shows there)."""
     n = len(grid)
     if index.key.all():
         return {*range(0, n, every), n - 1}
-    keys = np.searchsorted(grid, np.flatnonzero(index.key))
-    out = set(keys[keys < n].tolist())
+    out: set[int] = set()
+    for p in np.unique(np.searchsorted(grid, np.flatnonzero(index.key))).tolist():
+        if p < n and (not out or p - max(out) >= every):
+            out.add(p)
     if int(np.searchsorted(grid, index.gop[grid[-1]])) >= n - 1 - every:
         out.add(n - 1)
     return out
@@ -176,9 +196,14 @@ def packet_measures(
         return None
     n = len(grid)
     every = max(1, round(th["video_sample_hz"] / th["video_baseline_hz"]))
-    new = _baseline(index, grid, every) | _spans(screen(index, th["video_screen_ratio"]), grid, n)
+    step = max(1, round(n and len(index.sizes) / n))
+    base = _baseline(index, grid, every)
+    new = base | _spans(screen(index, th["video_screen_ratio"], step), grid, n)
     m = Measures()
     for r in range(MAX_ROUNDS):
+        if not m.uniform and not base.issuperset(new | set(m.luma)):
+            m.uniform = set(range(0, n, every))  # a median sharpness unbiased by the spans decoded
+            new |= m.uniform - set(m.luma)
         if not new:
             return m
         if not _measure(video, index, grid, new, m, th):
