@@ -72,7 +72,9 @@ def judge(lake: Lake, catalog: Catalog) -> tuple[dict[str, dict[str, list[Any]]]
     return out, cpu
 
 
-def score(lake: Lake, plan: dict[str, str | None], judged: dict[str, dict[str, list[Any]]], mode: str) -> dict[str, Any]:
+def score(
+    lake: Lake, plan: dict[str, str | None], judged: dict[str, dict[str, list[Any]]], mode: str
+) -> dict[str, Any]:
     """Recall and precision per family (bench_qc_detection's scoring) of one mode's findings."""
     tp, fn, fp = Counter[str](), Counter[str](), Counter[str]()
     for eid, modes in judged.items():
@@ -90,7 +92,10 @@ def score(lake: Lake, plan: dict[str, str | None], judged: dict[str, dict[str, l
 def compare(lake: Lake, catalog: Catalog) -> tuple[dict[str, Any], dict[str, dict[str, list[Any]]]]:
     judged, cpu = judge(lake, catalog)
     differ = {
-        eid: {"full_only": sorted(set(m["full"]) - set(m["packets"])), "packets_only": sorted(set(m["packets"]) - set(m["full"]))}
+        eid: {
+            "full_only": sorted(set(m["full"]) - set(m["packets"])),
+            "packets_only": sorted(set(m["packets"]) - set(m["full"])),
+        }
         for eid, m in judged.items()
         if m["full"] != m["packets"]
     }

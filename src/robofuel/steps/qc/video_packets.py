@@ -32,7 +32,7 @@ from robofuel.standard import VideoData
 from robofuel.steps.qc.video_measures import change, frame_measures
 from robofuel.video import INTRA_ONLY, SIGNATURES, PacketIndex, gray_selected, packet_index
 
-GROW = 5  # grid frames a span is widened by on each side, doubled each round
+GROW = 2  # grid frames a span is widened by on each side, doubled each round
 MAX_ROUNDS = 12
 
 
@@ -65,7 +65,7 @@ def screen(index: PacketIndex, ratio: float, step: int) -> npt.NDArray[np.bool_]
         out[at[_steps(index.sizes[at].astype(np.float64), ratio, 4)]] = True
     k = max(1, step)
     per_step = np.convolve(sizes, np.ones(k), mode="same")
-    return out | _steps(per_step, ratio, max(3, 10 * k))
+    return out | _steps(per_step, ratio, max(3, 5 * k))
 
 
 @dataclass
@@ -170,9 +170,9 @@ def _measure(
         p = pos[i]
         got += 1
         if p in new:
-            m.luma[p], m.floor[p], m.sharp[p], span = frame_measures(frame, th, span if prev_p == p - 1 else None)
+            m.luma[p], m.floor[p], m.sharp[p], span = frame_measures(frame, th, span)
         if prev_p == p - 1 and previous is not None and p not in m.diffs:
-            m.diffs[p] = change(frame, previous)
+            m.diffs[p] = change(frame, previous, m.diffs.get(p - 1))
         prev_p, previous = p, frame
     return got == len(wanted)
 
