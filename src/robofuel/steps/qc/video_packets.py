@@ -3,20 +3,25 @@
 The frames judged are the same grid as the full check's (about ``video_sample_hz`` per second,
 :func:`robofuel.video.sampled`), but only some of them are decoded and measured:
 
-- a sparse baseline: about ``video_baseline_hz`` grid frames per second, the first grid frame of each group of
-  pictures (a keyframe and the few frames after it) and the last one (where a truncated stream stops decoding);
-- the spans around frames whose packet size is off its neighbours' by ``video_screen_ratio`` either way (packets
-  of the same kind: keyframes against keyframes): a frozen or black picture costs a few bytes, a blurred or
-  washed-out one fewer than a sharp one, and the frame where the picture comes back costs many;
+- a sparse baseline: in an inter-coded stream the first grid frame after each keyframe (a keyframe and the few
+  frames after it; keyframes at least a second apart) and the last one when its group of pictures is short (where a
+  truncated stream stops decoding); in a JPEG or PNG stream about ``video_baseline_hz`` grid frames per second;
+- the spans (``GROW`` grid frames each side) around frames where the bytes per sampling step change
+  ``video_screen_ratio`` times against the half second before or after, and keyframes as far off the keyframes
+  before or after them: a frozen or black picture costs a few bytes, a blurred or washed-out one fewer than a sharp
+  one, and the frame where the picture comes back costs many;
 - then, round after round, a span is widened on each side whose edge frame is black, over- or under-exposed,
   blurred-looking (``blur_relative`` x 1.5 of the camera's median so far) or repeats its neighbour (for cameras the
-  frozen rule judges), until every such run is bounded by measured frames that are not: each run the rules see is
-  then the full check's run, frame for frame.
+  frozen rule judges, in a run that overlaps motion), until every such run is bounded by measured frames that are
+  not: each run the rules see is then the full check's run, frame for frame;
+- once any span is decoded, the uniform baseline (``video_baseline_hz``), over which the shot's median sharpness is
+  taken (the spans alone would bias it towards the suspect frames).
 
 A group of pictures is decoded from its keyframe up to the last frame wanted in it, and only then. What differs
-from the full check: the shot's median sharpness is taken over the measured frames (the baseline and the spans),
-and a fault whose packets look ordinary and which falls between baseline frames is not seen. Where the packets
-cannot say (keyframes unknown, a packet that does not decode), the camera is judged by the full check.
+from the full check: the shot's median sharpness is taken over the uniform baseline (printed in ``video.blurred``
+and ``video.soft`` messages), and a fault whose packets look ordinary and which falls between baseline frames is not
+seen. Where the packets cannot say (keyframes unknown, a packet that does not decode), the camera is judged by the
+full check.
 """
 
 from __future__ import annotations
