@@ -2,7 +2,7 @@
 (30 fps cameras), one worker.
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_qc_speed.py [--n 3] [--repeat 3] [--pipeline] [--profile]
-        [--work DIR]
+        [--work DIR] [--video-check packets|full]
 
 Builds a lake of ``--n`` teleop and ``--n`` wearable episodes (kept as ingested, and a copy with ``sync`` and
 ``profile`` already run), then times ``sync`` + ``profile`` + ``qc`` on a fresh copy of the second each repeat (the
@@ -61,7 +61,7 @@ def build(work: Path, n: int) -> float:
 
 
 def run_steps(
-    lake_dir: Path, copy: Path, steps: list[str], profiler: cProfile.Profile | None = None
+    lake_dir: Path, copy: Path, steps: list[str], profiler: cProfile.Profile | None = None, video_check: str = ""
 ) -> tuple[float, float]:
     """(CPU s, wall s) of ``steps`` on a fresh copy of the lake."""
     shutil.rmtree(copy, ignore_errors=True)
@@ -69,7 +69,8 @@ def run_steps(
     lake = Lake(copy)
     catalog = Catalog(lake.default_catalog_url)
     engine = LocalEngine(lake, catalog, workers=1, progress=False)
-    pipeline, ids = build_pipeline(steps), catalog.episode_ids()
+    config = {"qc": {"config": {"thresholds": {"video_check": video_check}}}} if video_check else None
+    pipeline, ids = build_pipeline(steps, config), catalog.episode_ids()
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -88,23 +89,28 @@ def main() -> None:
     parser.add_argument("--pipeline", action="store_true", help="the whole default pipeline, not qc alone")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--work", type=Path, default=None, help="folder for the lake (kept and reused)")
+    parser.add_argument(
+        "--video-check", choices=["packets", "full"], default="", help="qc's video_check (default: qc's)"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="robofuel-qc-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     recorded_s = build(work, args.n)
     lake_dir = work / ("ingested" if args.pipeline else "lake")
     steps = list(DEFAULT_PIPELINE) if args.pipeline else ["sync", "profile", "qc"]
-    run_steps(lake_dir, work / "run", steps)  # imports and first-call costs out of the figures
+    check = args.video_check
+    run_steps(lake_dir, work / "run", steps, video_check=check)  # imports and first-call costs out of the figures
     if args.profile:
         profiler = cProfile.Profile(time.process_time)
-        run_steps(lake_dir, work / "run", steps, profiler)
+        run_steps(lake_dir, work / "run", steps, profiler, check)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         return
-    runs = [run_steps(lake_dir, work / "run", steps) for _ in range(args.repeat)]
+    runs = [run_steps(lake_dir, work / "run", steps, video_check=check) for _ in range(args.repeat)]
     cpu, wall = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
     summary = {
         "steps": "pipeline" if args.pipeline else "qc",
+        "video_check": check or "default",
         "episodes": 2 * args.n,
         "recorded_s": round(recorded_s, 1),
         "cpu_s": [round(r[0], 3) for r in runs],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import av
@@ -120,7 +121,7 @@ class LumaReader:
         return np.asarray(self._scaler.reformat(frame, format="gray", threads=1).to_ndarray(), dtype=np.uint8)
 
 
-def _sampled(ts: npt.NDArray[np.int64], sample_hz: float | None) -> list[int]:
+def sampled(ts: npt.NDArray[np.int64], sample_hz: float | None) -> list[int]:
     """Indices of the frames kept when sampling about ``sample_hz`` per second (every frame without a rate): the
     first frame, then the first frame at or after the previous kept one plus the sampling step."""
     if not sample_hz:
@@ -166,7 +167,7 @@ def gray_frames(video: VideoData, sample_hz: float | None = None) -> Iterator[tu
     undecodable packet; the caller compares the index reached with the frame count.
     """
     ts = video.timestamps_ns
-    wanted = _sampled(ts, sample_hz)
+    wanted = sampled(ts, sample_hz)
     luma = LumaReader()
     try:
         if video.file is None and video.codec in INTRA_ONLY:
@@ -199,3 +200,113 @@ def gray_at(video: VideoData, indices: set[int]) -> dict[int, Gray]:
     except (av.FFmpegError, ValueError):
         pass
     return out
+
+
+@dataclass
+class PacketIndex:
+    """What a camera's packets say without decoding, per frame in presentation order: ``sizes`` (bytes),
+    ``key`` (the frame decodes on its own) and ``gop`` (the index of the keyframe its decoding starts from)."""
+
+    sizes: npt.NDArray[np.int64]
+    key: npt.NDArray[np.bool_]
+    gop: npt.NDArray[np.int64]
+
+
+def _index(sizes: list[int], key: list[bool]) -> PacketIndex | None:
+    if not key or not key[0]:
+        return None
+    flags = np.asarray(key, dtype=bool)
+    starts = np.flatnonzero(flags)
+    gop = starts[np.searchsorted(starts, np.arange(len(flags)), side="right") - 1]
+    return PacketIndex(np.asarray(sizes, dtype=np.int64), flags, gop.astype(np.int64))
+
+
+def packet_index(video: VideoData) -> PacketIndex | None:
+    """Sizes and keyframe flags of every frame, read from the packets (a container is demuxed, nothing is
+    decoded); None when they cannot be told (a codec whose keyframes this cannot read in bare packets, a
+    container whose packets do not match the frames one for one, or a first frame that is not a keyframe)."""
+    n = len(video.timestamps_ns)
+    if video.packets is not None:
+        flags = [is_keyframe(video.codec, p) for p in video.packets]
+        if any(f is None for f in flags):
+            return None
+        return _index([len(p) for p in video.packets], [bool(f) for f in flags])
+    assert video.file is not None
+    try:
+        with av.open(str(video.file)) as container:
+            rows = [(p.pts, p.size, p.is_keyframe) for p in container.demux(video=0) if p.size and p.pts is not None]
+    except (av.FFmpegError, ValueError, IndexError):
+        return None
+    if len(rows) != n:
+        return None
+    rows.sort(key=lambda r: r[0])
+    return _index([r[1] for r in rows], [bool(r[2]) for r in rows])
+
+
+def _segments(index: PacketIndex, wanted: list[int]) -> list[tuple[int, int]]:
+    """(keyframe, last wanted frame) of each group of pictures holding a wanted frame, in order."""
+    out: dict[int, int] = {}
+    for i in wanted:
+        start = int(index.gop[i])
+        out[start] = max(out.get(start, i), i)
+    return sorted(out.items())
+
+
+def _packet_segments(video: VideoData, segments: list[tuple[int, int]]) -> Iterator[tuple[int, Any]]:
+    """(frame index, frame) of bare packets decoded from each segment's keyframe to its last frame; frames of a
+    segment are counted from its keyframe (closed groups of pictures)."""
+    ctx: Any = av.CodecContext.create(video.codec, "r")
+    packets, intra = video.packets or [], video.codec in INTRA_ONLY
+    for start, last in segments:
+        ctx.flush_buffers()
+        at = start
+        for data in itertools.chain(packets[start:], [None]):
+            if data is None:
+                frames = ctx.decode(None)
+            else:
+                packet = av.Packet(data)
+                packet.is_keyframe = intra or packet.is_keyframe
+                frames = ctx.decode(packet)
+            for frame in frames:
+                yield at, frame
+                at += 1
+            if at > last or data is None:
+                break
+        if at <= last:
+            return  # the segment's wanted frames do not decode: decoding stops there
+
+
+def _file_segments(video: VideoData, segments: list[tuple[int, int]]) -> Iterator[tuple[int, Any]]:
+    """(frame index, frame) of a container's frames decoded from each segment's keyframe (a seek) to its last
+    frame; a frame's index is the rank of its presentation time."""
+    with av.open(str(video.file)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "NONE"
+        pts = sorted(p.pts for p in container.demux(stream) if p.size and p.pts is not None)
+        rank = {p: i for i, p in enumerate(pts)}
+        for start, last in segments:
+            container.seek(pts[start], stream=stream, backward=True, any_frame=False)
+            stream.codec_context.flush_buffers()
+            reached = -1
+            for frame in container.decode(stream):
+                reached = rank.get(frame.pts, -1) if frame.pts is not None else -1
+                if reached >= start:
+                    yield reached, frame
+                if reached >= last:
+                    break
+            if reached < last:
+                return
+
+
+def gray_selected(video: VideoData, index: PacketIndex, wanted: list[int]) -> Iterator[tuple[int, Gray]]:
+    """(frame index, luma frame) of the ``wanted`` frames (sorted indices), decoding each group of pictures that
+    holds one from its keyframe up to the last one wanted there, and nothing else. Stops quietly where decoding
+    fails; the caller compares what it got with what it wanted."""
+    keep, luma = set(wanted), LumaReader()
+    decode = _file_segments if video.file is not None else _packet_segments
+    try:
+        for i, frame in decode(video, _segments(index, wanted)):
+            if i in keep:
+                yield i, luma(frame)
+    except (av.FFmpegError, ValueError):
+        return

@@ -8,7 +8,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from robofuel.steps.qc import rules_video as rv
+from robofuel.steps.qc import video_measures as rv
 
 
 def _reference(values: np.ndarray, q: float) -> float:

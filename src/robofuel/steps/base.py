@@ -126,4 +126,6 @@ def replace_own(meta: Episode, step: Step, findings: list[Finding], **update: An
         update["verdict"] = reviewed["verdict"]
     kept = [f for f in meta.findings if f.step != step.name]
     lineage = [entry for entry in meta.lineage if entry.step != step.name] + [step.lineage()]
-    return meta.model_copy(update={"findings": kept + findings, "lineage": lineage, **update}, deep=True)
+    # Shallow: the fields left as they were are shared with ``meta`` (steps never mutate an episode in place); a
+    # deep copy of every stream and extra per step cost more than a whole step on small episodes.
+    return meta.model_copy(update={"findings": kept + findings, "lineage": lineage, **update})

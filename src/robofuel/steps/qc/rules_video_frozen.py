@@ -35,20 +35,24 @@ def moving_at(ctx: RuleContext, ts: list[int]) -> npt.NDArray[np.bool_] | None:
     return None
 
 
-def frozen_frames(ctx: RuleContext, name: str, ts: list[int], diffs: list[float]) -> None:
+def frozen_judged(ctx: RuleContext, name: str) -> bool:
+    """Whether camera ``name`` can be judged frozen: off the arm, in a scene with a motion stream to trust."""
+    stream = next(s for s in ctx.data.meta.streams if s.name == name)
+    where = f"{name} {stream.frame or ''}".lower()
+    return not any(h in where for h in MOUNTED_HINTS) and moving_at(ctx, []) is not None
+
+
+def frozen_frames(ctx: RuleContext, name: str, ts: list[int], diffs: list[float], step_ns: float | None = None) -> None:
     """Sampled frames that repeat the previous one (difference below ``frozen_video_luma``) for ``frozen_video_s``
     while the scene's motion stream moves for ``frozen_video_motion_s`` of that span: the camera stopped
     updating. Cameras on the arm are not judged; without a motion stream a still scene cannot be told from a
-    frozen camera, so nothing is judged."""
-    stream = next(s for s in ctx.data.meta.streams if s.name == name)
-    where = f"{name} {stream.frame or ''}".lower()
-    if len(ts) < 3 or any(h in where for h in MOUNTED_HINTS):
-        return
-    moving = moving_at(ctx, ts)
+    frozen camera, so nothing is judged. ``step_ns``: the sampling step (default: the median interval of ``ts``).
+    """
+    moving = moving_at(ctx, ts) if len(ts) >= 3 and frozen_judged(ctx, name) else None
     if moving is None:
         return
     same = np.asarray(diffs) < ctx.th["frozen_video_luma"]  # diffs[i]: frame i against frame i - 1
-    step_s = float(np.median(np.diff(ts))) / 1e9
+    step_s = (float(np.median(np.diff(ts))) if step_ns is None else step_ns) / 1e9
     for a, b in runs(same[1:]):
         start, end = ts[a], ts[b]
         moving_s = float(moving[a : b + 1].sum()) * step_s

@@ -10,7 +10,7 @@ An even thinning of an undeclared stream cannot be told from a rate change and i
 
 A video file timed by its container's presentation times (not by a capture clock) may hold a frame longer on
 purpose (an edited film, stop-motion, an encoder that merges repeated frames): a gap across which the image does
-not change (:func:`robofuel.steps.qc.rules_video.change` below ``frozen_video_luma``) lost nothing and is not a drop.
+not change (:func:`robofuel.steps.qc.video_measures.change` below ``frozen_video_luma``) lost nothing and is not a drop.
 Memory: one float per frame interval times the window (31 intervals: 250 bytes per frame).
 """
 
@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from robofuel.standard import Episode, Severity, Storage, Stream, StreamKind, VideoData
 from robofuel.steps.qc.context import RuleContext, runs
-from robofuel.steps.qc.rules_video import change
+from robofuel.steps.qc.video_measures import change
 from robofuel.video import gray_at
 
 Intervals = npt.NDArray[np.float64]

@@ -5,7 +5,7 @@ hertz, ``_m`` metres, ``luma`` 8-bit levels 0-255) and in the description. docs/
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 from pydantic.config import JsonDict
@@ -108,6 +108,13 @@ class Thresholds(Sampling):
     grip_force_min_n: float = Field(3.0, description="grip force below which the gripper holds nothing, N")
     load_change_n: float = Field(1.0, description="wrist load change below which nothing was picked, N")
     video_sample_hz: float = Field(10.0, description="decoded frames judged per second of video, Hz")
+    video_check: Literal["packets", "full"] = Field(
+        "packets", description="packets: decode what packet sizes point at and a sparse sample; full: every frame"
+    )
+    video_baseline_hz: float = Field(1.0, description="packet check: sampled frames decoded per second anyway, Hz")
+    video_screen_ratio: float = Field(
+        3.0, description="packet check: packets this many times off their neighbours are decoded"
+    )
     black_luma: float = Field(16.0, description="luma at or below which a pixel is black, 0-255")
     black_share: float = Field(0.99, description="share of black pixels that makes a frame black")
     black_min_s: float = Field(0.3, description="a black run this long rejects (shorter ones warn), s")
