@@ -2,7 +2,8 @@
 
 A cause is a finding code; a rejected episode counts once for every distinct blocking code it carries (so the
 causes of a group can add up to more than its rejects). Groups: operator, device, station, scene, task, day.
-Effective hours are the hours cleaning keeps (idle trimmed) of qualified episodes.
+Effective hours are the hours cleaning keeps (idle trimmed) of qualified episodes. Synthetic episodes (``robofuel
+synth``) are counted apart (``synthetic``), never in the episodes, hours or rates of recorded ones.
 """
 
 from __future__ import annotations
@@ -41,8 +42,14 @@ class _Tally:
         self.effective_hours = 0.0
         self.verdicts: Counter[str] = Counter()
         self.causes: Counter[str] = Counter()
+        self.synthetic: Counter[str] = Counter()
+        self.synthetic_hours = 0.0
 
     def add(self, meta: Episode) -> None:
+        if meta.synthetic:  # generated, not recorded: counted apart, never in the real hours or rates
+            self.synthetic[meta.verdict] += 1
+            self.synthetic_hours += meta.duration_s / 3600.0
+            return
         self.episodes += 1
         self.hours += meta.duration_s / 3600.0
         self.verdicts[meta.verdict] += 1
@@ -62,6 +69,11 @@ class _Tally:
             "qualification_rate": round(rate, 4),
             "verdicts": dict(sorted(self.verdicts.items())),
             "top_causes": [{"code": c, "episodes": n} for c, n in ranked(self.causes, top)],
+            "synthetic": {
+                "episodes": sum(self.synthetic.values()),
+                "hours": round(self.synthetic_hours, 4),
+                "verdicts": dict(sorted(self.synthetic.items())),
+            },
         }
 
 
