@@ -57,7 +57,7 @@ def _value(token: str, field: str) -> Any:
 def _clause(field: str, op: str, raw: str) -> sa.ColumnElement[bool]:
     if field not in QUERYABLE:
         raise InputError(f"--where: unknown field {field!r}; fields: {', '.join(QUERYABLE)}")
-    col: Any = episodes.c[field]
+    col: sa.ColumnElement[Any] = episodes.c[field]
     if field in _BOOLEAN:
         col = sa.func.coalesce(col, False)  # rows made before the column: false
     if op == "in":
