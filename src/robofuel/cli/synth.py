@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from rich.markup import escape
+
 from robofuel.cli.console import emit_json, out
 from robofuel.cli.options import Catalog_, Json_, Lake_
 from robofuel.errors import InputError
@@ -63,8 +65,8 @@ def synth(
         f"({report['success_rate']:.0%}), {report['sim_checked']} checked in simulation"
     )
     for reason, count in report["dropped"].items():
-        out.print(f"  dropped {count}: {reason}")
+        out.print(f"  dropped {count}: {escape(reason)}")
     for note, count in report["sim_unchecked"].items():
-        out.print(f"  [yellow]{count} kept unchecked[/]: {note}")
+        out.print(f"  [yellow]{count} kept unchecked[/]: {escape(note)}")
     for episode, why in report["skipped_sources"].items():
-        out.print(f"  source {episode} skipped: {why}")
+        out.print(f"  source {episode} skipped: {escape(why)}")
