@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-
 from rich.markup import escape
 
 from robofuel.cli.console import emit_json, out
