@@ -24,13 +24,16 @@ PANDA_FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
 
 
 def teleop_lake(root: Path, seeds: tuple[int, ...] = (101, 102)) -> tuple[Lake, list[Path]]:
-    """Generated teleop recordings ingested and annotated into ``root/lake``; the lake and the truth files."""
+    """Generated teleop recordings ingested (consent: internal use) and annotated into ``root/lake``; the lake and
+    the truth files."""
     from robofuel.generate import generate_teleop
 
     recs = [generate_teleop(root / "gen", f"t{s}", seed=s, cameras=1) for s in seeds]
     lake = Lake(root / "lake")
     catalog = Catalog(lake.default_catalog_url)
-    Ingester(lake, catalog, progress=False).run([r.path for r in recs])
+    Ingester(lake, catalog, progress=False).run(
+        [r.path for r in recs], metadata={"consent": "internal", "license": "CC-BY-4.0"}
+    )
     LocalEngine(lake, catalog, progress=False).run(build_pipeline(["annotate"]), catalog.episode_ids())
     catalog.close()
     return lake, [r.truth_path for r in recs]
