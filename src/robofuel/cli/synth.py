@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -35,6 +36,15 @@ def synth(
     embodiment: Annotated[
         str | None, typer.Option(help="Robot to make them for (registry id) [each source's own].")
     ] = None,
+    shift_cm: Annotated[
+        float, typer.Option("--shift-cm", min=0.0, help="Object and place x/y shifts drawn within +- this, cm.")
+    ] = 5.0,
+    yaw_deg: Annotated[
+        float, typer.Option("--yaw-deg", min=0.0, max=180.0, help="Object and place turns drawn within +- this, deg.")
+    ] = 30.0,
+    start_cm: Annotated[
+        float, typer.Option("--start-cm", min=0.0, help="Start pose x/y/z shifts drawn within +- this, cm.")
+    ] = 3.0,
     seed: Annotated[int, typer.Option(help="Seed of the draws; the same seed gives the same episodes.")] = 0,
     no_sim: Annotated[bool, typer.Option("--no-sim", help="Skip the physical check in simulation.")] = False,
     render: Annotated[
@@ -51,9 +61,11 @@ def synth(
     from robofuel.context import open_workspace
     from robofuel.synth.candidate import Settings
     from robofuel.synth.run import synthesize
-    from robofuel.synth.variation import parse_vary
+    from robofuel.synth.variation import Ranges, parse_vary
 
-    settings = Settings(parse_vary(vary), seed=seed, simulate=not no_sim, render=_size(render))
+    yaw = math.radians(yaw_deg)
+    ranges = Ranges(shift_cm / 100, yaw, shift_cm / 100, yaw, start_cm / 100)
+    settings = Settings(parse_vary(vary), ranges, seed, simulate=not no_sim, render=_size(render))
     with open_workspace(lake, catalog, create=False) as ws:
         report = synthesize(ws, from_, n, settings, embodiment, _registry(lake)).to_dict()
     if as_json:

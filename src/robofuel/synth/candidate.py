@@ -95,6 +95,8 @@ def make_candidate(src: SourceDemo, kin: ArmKinematics, target_id: str, index: i
         check = Checked(False, None, "not simulated: --no-sim")
     else:
         box = scene(target_id, obj, src.object_size_m, src.table_height_m, goal)
-        check = run_check(box, trajectory(src.times_s, solved.theta, src.aperture_m), settings.render)
+        check = run_check(
+            box, trajectory(src.times_s, solved.theta, src.aperture_m, src.object_size_m), settings.render
+        )
     reason = None if check.kept else f"sim: {check.result.reason if check.result else 'failed'}"
     return Candidate(index, seed, deltas, solved, obj, goal, check, reason)

@@ -3,8 +3,9 @@
 
 The scene: one box ``object`` (a cube of the inferred edge, :mod:`robofuel.synth.source`) resting on a table whose
 top is at the inferred height, at the new object pose; the goal is the new place pose (None for a lift). The
-trajectory: the solved joints at the episode's times (s from its start) and the gripper aperture (m). All poses in
-the embodiment's base frame (m).
+trajectory: the solved joints at the episode's times (s from its start) and the gripper command (m) behind the
+recorded aperture (closed where the recording shows the fingers stopped on the object). All poses in the
+embodiment's base frame (m).
 
 Where the ``sim`` extra (or the MuJoCo replay module) is missing, nothing fails: :func:`run_check` says so, and the
 episodes are kept unchecked (``sim_checked: false``).
@@ -66,10 +67,24 @@ def scene(embodiment: str, object_pose: F64, size_m: float, table_height_m: floa
     return SimScene(embodiment, (box,), OBJECT, table_height_m, target)
 
 
-def trajectory(times_s: F64, theta: F64, aperture_m: F64 | None) -> SimTrajectory:
-    """The replayed trajectory: ``times_s`` rebased to start at 0 s."""
+def commanded(aperture_m: F64, object_m: float) -> F64:
+    """The gripper command (m) behind a recorded aperture (m): a gripper closing on an object stops at its width,
+    so the recording shows the width where the command was "closed". The recorded range [object width, widest] is
+    mapped linearly onto [0, widest]: the replayed fingers squeeze the box instead of just touching it."""
+    a = np.asarray(aperture_m, dtype=np.float64)
+    widest = float(a.max()) if len(a) else 0.0
+    if widest <= object_m + 1e-4:
+        return a
+    out: F64 = np.clip((a - object_m) / (widest - object_m), 0.0, 1.0) * widest
+    return out
+
+
+def trajectory(times_s: F64, theta: F64, aperture_m: F64 | None, object_m: float) -> SimTrajectory:
+    """The replayed trajectory: ``times_s`` rebased to start at 0 s, the gripper commanded (:func:`commanded`) for
+    an object of ``object_m`` m."""
     t = np.asarray(times_s, dtype=np.float64)
-    return SimTrajectory(t - t[0], np.asarray(theta, dtype=np.float64), aperture_m)
+    grip = None if aperture_m is None else commanded(aperture_m, object_m)
+    return SimTrajectory(t - t[0], np.asarray(theta, dtype=np.float64), grip)
 
 
 def run_check(s: SimScene, traj: SimTrajectory, render: tuple[int, int] | None) -> Checked:
