@@ -42,7 +42,7 @@ from robofuel.synth import Ranges, Settings, synthesize
 from robofuel.synth.source import read_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from synth.synth_sources import robosuite_lake, teleop_lake  # noqa: E402  (the tests' source lakes, one recipe)
+from synth.synth_sources import robosuite_lake, teleop_lake  # the tests' source lakes: one recipe
 
 ROBOSUITE = Path(__file__).resolve().parents[2] / "shared" / "data" / "robosuite" / "lift_demo.hdf5"
 
