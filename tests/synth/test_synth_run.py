@@ -150,3 +150,21 @@ def test_qc_and_stats_count_synthetic_apart(teleop_ws: Workspace) -> None:
     assert sorted(ids) == sorted(report["episodes"])
     assert len(teleop_ws.catalog.episode_ids(selection("synthetic = false"))) == 2
     assert json.loads(teleop_ws.catalog.recording_rows()[-1]["report"])  # the run's summary is kept
+
+
+def test_another_arm_gets_the_motion_in_its_own_joints(teleop_ws: Workspace) -> None:
+    report = synthesize(teleop_ws, None, 2, Settings(simulate=False), embodiment="ur5").to_dict()
+    assert set(report["by_embodiment"]) == {"ur5"} and report["kept"] > 0
+    ur5 = Registry().get("ur5")
+    kin = arm_kinematics(ur5)
+    for episode_id in report["episodes"]:
+        data = load_episode(teleop_ws.lake, episode_id)
+        assert data.meta.embodiment == "ur5"
+        joints = data.meta.stream("joint_states")
+        assert joints.columns[: len(ur5.arm().joints)] == [f"{j}.position" for j in ur5.arm().joints]
+        q = data.numeric("joint_states").values[:, : len(ur5.arm().joints)]
+        assert np.all(q >= kin.lower - 1e-6) and np.all(q <= kin.upper + 1e-6)
+        scene = data.meta.synthesis.scene if data.meta.synthesis else {}
+        grasp = np.asarray(scene["object_pose"])[:3, 3]  # in the UR5's base frame: its tool passes through it
+        tool = kin.fk(q)[:, :3, 3]
+        assert np.min(np.linalg.norm(tool - grasp, axis=1)) < 0.005
