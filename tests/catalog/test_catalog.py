@@ -96,6 +96,7 @@ def test_commit_recording_makes_episodes_visible_with_their_columns(
         "consent": None,
         "min_confidence": None,
         "annotation_review": False,
+        "synthetic": False,
     }
     assert isinstance(first["updated_at"], datetime)
     assert rows[1]["device"] is None and rows[1]["findings"] == 2 and rows[1]["idx"] == 1
