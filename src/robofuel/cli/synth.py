@@ -71,6 +71,9 @@ def synth(
     if as_json:
         emit_json(report)
         return
+    if not report["sources"] and not report["skipped_sources"]:
+        out.print("no real episode matched --from: nothing to synthesize from (synthetic episodes are never sources)")
+        return
     out.print(
         f"{report['generated']} candidates from {report['sources']} source episodes: {report['kept']} kept "
         f"({report['success_rate']:.0%}), {report['sim_checked']} checked in simulation"

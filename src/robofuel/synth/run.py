@@ -11,6 +11,7 @@ recording and its episodes are committed in one catalog transaction (docs/lake.m
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import time
@@ -139,8 +140,6 @@ def _commit(ws: Workspace, spec: dict[str, Any], made: list[EpisodeData], report
 
 def spec_sha(spec: dict[str, Any]) -> str:
     """The sha256 the specification's raw file will have (the bytes :func:`_commit` writes)."""
-    import hashlib
-
     return hashlib.sha256((json.dumps(spec, indent=1, sort_keys=True) + "\n").encode()).hexdigest()
 
 
