@@ -168,3 +168,13 @@ def test_another_arm_gets_the_motion_in_its_own_joints(teleop_ws: Workspace) -> 
         grasp = np.asarray(scene["object_pose"])[:3, 3]  # in the UR5's base frame: its tool passes through it
         tool = kin.fk(q)[:, :3, 3]
         assert np.min(np.linalg.norm(tool - grasp, axis=1)) < 0.005
+
+
+def test_operations_leave_synthetic_episodes_out_of_the_yield(teleop_ws: Workspace) -> None:
+    from robofuel.ops.facts import episode_facts, gates
+
+    report = synthesize(teleop_ws, None, 2, Settings(simulate=False)).to_dict()
+    facts = episode_facts(teleop_ws.lake, teleop_ws.catalog)
+    assert sorted(f.id for f in facts if f.synthetic) == sorted(report["episodes"])
+    ingested = next(g for g in gates(teleop_ws.catalog, facts) if g["name"] == "ingested")
+    assert ingested["episodes"] == 2
