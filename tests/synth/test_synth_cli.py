@@ -43,3 +43,12 @@ def test_usage_errors_exit_2(teleop_ws: Workspace, cli: Any) -> None:
     assert cli("synth", "--embodiment", "no_such_robot", "--lake", lake).code == 2
     assert cli("synth", "--render", "big", "--lake", lake).code == 2
     assert cli("synth", "--from", "nonsense ~", "--lake", lake).code == 2
+
+
+def test_human_output_names_what_was_dropped_and_unchecked(teleop_ws: Workspace, cli: Any) -> None:
+    lake = teleop_ws.lake.root
+    done = cli("synth", "--n", "1", "--no-sim", "--lake", lake)
+    assert done.code == 0 and "2 candidates from 2 source episodes: 2 kept" in done.out
+    assert "kept unchecked: not simulated: --no-sim" in done.out
+    nothing = cli("synth", "--from", "task = nothing", "--lake", lake)
+    assert nothing.code == 0 and "no real episode matched --from" in nothing.out
