@@ -176,7 +176,9 @@ def synthesize(ws: Workspace, where: str | None, n: int, settings: Settings, emb
     for episode_id in sources(ws, where):
         data = load_episode(ws.lake, episode_id, {"numeric"})
         try:
-            source_arm = registry.get(data.meta.embodiment or "")
+            if not data.meta.embodiment:
+                raise InputError("names no embodiment: set the robot at ingest (--set embodiment=ID)")
+            source_arm = registry.get(data.meta.embodiment)
             src = read_source(data, source_arm)
         except InputError as exc:
             report.skipped[episode_id] = str(exc)
