@@ -178,3 +178,11 @@ def test_operations_leave_synthetic_episodes_out_of_the_yield(teleop_ws: Workspa
     assert sorted(f.id for f in facts if f.synthetic) == sorted(report["episodes"])
     ingested = next(g for g in gates(teleop_ws.catalog, facts) if g["name"] == "ingested")
     assert ingested["episodes"] == 2
+
+
+def test_sources_that_cannot_be_used_are_skipped_with_the_reason(teleop_ws: Workspace) -> None:
+    from factories import joint_episode, store
+
+    (bare,) = store(teleop_ws.lake, teleop_ws.catalog, [joint_episode(sha="d" * 64)])
+    report = synthesize(teleop_ws, None, 1, Settings(simulate=False)).to_dict()
+    assert report["sources"] == 2 and "names no embodiment" in report["skipped_sources"][bare.id]
