@@ -27,6 +27,7 @@ LISTED = (
     "license",
     "consent",
     "min_confidence",
+    "synthetic",
 )
 
 
@@ -45,7 +46,7 @@ def episode_list(
     rows = page_rows(catalog, condition, page)
     last = page.limit is None or len(rows) < page.limit  # the page reached the end: no need to count
     return {
-        "episodes": [{k: r[k] for k in LISTED} for r in rows],
+        "episodes": [{k: r[k] for k in LISTED} | {"synthetic": bool(r["synthetic"])} for r in rows],
         "superseded_left_out": left_out(catalog, where, superseded),
         "total": page.offset + len(rows) if last and (rows or not page.offset) else count_episodes(catalog, condition),
         "limit": page.limit,

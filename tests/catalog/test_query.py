@@ -101,6 +101,7 @@ def test_where_selects(sample_catalog: Catalog, expr: str, expected: list[str]) 
 @pytest.mark.parametrize("field", QUERYABLE)
 def test_every_queryable_field_can_be_filtered_and_grouped(sample_catalog: Catalog, field: str) -> None:
     value = "0" if field in {"idx", "duration_s", "streams", "findings", "min_confidence"} else "x"
+    value = "false" if field == "synthetic" else value  # a boolean field takes true or false (else a usage error)
     assert isinstance(select(sample_catalog, f"{field} != {value} or {field} = {value}"), list)
     assert sum(g["episodes"] for g in sample_catalog.group_counts(field)) == len(ALL)
 
@@ -144,6 +145,7 @@ def test_parse_where_returns_a_sqlalchemy_condition() -> None:
         ("idx in 1,x", "needs a number"),
         ("findings = 'three'", "needs a number"),
         ("duration_s ~ 4*", "needs a number"),
+        ("synthetic = yes", "synthetic is true or false, got 'yes'"),
         ("operator = a xor station = b", "expected 'and' or 'or', got 'xor'"),
         ("operator = a station = b", "expected 'and' or 'or'"),
         ("operator like op-*", "unknown operator 'like'"),

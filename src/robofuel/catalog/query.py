@@ -21,6 +21,7 @@ from robofuel.errors import InputError
 
 _TOKEN = re.compile(r"""\s*(?:(?P<q>'[^']*'|"[^"]*")|(?P<op><=|>=|==|!=|=|<|>|~)|(?P<w>[^\s<>=!~'"]+))""")
 _NUMERIC = {"idx", "duration_s", "streams", "findings", "min_confidence"}
+_BOOLEAN = {"synthetic"}
 
 
 def _tokens(expr: str) -> list[str]:
@@ -38,6 +39,10 @@ def _tokens(expr: str) -> list[str]:
 def _value(token: str, field: str) -> Any:
     if token[:1] in "'\"":
         token = token[1:-1]
+    if field in _BOOLEAN:
+        if token.lower() not in ("true", "false"):
+            raise InputError(f"--where: {field} is true or false, got {token!r}")
+        return token.lower() == "true"
     if field in _NUMERIC:
         try:
             number = float(token)
@@ -52,7 +57,9 @@ def _value(token: str, field: str) -> Any:
 def _clause(field: str, op: str, raw: str) -> sa.ColumnElement[bool]:
     if field not in QUERYABLE:
         raise InputError(f"--where: unknown field {field!r}; fields: {', '.join(QUERYABLE)}")
-    col = episodes.c[field]
+    col: sa.ColumnElement[Any] = episodes.c[field]
+    if field in _BOOLEAN:
+        col = sa.func.coalesce(col, False)  # rows made before the column: false
     if op == "in":
         if raw[:1] in "'\"":
             raw = raw[1:-1]

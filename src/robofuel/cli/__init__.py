@@ -13,7 +13,21 @@ import sys
 import typer
 from rich.markup import escape
 
-from robofuel.cli import demo, embodiment, episodes, export, ingest, ops, pack, process, qc, release, server, standard
+from robofuel.cli import (
+    demo,
+    embodiment,
+    episodes,
+    export,
+    ingest,
+    ops,
+    pack,
+    process,
+    qc,
+    release,
+    server,
+    standard,
+    synth,
+)
 from robofuel.cli.annotations import annotations_app  # the module's name is taken by `from __future__ import`
 from robofuel.cli.console import err
 from robofuel.cli.release_access import COMMANDS as RELEASE_ACCESS
@@ -47,6 +61,7 @@ app.add_typer(ops.ops_app, name="ops")
 app.add_typer(release.release_app, name="release")
 for _name, _command in RELEASE_ACCESS.items():
     release.release_app.command(_name)(_command)
+app.command()(synth.synth)
 
 
 def main() -> None:

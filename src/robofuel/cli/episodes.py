@@ -116,7 +116,8 @@ def stats(
     catalog: Catalog_ = None,
     as_json: Json_ = False,
 ) -> None:
-    """Episodes, hours and qualified counts, grouped by a field."""
+    """Episodes, hours and qualified counts, grouped by a field; synthetic episodes (robofuel synth) are counted
+    apart, never in the real episodes and hours."""
     from robofuel.catalog.current import left_out, selection
     from robofuel.catalog.db import QUERYABLE
     from robofuel.context import open_workspace
@@ -129,8 +130,9 @@ def stats(
     if as_json:
         emit_json({"by": by, "groups": groups, "superseded_left_out": hidden})
         return
-    table = Table(by, "episodes", "hours", "qualified")
+    table = Table(by, "episodes", "hours", "qualified", "synthetic", "synthetic hours")
     for g in groups:
-        table.add_row(str(g["key"]), str(g["episodes"]), f"{g['hours']:.3f}", str(g["qualified"]))
+        counts = (str(g["episodes"]), f"{g['hours']:.3f}", str(g["qualified"]), str(g["synthetic_episodes"]))
+        table.add_row(str(g["key"]), *counts, f"{g['synthetic_hours']:.3f}")
     out.print(table)
     note_left_out(hidden)

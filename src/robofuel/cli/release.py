@@ -51,6 +51,7 @@ def create(
         "name": name,
         "path": str(path),
         "episodes": len(manifest["episodes"]),
+        "synthetic_episodes": manifest["synthetic_episodes"],
         "license": manifest["license"],
         "left_out": manifest["left_out"],
         "redaction": manifest["redaction"],
@@ -60,7 +61,8 @@ def create(
     if as_json:
         emit_json(summary)
         return
-    out.print(f"release {name}: {summary['episodes']} episodes, licence {summary['license']}, in {path}")
+    synthetic = f" ({summary['synthetic_episodes']} synthetic)" if summary["synthetic_episodes"] else ""
+    out.print(f"release {name}: {summary['episodes']} episodes{synthetic}, licence {summary['license']}, in {path}")
     for why, n in sorted(manifest["left_out"].items(), key=lambda kv: -kv[1]):
         out.print(f"  left out {n}: {why}")
     if not manifest["redaction"].get("applied"):

@@ -98,8 +98,15 @@ def ee_trajectory(data: EpisodeData, embodiment: Embodiment, arm: str | None = N
 
 
 def aperture_from_joints(gripper: GripperSpec, values: F64) -> F64:
-    """(N,) aperture in m from gripper joint values (N, k), by the registry's linear map (clipped to the range)."""
+    """(N,) aperture in m from gripper joint values (N, k), by the registry's linear map (clipped to the range).
+    A finger recorded mirrored (its values of the other sign than the registry's open value, as robosuite's second
+    Panda finger) counts by its magnitude."""
     open_, closed = np.asarray(gripper.open), np.asarray(gripper.closed)
+    values = np.asarray(values, dtype=np.float64)
+    if len(values):
+        ref = np.where(open_ != 0, open_, closed)
+        mirrored = (ref != 0) & (np.sign(np.nanmedian(values, axis=0)) == -np.sign(ref))
+        values = np.where(mirrored[None, :], -values, values)
     closure = np.mean((values - open_) / (closed - open_), axis=1)
     out: F64 = np.clip(gripper.max_aperture_m * (1 - closure), 0.0, gripper.max_aperture_m)
     return out

@@ -19,7 +19,7 @@ import json
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,11 @@ def rewriters(catalog: Catalog, meta: Episode) -> set[str]:
     return out
 
 
+#: The recording format of synthetic episodes (robofuel.synth.episode.FORMAT): their raw file is the specification
+#: of the run that generated them, and their stored samples are the original ones.
+SYNTHETIC_FORMAT = "synth"
+
+
 def rederive(lake: Lake, catalog: Catalog, episode_ids: Sequence[str], steps: Sequence[str]) -> list[Episode]:
     """Re-derive the samples of ``episode_ids`` from their raw recordings, write them, update the catalog."""
     recordings = {r["sha256"]: r for r in catalog.recording_rows()}
@@ -141,7 +146,9 @@ def rederive(lake: Lake, catalog: Catalog, episode_ids: Sequence[str], steps: Se
         by_recording[meta.recording.sha256].append(meta)
     done: list[Episode] = []
     for sha, metas in by_recording.items():
-        with reread(lake, recordings[sha], metas) as fresh:
+        generated = recordings[sha]["format"] == SYNTHETIC_FORMAT  # nothing raw to re-read: its samples are its own
+        source = nullcontext({m.id: load_episode(lake, m.id) for m in metas}) if generated else None
+        with source or reread(lake, recordings[sha], metas) as fresh:
             for meta in metas:
                 if meta.id not in fresh:
                     raise InputError(f"episode {meta.id}: its raw recording {meta.recording.path} no longer gives it")

@@ -71,7 +71,7 @@ def facts_of(meta: Episode, synced: bool = False) -> EpisodeFacts:
         kept_hours=meta.kept_duration_s / 3600.0,
         causes=tuple(sorted({f.code for f in meta.findings if f.severity is Severity.blocking})),
         synced=synced,
-        synthetic=bool(meta.extra.get("synthetic")),
+        synthetic=meta.synthetic or bool(meta.extra.get("synthetic")),  # robofuel synth sets the field
     )
 
 

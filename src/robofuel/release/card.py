@@ -10,7 +10,18 @@ from collections import defaultdict
 from typing import Any
 
 #: Columns of ``episodes.csv`` (one row per episode, described by the Croissant record set ``episodes``).
-EPISODE_COLUMNS = ("id", "task", "scene", "embodiment", "duration_s", "verdict", "license", "consent", "content_hash")
+EPISODE_COLUMNS = (
+    "id",
+    "task",
+    "scene",
+    "embodiment",
+    "duration_s",
+    "verdict",
+    "license",
+    "consent",
+    "content_hash",
+    "synthetic",
+)
 
 
 def episodes_csv(episodes: list[dict[str, Any]]) -> str:
@@ -72,6 +83,8 @@ def data_card(manifest: dict[str, Any]) -> str:
         + (" (the default)" if manifest.get("default") else ""),
         f"- Licence: `{manifest['license']}`; consent: every episode's covers `{manifest['purpose']}`",
         f"- Operators: {manifest['operators']} (pseudonymous ids, not listed)",
+        f"- Synthetic: {manifest.get('synthetic_episodes', 0)} of {len(eps)} episodes were generated (robofuel "
+        "synth: edited from a real episode, column `synthetic` of episodes.csv), not recorded",
         f"- Qualification: {qualified} of {len(eps)} qualified ("
         + ", ".join(f"{k} {n}" for k, n in sorted(verdicts.items()))
         + ")",

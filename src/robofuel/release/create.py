@@ -46,6 +46,8 @@ def _episode_entry(meta: Episode) -> dict[str, Any]:
         "verdict": meta.verdict,
         "license": meta.license,
         "consent": consent_text(meta.consent),
+        "synthetic": meta.synthetic,
+        "source_episode": meta.synthesis.source_episode if meta.synthesis else None,
     }
 
 
@@ -81,6 +83,7 @@ class _Build:
             "recipient": recipient,
             "episodes": [_episode_entry(m) for m in kept],
             "operators": len({m.operator for m in kept if m.operator}),
+            "synthetic_episodes": sum(m.synthetic for m in kept),
             "left_out": dict(left),
             "redaction": redaction,
             "has_media": has_media(EpisodeData(m) for m in kept),

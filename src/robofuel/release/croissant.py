@@ -54,7 +54,7 @@ CONTEXT: dict[str, Any] = {
     "transform": "cr:transform",
 }
 
-_TYPES = {"duration_s": "sc:Float"}
+_TYPES = {"duration_s": "sc:Float", "synthetic": "sc:Boolean"}
 _MEDIA = {
     ".parquet": "application/x-parquet",
     ".json": "application/json",

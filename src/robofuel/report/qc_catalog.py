@@ -68,14 +68,19 @@ def _codes(text: str | None) -> frozenset[str]:
     return frozenset(c for c in (text or "").split(",") if c)
 
 
+#: Whether an episode is synthetic (a row written before the column counts as recorded).
+_SYNTHETIC = sa.func.coalesce(episodes.c.synthetic, False).label("synthetic")
+
+
 def _alike(row: dict[str, Any], groups: dict[str, str], findings: dict[str, int] | None = None) -> Alike:
     hours, kept = row["seconds"] / 3600.0, row["kept"] / 3600.0
-    return Alike(row["n"], hours, kept, row["verdict"], _codes(row["causes"]), groups, findings or {})
+    causes = _codes(row["causes"])
+    return Alike(row["n"], hours, kept, row["verdict"], causes, groups, findings or {}, bool(row["synthetic"]))
 
 
 def _overall(catalog: Catalog, where: sa.ColumnElement[bool] | None) -> list[Alike]:
     """Every episode once, by verdict, causes and findings (their codes counted times the episodes)."""
-    keys = [episodes.c.verdict, episodes.c.causes, episodes.c.finding_codes]
+    keys = [episodes.c.verdict, episodes.c.causes, episodes.c.finding_codes, _SYNTHETIC]
     rows = []
     for r in _grouped(catalog, where, keys):
         findings = {code: k * r["n"] for code, k in json.loads(r["finding_codes"] or "{}").items()}
@@ -86,7 +91,8 @@ def _overall(catalog: Catalog, where: sa.ColumnElement[bool] | None) -> list[Ali
 def _by(catalog: Catalog, where: sa.ColumnElement[bool] | None, by: str) -> list[Alike]:
     """Every episode once, by its group ``by``, verdict and causes."""
     columns = GROUP_COLUMNS[by]
-    rows = _grouped(catalog, where, [*(episodes.c[c] for c in columns), episodes.c.verdict, episodes.c.causes])
+    keys = [*(episodes.c[c] for c in columns), episodes.c.verdict, episodes.c.causes, _SYNTHETIC]
+    rows = _grouped(catalog, where, keys)
     return [_alike(r, {by: next((r[c] for c in columns if r[c]), None) or "(unknown)"}) for r in rows]
 
 
@@ -99,8 +105,7 @@ def catalog_summary(catalog: Catalog, where: sa.ColumnElement[bool] | None = Non
 def campaign_facts(catalog: Catalog, where: sa.ColumnElement[bool] | None = None) -> list[EpisodeFacts]:
     """What :func:`robofuel.ops.campaign_progress` sums over, from the catalog: one :class:`EpisodeFacts` per
     group of episodes alike in task, scene, embodiment, verdict and being synthetic, hours summed."""
-    synthetic = sa.func.coalesce(episodes.c.synthetic, False).label("synthetic")
-    rows = _grouped(catalog, where, [*(episodes.c[c] for c in CAMPAIGN_COLUMNS), synthetic])
+    rows = _grouped(catalog, where, [*(episodes.c[c] for c in CAMPAIGN_COLUMNS), _SYNTHETIC])
     return [
         EpisodeFacts(
             id="",

@@ -2,7 +2,8 @@
 
 A cause is a finding code; a rejected episode counts once for every distinct blocking code it carries (so the
 causes of a group can add up to more than its rejects). Groups: operator, device, station, scene, task, day.
-Effective hours are the hours cleaning keeps (idle trimmed) of qualified episodes.
+Effective hours are the hours cleaning keeps (idle trimmed) of qualified episodes. Synthetic episodes (``robofuel
+synth``) are counted apart (``synthetic``), never in the episodes, hours or rates of recorded ones.
 
 The figures are counted over :class:`Alike` rows, each standing for some episodes alike in what is counted: one per
 episode's metadata (:func:`summarise`), or one per group of a ``GROUP BY`` over the catalog's columns
@@ -25,8 +26,8 @@ GROUPS = ("operator", "device", "station", "scene", "task", "day")
 @dataclass(frozen=True)
 class Alike:
     """``episodes`` episodes alike in what is counted: their group in (some of) :data:`GROUPS` (``(unknown)`` for
-    none), verdict and distinct blocking codes; their recorded and kept hours summed, their findings' codes counted
-    (every finding)."""
+    none), verdict, distinct blocking codes and whether they are synthetic (``robofuel synth``); their recorded and
+    kept hours summed, their findings' codes counted (every finding)."""
 
     episodes: int
     hours: float
@@ -35,6 +36,7 @@ class Alike:
     causes: frozenset[str]
     groups: Mapping[str, str]
     findings: Mapping[str, int] = field(default_factory=dict)
+    synthetic: bool = False
 
 
 def group_values(
@@ -69,6 +71,7 @@ def alike(meta: Episode) -> Alike:
         causes=frozenset(f.code for f in meta.findings if f.severity is Severity.blocking),
         groups=groups,
         findings=Counter(f.code for f in meta.findings),
+        synthetic=meta.synthetic,
     )
 
 
@@ -80,8 +83,14 @@ class _Tally:
         self.effective_hours = 0.0
         self.verdicts: Counter[str] = Counter()
         self.causes: Counter[str] = Counter()
+        self.synthetic: Counter[str] = Counter()
+        self.synthetic_hours = 0.0
 
     def add(self, row: Alike) -> None:
+        if row.synthetic:  # generated, not recorded: counted apart, never in the real hours or rates
+            self.synthetic[row.verdict] += row.episodes
+            self.synthetic_hours += row.hours
+            return
         self.episodes += row.episodes
         self.hours += row.hours
         self.verdicts[row.verdict] += row.episodes
@@ -101,6 +110,11 @@ class _Tally:
             "qualification_rate": round(rate, 4),
             "verdicts": dict(sorted(self.verdicts.items())),
             "top_causes": [{"code": c, "episodes": n} for c, n in ranked(self.causes, top)],
+            "synthetic": {
+                "episodes": sum(self.synthetic.values()),
+                "hours": round(self.synthetic_hours, 4),
+                "verdicts": dict(sorted(self.synthetic.items())),
+            },
         }
 
 

@@ -26,6 +26,7 @@ from robofuel.standard.models import (
     Storage,
     Stream,
     StreamKind,
+    Synthesis,
     Task,
     Verdict,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Storage",
     "Stream",
     "StreamKind",
+    "Synthesis",
     "Task",
     "Verdict",
     "VideoData",

@@ -169,6 +169,24 @@ class RecordingRef(_Model):
     index: int = Field(default=0, ge=0, description="Position of this episode within the recording.")
 
 
+class Synthesis(_Model):
+    """How a synthetic episode was made (``robofuel synth``): from which source episode, by which generator, with
+    which transform. Poses and deltas are in the embodiment's base frame (m, rad)."""
+
+    generator: str = Field(description="Generator name and version, e.g. 'robofuel.synth@1'.")
+    source_episode: str = Field(description="Id of the real episode it was derived from.")
+    source_content_hash: str | None = Field(default=None, description="That episode's content hash when used.")
+    seed: int = Field(description="Seed of the draw of this episode's variation.")
+    variation: list[str] = Field(default_factory=list, description="What was varied: object_pose, start_pose...")
+    transform: dict[str, Any] = Field(
+        default_factory=dict, description="The deltas applied: per part, translation (m) and yaw (rad) about a centre."
+    )
+    scene: dict[str, Any] = Field(default_factory=dict, description="Object size, poses, table height, goal.")
+    sim_checked: bool = Field(default=False, description="Replayed and judged in simulation.")
+    sim: dict[str, Any] | None = Field(default=None, description="The simulation's result when checked.")
+    cameras: str = Field(description="What the camera streams show: rendered in simulation, or none and why.")
+
+
 Verdict = Literal["unchecked", "qualified", "rejected", "needs_review"]
 
 
@@ -205,6 +223,8 @@ class Episode(_Model):
         "true (internal use only) / false; None when not recorded (robofuel.standard.rights).",
     )
     lineage: list[LineageEntry] = Field(default_factory=list)
+    synthetic: bool = Field(default=False, description="Generated (robofuel synth), not recorded; see synthesis.")
+    synthesis: Synthesis | None = Field(default=None, description="Provenance of a synthetic episode.")
     extra: dict[str, Any] = Field(default_factory=dict, description="Source-specific metadata kept verbatim.")
 
     @property

@@ -49,6 +49,9 @@ PHYSICAL_LIMITS = frozenset(
     }
 )
 
+#: The required stream roles a synthetic episode (robofuel synth) can have; the rig's others do not apply to it.
+SYNTHETIC_ROLES = frozenset({"joint_position", "ee_pose", "gripper_aperture"})
+
 BUILTIN_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "embodiment": {
         "franka_panda": {
@@ -90,7 +93,9 @@ class QcConfig:
     def for_episode(self, meta: Episode) -> dict[str, Any]:
         """Thresholds for the episode. An ``[embodiment.X]`` section applies whole to episodes whose embodiment is
         ``X``; to an episode that names the robot otherwise (robosuite's ``panda`` for ``franka_panda``) only its
-        physical limits apply: the streams a rig must record (``required_roles``) belong to the rig, not the robot."""
+        physical limits apply: the streams a rig must record (``required_roles``) belong to the rig, not the robot. A
+        synthetic episode (``robofuel synth``) is held to the robot's limits and to the roles of :data:`SYNTHETIC_ROLES`
+        only: no rig recorded it."""
         merged = dict(self.base)
         emb = meta.embodiment or ""
         sections = self.overrides["embodiment"]
@@ -100,6 +105,9 @@ class QcConfig:
             limits = sections.get(resolve(emb, builtins()) or "", {})
             merged.update({k: v for k, v in limits.items() if k in PHYSICAL_LIMITS})
         merged.update(self.overrides["task"].get(meta.task.id or "", {}))
+        if meta.synthetic:  # generated, not recorded by a rig: no rig streams (wrench, cameras) and no operator
+            merged["required_roles"] = [r for r in merged["required_roles"] if r in SYNTHETIC_ROLES]
+            merged["required_metadata"] = [k for k in merged["required_metadata"] if k != "operator"]
         return merged
 
     @property
