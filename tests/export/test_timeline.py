@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,3 +36,15 @@ def test_without_a_kept_span_the_covered_time_is_used(teleop_lake: Any) -> None:
     ep = teleop_lake.episodes()[0]
     start, end = covered_span(ep, NAMES)
     assert (start, end) == covered_span(_kept(ep, 0.0, ep.meta.duration_s + 5), NAMES)
+
+
+def test_a_camera_frame_a_few_ns_past_the_signals_end_is_kept(teleop_lake: Any) -> None:
+    """float32 LeRobot timestamps end a few hundred ns before the camera's last frame: that frame is not cut."""
+    ep = teleop_lake.episodes()[0]
+    last = int(ep.payloads["camera.front.video"].timestamps_ns[-1])
+    joints = ep.payloads["joint_states"]
+    n = int(np.searchsorted(joints.timestamps_ns, last))  # the joints end 381 ns before the camera's last frame
+    ts = np.append(joints.timestamps_ns[:n], last - 381)
+    short = replace(joints, timestamps_ns=ts, values=joints.values[: n + 1])
+    frames = choose_timeline(EpisodeData(ep.meta, {**ep.payloads, "joint_states": short}), NAMES, None, {NAMES[1]})
+    assert frames.camera == NAMES[1] and frames.t_ns[-1] == last

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from release.conftest import ReleaseLake
-from robofuel.standard import EpisodeData
+from robofuel.standard import EpisodeData, VideoData
 from robofuel.steps.base import Step, StepOutput, StepReport
 
 
@@ -55,3 +55,29 @@ def test_a_registered_privacy_step_runs_on_every_released_episode(
     assert read_record(Lake(release_lake.path), "privacy", release_lake.ids[0]) == {"frames": {"0": [[1, 2, 3, 4]]}}
     released = [p.read_text() for p in Path(result.json()["path"]).rglob("*.json")]
     assert not any("[1, 2, 3, 4]" in text for text in released)
+
+
+class CameraOnlyPrivacy(Step):
+    """Returns, as the real step does, only the payloads it rewrote: here the camera (the same frames)."""
+
+    name: ClassVar[str] = "privacy"
+    version: ClassVar[str] = "0.test"
+
+    def run(self, data: EpisodeData) -> StepOutput:
+        videos = {n: p for n, p in data.payloads.items() if isinstance(p, VideoData)}
+        return StepOutput(data.meta, StepReport(), videos)
+
+
+def test_redaction_keeps_the_streams_the_step_left_unchanged(
+    release_lake: ReleaseLake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from robofuel.lake import Lake, load_episode
+    from robofuel.release.redaction import redacted
+
+    monkeypatch.setattr("robofuel.release.redaction.redaction_step", lambda: CameraOnlyPrivacy())
+    lake = Lake(release_lake.path)
+    ep = load_episode(lake, release_lake.ids[0])
+    assert any(isinstance(p, VideoData) for p in ep.payloads.values()) and len(ep.payloads) > 1
+    (out,) = redacted([ep], {}, lake)
+    assert out.payloads.keys() == ep.payloads.keys()  # the numeric streams too (they were dropped: KeyError later)
+    assert all(out.payloads[n] is p for n, p in ep.payloads.items())

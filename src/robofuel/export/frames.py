@@ -162,7 +162,10 @@ def _differences(ep: EpisodeData, features: list[Feature], first: list[Feature])
     undeclared = set(missing_declared(ep.meta))
     out = []
     for key in theirs.keys() - mine.keys():
-        why = " (declared by its LeRobot source; missing at ingest, see the episode's findings)"
+        why = (
+            " (declared by its LeRobot source; missing at ingest, see the episode's findings): restore the file and "
+            f'ingest again, or export it on its own (--where "id = {ep.meta.id}") for a dataset without {key}'
+        )
         out.append(f"it has no {key}" + (why if key in undeclared else ""))
     out += [f"it has {key}, the first episode has not" for key in mine.keys() - theirs.keys()]
     out += [f"{key} has other columns" for key in mine.keys() & theirs.keys() if mine[key] != theirs[key]]

@@ -129,7 +129,7 @@ def choose_timeline(ep: EpisodeData, names: list[str], fps: float | None, copyab
         if rate is None or (fps is not None and abs(rate - fps) / fps > 0.015):
             continue
         ts = reference_times(ep.meta.stream(name), payload)
-        inside = ts[(ts >= start) & (ts <= end)]
+        inside = ts[(ts >= start) & (ts <= end + END_SLACK * 1e9 / rate)]  # a float32 stamp ends ns short
         if len(inside):
             return Timeline(inside, fps or _rounded_rate(rate), name)
     if end < start:

@@ -68,11 +68,10 @@ class _Build:
         options = ExportOptions(s["fps"], embodiment=s["embodiment"])
         redaction: dict[str, Any] = {}
         report = get_exporter(s["format"]).export(self.episodes(key, redaction), self.folder / DATA, options)
-        dropped = {k.split(":", 1)[0] for k in report.omitted if k.startswith("ep_")}
-        kept = [m for m in self.chosen.episodes if m.id not in dropped]
+        why = {k.split(":", 1)[0]: k for k in report.omitted if k.startswith("ep_")}  # "<id>: <reason>"
+        kept = [m for m in self.chosen.episodes if m.id not in why]
         left = Counter(self.chosen.left_out)
-        if dropped:
-            left[f"the {s['format']} exporter could not write it"] += len(dropped)
+        left.update(f"the {s['format']} exporter left out {reason}" for reason in why.values())
         export = {**report.to_dict(), "out": DATA}
         manifest: dict[str, Any] = {
             "robofuel_release": 1,

@@ -47,7 +47,7 @@ def redacted(
             write_record(lake, step.name, ep.meta.id, out.record)
         for reason, n in out.report.flagged.items():
             counts[reason] = counts.get(reason, 0) + n
-        yield EpisodeData(out.meta, out.payloads if out.payloads is not None else ep.payloads)
+        yield EpisodeData(out.meta, {**ep.payloads, **(out.payloads or {})})  # the step returns only those it changed
 
 
 def has_media(episodes: Iterable[EpisodeData]) -> bool:
