@@ -112,6 +112,14 @@ def _operations(ws: Workspace) -> dict[str, Any]:
     return summary
 
 
+def _hands(ws: Workspace, workers: int, progress: bool) -> dict[str, Any]:
+    """Hand pose from the wearable episodes' video, retargeted to a gripper (:mod:`robofuel.demo_hands`)."""
+    from robofuel.demo_hands import demo_hands
+    from robofuel.generate.wearable_render import CX, CY, FOCAL
+
+    return demo_hands(ws, workers, progress, (FOCAL, FOCAL, CX, CY))
+
+
 def console_commands(lake_dir: Path, port: int = 8000) -> dict[str, str]:
     """How to open the web console on the demo's lake: add a user, serve, the address to open."""
     lake = str(lake_dir)
@@ -139,6 +147,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         report = _report(ws, quality, metas, out)
         export = _export(ws, out)
         operations = _operations(ws)
+        hands = _hands(ws, workers, progress)
     statuses = Counter(o.status for o in outcomes)
     return {
         "recordings": len(outcomes),
@@ -161,6 +170,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         "qc_report": report,
         "export": export,
         "operations": operations,
+        "hands": hands,
         "recordings_dir": str(rec_dir),
         "truth_dir": str(out_dir / "truth"),
         "lake": str(lake_dir),
@@ -215,6 +225,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
             f"copied without re-encoding) as a LeRobot v3.0 dataset: {ex['out']}"
         )
     _print_operations(console, s["operations"])
+    _print_hands(console, s["hands"])
     exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("robofuel") else "robofuel"
     console.print(f"lake: {s['lake']}   (try: {exe} ls --lake {s['lake']})")
     console.print(f"recordings: {s['recordings_dir']}   ground truth: {s['truth_dir']}")
@@ -238,3 +249,17 @@ def _print_operations(console: Console, ops: dict[str, Any]) -> None:
             f"next 7 days: {plan['assignments']} operator-shifts planned for {plan['planned_hours']:.0f} effective "
             "hours (robofuel ops schedule --lake ... for the plan)"
         )
+
+
+def _print_hands(console: Console, hands: dict[str, Any]) -> None:
+    if not hands["available"]:
+        console.print(f"hand pose from the wearable video: skipped (MediaPipe's venv is not built: {hands['build']})")
+        return
+    r = hands["retarget"]
+    verdicts = ", ".join(f"{k} {v}" for k, v in sorted(r["verdicts"].items())) or "no episode with enough hand"
+    span = f", gripper {r['aperture_mm'][0]:.0f}-{r['aperture_mm'][1]:.0f} mm" if r["aperture_mm"] else ""
+    console.print(
+        f"hand pose (MediaPipe) on {hands['episodes']} wearable videos: the right hand found in {hands['rate']:.0%} "
+        f"of {hands['frames']} frames; retargeted to {r['target']}'s arm and gripper: {verdicts} "
+        f"({r['frames']} frames{span})"
+    )

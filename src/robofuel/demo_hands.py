@@ -1,0 +1,85 @@
+"""The demo's hands: the ``hand_pose`` step on the wearable episodes' egocentric video, then the hand found there
+retargeted to a robot arm's gripper (video -> hand pose -> gripper motion), where MediaPipe's venv is built.
+
+Without the venv (``tools/handpose-venv .tmp/handpose-venv``) the summary says how to build it; nothing fails.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from robofuel.catalog import parse_where
+from robofuel.context import Workspace
+from robofuel.engine import LocalEngine
+from robofuel.errors import InputError
+from robofuel.standard import EpisodeData
+from robofuel.standard.canonical import HAND_KEYPOINTS_ROLE
+from robofuel.steps import build_pipeline
+
+TARGET = "franka_panda"  # the demo's teleop robot: its arm and parallel gripper
+VIDEO, SIDE = "ego", "right"  # the wearable rig's head camera; the worker's gloved (right) hand
+BUILD = "tools/handpose-venv .tmp/handpose-venv"
+MIN_FRAMES = 10  # frames with the hand found, fewest to retarget an episode from
+
+
+def _only_found_hand(data: EpisodeData, stream: str) -> EpisodeData:
+    """``data`` with ``stream`` as its one hand-keypoints stream (the rig's own keypoints left out)."""
+    keep = [s for s in data.meta.streams if s.role != HAND_KEYPOINTS_ROLE or s.name == stream]
+    return EpisodeData(data.meta.model_copy(update={"streams": keep}), data.payloads)
+
+
+def _retarget(ws: Workspace, ids: Sequence[str]) -> dict[str, Any]:
+    """The found right hand of each episode in ``ids`` on :data:`TARGET` (not written to the lake)."""
+    from robofuel.embodiment.auto import RetargetOptions, retarget_any
+    from robofuel.lake import load_episode
+
+    verdicts: Counter[str] = Counter()
+    frames, apertures = 0, []
+    for episode_id in ids:
+        data = _only_found_hand(load_episode(ws.lake, episode_id), f"hands-{VIDEO}-{SIDE}")
+        try:
+            out = retarget_any(data, TARGET, opts=RetargetOptions(check_collisions=False))
+        except InputError as exc:
+            verdicts[f"not retargeted ({exc})"] += 1
+            continue
+        verdicts[out.verdict] += 1
+        frames += len(out.timestamps_ns)
+        if out.aperture_m is not None and len(out.aperture_m):
+            apertures += [float(out.aperture_m.min()), float(out.aperture_m.max())]
+    span = [round(min(apertures) * 1e3, 1), round(max(apertures) * 1e3, 1)] if apertures else None
+    return {"target": TARGET, "frames": frames, "aperture_mm": span, "verdicts": dict(verdicts)}
+
+
+def demo_hands(ws: Workspace, workers: int, progress: bool, intrinsics: Sequence[float]) -> dict[str, Any]:
+    """Run ``hand_pose`` on the lake's wearable episodes (``intrinsics``: the ego camera's fx fy cx cy, px) and
+    retarget the hands it finds; the summary the demo prints (``available`` False, with ``build``, when the
+    MediaPipe venv is not built)."""
+    from robofuel.steps.hand_pose.mediapipe_client import find_python
+
+    try:
+        find_python(None)
+    except InputError:
+        return {"available": False, "build": BUILD}
+    ids = ws.catalog.episode_ids(parse_where("format = wearable"))
+    config = {"hand_pose": {"streams": [VIDEO], "intrinsics": {VIDEO: list(intrinsics)}}}
+    stats = LocalEngine(ws.lake, ws.catalog, workers, progress).run(build_pipeline(["hand_pose"], config), ids)
+    frames = found = 0
+    usable = []
+    for episode_id in ids:
+        seen = ws.lake.read_meta(episode_id).extra.get("hand_pose", {}).get("videos", {}).get(VIDEO)
+        if seen:
+            frames, found = frames + seen["frames"], found + seen[SIDE]
+            if seen[SIDE] >= MIN_FRAMES:
+                usable.append(episode_id)
+    step = stats.to_dict()["steps"]["hand_pose"]
+    return {
+        "available": True,
+        "episodes": len(ids),
+        "step": step,
+        "frames": frames,
+        "found": found,
+        "rate": round(found / frames, 3) if frames else 0.0,
+        "retarget": _retarget(ws, usable),
+    }
