@@ -25,7 +25,8 @@ def test_the_generated_right_hand_is_found_near_its_truth(cli: Any, tmp_path: Pa
     lake = tmp_path / "lake"
     assert cli("ingest", str(rec.path), "--lake", str(lake), "--json").code == 0
     config = tmp_path / "steps.toml"
-    config.write_text(f'[hand_pose]\npython = "{VENV_PYTHON}"\nintrinsics = {{ ego = [{FOCAL}, {FOCAL}, {CX}, {CY}] }}\n')
+    k = f"{FOCAL}, {FOCAL}, {CX}, {CY}"
+    config.write_text(f'[hand_pose]\npython = "{VENV_PYTHON}"\nintrinsics = {{ ego = [{k}] }}\n')
     r = cli("process", "--steps", "hand_pose", "--config", str(config), "--lake", str(lake), "--json")
     assert r.code == 0, r.out + r.err
     (episode_id,) = [e["id"] for e in cli("ls", "--lake", str(lake), "--json").json()["episodes"]]
@@ -42,4 +43,3 @@ def test_the_generated_right_hand_is_found_near_its_truth(cli: Any, tmp_path: Pa
     assert hit.sum() >= 0.25 * in_view.sum() and in_view.sum() > 100  # 48 of 147 (33%) as built
     assert np.median(error) < 4.0 and np.mean(error < 8.0) > 0.6  # 2.2 px; the closed fist's frames about 9 px
     assert "hand_pose.assumed_intrinsics" not in {f.code for f in data.meta.findings}
-
