@@ -54,10 +54,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--python", type=Path, default=REPO / ".tmp" / "handpose-venv" / "bin" / "python")
+    parser.add_argument("--confidence", type=float, default=0.5, help="MediaPipe's detection and tracking thresholds")
     parser.add_argument("--save", type=Path, help="write the middle frame of the first seed as PNG here")
     args = parser.parse_args()
-    model = MediaPipeHands(args.python, {"max_hands": 2, "model_complexity": 1, "min_detection_confidence": 0.5,
-                                         "min_tracking_confidence": 0.5})  # fmt: skip
+    c = args.confidence
+    options = {"max_hands": 2, "model_complexity": 1, "min_detection_confidence": c, "min_tracking_confidence": c}
+    model = MediaPipeHands(args.python, options)
     seen = found = wrong_side = 0
     errors: list[float] = []
     costs = []

@@ -17,13 +17,12 @@ from rich.console import Console
 from rich.table import Table
 
 from robofuel.context import Workspace, open_workspace
+from robofuel.demo_hands import demo_hands, run_pipeline
 from robofuel.demo_out import DemoOut
-from robofuel.engine import LocalEngine
 from robofuel.errors import MissingExtra
 from robofuel.ingest.runner import Ingester
 from robofuel.report.qc_summary import summarise
 from robofuel.standard import Episode
-from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
 from robofuel.steps.annotate.review import needs_review
 from robofuel.steps.clean.summary import effective_summary
 
@@ -112,12 +111,11 @@ def _operations(ws: Workspace) -> dict[str, Any]:
     return summary
 
 
-def _hands(ws: Workspace, workers: int, progress: bool) -> dict[str, Any]:
-    """Hand pose from the wearable episodes' video, retargeted to a gripper (:mod:`robofuel.demo_hands`)."""
-    from robofuel.demo_hands import demo_hands
+def _ego_intrinsics() -> tuple[float, float, float, float]:
+    """The generated wearable rig's head camera: fx fy cx cy (px)."""
     from robofuel.generate.wearable_render import CX, CY, FOCAL
 
-    return demo_hands(ws, workers, progress, (FOCAL, FOCAL, CX, CY))
+    return FOCAL, FOCAL, CX, CY
 
 
 def console_commands(lake_dir: Path, port: int = 8000) -> dict[str, str]:
@@ -140,14 +138,14 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
     with open_workspace(str(lake_dir)) as ws:
         outcomes = Ingester(ws.lake, ws.catalog, workers, progress).run([rec_dir])
         ids = ws.catalog.episode_ids()
-        stats = LocalEngine(ws.lake, ws.catalog, workers, progress).run(build_pipeline(DEFAULT_PIPELINE), ids)
+        stats = run_pipeline(ws, ids, workers, progress, _ego_intrinsics())
         rows = ws.catalog.episode_rows()
         metas = [ws.lake.read_meta(eid) for eid in ids]
         quality = summarise(metas)
         report = _report(ws, quality, metas, out)
         export = _export(ws, out)
         operations = _operations(ws)
-        hands = _hands(ws, workers, progress)
+        hands = demo_hands(ws)
     statuses = Counter(o.status for o in outcomes)
     return {
         "recordings": len(outcomes),

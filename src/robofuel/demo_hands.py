@@ -13,10 +13,11 @@ from typing import Any
 from robofuel.catalog import parse_where
 from robofuel.context import Workspace
 from robofuel.engine import LocalEngine
+from robofuel.engine.stats import RunStats
 from robofuel.errors import InputError
 from robofuel.standard import EpisodeData
 from robofuel.standard.canonical import HAND_KEYPOINTS_ROLE
-from robofuel.steps import build_pipeline
+from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
 
 TARGET = "franka_panda"  # the demo's teleop robot: its arm and parallel gripper
 VIDEO, SIDE = "ego", "right"  # the wearable rig's head camera; the worker's gloved (right) hand
@@ -52,19 +53,54 @@ def _retarget(ws: Workspace, ids: Sequence[str]) -> dict[str, Any]:
     return {"target": TARGET, "frames": frames, "aperture_mm": span, "verdicts": dict(verdicts)}
 
 
-def demo_hands(ws: Workspace, workers: int, progress: bool, intrinsics: Sequence[float]) -> dict[str, Any]:
-    """Run ``hand_pose`` on the lake's wearable episodes (``intrinsics``: the ego camera's fx fy cx cy, px) and
-    retarget the hands it finds; the summary the demo prints (``available`` False, with ``build``, when the
-    MediaPipe venv is not built)."""
+def hand_pose_ready() -> bool:
+    """Whether MediaPipe's venv is there for the ``hand_pose`` step."""
     from robofuel.steps.hand_pose.mediapipe_client import find_python
 
     try:
         find_python(None)
     except InputError:
+        return False
+    return True
+
+
+def _merge(runs: Sequence[RunStats], names: list[str]) -> RunStats:
+    merged = RunStats(names, sum(r.episodes for r in runs))
+    for run in runs:
+        for name, s in run.steps.items():
+            m = merged.step(name)
+            m.ran, m.cached, m.failed = m.ran + s.ran, m.cached + s.cached, m.failed + s.failed
+            m.flagged.update(s.flagged)
+            m.dropped.update(s.dropped)
+            m.errors.update(s.errors)
+    return merged
+
+
+def run_pipeline(
+    ws: Workspace, ids: Sequence[str], workers: int, progress: bool, intrinsics: Sequence[float]
+) -> RunStats:
+    """The default pipeline on ``ids``, followed on the wearable episodes by ``hand_pose`` where MediaPipe's venv is
+    there (``intrinsics``: the ego camera's fx fy cx cy, px). One pipeline per episode, so that a re-run finds it
+    all done."""
+    engine = LocalEngine(ws.lake, ws.catalog, workers, progress)
+    if not hand_pose_ready():
+        return engine.run(build_pipeline(DEFAULT_PIPELINE), ids)
+    wearable = set(ws.catalog.episode_ids(parse_where("format = wearable")))
+    config = {"hand_pose": {"streams": [VIDEO], "intrinsics": {VIDEO: list(intrinsics)}}}
+    names = [*DEFAULT_PIPELINE, "hand_pose"]
+    runs = [
+        engine.run(build_pipeline(DEFAULT_PIPELINE), [i for i in ids if i not in wearable]),
+        engine.run(build_pipeline(names, config), [i for i in ids if i in wearable]),
+    ]
+    return _merge(runs, names)
+
+
+def demo_hands(ws: Workspace) -> dict[str, Any]:
+    """What ``hand_pose`` found in the wearable episodes (:func:`run_pipeline` ran it) and those hands retargeted;
+    ``available`` False, with ``build``, when MediaPipe's venv is not built."""
+    if not hand_pose_ready():
         return {"available": False, "build": BUILD}
     ids = ws.catalog.episode_ids(parse_where("format = wearable"))
-    config = {"hand_pose": {"streams": [VIDEO], "intrinsics": {VIDEO: list(intrinsics)}}}
-    stats = LocalEngine(ws.lake, ws.catalog, workers, progress).run(build_pipeline(["hand_pose"], config), ids)
     frames = found = 0
     usable = []
     for episode_id in ids:
@@ -73,11 +109,9 @@ def demo_hands(ws: Workspace, workers: int, progress: bool, intrinsics: Sequence
             frames, found = frames + seen["frames"], found + seen[SIDE]
             if seen[SIDE] >= MIN_FRAMES:
                 usable.append(episode_id)
-    step = stats.to_dict()["steps"]["hand_pose"]
     return {
         "available": True,
         "episodes": len(ids),
-        "step": step,
         "frames": frames,
         "found": found,
         "rate": round(found / frames, 3) if frames else 0.0,
