@@ -22,6 +22,9 @@ from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
 TARGET = "franka_panda"  # the demo's teleop robot: its arm and parallel gripper
 VIDEO, SIDE = "ego", "right"  # the wearable rig's head camera; the worker's gloved (right) hand
 BUILD = "tools/handpose-venv .tmp/handpose-venv"
+#: MediaPipe's thresholds for the generated video: its tracker keeps the closed fist seen edge-on (grasp to place)
+#: at 0.2, loses it at the default 0.5 (benchmarks/bench_hand_render.py: 62% of frames in view against 35%).
+CONFIDENCE = {"min_detection_confidence": 0.2, "min_tracking_confidence": 0.2}
 MIN_FRAMES = 10  # frames with the hand found, fewest to retarget an episode from
 
 
@@ -86,7 +89,7 @@ def run_pipeline(
     if not hand_pose_ready():
         return engine.run(build_pipeline(DEFAULT_PIPELINE), ids)
     wearable = set(ws.catalog.episode_ids(parse_where("format = wearable")))
-    config = {"hand_pose": {"streams": [VIDEO], "intrinsics": {VIDEO: list(intrinsics)}}}
+    config = {"hand_pose": {"streams": [VIDEO], "intrinsics": {VIDEO: list(intrinsics)}, **CONFIDENCE}}
     names = [*DEFAULT_PIPELINE, "hand_pose"]
     runs = [
         engine.run(build_pipeline(DEFAULT_PIPELINE), [i for i in ids if i not in wearable]),

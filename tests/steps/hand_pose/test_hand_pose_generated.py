@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from robofuel.demo_hands import CONFIDENCE
 from robofuel.lake import Lake, load_episode
 from robofuel.standard.canonical import HAND_KEYPOINTS
 
@@ -26,7 +27,8 @@ def test_the_generated_right_hand_is_found_near_its_truth(cli: Any, tmp_path: Pa
     assert cli("ingest", str(rec.path), "--lake", str(lake), "--json").code == 0
     config = tmp_path / "steps.toml"
     k = f"{FOCAL}, {FOCAL}, {CX}, {CY}"
-    config.write_text(f'[hand_pose]\npython = "{VENV_PYTHON}"\nintrinsics = {{ ego = [{k}] }}\n')
+    thresholds = "".join(f"{key} = {value}\n" for key, value in CONFIDENCE.items())  # the demo's
+    config.write_text(f'[hand_pose]\npython = "{VENV_PYTHON}"\nintrinsics = {{ ego = [{k}] }}\n{thresholds}')
     r = cli("process", "--steps", "hand_pose", "--config", str(config), "--lake", str(lake), "--json")
     assert r.code == 0, r.out + r.err
     (episode_id,) = [e["id"] for e in cli("ls", "--lake", str(lake), "--json").json()["episodes"]]
@@ -40,6 +42,6 @@ def test_the_generated_right_hand_is_found_near_its_truth(cli: Any, tmp_path: Pa
     columns = {c: i for i, c in enumerate(data.meta.stream("hands-ego-right").columns)}
     uv = found.values[:, [columns[f"{k}_{a}"] for k in HAND_KEYPOINTS for a in "uv"]].reshape(-1, 21, 2)
     error = np.median(np.linalg.norm(uv[hit] - px[hit], axis=2), axis=1)  # px, per frame
-    assert hit.sum() >= 0.25 * in_view.sum() and in_view.sum() > 100  # 48 of 147 (33%) as built
-    assert np.median(error) < 4.0 and np.mean(error < 8.0) > 0.6  # 2.2 px; the closed fist's frames about 9 px
+    assert hit.sum() >= 0.5 * in_view.sum() and in_view.sum() > 100  # 97 of 147 as built
+    assert np.median(error) < 8.0 and np.percentile(error, 90) < 14.0  # 6.7 px: the closed fist's frames 9-10 px
     assert "hand_pose.assumed_intrinsics" not in {f.code for f in data.meta.findings}
