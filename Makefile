@@ -1,6 +1,7 @@
 # Entry points for a fresh machine (only python3 >= 3.11 with venv, and make, needed): `make demo` and `make test`.
 #
-#   make demo       .venv with robofuel[all], then `robofuel demo`
+#   make demo       .venv with robofuel[all], MediaPipe's venv for hand pose (tools/handpose-venv, about a minute
+#                   the first time; the demo runs without it if it cannot be built), then `robofuel demo`
 #   make test       .venv with robofuel[dev], system packages (scripts/ensure-system-deps.sh), lint, typecheck, pytest
 #   make lint       ruff check src tests
 #   make typecheck  mypy (files and settings in pyproject.toml)
@@ -30,6 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-all
 
 demo: $(VENV)/.installed-all
+	tools/handpose-venv .tmp/handpose-venv || echo "MediaPipe's venv could not be built: the demo runs without hand pose"
 	$(BIN)/robofuel demo
 
 system-deps:

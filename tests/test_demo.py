@@ -46,7 +46,17 @@ def test_demo_summary_and_rerun(tmp_path: Path) -> None:
         assert set(ops["by_mode"]) <= {"teleop", "wearable"}
     if ops["schedule"] is not None:  # the ops extra (ortools) is installed
         assert ops["schedule"]["assignments"] > 0 and ops["schedule"]["forecast"]
+    hands = first["hands"]  # video -> hand pose -> the Panda's gripper, where MediaPipe's venv is built
+    assert isinstance(hands, dict)
+    if hands["available"]:
+        assert hands["episodes"] >= 1 and 0 < hands["found"] <= hands["frames"]
+        assert steps["hand_pose"]["ran"] == hands["episodes"]  # after the default pipeline, on the wearable ones
+        assert hands["retarget"]["target"] == "franka_panda" and sum(hands["retarget"]["verdicts"].values()) >= 1
+    else:
+        assert "tools/handpose-venv" in hands["build"]
     again = _demo(tmp_path)
+    if hands["available"]:  # the step's work is cached like the others
+        assert again["hands"]["found"] == hands["found"] and again["steps"]["hand_pose"]["ran"] == 0  # type: ignore[index]
     assert again["steps"]["ingest"]["skipped"] == 8  # type: ignore[index]
     assert again["steps"]["profile"]["cached"] == 8 and again["steps"]["profile"]["ran"] == 0  # type: ignore[index]
     assert again["episodes"] == first["episodes"]

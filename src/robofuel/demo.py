@@ -17,13 +17,12 @@ from rich.console import Console
 from rich.table import Table
 
 from robofuel.context import Workspace, open_workspace
+from robofuel.demo_hands import demo_hands, run_pipeline
 from robofuel.demo_out import DemoOut
-from robofuel.engine import LocalEngine
 from robofuel.errors import MissingExtra
 from robofuel.ingest.runner import Ingester
 from robofuel.report.qc_summary import summarise
 from robofuel.standard import Episode
-from robofuel.steps import DEFAULT_PIPELINE, build_pipeline
 from robofuel.steps.annotate.review import needs_review
 from robofuel.steps.clean.summary import effective_summary
 
@@ -112,6 +111,13 @@ def _operations(ws: Workspace) -> dict[str, Any]:
     return summary
 
 
+def _ego_intrinsics() -> tuple[float, float, float, float]:
+    """The generated wearable rig's head camera: fx fy cx cy (px)."""
+    from robofuel.generate.wearable_render import CX, CY, FOCAL
+
+    return FOCAL, FOCAL, CX, CY
+
+
 def console_commands(lake_dir: Path, port: int = 8000) -> dict[str, str]:
     """How to open the web console on the demo's lake: add a user, serve, the address to open."""
     lake = str(lake_dir)
@@ -132,13 +138,14 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
     with open_workspace(str(lake_dir)) as ws:
         outcomes = Ingester(ws.lake, ws.catalog, workers, progress).run([rec_dir])
         ids = ws.catalog.episode_ids()
-        stats = LocalEngine(ws.lake, ws.catalog, workers, progress).run(build_pipeline(DEFAULT_PIPELINE), ids)
+        stats = run_pipeline(ws, ids, workers, progress, _ego_intrinsics())
         rows = ws.catalog.episode_rows()
         metas = [ws.lake.read_meta(eid) for eid in ids]
         quality = summarise(metas)
         report = _report(ws, quality, metas, out)
         export = _export(ws, out)
         operations = _operations(ws)
+        hands = demo_hands(ws)
     statuses = Counter(o.status for o in outcomes)
     return {
         "recordings": len(outcomes),
@@ -161,6 +168,7 @@ def run_demo(out_dir: Path, n: int = 20, seed: int = 0, workers: int = 2, progre
         "qc_report": report,
         "export": export,
         "operations": operations,
+        "hands": hands,
         "recordings_dir": str(rec_dir),
         "truth_dir": str(out_dir / "truth"),
         "lake": str(lake_dir),
@@ -215,6 +223,7 @@ def print_summary(console: Console, s: dict[str, Any]) -> None:
             f"copied without re-encoding) as a LeRobot v3.0 dataset: {ex['out']}"
         )
     _print_operations(console, s["operations"])
+    _print_hands(console, s["hands"])
     exe = sys.argv[0] if sys.argv and sys.argv[0].endswith("robofuel") else "robofuel"
     console.print(f"lake: {s['lake']}   (try: {exe} ls --lake {s['lake']})")
     console.print(f"recordings: {s['recordings_dir']}   ground truth: {s['truth_dir']}")
@@ -238,3 +247,17 @@ def _print_operations(console: Console, ops: dict[str, Any]) -> None:
             f"next 7 days: {plan['assignments']} operator-shifts planned for {plan['planned_hours']:.0f} effective "
             "hours (robofuel ops schedule --lake ... for the plan)"
         )
+
+
+def _print_hands(console: Console, hands: dict[str, Any]) -> None:
+    if not hands["available"]:
+        console.print(f"hand pose from the wearable video: skipped (MediaPipe's venv is not built: {hands['build']})")
+        return
+    r = hands["retarget"]
+    verdicts = ", ".join(f"{k} {v}" for k, v in sorted(r["verdicts"].items())) or "no episode with enough hand"
+    span = f", gripper {r['aperture_mm'][0]:.0f}-{r['aperture_mm'][1]:.0f} mm" if r["aperture_mm"] else ""
+    console.print(
+        f"hand pose (MediaPipe) on {hands['episodes']} wearable videos: the right hand found in {hands['rate']:.0%} "
+        f"of {hands['frames']} frames; retargeted to {r['target']}'s arm and gripper: {verdicts} "
+        f"({r['frames']} frames{span})"
+    )

@@ -1,27 +1,28 @@
 """The wearable rig's egocentric camera (``head_camera``), rendered with numpy.
 
 A pinhole camera at the head_camera origin (x right, y down, z forward, m; focal length FOCAL px): the bench, the
-tray the part starts in, the fixture it goes to, the part (an amber square) and the hand skeleton from keypoints.
+tray the part starts in, the fixture it goes to, the part (an amber square) and the worker's
+hand drawn from its keypoints (:mod:`.hand_render`).
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from robofuel.generate.draft import F64, Frame
-from robofuel.generate.render import background, rect, segment, square
+from robofuel.generate.hand_render import draw_hand
+from robofuel.generate.render import background, rect, square
 from robofuel.generate.wearable import PART_OFFSET, HandPlan
 
 FOCAL, WIDTH, HEIGHT = 140.0, 320, 240  # px (a wide-angle lens: about 97 x 81 degrees)
-BENCH, TRAY, FIXTURE, PART, SKIN = (110, 120, 130), (70, 70, 80), (40, 110, 160), (230, 170, 40), (240, 200, 170)
+CX, CY = WIDTH / 2, HEIGHT / 2  # px, the principal point
+BENCH, TRAY, FIXTURE, PART = (110, 120, 130), (70, 70, 80), (40, 110, 160), (230, 170, 40)
 
 
 def project(points: F64) -> F64:
     """(N, 2) pixel coordinates of (N, 3) head_camera points (m)."""
     p = np.atleast_2d(points)
-    out: F64 = FOCAL * p[:, :2] / np.maximum(p[:, 2:3], 0.05) + [WIDTH / 2, HEIGHT / 2]
+    out: F64 = FOCAL * p[:, :2] / np.maximum(p[:, 2:3], 0.05) + [CX, CY]
     return out
 
 
@@ -42,9 +43,6 @@ class EgoCamera:
             img = self.base.copy()
             (px,) = project(part[None, :])
             square(img, px, FOCAL * 0.02 / max(part[2], 0.05), PART)
-            uv = project(points)
-            for f in range(5):
-                for a, b in itertools.pairwise([0, *range(1 + 4 * f, 5 + 4 * f)]):
-                    segment(img, uv[a], uv[b], 2.5, SKIN)
+            draw_hand(img, points, FOCAL, (CX, CY))
             out.append(img)
         return out
