@@ -18,35 +18,20 @@ from typing import Any
 
 import pytest
 
+from browser import CHROMIUM, require_browser
 from release.conftest import ReleaseLake
 from robofuel.context import open_workspace
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"
 NAME = "page-rel"
 WAIT_MS = 60_000
 
 
-def _sync_api() -> Any:
-    missing = None
-    try:
-        from playwright import sync_api
-    except ImportError:
-        missing = "the playwright package (pip install -e '.[dev]')"
-    if missing is None and not CHROMIUM.exists():
-        missing = f"{CHROMIUM} (Debian package chromium: scripts/ensure-system-deps.sh)"
-    if missing is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser tests need {missing} -- under CI it is required", pytrace=False)
-        pytest.skip(f"the browser tests need {missing}")
-    return sync_api
-
-
 @pytest.fixture(scope="module")
 def console(release_lake: ReleaseLake) -> Iterator[str]:
     """The console over the release lake (a release, a manager and a recipient added), in a thread; its URL."""
-    sync_api = _sync_api()
+    sync_api = require_browser()
     uvicorn = pytest.importorskip("uvicorn")
     from robofuel.release.create import create
     from robofuel.server.app import create_app
@@ -76,7 +61,7 @@ def console(release_lake: ReleaseLake) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    with _sync_api().sync_playwright() as playwright:
+    with require_browser().sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield browser
         browser.close()

@@ -24,29 +24,13 @@ import pytest
 from console_site import PASSWORD, run_cli
 from test_console_serve import _free_port, _wait_healthy
 
+from browser import CHROMIUM, require_browser
 from faults.lake_faults import cli_env
 from robofuel.context import open_workspace
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
 #: Milliseconds a page may take to show what a test waits for (a busy machine, a first transcode).
 WAIT_MS = 60_000
-
-
-def _require_browser() -> Any:
-    """Playwright's sync API, or a skip (a failure under CI) naming what is missing."""
-    missing = None
-    try:
-        from playwright import sync_api
-    except ImportError:
-        missing = "the playwright package (pip install -e '.[dev]')"
-    if missing is None and not CHROMIUM.exists():
-        missing = f"{CHROMIUM} (Debian package chromium: scripts/ensure-system-deps.sh)"
-    if missing is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser tests need {missing} -- under CI it is required", pytrace=False)
-        pytest.skip(f"the browser tests need {missing}")
-    return sync_api
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +54,7 @@ def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def server(demo_lake: tuple[Path, str]) -> Iterator[str]:
     """``robofuel serve`` over the demo's lake on a free loopback port; its base URL."""
-    _require_browser()
+    require_browser()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "robofuel", "serve", "--lake", str(demo_lake[0]), "--port", str(port)]
@@ -89,7 +73,7 @@ def server(demo_lake: tuple[Path, str]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    sync_api = _require_browser()
+    sync_api = require_browser()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
