@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--scale-factor", type=float, default=1.1)
     parser.add_argument("--min-neighbors", type=int, default=5)
     parser.add_argument("--hard", action="store_true", help="first every image with a turned or occluded face")
-    parser.add_argument("--min-face-px", type=int, default=20, help="smallest face searched (above 24: shrunk)")
+    parser.add_argument("--min-face-px", type=int, default=20, help="smallest face searched, pixels")
     parser.add_argument("--detect-every", type=int, default=1, help="--step-speed: detect on every k-th frame")
     parser.add_argument("--no-profile", action="store_true", help="frontal cascade only")
     parser.add_argument("--blur", default="gaussian", choices=["gaussian", "pixelate"])

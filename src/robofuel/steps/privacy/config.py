@@ -24,7 +24,7 @@ class PrivacyConfig(ConfigModel):
     score_threshold: float = Field(0.5, ge=0.0, description="boxes scoring less are ignored (plug-in, ONNX)")
     min_neighbors: int = Field(5, ge=1, description="OpenCV: raw hits a face needs (higher: fewer false faces)")
     scale_factor: float = Field(1.1, gt=1.0, description="OpenCV: step between the scales searched")
-    min_face_px: int = Field(20, ge=8, description="OpenCV: smallest face searched, pixels (above 24: searched shrunk)")
+    min_face_px: int = Field(20, ge=8, description="OpenCV: smallest face searched, pixels")
     detect_every: int = Field(
         3, ge=1, description="detect on every this many frames (and the last); boxes held over the frames between"
     )

@@ -46,18 +46,11 @@ def suppress(boxes: list[Box], iou: float = 0.3) -> list[Box]:
     return kept
 
 
-#: The frontal cascade's window, pixels (the profile one's is 20): no smaller face is found at any scale.
-WINDOW_PX = 24
-
-
 class HaarDetector:
     """OpenCV's frontal and profile Haar cascades (and the HOG person detector with ``people``), on one thread.
 
     ``min_neighbors``: how many overlapping raw hits a face needs (higher: fewer false faces, more missed ones);
-    ``scale_factor``: the step between the scales searched; ``min_face_px``: the smallest face searched, pixels.
-    The cascades run on the grey frame shrunk so that a ``min_face_px`` face is as large as the frontal cascade's
-    window (:data:`WINDOW_PX`; never enlarged): a face of at least ``min_face_px`` is searched as before, in fewer
-    pixels (40 px: 0.36 of them)."""
+    ``scale_factor``: the step between the scales searched; ``min_face_px``: the smallest face searched, pixels."""
 
     name = "opencv-haar"
 
@@ -78,7 +71,6 @@ class HaarDetector:
         self.faces, self.profile, self.people = faces, profile, people
         self.min_neighbors, self.scale_factor, self.min_face_px = min_neighbors, scale_factor, min_face_px
         self.people_threshold = people_threshold
-        self.shrink = min(1.0, WINDOW_PX / min_face_px)
         root = cv2.data.haarcascades
         self._frontal = cv2.CascadeClassifier(root + "haarcascade_frontalface_default.xml")
         self._profile = cv2.CascadeClassifier(root + "haarcascade_profileface.xml")
@@ -92,8 +84,7 @@ class HaarDetector:
         self.version += " + hog people" * people
 
     def _cascade(self, cascade: Any, gray: npt.NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
-        side = min(self.min_face_px, round(self.min_face_px * self.shrink))
-        size = (side, side)
+        size = (self.min_face_px, self.min_face_px)
         found = cascade.detectMultiScale(gray, self.scale_factor, self.min_neighbors, minSize=size)
         return [tuple(int(v) for v in r) for r in found]  # type: ignore[misc]
 
@@ -115,24 +106,12 @@ class HaarDetector:
             if float(s) >= self.people_threshold
         ]
 
-    def _small(self, gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        """``gray`` shrunk by :attr:`shrink` (area averaging), histogram-equalised."""
-        if self.shrink < 1.0:
-            size = (max(1, round(gray.shape[1] * self.shrink)), max(1, round(gray.shape[0] * self.shrink)))
-            gray = self._cv2.resize(gray, size, interpolation=self._cv2.INTER_AREA)
-        return self._cv2.equalizeHist(gray)  # type: ignore[no-any-return]
-
     def detect(self, rgb: Rgb) -> list[Box]:
         gray = self._cv2.cvtColor(np.ascontiguousarray(rgb), self._cv2.COLOR_RGB2GRAY)
-        boxes: list[Box] = []
-        if self.faces:
-            k = gray.shape[1] / round(gray.shape[1] * self.shrink) if self.shrink < 1.0 else 1.0
-            boxes += [
-                Box(round(b.x * k), round(b.y * k), round(b.w * k), round(b.h * k))
-                for b in self._faces(self._small(gray))
-            ]
+        gray = self._cv2.equalizeHist(gray)
+        boxes = self._faces(gray) if self.faces else []
         if self.people:
-            boxes += self._people(self._cv2.equalizeHist(gray))
+            boxes += self._people(gray)
         return suppress(boxes)
 
 
