@@ -29,7 +29,7 @@ import numpy as np
 
 from robofuel.steps.privacy.blur import blur_boxes
 from robofuel.steps.privacy.boxes import Box
-from robofuel.steps.privacy.detect import HaarDetector
+from robofuel.steps.privacy.detect import HaarDetector, load_detector
 
 WIDTH = 640
 
@@ -129,7 +129,7 @@ def speed(detector: HaarDetector, data: list[tuple[Path, np.ndarray]], frames: i
     return len(images) / (time.process_time() - start)
 
 
-def step_speed(data: list[tuple[Path, np.ndarray]], frames: int = 20) -> float:
+def step_speed(data: list[tuple[Path, np.ndarray]], overrides: dict[str, Any], frames: int = 20) -> float:
     """Frames per second per core of the whole step on one 640x480 H.264 stream: decode, detect, fill, blur, encode
     (process CPU time; every frame holds real faces, so every frame is blurred and re-encoded)."""
     from robofuel.standard import VideoData, video_stream
@@ -137,10 +137,10 @@ def step_speed(data: list[tuple[Path, np.ndarray]], frames: int = 20) -> float:
     from robofuel.steps.privacy.frames import _encode, _encoder, redact_stream
 
     images = [cv2.resize(load(p, r)[0], (640, 480)) for p, r in data[:frames]]
-    config = PrivacyConfig().model_dump()
+    config = PrivacyConfig(**overrides).model_dump()
     packets = _encode(_encoder("h264", 640, 480, config), iter(images))
     video = VideoData(np.arange(len(images), dtype=np.int64) * 33_333_333, "h264", 640, 480, packets=packets)
-    detector = HaarDetector()
+    detector = load_detector(config)
     start = time.process_time()
     redact_stream(video_stream("cam", video), video, detector, config)
     return len(images) / (time.process_time() - start)
@@ -165,6 +165,8 @@ def main() -> None:
     parser.add_argument("--scale-factor", type=float, default=1.1)
     parser.add_argument("--min-neighbors", type=int, default=5)
     parser.add_argument("--hard", action="store_true", help="first every image with a turned or occluded face")
+    parser.add_argument("--min-face-px", type=int, default=20, help="smallest face searched, pixels")
+    parser.add_argument("--detect-every", type=int, default=1, help="--step-speed: detect on every k-th frame")
     parser.add_argument("--no-profile", action="store_true", help="frontal cascade only")
     parser.add_argument("--blur", default="gaussian", choices=["gaussian", "pixelate"])
     parser.add_argument("--step-speed", action="store_true", help="also time the whole step on a 640x480 stream")
@@ -172,13 +174,18 @@ def main() -> None:
     args = parser.parse_args()
     data = select(read_truth(args.data), args.images, args.hard)
     detector = HaarDetector(
-        scale_factor=args.scale_factor, min_neighbors=args.min_neighbors, profile=not args.no_profile
+        scale_factor=args.scale_factor,
+        min_neighbors=args.min_neighbors,
+        profile=not args.no_profile,
+        min_face_px=args.min_face_px,
     )
     result = {"images": len(data), "config": vars(args) | {"data": str(args.data), "json": None}}
     result |= evaluate(data, detector, args.blur, pad=0.25)
     result["fps_per_core_640x480"] = speed(detector, data)
     if args.step_speed:
-        result["step_fps_per_core_640x480"] = step_speed(data)
+        keys = ("scale_factor", "min_neighbors", "min_face_px", "detect_every")
+        overrides = {k: getattr(args, k) for k in keys} | {"profile": not args.no_profile}
+        result["step_fps_per_core_640x480"] = step_speed(data, overrides)
     text = json.dumps(result, indent=1, default=str)
     print(text)
     if args.json:

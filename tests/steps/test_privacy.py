@@ -157,7 +157,7 @@ def plugin_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
 
 def test_a_plugin_detector_is_used_and_missed_frames_between_hits_are_blurred(plugin_module: Any) -> None:
     frames = scene()
-    data, out = _run(episode(frames), detector="privacy_test_plugins:blinking", hold_frames=0, pad=0.0)
+    data, out = _run(episode(frames), detector="privacy_test_plugins:blinking", hold_frames=0, pad=0.0, detect_every=1)
     assert out.record["detector"] == {"name": "blinking", "version": "0.1"}
     boxes = out.record["video"]["cam"]["boxes"]
     assert [boxes[k][0][-1] for k in range(5)] == ["detected", "tracked", "tracked", "tracked", "detected"]
@@ -165,6 +165,27 @@ def test_a_plugin_detector_is_used_and_missed_frames_between_hits_are_blurred(pl
     after = decoded(data)
     assert all(not np.array_equal(frames[k][20:122, 40:130], after[k][20:122, 40:130]) for k in range(5))
     assert all(np.array_equal(frames[k], after[k]) for k in range(5, N))
+
+
+class Counting:
+    """A plug-in detector: the face box on every frame it is asked about."""
+
+    name, version = "counting", "0.1"
+
+    def detect(self, rgb: Rgb) -> list[tuple[int, int, int, int, float]]:
+        return [(40, 20, 90, 102, 0.9)]
+
+
+def test_detecting_every_third_frame_still_blurs_every_frame(plugin_module: Any) -> None:
+    plugin_module.counting = Counting
+    frames = scene(8)
+    data, out = _run(episode(frames), detector="privacy_test_plugins:counting", hold_frames=0, pad=0.0, detect_every=3)
+    boxes = out.record["video"]["cam"]["boxes"]
+    detected = sorted(k for k, frame in boxes.items() if any(b[-1] == "detected" for b in frame))
+    assert detected == [0, 3, 6, 7]  # every third frame and the last one
+    assert sorted(boxes) == list(range(8))  # the frames between are held (hold at least detect_every - 1)
+    after = decoded(data)
+    assert all(not np.array_equal(frames[k][20:122, 40:130], after[k][20:122, 40:130]) for k in range(8))
 
 
 def test_a_stream_without_faces_is_left_byte_for_byte(plugin_module: Any) -> None:

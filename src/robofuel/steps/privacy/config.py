@@ -25,10 +25,15 @@ class PrivacyConfig(ConfigModel):
     min_neighbors: int = Field(5, ge=1, description="OpenCV: raw hits a face needs (higher: fewer false faces)")
     scale_factor: float = Field(1.1, gt=1.0, description="OpenCV: step between the scales searched")
     min_face_px: int = Field(20, ge=8, description="OpenCV: smallest face searched, pixels")
+    detect_every: int = Field(
+        3, ge=1, description="detect on every this many frames (and the last); boxes held over the frames between"
+    )
     people_threshold: float = Field(0.5, description="OpenCV HOG: smallest person score kept")
     pad: float = Field(0.25, ge=0.0, description="boxes grown by this share of their size on every side")
-    max_gap_frames: int = Field(5, ge=0, description="a face missed for at most this many frames between hits")
-    hold_frames: int = Field(2, ge=0, description="every box also blurred this many frames before and after")
+    max_gap_frames: int = Field(5, ge=0, description="a face missed for at most this many detections between hits")
+    hold_frames: int = Field(
+        2, ge=0, description="every box also blurred this many frames before and after (at least detect_every - 1)"
+    )
     blur: Literal["gaussian", "pixelate"] = Field("gaussian", description="how boxes are blurred")
     blur_strength: float = Field(0.2, gt=0.0, description="Gaussian sigma (pixelate: block) as share of box size")
     crf: int = Field(18, ge=0, le=51, description="H.264 quality of re-encoded streams (lower: better, larger)")

@@ -1,4 +1,4 @@
-"""Redacting one video stream: detect on every frame, fill gaps across frames, blur, re-encode.
+"""Redacting one video stream: detect on every ``detect_every``-th frame, fill gaps across frames, blur, re-encode.
 
 Two passes over the decoded frames, so memory stays one frame whatever the episode's length: the first detects
 (boxes only are kept), the second blurs and encodes. A stream where nothing is found is left as it is (not
@@ -39,14 +39,29 @@ class Redacted:
 
 
 def detect_all(
-    video: VideoData, pixel_format: str | None, detector: Detector, threshold: float
+    video: VideoData, pixel_format: str | None, detector: Detector, threshold: float, every: int = 1
 ) -> tuple[list[list[Box]], tuple[int, int]]:
-    """Boxes scoring at least ``threshold`` in every frame that decodes, in order, and the frames' (height, width)."""
-    found, shape = [], (0, 0)
-    for rgb in rgb_frames(video, pixel_format):
-        shape = (int(rgb.shape[0]), int(rgb.shape[1]))
-        found.append([b for b in map(as_box, detector.detect(rgb)) if b.score >= threshold])
+    """Boxes scoring at least ``threshold`` in every frame that decodes, in order, and the frames' (height, width);
+    the detector runs on every ``every``-th frame and on the last one (the others get no boxes here: the caller holds
+    boxes over them, :func:`hold_for`)."""
+    found: list[list[Box]] = []
+    shape, last = (0, 0), None
+    for i, rgb in enumerate(rgb_frames(video, pixel_format)):
+        shape, last = (int(rgb.shape[0]), int(rgb.shape[1])), rgb
+        found.append(_found(detector, rgb, threshold) if i % every == 0 else [])
+    if last is not None and (len(found) - 1) % every:
+        found[-1] = _found(detector, last, threshold)
     return found, shape
+
+
+def _found(detector: Detector, rgb: Rgb, threshold: float) -> list[Box]:
+    return [b for b in map(as_box, detector.detect(rgb)) if b.score >= threshold]
+
+
+def hold_for(config: Mapping[str, Any]) -> int:
+    """Frames every box is held before and after: ``hold_frames``, and at least up to the next and previous frame
+    the detector ran on (``detect_every - 1``), so no frame between two detections of a face goes unblurred."""
+    return max(int(config["hold_frames"]), int(config["detect_every"]) - 1)
 
 
 def _encoder(codec: str, width: int, height: int, config: Mapping[str, Any]) -> Any:
@@ -106,8 +121,9 @@ def _new_stream(stream: Stream, video: VideoData, codec: str) -> Stream:
 
 def redact_stream(stream: Stream, video: VideoData, detector: Detector, config: Mapping[str, Any]) -> Redacted:
     """Redact one video stream with ``detector`` under the step's ``config``."""
-    found, (height, width) = detect_all(video, stream.pixel_format, detector, config["score_threshold"])
-    boxes = track.fill(found, config["max_gap_frames"], config["hold_frames"])
+    every = int(config["detect_every"])
+    found, (height, width) = detect_all(video, stream.pixel_format, detector, config["score_threshold"], every)
+    boxes = track.fill(found, config["max_gap_frames"] * every, hold_for(config))
     boxes = track.padded(boxes, config["pad"], width, height)
     log = {i: [[*b.as_list(), how] for b, how in frame] for i, frame in enumerate(boxes) if frame}
     if not log:
