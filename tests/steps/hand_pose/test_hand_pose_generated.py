@@ -1,6 +1,5 @@
 """The hand_pose step (MediaPipe Hands) finds the generator's rendered hand in a wearable capture's ego video where
-the truth keypoints say it is; skipped unless MediaPipe's venv is built (``tools/handpose-venv .tmp/handpose-venv``;
-tests/steps/hand_pose/test_hand_pose_mediapipe.py builds it)."""
+the truth keypoints say it is (MediaPipe's venv from the ``mediapipe_python`` fixture in this folder's conftest)."""
 
 from __future__ import annotations
 
@@ -8,17 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from robofuel.demo_hands import CONFIDENCE
 from robofuel.lake import Lake, load_episode
 from robofuel.standard.canonical import HAND_KEYPOINTS
 
-VENV_PYTHON = Path(__file__).resolve().parents[3] / ".tmp" / "handpose-venv" / "bin" / "python"
 
-
-@pytest.mark.skipif(not VENV_PYTHON.is_file(), reason="MediaPipe's venv not built (tools/handpose-venv .tmp/...)")
-def test_the_generated_right_hand_is_found_near_its_truth(cli: Any, tmp_path: Path) -> None:
+def test_the_generated_right_hand_is_found_near_its_truth(cli: Any, tmp_path: Path, mediapipe_python: Path) -> None:
     from robofuel.generate import generate_wearable
     from robofuel.generate.wearable_render import CX, CY, FOCAL, HEIGHT, WIDTH, project
 
@@ -28,7 +23,7 @@ def test_the_generated_right_hand_is_found_near_its_truth(cli: Any, tmp_path: Pa
     config = tmp_path / "steps.toml"
     k = f"{FOCAL}, {FOCAL}, {CX}, {CY}"
     thresholds = "".join(f"{key} = {value}\n" for key, value in CONFIDENCE.items())  # the demo's
-    config.write_text(f'[hand_pose]\npython = "{VENV_PYTHON}"\nintrinsics = {{ ego = [{k}] }}\n{thresholds}')
+    config.write_text(f'[hand_pose]\npython = "{mediapipe_python}"\nintrinsics = {{ ego = [{k}] }}\n{thresholds}')
     r = cli("process", "--steps", "hand_pose", "--config", str(config), "--lake", str(lake), "--json")
     assert r.code == 0, r.out + r.err
     (episode_id,) = [e["id"] for e in cli("ls", "--lake", str(lake), "--json").json()["episodes"]]

@@ -6,7 +6,6 @@ labelled hand photos where the shared data holds some."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,7 @@ import pytest
 from robofuel.lake import Lake, load_episode
 from robofuel.steps.hand_pose.mediapipe_client import MediaPipeHands
 
-REPO = Path(__file__).resolve().parents[3]
-TOOL, VENV = REPO / "tools" / "handpose-venv", REPO / ".tmp" / "handpose-venv"
 G1 = "lerobot_v21_unitree_g1"
-
-
-@pytest.fixture(scope="module")
-def mediapipe_python() -> Path:
-    done = subprocess.run([str(TOOL), str(VENV)], capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        pytest.fail(f"building the MediaPipe venv failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return VENV / "bin" / "python"
 
 
 @pytest.mark.slow
