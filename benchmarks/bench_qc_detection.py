@@ -14,6 +14,7 @@ import argparse
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 from robofuel.catalog import Catalog
@@ -66,15 +67,16 @@ FAMILY_OF_CODE = {
 WEARABLE_SKIP = {"joint_limit", "joint_velocity", "contact_without_motion", "missed_grasp", "codec_mismatch"}
 
 
-def generate(out: Path, seeds: int, clean: int) -> dict[str, str | None]:
-    """Recordings under out/recordings; returns {recording name: injected fault kind or None}."""
+def generate(out: Path, seeds: int, clean: int, kinds: Collection[str] | None = None) -> dict[str, str | None]:
+    """Recordings under out/recordings; returns {recording name: injected fault kind or None}. ``kinds`` keeps
+    only those fault kinds (every one when None)."""
     plan: dict[str, str | None] = {}
     for kind, make in (("teleop", generate_teleop), ("wearable", generate_wearable)):
         for i in range(clean):
             make(out, f"{kind}_clean_{i}", seed=1000 + i)  # type: ignore[operator]
             plan[f"{kind}_clean_{i}"] = None
         for fault in EXPECTED:
-            if kind == "wearable" and fault in WEARABLE_SKIP:
+            if (kind == "wearable" and fault in WEARABLE_SKIP) or (kinds is not None and fault not in kinds):
                 continue
             for s in range(seeds):
                 name = f"{kind}_{fault}_{s}"

@@ -22,11 +22,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench_qc_detection import EXPECTED, FAMILY_OF_CODE, WEARABLE_SKIP
+from bench_qc_detection import EXPECTED, FAMILY_OF_CODE, generate
 
 from robofuel.catalog import Catalog
 from robofuel.engine import LocalEngine
-from robofuel.generate import generate_teleop, generate_wearable
 from robofuel.generate.faults import VIDEO_KINDS
 from robofuel.ingest.runner import Ingester
 from robofuel.lake import Lake
@@ -35,23 +34,6 @@ from robofuel.steps import build_pipeline
 from robofuel.steps.qc import Qc
 
 MODES = ("full", "packets")
-
-
-def generate(out: Path, seeds: int, clean: int, kinds: list[str]) -> dict[str, str | None]:
-    """Recordings under out/recordings, named and seeded as bench_qc_detection's; {name: fault or None}."""
-    plan: dict[str, str | None] = {}
-    for kind, make in (("teleop", generate_teleop), ("wearable", generate_wearable)):
-        for i in range(clean):
-            make(out, f"{kind}_clean_{i}", seed=1000 + i)  # type: ignore[operator]
-            plan[f"{kind}_clean_{i}"] = None
-        for fault in EXPECTED:
-            if (kind == "wearable" and fault in WEARABLE_SKIP) or fault not in kinds:
-                continue
-            for s in range(seeds):
-                name = f"{kind}_{fault}_{s}"
-                make(out, name, seed=2000 + 17 * s + len(plan), faults=[fault])  # type: ignore[operator]
-                plan[name] = fault
-    return plan
 
 
 def judge(lake: Lake, catalog: Catalog) -> tuple[dict[str, dict[str, list[Any]]], dict[str, float]]:
