@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from robofuel.generate.motion import T_BASE_NS, clock, fit_duration, min_jerk, phase_table, piecewise
+from robofuel.generate.motion import T_BASE_NS, clock, fit_duration, phase_table, piecewise
+from robofuel.spatial.profiles import min_jerk
 
 LENGTHS = {"idle_head": 1.0, "reach": 2.0, "grasp": 1.0, "idle_tail": 1.0}
 

@@ -14,8 +14,9 @@ from robofuel.embodiment.fk import aperture_from_joints
 from robofuel.embodiment.registry import Registry
 from robofuel.errors import InputError
 from robofuel.lake import load_episode
+from robofuel.spatial.profiles import min_jerk
 from robofuel.standard import Segment
-from robofuel.synth.edit import edited_poses, min_jerk
+from robofuel.synth.edit import edited_poses
 from robofuel.synth.source import Phases, phases_of, read_source
 from robofuel.synth.variation import Delta, Deltas, Ranges, draw, parse_vary
 from synth.conftest import Prepared

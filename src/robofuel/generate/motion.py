@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from robofuel.spatial.profiles import min_jerk
+
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
@@ -80,13 +82,6 @@ def insert_pause(phases: Sequence[Phase], after: str, pause_s: float | None) -> 
 def phase(phases: Sequence[Phase], name: str) -> Phase:
     """The phase called ``name``."""
     return next(p for p in phases if p.name == name)
-
-
-def min_jerk(tau: F64) -> F64:
-    """Min-jerk position profile s(tau) = 10 tau^3 - 15 tau^4 + 6 tau^5, tau clipped to [0, 1]."""
-    t = np.clip(tau, 0.0, 1.0)
-    out: F64 = 10 * t**3 - 15 * t**4 + 6 * t**5
-    return out
 
 
 def piecewise(phases: Sequence[Phase], keys: Sequence[F64], start: F64, t: F64) -> F64:

@@ -13,7 +13,8 @@ import numpy as np
 
 from robofuel.embodiment.ik import solve_pose
 from robofuel.embodiment.urdf import GRAVITY, Chain
-from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, min_jerk, phase, phase_table, piecewise
+from robofuel.generate.motion import F64, Phase, fit_duration, insert_pause, phase, phase_table, piecewise
+from robofuel.spatial.profiles import min_jerk
 from robofuel.spatial.rotations import axis_rotations
 
 HOME = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])  # rad, the Panda "ready" pose

@@ -20,17 +20,10 @@ import itertools
 import numpy as np
 
 from robofuel.embodiment.model import F64
+from robofuel.spatial.profiles import min_jerk
 from robofuel.spatial.quaternions import matrix_to_quat_xyzw, quat_xyzw_to_matrix, slerp_unit
 from robofuel.synth.source import Phases
 from robofuel.synth.variation import Deltas
-
-
-def min_jerk(tau: F64) -> F64:
-    """Minimum-jerk position profile ``s(tau)`` on ``tau`` clipped to [0, 1]: 0 to 1 with zero velocity and
-    acceleration at both ends."""
-    t = np.clip(tau, 0.0, 1.0)
-    out: F64 = t**3 * (10.0 - 15.0 * t + 6.0 * t**2)
-    return out
 
 
 def blend(a: F64, b: F64, s: F64) -> F64:
