@@ -43,6 +43,8 @@ def test_usage_errors_exit_2(teleop_ws: Workspace, cli: Any) -> None:
     assert cli("synth", "--embodiment", "no_such_robot", "--lake", lake).code == 2
     assert cli("synth", "--render", "big", "--lake", lake).code == 2
     assert cli("synth", "--from", "nonsense ~", "--lake", lake).code == 2
+    unknown = cli("synth", "--from", "bogus = 1", "--lake", lake)  # the message names the flag the user gave
+    assert unknown.code == 2 and "--from: unknown field 'bogus'" in unknown.err and "--where" not in unknown.err
 
 
 def test_human_output_names_what_was_dropped_and_unchecked(teleop_ws: Workspace, cli: Any) -> None:

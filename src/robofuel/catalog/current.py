@@ -17,9 +17,10 @@ from robofuel.catalog.query import parse_where
 HINT = "older versions of files ingested again; --superseded includes them"
 
 
-def selection(where: str | None, superseded: bool = False) -> sa.ColumnElement[bool] | None:
-    """The condition for ``--where`` (None: every episode), limited to current episodes unless ``superseded``."""
-    condition = parse_where(where)
+def selection(where: str | None, superseded: bool = False, flag: str = "--where") -> sa.ColumnElement[bool] | None:
+    """The condition for ``--where`` (None: every episode), limited to current episodes unless ``superseded``;
+    errors name ``flag``."""
+    condition = parse_where(where, flag)
     if superseded:
         return condition
     current = episodes.c.superseded_by.is_(None)

@@ -30,7 +30,7 @@ def _tokens(expr: str) -> list[str]:
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
         if m is None or m.end() == pos:
-            raise InputError(f"--where: cannot parse {expr[pos:]!r}")
+            raise InputError(f"cannot parse {expr[pos:]!r}")
         out.append(m.group(0).strip())
         pos = m.end()
     return out
@@ -41,7 +41,7 @@ def _value(token: str, field: str) -> Any:
         token = token[1:-1]
     if field in _BOOLEAN:
         if token.lower() not in ("true", "false"):
-            raise InputError(f"--where: {field} is true or false, got {token!r}")
+            raise InputError(f"{field} is true or false, got {token!r}")
         return token.lower() == "true"
     if field in _NUMERIC:
         try:
@@ -49,14 +49,14 @@ def _value(token: str, field: str) -> Any:
         except ValueError:
             number = math.nan
         if not math.isfinite(number):
-            raise InputError(f"--where: {field} needs a number, got {token!r}")
+            raise InputError(f"{field} needs a number, got {token!r}")
         return number
     return token
 
 
 def _clause(field: str, op: str, raw: str) -> sa.ColumnElement[bool]:
     if field not in QUERYABLE:
-        raise InputError(f"--where: unknown field {field!r}; fields: {', '.join(QUERYABLE)}")
+        raise InputError(f"unknown field {field!r}; fields: {', '.join(QUERYABLE)}")
     col: sa.ColumnElement[Any] = episodes.c[field]
     if field in _BOOLEAN:
         col = sa.func.coalesce(col, False)  # rows made before the column: false
@@ -78,31 +78,38 @@ def _clause(field: str, op: str, raw: str) -> sa.ColumnElement[bool]:
         like = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return col.like(like.replace("*", "%").replace("?", "_"), escape="\\")
     if op not in ops:
-        raise InputError(f"--where: unknown operator {op!r}")
+        raise InputError(f"unknown operator {op!r}")
     result: sa.ColumnElement[bool] = ops[op](value)
     return result
 
 
-def parse_where(expr: str | None) -> sa.ColumnElement[bool] | None:
-    """Turn a ``--where`` expression into a SQLAlchemy condition (None for an empty expression)."""
+def parse_where(expr: str | None, flag: str = "--where") -> sa.ColumnElement[bool] | None:
+    """Turn a ``--where`` expression into a SQLAlchemy condition (None for an empty expression); errors name
+    ``flag``, the option the user gave the expression with."""
     if not expr or not expr.strip():
         return None
-    tokens = _tokens(expr)
+    try:
+        return _parse(_tokens(expr))
+    except InputError as exc:
+        raise InputError(f"{flag}: {exc}") from None
+
+
+def _parse(tokens: list[str]) -> sa.ColumnElement[bool]:
     ors: list[list[sa.ColumnElement[bool]]] = [[]]
     i = 0
     while i < len(tokens):
         if len(tokens) - i < 3:
-            raise InputError(f"--where: incomplete clause {' '.join(tokens[i:])!r} (expected FIELD OP VALUE)")
+            raise InputError(f"incomplete clause {' '.join(tokens[i:])!r} (expected FIELD OP VALUE)")
         field, op, value = tokens[i], tokens[i + 1].lower(), tokens[i + 2]
         ors[-1].append(_clause(field, op, value))
         i += 3
         if i < len(tokens):
             joiner = tokens[i].lower()
             if joiner not in ("and", "or"):
-                raise InputError(f"--where: expected 'and' or 'or', got {tokens[i]!r}")
+                raise InputError(f"expected 'and' or 'or', got {tokens[i]!r}")
             if joiner == "or":
                 ors.append([])
             i += 1
             if i == len(tokens):
-                raise InputError(f"--where: incomplete clause after {tokens[i - 1]!r} (expected FIELD OP VALUE)")
+                raise InputError(f"incomplete clause after {tokens[i - 1]!r} (expected FIELD OP VALUE)")
     return sa.or_(*[sa.and_(*group) for group in ors])

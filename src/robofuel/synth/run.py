@@ -102,7 +102,7 @@ class SynthReport:
 
 def sources(ws: Workspace, where: str | None) -> list[str]:
     """Ids of the current real episodes matching ``where`` (synthetic ones are never sources)."""
-    condition = selection(where)
+    condition = selection(where, flag="--from")
     real = sa.func.coalesce(episode_table.c.synthetic, False).is_(False)
     return ws.catalog.episode_ids(real if condition is None else sa.and_(condition, real))
 
