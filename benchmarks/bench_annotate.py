@@ -20,7 +20,6 @@ import json
 import statistics
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from robofuel.generate import generate_suite, generate_teleop, generate_wearable
 from robofuel.ingest import ReadContext, get_reader
+from robofuel.ingest.hdf5.mjcf_state import qpos_columns
 from robofuel.lake import recording_sha256
 from robofuel.standard import EpisodeData, NumericData, numeric_stream
 from robofuel.steps.annotate import Annotate, detect
@@ -36,7 +36,6 @@ from robofuel.steps.annotate.review import needs_review
 TOL_S = 0.2
 ROBOSUITE = Path(__file__).resolve().parents[2] / "shared" / "data" / "robosuite" / "lift_demo.hdf5"
 LABEL_OF_PHASE = {"idle_head": {"idle"}, "idle_tail": {"idle", "return"}}
-QPOS_SIZE = {"free": 7, "ball": 4, "slide": 1, "hinge": 1}
 
 
 def read(path: Path) -> EpisodeData:
@@ -120,20 +119,6 @@ def suite_run(out: Path, n: int, seed: int, step: Annotate) -> dict[str, Any]:
             continue
         rows.append(score(data, json.loads(rec.truth_path.read_text()), step))
     return summary(rows)
-
-
-def qpos_columns(model_xml: str, part: str) -> list[int]:
-    """State columns (1 + qpos address) of the joints whose name holds ``part`` in a robosuite MJCF; a state row
-    is [time, qpos, qvel]."""
-    body = ET.fromstring(model_xml).find("worldbody")
-    address, out = 0, []
-    for el in body.iter() if body is not None else []:
-        if el.tag in ("joint", "freejoint"):
-            kind = "free" if el.tag == "freejoint" else (el.get("type") or "hinge")
-            if part in (el.get("name") or ""):
-                out.append(1 + address)
-            address += QPOS_SIZE[kind]
-    return out
 
 
 def robosuite_run(step: Annotate) -> dict[str, Any] | None:

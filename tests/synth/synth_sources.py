@@ -12,13 +12,13 @@ from factories import store
 from robofuel.catalog import Catalog
 from robofuel.engine.local import LocalEngine
 from robofuel.ingest import ReadContext, get_reader
+from robofuel.ingest.hdf5.mjcf_state import qpos_columns
 from robofuel.ingest.runner import Ingester
 from robofuel.lake import Lake, recording_sha256
 from robofuel.standard import EpisodeData, NumericData, numeric_stream
 from robofuel.steps.annotate import Annotate
 from robofuel.steps.registry import build_pipeline
 
-QPOS_SIZE = {"free": 7, "ball": 4, "slide": 1, "hinge": 1}
 PANDA_ARM = [f"panda_joint{i}" for i in range(1, 8)]
 PANDA_FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
 
@@ -37,20 +37,6 @@ def teleop_lake(root: Path, seeds: tuple[int, ...] = (101, 102)) -> tuple[Lake, 
     LocalEngine(lake, catalog, progress=False).run(build_pipeline(["annotate"]), catalog.episode_ids())
     catalog.close()
     return lake, [r.truth_path for r in recs]
-
-
-def qpos_columns(model_xml: str, part: str) -> list[int]:
-    """State columns (1 + qpos address) of the joints whose name holds ``part`` in a robosuite MJCF (a state row is
-    [time, qpos, qvel])."""
-    body = ET.fromstring(model_xml).find("worldbody")
-    address, out = 0, []
-    for el in body.iter() if body is not None else []:
-        if el.tag in ("joint", "freejoint"):
-            kind = "free" if el.tag == "freejoint" else (el.get("type") or "hinge")
-            if part in (el.get("name") or ""):
-                out.append(1 + address)
-            address += QPOS_SIZE[kind]
-    return out
 
 
 def robosuite_episode(data: EpisodeData) -> EpisodeData:
