@@ -1,11 +1,12 @@
 """Gated access to releases under ``/api/releases`` (docs/releases.md, "Gated access").
 
-Anyone signed in (the ``recipient`` role included, which may do nothing else) lists the releases granted to them (managers and admins: every release, with its grants) and
-downloads the files of a release they hold a valid grant for (to them or their organisation, not expired, not
-revoked), whole or by HTTP range (``Range: bytes=A-B``: 206 with ``Content-Range``; 416 for a range outside the
-file; ``If-Range`` with the file's ETag, its sha256, resumes only the same file). A download needs a grant whatever
-the role. Managers grant, revoke, and read the audit log; every listing, download, grant and revocation, refused
-ones included, is written to it (:mod:`robofuel.release.audit`).
+Anyone signed in (the ``recipient`` role included, which may do nothing else) lists the releases granted to them
+(managers and admins: every release, with its grants) and downloads the files of a release they hold a valid grant
+for (to them or their organisation, not expired, not revoked), whole or by HTTP range (``Range: bytes=A-B``: 206
+with ``Content-Range``; 416 for a range outside the file; ``If-Range`` with the file's ETag, its sha256, resumes
+only the same file). A download needs a grant whatever the role; a release that does not exist is refused like
+another's (403) to all but managers. Managers grant, revoke, and read the audit log; every listing, download, grant
+and revocation, refused ones included, is written to it (:mod:`robofuel.release.audit`).
 """
 
 from __future__ import annotations
