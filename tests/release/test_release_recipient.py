@@ -177,3 +177,16 @@ def test_a_grant_revoked_then_made_again(gate: Gate, cli: Any) -> None:
     assert (states[first["id"]], states[again["id"]]) == ("revoked", "active")  # the old one stays revoked
     revoked = cli("release", "revoke", THEIRS, "--to", "cyd", "--lake", gate.lake, "--json").json()["revoked"]
     assert revoked == [again["id"]] and gate.get(url, "cyd").status_code == 403
+
+
+def test_a_viewer_made_a_recipient_loses_the_lake_at_once(gate: Gate) -> None:
+    """A recipient who was given a viewer account before this role existed is moved down with ``users add
+    --replace``: their API token keeps its grants and loses the lake from the next request on."""
+    with open_workspace(gate.lake, create=False) as ws:
+        add_user(ws.catalog, "val", "viewer", PASSWORD)
+        gate.tokens["val"] = create_token(ws.catalog, "val")
+        gate.grant(OURS, "val")
+        assert gate.get("/api/episodes", "val").status_code == 200
+        add_user(ws.catalog, "val", "recipient", PASSWORD, replace=True)
+    assert gate.get("/api/episodes", "val").status_code == 403
+    assert gate.get(f"/api/releases/{OURS}/files/release.json", "val").status_code == 200
