@@ -53,8 +53,9 @@ class User:
     role: str
 
     def may(self, role: str) -> bool:
-        """Whether this user has ``role`` or a role above it."""
-        return ROLES.index(self.role) >= ROLES.index(role)
+        """Whether this user has ``role`` or a role above it (False for a role this version does not know, e.g. one
+        a newer robofuel sharing the catalog wrote: refused, not an error)."""
+        return self.role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
 
 
 def _b64(data: bytes) -> str:
