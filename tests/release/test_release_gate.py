@@ -187,7 +187,10 @@ def test_path_traversal_and_unknown_names_are_refused(gate: Gate) -> None:
         assert b"SQLite format" not in response.content and b"root:" not in response.content
     assert gate.get(base + "%2e%2e/%2e%2e/catalog.sqlite", "rick").status_code == 400
     assert gate.get(base + "data/meta/nothing.json", "rick").status_code == 404
-    assert gate.get("/api/releases/no-such/files", "rick").status_code == 404
+    unknown = gate.get("/api/releases/no-such/files", "rick")  # as for another's release: no probing for names
+    assert unknown.status_code == 403
+    assert unknown.json()["detail"] == "rick holds no grant for release no-such: ask the base for one"
+    assert gate.get("/api/releases/no-such/files", "mona").status_code == 404  # a manager lists them anyway
     assert gate.get("/api/releases/%2e%2e/files", "rick").status_code in (400, 404)
     refusals = [e for e in _entries(gate, PLAIN) if e["actor"] == "rick" and e["outcome"] != "ok"]
     assert "../../catalog.sqlite" in {e["path"] for e in refusals}  # decoded as the server saw it, refused

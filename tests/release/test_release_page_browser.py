@@ -42,6 +42,7 @@ def console(release_lake: ReleaseLake) -> Iterator[str]:
         create(ws, NAME, "lerobot", "internal", f"id = {release_lake.ids[1]}", every=True, redact=False)
         add_user(ws.catalog, "maud", "manager", PASSWORD)
         add_user(ws.catalog, "remy", "viewer", PASSWORD, org="remco")
+        add_user(ws.catalog, "rhea", "recipient", PASSWORD)  # download-only
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
@@ -67,12 +68,13 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def _signed_in(chromium: Any, base: str, user: str) -> Any:
+def _signed_in(chromium: Any, base: str, user: str, start: str = "/releases") -> Any:
+    """A new browser signed in as ``user`` from the page ``start``, once it shows /releases."""
     page = chromium.new_context(accept_downloads=True).new_page()
     page.set_default_timeout(WAIT_MS)
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.goto(base + "/releases")
+    page.goto(base + start)
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
@@ -117,3 +119,28 @@ def test_a_manager_grants_and_revokes_and_the_recipient_downloads(
     recipient.wait_for_selector("#app p")
     assert "No release is granted to you" in recipient.inner_text("#app")
     assert not manager.errors and not recipient.errors
+
+
+def test_a_recipient_sees_the_releases_page_alone(
+    console: str, chromium: Any, release_lake: ReleaseLake, tmp_path: Path
+) -> None:
+    """The download-only role: signed in from the dashboard it lands on /releases, the navigation has that page
+    alone, its grant's files download, and the lake's pages answer 403."""
+    from robofuel.release.grants import expiry, grant
+
+    with open_workspace(release_lake.path, create=False) as ws:
+        grant(ws, NAME, "rhea", expiry(None, 2), "test")
+    page = _signed_in(chromium, console, "rhea", start="/")
+    assert page.locator("header nav a").all_inner_texts() == ["Releases"]
+    assert "(recipient)" in page.inner_text("header .who")
+    section = f"section[data-release='{NAME}']"
+    page.click(f"{section} button.list-files")
+    with page.expect_download() as info:
+        page.locator(f"{section} a", has_text="release.json").first.click()
+    info.value.save_as(tmp_path / "release.json")
+    assert (tmp_path / "release.json").stat().st_size > 0
+    for path in ("/episodes", "/review", "/operations"):
+        response = page.goto(console + path)
+        assert response is not None and response.status == 403, path
+        assert "needs the viewer role" in page.inner_text("body")
+    assert not page.errors

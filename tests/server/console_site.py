@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 PASSWORD = "correct horse battery"
 #: The site's users and their roles.
-USERS = {"vera": "viewer", "rita": "reviewer", "rob": "reviewer", "max": "manager", "ada": "admin"}
+USERS = {"cora": "recipient", "vera": "viewer", "rita": "reviewer", "rob": "reviewer", "max": "manager", "ada": "admin"}
 
 
 def run_cli(*args: str | Path) -> str:

@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
 from robofuel.server.auth import ROLES, create_token
-from robofuel.server.security import Requires
+from robofuel.server.security import SESSION_COOKIE, Requires
 
 #: What answers without a session or token: the sign-in page and the health check (the assets under /static hold
 #: no data: the sign-in page needs them). Everything else, /openapi.json included, needs proof of identity.
@@ -115,6 +115,13 @@ def test_every_route_but_the_public_ones_refuses_a_request_without_proof(site: S
         assert site.client.request(method, path, follow_redirects=False).status_code != 401, path
 
 
+def _role_refused(response: Any) -> bool:
+    """401 or 403, except the 403 of a release route that let the role through to its grant check (the release "x"
+    is granted to nobody, and an unknown release is answered like another's: no probing for names)."""
+    granted_only = response.status_code == 403 and "holds no grant for release" in response.text
+    return response.status_code in (401, 403) and not granted_only
+
+
 def test_each_role_may_exactly_what_its_routes_need(site: Site) -> None:
     needs: dict[tuple[str, str], str] = {}
     for method, template, route in _routes(site):
@@ -126,7 +133,7 @@ def test_each_role_may_exactly_what_its_routes_need(site: Site) -> None:
         for other in ROLES:
             response = site.client.request(method, path, json={}, headers=site.auth(OF_ROLE[other]))
             allowed = ROLES.index(other) >= ROLES.index(role)
-            assert (response.status_code not in (401, 403)) == allowed, (method, path, other, response.text[:200])
+            assert (not _role_refused(response)) == allowed, (method, path, other, response.text[:200])
             if not allowed:
                 assert OF_ROLE[other] in response.json()["detail"] and role in response.json()["detail"]
     assert needs[("POST", "/api/episodes/{episode_id}/reviews")] == "reviewer"
@@ -136,10 +143,70 @@ def test_each_role_may_exactly_what_its_routes_need(site: Site) -> None:
     assert needs[("POST", "/api/users")] == needs[("DELETE", "/api/tokens/{token_id}")] == "admin"
     assert needs[("GET", "/api/episodes")] == needs[("GET", "/api/queries")] == "viewer"
     # a release's files: any signed-in user, then a grant (tests/release/test_release_gate.py); grants: managers
-    assert needs[("GET", "/api/releases")] == needs[("GET", "/api/releases/{name}/files/{path:path}")] == "viewer"
+    # (the recipient role, below viewer, may reach these and nothing of the lake: test_a_recipient_reaches_...)
+    assert needs[("GET", "/api/releases")] == needs[("GET", "/api/releases/{name}/files/{path:path}")] == "recipient"
+    assert needs[("GET", "/api/releases/{name}/files")] == "recipient"
     assert needs[("POST", "/api/releases/{name}/grants")] == needs[("DELETE", "/api/releases/{name}/grants/{grant_id}")]
     assert needs[("GET", "/api/releases/{name}/audit")] == needs[("GET", "/api/audit/releases")] == "manager"
     assert needs[("GET", "/api/releases/{name}/grants")] == needs[("POST", "/api/releases/{name}/grants")] == "manager"
+
+
+#: What a recipient (download-only) reaches besides the public routes: its session, its releases, the pages' assets.
+RECIPIENT_REACHES = {
+    ("GET", "/api/session"),
+    ("POST", "/logout"),
+    ("GET", "/static/{name}"),
+    ("GET", "/api/releases"),
+    ("GET", "/api/releases/{name}/files"),
+    ("GET", "/api/releases/{name}/files/{path:path}"),
+    ("GET", "/releases"),
+}
+
+
+def _is_page(route: Any) -> bool:
+    """A console page (server-rendered, signed in by the session cookie only), not one of its assets."""
+    return getattr(route, "endpoint", None) is not None and (
+        route.endpoint.__module__ == "robofuel.server.console_pages" and not route.path.startswith("/static")
+    )
+
+
+def _session(site: Site, user: str) -> dict[str, str]:
+    with open_workspace(str(site.lake), create=False) as ws:
+        token = create_token(ws.catalog, user, "session", ttl=timedelta(hours=1))
+    return {"Cookie": f"{SESSION_COOKIE}={token}"}
+
+
+def test_a_recipient_reaches_its_releases_and_nothing_else(site: Site) -> None:
+    """Every route walked as the download-only recipient (a page with its session cookie, the rest with its token):
+    only its session, releases and the pages' assets answer; every other route is 403, and ``/`` sends it to
+    /releases, whose navigation shows that page alone. Every other role opens every page."""
+    recipient = OF_ROLE["recipient"]
+    cookie, reached, pages = _session(site, recipient), set(), 0
+    for method, template, route in _routes(site):
+        if (method, template) in PUBLIC or isinstance(route, Mount):
+            continue
+        page = _is_page(route)
+        headers = cookie if page else site.auth(recipient)
+        response = site.client.request(method, _fill(site, template), json={}, headers=headers, follow_redirects=False)
+        if template == "/":
+            assert response.status_code == 303 and response.headers["location"] == "/releases"
+        elif not _role_refused(response):
+            reached.add((method, template))
+        else:
+            assert response.status_code == 403 and recipient in response.text, (method, template)
+        pages += page
+    assert reached == RECIPIENT_REACHES
+    assert pages >= 6
+    shell = site.client.get("/releases", headers=cookie).text
+    assert re.findall(r'<a href="([^"]*)"', shell) == ["/releases"] and 'data-role="recipient"' in shell
+    for role in ROLES[1:]:
+        theirs = _session(site, OF_ROLE[role])
+        for _, template, route in _routes(site):
+            if _is_page(route):
+                got = site.client.get(_fill(site, template), headers=theirs, follow_redirects=False)
+                assert got.status_code == 200, (role, template, got.status_code)
+        nav = re.findall(r'<a href="([^"]*)"', site.client.get("/", headers=theirs).text)
+        assert nav == ["/", "/episodes", "/review", "/operations", "/releases"]
 
 
 def test_a_revoked_or_expired_token_is_refused(site: Site, cli: Any) -> None:

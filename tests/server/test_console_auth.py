@@ -16,6 +16,8 @@ from robofuel.catalog.db import recordings as recordings_table
 from robofuel.errors import InputError
 from robofuel.lake import Lake
 from robofuel.server.auth import (
+    ROLES,
+    User,
     add_user,
     authenticate,
     create_token,
@@ -42,6 +44,14 @@ def test_a_password_is_kept_as_a_salted_scrypt_hash() -> None:
 def _all_text(catalog: Catalog, *tables: sa.Table) -> str:
     with catalog.engine.connect() as c:
         return " ".join(str(v) for t in tables for row in c.execute(sa.select(t)) for v in row)
+
+
+def test_roles_are_ordered_and_a_recipient_is_below_a_viewer() -> None:
+    assert ROLES == ("recipient", "viewer", "reviewer", "manager", "admin")
+    cora = User("cora", "recipient")
+    assert cora.may("recipient") and not cora.may("viewer")
+    assert User("vera", "viewer").may("recipient") and User("ada", "admin").may("manager")
+    assert not User("x", "auditor").may("recipient")  # a role this version does not know: refused, no error
 
 
 def test_users_and_tokens(catalog_url: str) -> None:

@@ -134,7 +134,7 @@ users = sa.Table(
     "users",
     metadata,
     sa.Column("name", sa.String(128), primary_key=True),
-    sa.Column("role", sa.String(16), nullable=False, doc="viewer | reviewer | manager | admin"),
+    sa.Column("role", sa.String(16), nullable=False, doc="recipient | viewer | reviewer | manager | admin"),
     sa.Column("password", sa.Text, nullable=False, doc="scrypt$N$r$p$salt$hash (base64), never the password."),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("org", sa.String(128), doc="The user's organisation: release grants to org:ORG reach them."),

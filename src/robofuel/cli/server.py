@@ -77,7 +77,13 @@ tokens_app = typer.Typer(no_args_is_help=True, help="API tokens for scripts (Aut
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
-    role: Annotated[str, typer.Option(help="viewer (reads), reviewer (also decides), manager, admin.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="recipient (downloads the releases granted to it, nothing else), viewer (reads the lake), "
+            "reviewer (also decides), manager, admin."
+        ),
+    ],
     replace: Annotated[bool, typer.Option("--replace", help="Change an existing user's role and password.")] = False,
     org: Annotated[
         str | None, typer.Option("--org", help="Their organisation: release grants to org:ORG reach them.")

@@ -44,7 +44,7 @@ def check_grantee(catalog: Catalog, to: str) -> str:
     with catalog.engine.connect() as c:
         if c.execute(sa.select(users.c.name).where(users.c.name == to)).first() is None:
             raise InputError(
-                f"--to {to}: no such user; add one (`robofuel users add {to} --role viewer --org ORG`) or grant "
+                f"--to {to}: no such user; add one (`robofuel users add {to} --role recipient --org ORG`) or grant "
                 "to an organisation with --to org:ORG"
             )
     return to

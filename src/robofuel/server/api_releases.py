@@ -1,11 +1,12 @@
 """Gated access to releases under ``/api/releases`` (docs/releases.md, "Gated access").
 
-Anyone signed in lists the releases granted to them (managers and admins: every release, with its grants) and
-downloads the files of a release they hold a valid grant for (to them or their organisation, not expired, not
-revoked), whole or by HTTP range (``Range: bytes=A-B``: 206 with ``Content-Range``; 416 for a range outside the
-file; ``If-Range`` with the file's ETag, its sha256, resumes only the same file). A download needs a grant whatever
-the role. Managers grant, revoke, and read the audit log; every listing, download, grant and revocation, refused
-ones included, is written to it (:mod:`robofuel.release.audit`).
+Anyone signed in (the ``recipient`` role included, which may do nothing else) lists the releases granted to them
+(managers and admins: every release, with its grants) and downloads the files of a release they hold a valid grant
+for (to them or their organisation, not expired, not revoked), whole or by HTTP range (``Range: bytes=A-B``: 206
+with ``Content-Range``; 416 for a range outside the file; ``If-Range`` with the file's ETag, its sha256, resumes
+only the same file). A download needs a grant whatever the role; a release that does not exist is refused like
+another's (403) to all but managers. Managers grant, revoke, and read the audit log; every listing, download, grant
+and revocation, refused ones included, is written to it (:mod:`robofuel.release.audit`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from robofuel.server.security import Console, requires
 from robofuel.server.video_serve import byte_range, ranged_response
 
 router = APIRouter(prefix="/api")
-Viewer = Annotated[User, Depends(requires("viewer"))]
+#: The lowest role: a release's recipient may list and download what is granted to it, whatever else it may not.
+Recipient = Annotated[User, Depends(requires("recipient"))]
 Manager = Annotated[User, Depends(requires("manager"))]
 #: Audit entries a request may ask for at once.
 MAX_ENTRIES = 1000
@@ -57,7 +59,7 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/releases")
-def get_releases(served: Served, user: Viewer) -> dict[str, Any]:
+def get_releases(served: Served, user: Recipient) -> dict[str, Any]:
     """``{"releases": [{"name", "episodes", "format", "purpose", "license", "created_at", "files", "grant"}]}``: the
     releases the caller holds a valid grant for (``grant``: its expiry, purpose, recipient copy); a manager or
     admin sees every release, each with its ``recipients`` and ``grants``."""
@@ -66,7 +68,10 @@ def get_releases(served: Served, user: Viewer) -> dict[str, Any]:
     out = []
     for row in store.rows(_ws(served)):
         if row["name"] in held or manager:
-            shown = {**_public(row), "grant": held.get(row["name"])}
+            grant = held.get(row["name"])
+            if grant is not None and not manager:  # not who at the base granted it
+                grant = {k: v for k, v in grant.items() if k not in ("granted_by", "revoked_by")}
+            shown = {**_public(row), "grant": grant}
             if manager:
                 shown["recipients"] = json.loads(row["recipients"])
                 shown["grants"] = grants.grants(catalog, row["name"])
@@ -95,13 +100,17 @@ def _why_not(served: Console, user: User, name: str) -> str:
 
 def _granted(served: Console, user: User, name: str, action: str, **more: Any) -> tuple[Any, dict[str, Any]]:
     """The folder of the copy ``user`` may download of release ``name``, and their grant; refused (audited)
-    otherwise: 400 for a malformed name, 404 for no such release, 403 without a valid grant."""
+    otherwise: 400 for a malformed name, 403 without a valid grant (also for no such release, unless the user is a
+    manager: 404), so that nobody learns the names of releases not granted to them."""
     try:
         store.check_name(name)
     except InputError as exc:
         raise _refuse(served, user, action, name, 400, str(exc), **more) from exc
     if store.row(_ws(served), name) is None:
-        raise _refuse(served, user, action, name, 404, f"no release {name!r}; GET /api/releases lists yours", **more)
+        if not user.may("manager"):  # the same answer as for another's release: no probing for release names
+            audit.record(served.catalog, user.name, action, name, 403, f"no release {name!r}", **more)
+            raise HTTPException(403, f"{user.name} holds no grant for release {name}: ask the base for one")
+        raise _refuse(served, user, action, name, 404, f"no release {name!r}; GET /api/releases lists them", **more)
     grant = grants.valid_grant(served.catalog, name, user.name)
     if grant is None:
         raise _refuse(served, user, action, name, 403, _why_not(served, user, name), **more)
@@ -112,7 +121,7 @@ def _granted(served: Console, user: User, name: str, action: str, **more: Any) -
 
 
 @router.get("/releases/{name}/files")
-def get_files(served: Served, user: Viewer, name: str) -> dict[str, Any]:
+def get_files(served: Served, user: Recipient, name: str) -> dict[str, Any]:
     """``{"release", "recipient", "expires_at", "files": [{"path", "size", "sha256", "url"}]}``: what the caller's
     grant lets them download (the signed manifest's files, the manifest and its signature)."""
     folder, grant = _granted(served, user, name, "files")
@@ -125,7 +134,7 @@ def get_files(served: Served, user: Viewer, name: str) -> dict[str, Any]:
 
 
 @router.api_route("/releases/{name}/files/{path:path}", methods=["GET", "HEAD"])
-def get_file(served: Served, user: Viewer, name: str, path: str, request: Request) -> Response:
+def get_file(served: Served, user: Recipient, name: str, path: str, request: Request) -> Response:
     """One file of the release, whole or the range asked (resumable downloads; HEAD: its size and ETag alone);
     audited with the bytes sent."""
     asked = request.headers.get("range")

@@ -3,7 +3,9 @@
 Everything lives in the catalog (tables ``users`` and ``tokens`` of :mod:`robofuel.catalog.db`), so a console over a
 PostgreSQL catalog shares its users across machines. Nothing secret is stored in the clear: a password is kept as
 its scrypt hash (salted, ``hashlib.scrypt``), a token as its sha256 (tokens are 256 random bits, so a fast hash is
-enough). Roles are ordered: each one may do what the ones before it may.
+enough). Roles are ordered: each one may do what the ones before it may. The lowest, ``recipient``, is an outside
+party a release is granted to: it may sign in, list the releases granted to it and download them, and nothing else
+(no episode, video, review or operations data of the lake), so ``requires("viewer")`` refuses it.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from robofuel.errors import InputError
 if TYPE_CHECKING:
     from robofuel.catalog import Catalog
 
-Role = Literal["viewer", "reviewer", "manager", "admin"]
-#: Roles from least to most allowed: viewer reads, reviewer also decides on episodes, manager and admin more.
+Role = Literal["recipient", "viewer", "reviewer", "manager", "admin"]
+#: Roles from least to most allowed: recipient only downloads the releases granted to it, viewer reads the lake,
+#: reviewer also decides on episodes, manager and admin more.
 ROLES: tuple[str, ...] = get_args(Role)
 TokenKind = Literal["api", "session"]
 
@@ -50,8 +53,9 @@ class User:
     role: str
 
     def may(self, role: str) -> bool:
-        """Whether this user has ``role`` or a role above it."""
-        return ROLES.index(self.role) >= ROLES.index(role)
+        """Whether this user has ``role`` or a role above it (False for a role this version does not know, e.g. one
+        a newer robofuel sharing the catalog wrote: refused, not an error)."""
+        return self.role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
 
 
 def _b64(data: bytes) -> str:

@@ -5,6 +5,8 @@ their scripts and style under ``/static/``.
 A page is a small server-rendered shell; its script (``static/*.js``, plain JavaScript, no build step, nothing
 loaded from another site) reads the API with the session cookie and draws the rest. A page without a session
 redirects to ``/login?next=PAGE``. Pages carry a Content-Security-Policy allowing only this server's scripts.
+Every page needs the ``viewer`` role except ``/releases``: a ``recipient`` (download-only) sees that page alone,
+is sent there from ``/``, and gets 403 from the others; the navigation shows a user only the pages they may open.
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+#: The navigation: (path, label, the role the page needs).
 _NAV = (
-    ("/", "Dashboard"),
-    ("/episodes", "Episodes"),
-    ("/review", "Review"),
-    ("/operations", "Operations"),
-    ("/releases", "Releases"),
+    ("/", "Dashboard", "viewer"),
+    ("/episodes", "Episodes", "viewer"),
+    ("/review", "Review", "viewer"),
+    ("/operations", "Operations", "viewer"),
+    ("/releases", "Releases", "recipient"),
 )
 _SHELL = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -53,6 +56,11 @@ _SHELL = """<!doctype html>
 <span class="who">{user} ({role}) <button id="logout" type="button">Sign out</button></span></header>
 <main id="app" data-page="{page}"{data}><h1>{title}</h1><p class="loading">Loading…</p></main>
 <script src="/static/common.js"></script>{scripts}</body></html>
+"""
+
+_FORBIDDEN = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Forbidden - robofuel</title></head>
+<body><h1>Forbidden</h1><p>{message}</p><p><a href="/releases">Releases</a></p></body></html>
 """
 
 
@@ -66,15 +74,32 @@ def _to_login(request: Request) -> Response:
     return RedirectResponse("/login?" + urllib.parse.urlencode({"next": target}), status_code=303)
 
 
+def _forbidden(user: User, role: str) -> HTMLResponse:
+    """403: a page ``user``'s role may not open (a recipient: only /releases)."""
+    message = f"{user.name} is a {user.role}: this page needs the {role} role or above."
+    page = _FORBIDDEN.format(message=html.escape(message))
+    return HTMLResponse(page, status_code=403, headers={"Content-Security-Policy": CSP})
+
+
 def _shell(
-    request: Request, page: str, title: str, scripts: tuple[str, ...], data: dict[str, str] | None = None
+    request: Request,
+    page: str,
+    title: str,
+    scripts: tuple[str, ...],
+    data: dict[str, str] | None = None,
+    role: str = "viewer",
 ) -> Response:
-    """The page ``page`` for the signed-in user, or a redirect to the login page."""
+    """The page ``page`` for the signed-in user having ``role`` or above; a redirect to the login page without a
+    session, 403 below that role."""
     user = _page_user(request)
     if user is None:
         return _to_login(request)
+    if not user.may(role):
+        return _forbidden(user, role)
     nav = "".join(
-        f'<a href="{href}"{" class=current" if href == request.url.path else ""}>{label}</a>' for href, label in _NAV
+        f'<a href="{href}"{" class=current" if href == request.url.path else ""}>{label}</a>'
+        for href, label, needs in _NAV
+        if user.may(needs)
     )
     attrs = "".join(f' data-{k}="{html.escape(v)}"' for k, v in (data or {}).items())
     tags = "".join(f'<script src="/static/{s}"></script>' for s in scripts)
@@ -92,7 +117,11 @@ def _shell(
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> Response:
-    """Qualification against the target, causes of rejection, effective hours; bars link to their episodes."""
+    """Qualification against the target, causes of rejection, effective hours; bars link to their episodes (a
+    recipient, who may not read the lake, is sent to /releases)."""
+    user = _page_user(request)
+    if user is not None and not user.may("viewer"):
+        return RedirectResponse("/releases", status_code=303)
     return _shell(request, "dashboard", "Dashboard", ("charts.js", "dashboard.js"))
 
 
@@ -124,7 +153,7 @@ def operations_page(request: Request) -> Response:
 @router.get("/releases", response_class=HTMLResponse)
 def releases_page(request: Request) -> Response:
     """The releases the user may download, their files; for managers every release's grants and the audit log."""
-    return _shell(request, "releases", "Releases", ("releases.js",))
+    return _shell(request, "releases", "Releases", ("releases.js",), role="recipient")
 
 
 @router.get("/static/{name}")
