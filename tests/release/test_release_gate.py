@@ -40,7 +40,7 @@ def gate(release_lake: ReleaseLake) -> Iterator[Gate]:
         where = f"id = {release_lake.ids[0]}"
         create(ws, PER_RECIPIENT, "lerobot", "internal", where, every=True, recipients=["acme", "bolt"], redact=False)
         for name, (role, org) in PEOPLE.items():
-            add_user(ws.catalog, name, role, "correct horse battery", org=org)
+            add_user(ws.catalog, name, role, "correct horse battery", replace=True, org=org)  # shared release lake
             tokens[name] = create_token(ws.catalog, name)
         with TestClient(create_app(ws.lake, ws.catalog)) as client:
             yield Gate(release_lake.path, client, tokens)

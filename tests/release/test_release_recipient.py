@@ -47,7 +47,7 @@ def gate(release_lake: ReleaseLake) -> Iterator[Gate]:
         create(ws, OURS, "lerobot", "internal", f"id = {release_lake.ids[0]}", every=True, redact=False)
         create(ws, THEIRS, "lerobot", "internal", f"id = {release_lake.ids[2]}", every=True, redact=False)
         for name, (role, org) in PEOPLE.items():
-            add_user(ws.catalog, name, role, PASSWORD, org=org)
+            add_user(ws.catalog, name, role, PASSWORD, replace=True, org=org)  # the release lake is shared by modules
             tokens[name] = create_token(ws.catalog, name)
         tokens["cora-session"] = create_token(ws.catalog, "cora", "session", timedelta(hours=1))
         with TestClient(create_app(ws.lake, ws.catalog)) as client:
