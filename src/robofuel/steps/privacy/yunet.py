@@ -66,5 +66,5 @@ class YuNetDetector:
             x0, y0 = max(0, int(x)), max(0, int(y))
             x1, y1 = min(width, int(x) + int(w)), min(height, int(y) + int(h))
             if x1 > x0 and y1 > y0:
-                out.append(Box(x0, y0, x1 - x0, y1 - y0, "face", score / 100.0))
+                out.append(Box(x0, y0, x1 - x0, y1 - y0, "face", float(score) / 100.0))
         return out
