@@ -87,7 +87,7 @@ def load(path: Path, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evaluate(
-    data: list[tuple[Path, np.ndarray]], detector: Detector, blur: str, pad: float, strength: float = 0.2
+    data: list[tuple[Path, np.ndarray]], detector: Detector, blur: str, pad: float, strength: float
 ) -> dict[str, Any]:
     hits, totals = Counter[str](), Counter[str]()
     true_pos = detections = 0
@@ -175,15 +175,16 @@ def main() -> None:
     parser.add_argument("--detect-every", type=int, default=1, help="--step-speed: detect on every k-th frame")
     parser.add_argument("--no-profile", action="store_true", help="frontal cascade only")
     parser.add_argument("--blur", default="gaussian", choices=["gaussian", "pixelate"])
-    parser.add_argument("--blur-strength", type=float, default=0.2, help="sigma (pixelate: block) / box size")
+    parser.add_argument("--blur-strength", type=float, default=0.3, help="sigma (pixelate: block) / box size")
     parser.add_argument("--step-speed", action="store_true", help="also time the whole step on a 640x480 stream")
-    parser.add_argument("--detector", default="opencv", help="the step's detector: yunet, opencv, module:factory")
+    parser.add_argument("--detector", default="yunet", help="the step's detector: yunet, opencv, module:factory")
     parser.add_argument("--score-threshold", type=float, default=0.5, help="yunet, plug-ins: smallest score kept")
     parser.add_argument("--repeats", type=int, default=3, help="speed runs (median reported)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     data = select(read_truth(args.data), args.images, args.hard)
     keys = ("detector", "score_threshold", "scale_factor", "min_neighbors", "min_face_px", "detect_every")
+    keys += ("blur", "blur_strength")  # the step's config, as the whole step runs it (--step-speed)
     overrides = {k: getattr(args, k) for k in keys} | {"profile": not args.no_profile}
     detector = load_detector(PrivacyConfig(**overrides).model_dump())
     result = {"images": len(data), "detector": f"{detector.name}: {detector.version}"}
