@@ -7,7 +7,7 @@ benchmarks/README.md for the copy used). Images are scaled to 640 pixels wide (a
 boxes (WIDER images are 1024 wide; ``--hard`` selects by that width). Faces the annotators marked invalid do not
 count; a detection on one is not a false positive either.
 
-    python benchmarks/bench_privacy.py /work/facedata/wider_val_subset [--images 80] [--json out.json]
+    python benchmarks/bench_privacy.py /work/facedata/wider_val_subset [--detector yunet] [--images 80] [--json F]
 
 Groups (of valid faces, sizes after scaling): all; tiny (< 20 px, below the detector's smallest face), small
 (20-40 px), medium (40-80), large (>= 80); and among faces of at least 40 px: frontal (typical pose, no
@@ -28,8 +28,9 @@ import cv2
 import numpy as np
 
 from robofuel.steps.privacy.blur import blur_boxes
-from robofuel.steps.privacy.boxes import Box
-from robofuel.steps.privacy.detect import HaarDetector, load_detector
+from robofuel.steps.privacy.boxes import Box, as_box
+from robofuel.steps.privacy.config import PrivacyConfig
+from robofuel.steps.privacy.detect import Detector, load_detector
 
 WIDTH = 640
 
@@ -85,16 +86,19 @@ def load(path: Path, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rgb, scaled
 
 
-def evaluate(data: list[tuple[Path, np.ndarray]], detector: HaarDetector, blur: str, pad: float) -> dict[str, Any]:
+def evaluate(
+    data: list[tuple[Path, np.ndarray]], detector: Detector, blur: str, pad: float, strength: float
+) -> dict[str, Any]:
     hits, totals = Counter[str](), Counter[str]()
     true_pos = detections = 0
     found_faces = survived = 0
+    survivors: list[tuple[str, int, int, float]] = []
     cpu: list[float] = []
     for path, rows in data:
         rgb, scaled = load(path, rows)
         truth = [Box(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in scaled]
         start = time.process_time()
-        found = detector.detect(rgb)
+        found = [as_box(b) for b in detector.detect(rgb)]
         cpu.append(time.process_time() - start)
         matched_t, matched_d = match(found, truth)
         detections += len(found)
@@ -106,21 +110,24 @@ def evaluate(data: list[tuple[Path, np.ndarray]], detector: HaarDetector, blur: 
         seen = [truth[ti] for ti in matched_t if groups(scaled[ti])]
         if seen:  # blur the faces found (padded, as the step does), detect again
             height, width = rgb.shape[:2]
-            blurred = blur_boxes(rgb, [b.padded(pad, width, height) for b in seen], blur)
-            again = detector.detect(blurred)
+            blurred = blur_boxes(rgb, [b.padded(pad, width, height) for b in seen], blur, strength)
+            again = [as_box(b) for b in detector.detect(blurred)]
             found_faces += len(seen)
-            survived += sum(any(a.iou(b) >= 0.3 for a in again) for b in seen)
+            back = [b for b in seen if any(a.iou(b) >= 0.3 for a in again)]
+            survived += len(back)
+            survivors += [(path.name, b.w, b.h, max(a.score for a in again if a.iou(b) >= 0.3)) for b in back]
     recall = {g: (hits[g] / totals[g] if totals[g] else None, totals[g]) for g in totals}
     return {
         "recall": recall,
         "precision": true_pos / detections if detections else None,
         "detections": detections,
         "found_after_blur": f"{survived}/{found_faces}",
+        "found_after_blur_boxes": survivors,
         "cpu_s_per_image_median": statistics.median(cpu) if cpu else None,
     }
 
 
-def speed(detector: HaarDetector, data: list[tuple[Path, np.ndarray]], frames: int = 20) -> float:
+def speed(detector: Detector, data: list[tuple[Path, np.ndarray]], frames: int = 20) -> float:
     """Frames per second per core (process CPU time, one OpenCV thread) on 640x480 frames."""
     images = [cv2.resize(load(p, r)[0], (640, 480)) for p, r in data[:frames]]
     start = time.process_time()
@@ -133,7 +140,6 @@ def step_speed(data: list[tuple[Path, np.ndarray]], overrides: dict[str, Any], f
     """Frames per second per core of the whole step on one 640x480 H.264 stream: decode, detect, fill, blur, encode
     (process CPU time; every frame holds real faces, so every frame is blurred and re-encoded)."""
     from robofuel.standard import VideoData, video_stream
-    from robofuel.steps.privacy.config import PrivacyConfig
     from robofuel.steps.privacy.frames import _encode, _encoder, redact_stream
 
     images = [cv2.resize(load(p, r)[0], (640, 480)) for p, r in data[:frames]]
@@ -169,23 +175,25 @@ def main() -> None:
     parser.add_argument("--detect-every", type=int, default=1, help="--step-speed: detect on every k-th frame")
     parser.add_argument("--no-profile", action="store_true", help="frontal cascade only")
     parser.add_argument("--blur", default="gaussian", choices=["gaussian", "pixelate"])
+    parser.add_argument("--blur-strength", type=float, default=0.3, help="sigma (pixelate: block) / box size")
     parser.add_argument("--step-speed", action="store_true", help="also time the whole step on a 640x480 stream")
+    parser.add_argument("--detector", default="yunet", help="the step's detector: yunet, opencv, module:factory")
+    parser.add_argument("--score-threshold", type=float, default=0.5, help="yunet, plug-ins: smallest score kept")
+    parser.add_argument("--repeats", type=int, default=3, help="speed runs (median reported)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     data = select(read_truth(args.data), args.images, args.hard)
-    detector = HaarDetector(
-        scale_factor=args.scale_factor,
-        min_neighbors=args.min_neighbors,
-        profile=not args.no_profile,
-        min_face_px=args.min_face_px,
-    )
-    result = {"images": len(data), "config": vars(args) | {"data": str(args.data), "json": None}}
-    result |= evaluate(data, detector, args.blur, pad=0.25)
-    result["fps_per_core_640x480"] = speed(detector, data)
+    keys = ("detector", "score_threshold", "scale_factor", "min_neighbors", "min_face_px", "detect_every")
+    keys += ("blur", "blur_strength")  # the step's config, as the whole step runs it (--step-speed)
+    overrides = {k: getattr(args, k) for k in keys} | {"profile": not args.no_profile}
+    detector = load_detector(PrivacyConfig(**overrides).model_dump())
+    result = {"images": len(data), "detector": f"{detector.name}: {detector.version}"}
+    result |= {"config": vars(args) | {"data": str(args.data), "json": None}}
+    result |= evaluate(data, detector, args.blur, 0.25, args.blur_strength)
+    result["fps_per_core_640x480"] = statistics.median(speed(detector, data) for _ in range(args.repeats))
     if args.step_speed:
-        keys = ("scale_factor", "min_neighbors", "min_face_px", "detect_every")
-        overrides = {k: getattr(args, k) for k in keys} | {"profile": not args.no_profile}
-        result["step_fps_per_core_640x480"] = step_speed(data, overrides)
+        runs = [step_speed(data, overrides) for _ in range(args.repeats)]
+        result["step_fps_per_core_640x480"] = statistics.median(runs)
     text = json.dumps(result, indent=1, default=str)
     print(text)
     if args.json:

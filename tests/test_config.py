@@ -74,7 +74,7 @@ DEFAULT_HASHES = {
     "clean": "e08c32d1df4351e4",
     "hand_pose": "a0bb4cc907544b08",  # new in hand_pose@1 (its cache key from now on)
     "playable": "c868cfeef91e08cd",  # new in playable@1 (its cache key from now on)
-    "privacy": "452372789fbea14a",  # privacy@1 with detect_every (3): its cache key from now on
+    "privacy": "717a8cc49c94c09b",  # privacy@1 with detector yunet, blur_strength 0.3: its cache key from now on
     "profile": "13a720f3c5024732",
     "qc": "65d03bbad65e3dea",
     "retarget": "a9bf7b4fd2d16434",

@@ -100,8 +100,9 @@ def test_faces_are_blurred_until_the_detector_finds_none_and_nothing_else_change
     data, out = _run(episode(frames))
     after = decoded(data)
     assert len(after) == N and out.meta.stream("cam").codec == "png"  # lossless in, lossless out
-    detector = HaarDetector()
+    detector = get_step("privacy").detector  # the default one (YuNet), which found the face
     assert all(detector.detect(f) == [] for f in after)  # the blur defeats the detector that found the face
+    assert all(HaarDetector().detect(f) == [] for f in after)  # and the Haar cascades
     boxes = out.record["video"]["cam"]["boxes"]
     for k, (before, blurred) in enumerate(zip(frames, after, strict=True)):
         inside = np.zeros((H, W), bool)
@@ -227,8 +228,8 @@ def test_through_the_engine_the_log_and_key_stay_in_the_lake(tmp_path: Any) -> N
     key = lake.local_path(secret_path("privacy"))
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes()) == 32
     record = read_record(lake, "privacy", meta.id)
-    assert record is not None and record["detector"]["name"] == "opencv-haar"
-    assert record["thresholds"]["min_neighbors"] == 5 and record["video"]["cam"]["boxes"]
+    assert record is not None and record["detector"]["name"] == "yunet"  # the default detector
+    assert record["thresholds"]["score_threshold"] == 0.5 and record["video"]["cam"]["boxes"]
     stored = load_episode(lake, meta.id)
     assert stored.meta.content_hash != meta.content_hash  # the video was rewritten
     assert stored.meta.operator is not None and stored.meta.operator.startswith("psn-")

