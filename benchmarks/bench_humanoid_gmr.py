@@ -20,8 +20,11 @@ poses of the human bodies of GMR's ``bvh_to_g1.json``:
 
 GMR's output (base xyz, quaternion wxyz, 29 joints, the same names and order as robofuel's G1) is mapped to
 robofuel's configuration layout and scored with ``quality`` against robofuel's targets without planting (the
-person's motion at robofuel's scale; GMR's own scale differs, which adds to its key-link error) and the same foot
-contacts. Speed: frames per CPU second of the solve (``time.process_time`` of each process), medians of ``--repeat``.
+person's motion at robofuel's scale) and the same foot contacts. GMR runs twice: as its BVH script runs it
+(``gmr``: human height 1.75 m, so legs scaled by 0.875, not robofuel's robot-leg / person-leg ratio ``scale``,
+which changes its skating and key-link error) and at robofuel's scale (``gmr_matched``: the height at which GMR's
+leg scale equals ``scale``; its arm scale follows its own table). Speed: frames per CPU second of the solve
+(``time.process_time`` of each process), medians of ``--repeat``.
 
 Usage: .venv/bin/python benchmarks/bench_humanoid_gmr.py --gmr-python .tmp/gmr-venv/bin/python
        [--gmr-repo /work/.mirror/YanjieZe+GMR/repo] [--repeat 3] [--data ../shared/data] [--corpus ../corpus]
@@ -60,8 +63,18 @@ BODIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         f"{S}{name}": (f"{s}_{point}", f"{s}_{link}", spec)
         for S, s in (("Left", "left"), ("Right", "right"))
         for name, point, link, spec in (
-            ("UpLeg", "hip", "hip_yaw_link", ("swing", "pelvis", "hip", "knee", f"{s}_hip_pitch_link", f"{s}_knee_link")),
-            ("Leg", "knee", "knee_link", ("swing", "pelvis", "knee", "ankle", f"{s}_knee_link", f"{s}_ankle_roll_link")),
+            (
+                "UpLeg",
+                "hip",
+                "hip_yaw_link",
+                ("swing", "pelvis", "hip", "knee", f"{s}_hip_pitch_link", f"{s}_knee_link"),
+            ),
+            (
+                "Leg",
+                "knee",
+                "knee_link",
+                ("swing", "pelvis", "knee", "ankle", f"{s}_knee_link", f"{s}_ankle_roll_link"),
+            ),
             ("FootMod", "ankle", "ankle_roll_link", ("target", f"{s}_foot")),
             (
                 "Arm",
@@ -75,7 +88,12 @@ BODIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
                 "elbow_link",
                 ("swing", "torso", "elbow", "wrist", f"{s}_elbow_link", f"{s}_rubber_hand"),
             ),
-            ("Hand", "wrist", "wrist_yaw_link", ("swing", "torso", "elbow", "wrist", f"{s}_elbow_link", f"{s}_rubber_hand")),
+            (
+                "Hand",
+                "wrist",
+                "wrist_yaw_link",
+                ("swing", "torso", "elbow", "wrist", f"{s}_elbow_link", f"{s}_rubber_hand"),
+            ),
         )
     },
 }
@@ -88,8 +106,12 @@ def gmr_checkout(repo: Path, robot_dir: str, dest: Path) -> tuple[Path, list[str
     if (repo / "general_motion_retargeting").is_dir():
         return repo, []
     git = ["git", "-C", str(repo)]
-    tree = subprocess.run([*git, "ls-tree", "-r", "HEAD", "general_motion_retargeting", f"assets/{robot_dir}", "LICENSE"],
-                          capture_output=True, text=True, check=True).stdout
+    tree = subprocess.run(
+        [*git, "ls-tree", "-r", "HEAD", "general_motion_retargeting", f"assets/{robot_dir}", "LICENSE"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     absent = []
     for line in tree.splitlines():
         meta, path = line.split("\t", 1)
@@ -134,8 +156,12 @@ def gmr_inputs(body: BodyPoints, free: BodyTargets, model: WholeBody, config: di
     """The per-frame poses of GMR's human bodies (see the module docstring): names, positions (N, B, 3), quaternions
     (N, B, 4, scalar first)."""
     rest = _rest(model)
-    lows = np.concatenate([np.minimum(body[f"{s}_ankle"][:, 2], body.points.get(f"{s}_toe", body[f"{s}_ankle"])[:, 2])
-                           for s in ("left", "right")])
+    lows = np.concatenate(
+        [
+            np.minimum(body[f"{s}_ankle"][:, 2], body.points.get(f"{s}_toe", body[f"{s}_ankle"])[:, 2])
+            for s in ("left", "right")
+        ]
+    )
     origin = np.array([body["pelvis"][0, 0], body["pelvis"][0, 1], float(np.nanpercentile(lows, 2))])
     frames = {"pelvis": free.rotations["pelvis"], "torso": free.rotations["torso"]}
     table = config["ik_match_table1"]
@@ -158,10 +184,10 @@ def gmr_inputs(body: BodyPoints, free: BodyTargets, model: WholeBody, config: di
     return {"bodies": np.array(names), "pos": np.stack(pos, axis=1), "quat": np.stack(quat, axis=1)}
 
 
-def run_gmr(args: argparse.Namespace, repo: Path, inputs: dict[str, Any], tmp: Path) -> dict[str, Any]:
+def run_gmr(args: argparse.Namespace, repo: Path, inputs: dict[str, Any], tmp: Path, height: float) -> dict[str, Any]:
     """GMR's configurations and CPU seconds per repeat, from the driver in GMR's environment."""
     inp, out = tmp / "gmr_in.npz", tmp / "gmr_out.npz"
-    np.savez(inp, height=GMR_HEIGHT_M, repeat=args.repeat, **inputs)
+    np.savez(inp, height=height, repeat=args.repeat, **inputs)
     cmd = [str(args.gmr_python), str(HERE / "gmr_driver.py"), "--gmr-repo", str(repo), str(inp), str(out)]
     subprocess.run(cmd, check=True, timeout=3600)
     got = np.load(out)
@@ -188,20 +214,32 @@ def compare(path: Path, args: argparse.Namespace, repo: Path, tmp: Path) -> dict
     body = body_points(data)
     free = body_targets(body, model.size(), TargetOptions(plant=False))
     config = json.loads((repo / "general_motion_retargeting/ik_configs/bvh_to_g1.json").read_text())
-    gmr = run_gmr(args, repo, gmr_inputs(body, free, model, config), tmp)
-    theirs = gmr_quality(model, gmr, free)
-    frames = len(gmr["qpos"])
-    keys = ("foot_skating_m", "penetration_m", "penetration_frames", "joint_limit_violations",
-            "velocity_limit_violations", "key_link_error_m", "balance_fraction")
+    inputs = gmr_inputs(body, free, model, config)
+    # the height at which GMR's leg scale equals robofuel's (robot leg / person's leg): same size, fair skating
+    matched = config["human_height_assumption"] * free.scale / config["human_scale_table"]["LeftUpLeg"]
+    keys = (
+        "foot_skating_m",
+        "penetration_m",
+        "penetration_frames",
+        "joint_limit_violations",
+        "velocity_limit_violations",
+        "key_link_error_m",
+        "balance_fraction",
+    )
     rf = {k: ours[0][k] for k in keys} | {"fps_per_core": statistics.median(r["fps_per_core"] for r in ours)}
-    gm = {k: theirs[k] for k in keys} | {"fps_per_core": round(frames / statistics.median(gmr["cpu_s"]), 1)}
-    gm["fps_per_core_runs"] = [round(frames / c, 1) for c in gmr["cpu_s"]]
     rf["fps_per_core_runs"] = [r["fps_per_core"] for r in ours]
-    return {
-        "clip": path.name, "frames": frames, "robofuel": rf, "gmr": gm,
-        "speed_ratio": round(rf["fps_per_core"] / gm["fps_per_core"], 2),
-        "skating_ratio": round(gm["foot_skating_m"] / max(rf["foot_skating_m"], 1e-9), 2),
-    }
+    rf["foot_skating_unplanted_m"] = body_to_humanoid(data, g1, TargetOptions(plant=False)).report["foot_skating_m"]
+    out: dict[str, Any] = {"clip": path.name, "frames": ours[0]["frames"], "scale": ours[0]["scale"], "robofuel": rf}
+    for label, height in (("gmr", GMR_HEIGHT_M), ("gmr_matched", matched)):
+        gmr = run_gmr(args, repo, inputs, tmp, height)
+        frames = len(gmr["qpos"])
+        gm = {k: v for k, v in gmr_quality(model, gmr, free).items() if k in keys}
+        gm |= {"human_height_m": round(height, 3), "fps_per_core": round(frames / statistics.median(gmr["cpu_s"]), 1)}
+        gm["fps_per_core_runs"] = [round(frames / c, 1) for c in gmr["cpu_s"]]
+        out[label] = gm
+        out[f"{label}_speed_ratio"] = round(rf["fps_per_core"] / gm["fps_per_core"], 2)
+        out[f"{label}_skating_ratio"] = round(gm["foot_skating_m"] / max(rf["foot_skating_m"], 1e-9), 2)
+    return out
 
 
 def main() -> None:
