@@ -26,7 +26,8 @@ which changes its skating and key-link error) and at robofuel's scale (``gmr_mat
 leg scale equals ``scale``; its arm scale follows its own table). Speed: frames per CPU second of the solve
 (``time.process_time`` of each process), medians of ``--repeat``.
 
-Usage: .venv/bin/python benchmarks/bench_humanoid_gmr.py --gmr-python .tmp/gmr-venv/bin/python
+Usage: tools/gmr-venv .tmp/gmr-venv   (once)
+       .venv/bin/python benchmarks/bench_humanoid_gmr.py --gmr-python .tmp/gmr-venv/bin/python
        [--gmr-repo /work/.mirror/YanjieZe+GMR/repo] [--repeat 3] [--data ../shared/data] [--corpus ../corpus]
 """
 
@@ -195,13 +196,19 @@ def run_gmr(args: argparse.Namespace, repo: Path, inputs: dict[str, Any], tmp: P
 
 
 def gmr_quality(model: WholeBody, gmr: dict[str, Any], free: BodyTargets) -> dict[str, Any]:
-    """robofuel's metrics of GMR's output (mapped to robofuel's layout: base xyz, quaternion xyzw, joints)."""
+    """robofuel's metrics of GMR's output (mapped to robofuel's layout: base xyz, quaternion xyzw, joints), and the
+    balance fraction of the same output raised out of the ground as robofuel raises its own (``WholeBody.lift``):
+    sole points below the ground count as support in the static criterion."""
     qpos = gmr["qpos"]
     qs = np.zeros((len(qpos), model.model.nq))
     qs[:, :3] = qpos[:, :3]
     qs[:, 3:7] = qpos[:, [4, 5, 6, 3]]
     qs[:, 7:] = qpos[:, [7 + gmr["joints"].index(j) for j in model.joint_names]]
-    return quality(model, qs, free)
+    out = quality(model, qs, free)
+    if out["penetration_frames"]:
+        lifted = np.array([model.lift(q) for q in qs])
+        out["balance_fraction_lifted"] = quality(model, lifted, free)["balance_fraction"]
+    return out
 
 
 def compare(path: Path, args: argparse.Namespace, repo: Path, tmp: Path) -> dict[str, Any]:
@@ -233,7 +240,7 @@ def compare(path: Path, args: argparse.Namespace, repo: Path, tmp: Path) -> dict
     for label, height in (("gmr", GMR_HEIGHT_M), ("gmr_matched", matched)):
         gmr = run_gmr(args, repo, inputs, tmp, height)
         frames = len(gmr["qpos"])
-        gm = {k: v for k, v in gmr_quality(model, gmr, free).items() if k in keys}
+        gm = {k: v for k, v in gmr_quality(model, gmr, free).items() if k in (*keys, "balance_fraction_lifted")}
         gm |= {"human_height_m": round(height, 3), "fps_per_core": round(frames / statistics.median(gmr["cpu_s"]), 1)}
         gm["fps_per_core_runs"] = [round(frames / c, 1) for c in gmr["cpu_s"]]
         out[label] = gm
