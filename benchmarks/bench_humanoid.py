@@ -2,9 +2,9 @@
 real BVH clips onto the Unitree G1 (floating base, feet planted during contacts), beside the same solve without
 planting (the unplanted baseline), on every BVH clip found in ../shared/data and ../corpus.
 
-GMR (General Motion Retargeting, github.com/YanjieZe/GMR) is not run here: its published figure is the peer (README
-"Speed Benchmark" at commit 128310344f: 60-70 FPS on an AMD Threadripper 7960X, 35-45 FPS on an i9-13900K; it
-publishes no foot-skating distance in metres).
+GMR (General Motion Retargeting, github.com/YanjieZe/GMR) runs beside robofuel on the same clips in
+bench_humanoid_gmr.py; its published figure (README "Speed Benchmark" at commit 128310344f: 60-70 FPS on an AMD
+Threadripper 7960X, 35-45 FPS on an i9-13900K; no foot-skating distance in metres) is quoted here.
 
 Usage: .venv/bin/python benchmarks/bench_humanoid.py [--repeat 3] [--data ../shared/data] [--corpus ../corpus]
 Prints one JSON line per clip and repeat and a final line of medians per clip. ``fps_per_core`` is frames over the
