@@ -8,6 +8,12 @@ keypoint error (px, against the truth keypoints projected with the generator's c
 A frame has the hand *in view* when all 21 truth keypoints project inside the image. Frames are run in tracking mode
 (as the step runs a video), the frames of each recording in order. Error: median over detected frames of the median
 keypoint error; the 90th percentile too.
+
+Depth from one camera: the right hand placed in the camera frame as the ``hand_pose`` step places it (MediaPipe's
+metric hand fitted to its pixels through the generator's intrinsics), per frame (``window 0``) and with the step's
+median over a window of frames (``--depth-window``, the step's ``depth_window_s``), against the truth keypoints'
+depth: the error of the hand's depth (mean over its 21 keypoints) and of the wrist's, in cm (median of |error| and
+its 90th percentile; the signed median shows a bias).
 """
 
 from __future__ import annotations
@@ -25,12 +31,22 @@ sys.path.insert(0, str(REPO / "src"))
 
 from robofuel.generate import wearable as W  # noqa: E402
 from robofuel.generate.motion import rng_for  # noqa: E402
-from robofuel.generate.wearable_render import HEIGHT, WIDTH, EgoCamera, project  # noqa: E402
+from robofuel.generate.wearable_render import CX, CY, FOCAL, HEIGHT, WIDTH, EgoCamera, project  # noqa: E402
+from robofuel.steps.hand_pose.geometry import camera_points, steady_depth  # noqa: E402
 from robofuel.steps.hand_pose.mediapipe_client import MediaPipeHands  # noqa: E402
+from robofuel.steps.hand_pose.model import DetectedHand  # noqa: E402
+
+CAMERA = (FOCAL, FOCAL, CX, CY)  # the generator's intrinsics, px
 
 
 def frames_and_truth(seed: int) -> tuple[list[np.ndarray], np.ndarray, float]:
     """The ego frames of seed ``seed``'s wearable capture at 30 fps, its (N, 21, 2) truth pixels, render s/frame."""
+    frames, truth, cost, _ = frames_truth_3d(seed)
+    return frames, truth, cost
+
+
+def frames_truth_3d(seed: int) -> tuple[list[np.ndarray], np.ndarray, float, np.ndarray]:
+    """:func:`frames_and_truth` and the (N, 21, 3) truth keypoints in the camera frame (m)."""
     plan = W.make_plan(rng_for(seed, "plan"), None, None)
     t = np.arange(0.0, plan.duration_s, 1 / 30)
     m = W.motion(plan, t)
@@ -40,7 +56,26 @@ def frames_and_truth(seed: int) -> tuple[list[np.ndarray], np.ndarray, float]:
     frames = camera.frames(kp, W.part_positions(m, plan))
     cost = (time.perf_counter() - start) / len(frames)
     truth = np.stack([project(k.reshape(21, 3)) for k in kp])
-    return frames, truth, cost
+    return frames, truth, cost, kp.reshape(len(kp), 21, 3)
+
+
+def depth_errors(found: dict[int, DetectedHand], truth: np.ndarray, window_s: float) -> np.ndarray:
+    """(M, 2) hand (mean of 21 keypoints) and wrist depth error (m) of the frames in ``found`` (frame -> hand)."""
+    frames = sorted(found)
+    points = np.stack([camera_points(found[i].px, found[i].world, CAMERA) for i in frames])
+    points = steady_depth(points, (np.array(frames) * 1e9 / 30).astype(np.int64), window_s)
+    err = points[..., 2] - truth[frames][..., 2]
+    out: np.ndarray = np.column_stack([err.mean(axis=1), err[:, 0]])
+    return out[np.isfinite(out).all(axis=1)]
+
+
+def depth_line(name: str, err: np.ndarray) -> str:
+    cm = 100 * err
+    med, p90 = np.median(np.abs(cm), axis=0), np.percentile(np.abs(cm), 90, axis=0)
+    return (
+        f"depth {name}: hand |error| median {med[0]:.1f} cm (p90 {p90[0]:.1f}, signed {np.median(cm[:, 0]):+.1f}),"
+        f" wrist median {med[1]:.1f} cm (signed {np.median(cm[:, 1]):+.1f}), {len(err)} frames"
+    )
 
 
 def in_view(truth: np.ndarray) -> np.ndarray:
@@ -55,6 +90,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--python", type=Path, default=REPO / ".tmp" / "handpose-venv" / "bin" / "python")
     parser.add_argument("--confidence", type=float, default=0.5, help="MediaPipe's detection and tracking thresholds")
+    parser.add_argument("--depth-window", type=float, default=0.5, help="s, the step's depth_window_s")
     parser.add_argument("--save", type=Path, help="write the middle frame of the first seed as PNG here")
     args = parser.parse_args()
     c = args.confidence
@@ -63,8 +99,10 @@ def main() -> None:
     seen = found = wrong_side = 0
     errors: list[float] = []
     costs = []
+    per_frame, steady = [], []
     for seed in args.seeds:
-        frames, truth, cost = frames_and_truth(seed)
+        frames, truth, cost, truth_3d = frames_truth_3d(seed)
+        found_3d: dict[int, DetectedHand] = {}
         costs.append(cost)
         if args.save and seed == args.seeds[0]:
             import cv2
@@ -83,12 +121,19 @@ def main() -> None:
                     found += 1
                     per_seed += 1
                     errors.append(float(np.median(np.linalg.norm(right[0].px - truth[k], axis=1))))
+                    found_3d[k] = right[0]
+        if found_3d:
+            per_frame.append(depth_errors(found_3d, truth_3d, 0.0))
+            steady.append(depth_errors(found_3d, truth_3d, args.depth_window))
         print(f"seed {seed}: right hand found in {per_seed}/{int(view.sum())} frames in view ({len(frames)} frames)")
     model.close()
     p90 = float(np.percentile(errors, 90)) if errors else float("nan")
     rate = found / max(seen, 1)
     print(f"right hand found: {found}/{seen} = {rate:.1%} of frames in view (only a left one: {wrong_side})")
     print(f"2D error px (image {WIDTH}x{HEIGHT}): median {statistics.median(errors or [np.nan]):.1f}, p90 {p90:.1f}")
+    if per_frame:
+        print(depth_line("per frame (window 0)", np.vstack(per_frame)))
+        print(depth_line(f"window {args.depth_window} s", np.vstack(steady)))
     print(f"render: {1000 * statistics.median(costs):.2f} ms/frame")
 
 

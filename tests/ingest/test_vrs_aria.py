@@ -255,6 +255,37 @@ def test_mps_hand_tracking_beside_the_file_becomes_two_hand_streams(tmp_path: Pa
     result.cleanup()
 
 
+def test_mps_hand_tracking_with_the_trajectory_beside_it_is_also_in_the_world_frame(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """With ``trajectory/closed_loop_trajectory.csv`` beside ``hand_tracking/``, each MPS hand stream also comes as
+    ``<name>-world``: here the glasses stand 1 m along world x, unrotated, when the right hand is tracked."""
+    provider = FakeProvider()
+    points = [[k / 100, k / 10, float(k)] for k in range(21)]
+    t_us = (T0 + 10**7) // 1000
+    right = SimpleNamespace(confidence=0.7, landmark_positions_device=points)
+    results = [SimpleNamespace(tracking_timestamp=timedelta(microseconds=t_us), left_hand=None, right_hand=right)]
+    fake = SimpleNamespace(create_vrs_data_provider=lambda path: provider, read_hand_tracking_results=lambda p: results)
+    monkeypatch.setattr(aria, "require", lambda module, extra: fake)
+    path = vrs_file(tmp_path)
+    (tmp_path / "mps" / "hand_tracking").mkdir(parents=True)
+    (tmp_path / "mps" / "hand_tracking" / "hand_tracking_results.csv").write_text("tracking_timestamp_us\n")
+    (tmp_path / "mps" / "trajectory").mkdir()
+    header = "graph_uid,tracking_timestamp_us," + ",".join(f"t{a}_world_device" for a in "xyz")
+    header += "," + ",".join(f"q{a}_world_device" for a in "xyzw")
+    (tmp_path / "mps" / "trajectory" / "closed_loop_trajectory.csv").write_text(f"{header}\ng,{t_us},1,0,0,0,0,0,1\n")
+    result = get_reader("vrs").read(path, ReadContext(path, SHA))
+    (ep,) = result.episodes
+    world = ep.numeric("mps-hands-right-world")
+    cols = ep.meta.stream("mps-hands-right-world").columns
+    assert ep.meta.stream("mps-hands-right-world").frame == "world"
+    assert world.values[0, cols.index("wrist_x")] == pytest.approx(points[5][0] + 1.0)  # Aria's wrist: landmark 5
+    assert world.values[0, cols.index("confidence")] == 0.7
+    assert "mps-hands-left-world" in {s.name for s in ep.meta.streams}
+    assert ep.meta.extra["mps_closed_loop_trajectory"].endswith("closed_loop_trajectory.csv")
+    result.cleanup()
+
+
 def test_mps_wrist_and_palm_poses_beside_the_file_become_two_wrist_pose_streams(
     tmp_path: Path, monkeypatch: Any
 ) -> None:

@@ -21,7 +21,7 @@ from robofuel.standard import EpisodeData, NumericData, VideoData, numeric_strea
 from robofuel.standard.canonical import HAND_KEYPOINTS
 from robofuel.steps import get_step
 from robofuel.steps.base import StepOutput
-from robofuel.steps.hand_pose.geometry import camera_points
+from robofuel.steps.hand_pose.geometry import camera_points, scaled_to, steady_depth
 
 W, H, N = 64, 48, 6
 K = (80.0, 82.0, 31.0, 25.0)  # fx, fy, cx, cy in pixels
@@ -171,3 +171,27 @@ def test_bad_models_are_input_errors(plugin: Any, monkeypatch: pytest.MonkeyPatc
     if importlib.util.find_spec("mediapipe") is None:  # an interpreter without mediapipe: said in one line
         with pytest.raises(InputError, match=r"exit 3\): mediapipe is not importable by .*tools/handpose-venv"):
             get_step("hand_pose", {"python": sys.executable}).hand_model  # noqa: B018
+
+
+def test_a_larger_hand_size_places_the_hand_proportionally_farther() -> None:
+    shape = HAND - HAND.mean(axis=0)
+    size = float(np.linalg.norm(shape[9] - shape[0]))
+    base = camera_points(project(HAND), scaled_to(shape, size), K)
+    np.testing.assert_allclose(base, HAND, atol=1e-9)  # the shape's own size: the hand where it is
+    larger = camera_points(project(HAND), scaled_to(shape, 1.1 * size), K)
+    np.testing.assert_allclose(larger, 1.1 * HAND, atol=1e-9)  # 10% larger hand: 10% farther, same pixels
+    assert scaled_to(shape, None) is shape and scaled_to(None, 0.08) is None
+
+
+def test_steady_depth_takes_the_median_distance_over_the_window_along_the_rays() -> None:
+    n = 31
+    times = T0 + np.arange(n, dtype=np.int64) * 33_333_333
+    depth = 1.0 + np.resize([0.0, 0.25, 0.0, 0.0, -0.2, 0.0], n)  # per-frame errors around a still hand's distance
+    hands = HAND[None] * depth[:, None, None]  # each frame on the same rays, scaled by its depth error
+    hands[5] = np.nan  # a frame without the hand
+    steady = steady_depth(hands, times, 0.5)
+    found = np.isfinite(hands[:, 0, 0])
+    np.testing.assert_allclose(steady[found], np.broadcast_to(HAND, (found.sum(), 21, 3)), atol=1e-9)
+    assert np.isnan(steady[5]).all()
+    np.testing.assert_allclose(project(steady[0]), project(hands[0]), atol=1e-9)  # the pixels do not change
+    assert steady_depth(hands, times, 0.0) is hands

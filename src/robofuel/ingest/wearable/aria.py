@@ -22,7 +22,8 @@ One file is one episode (docs/formats/vrs.md). Time: each record's capture times
 - MPS hand tracking (``mps/hand_tracking/hand_tracking_results.csv`` or ``mps_<name>_vrs/...`` beside the file,
   from Aria's Machine Perception Services): the same two streams as ``mps-hands-left`` / ``mps-hands-right``; the
   wrist and palm poses in the same folder (``wrist_and_palm_poses.csv``) as ``mps-wrist-palm-left`` / ``-right``,
-  role ``wrist_pose`` (:mod:`.aria_mps`).
+  role ``wrist_pose`` (:mod:`.aria_mps`); with MPS's closed-loop trajectory beside them (``../trajectory/``), each
+  of these also in the SLAM world frame as ``<name>-world`` (:mod:`.aria_world`).
 
 Declared streams that hold no record are a ``completeness.empty_stream`` finding; streams of other kinds (GPS,
 Wi-Fi, Bluetooth, PPG, VIO...) are counted in ``skipped``. A stream, read or not, with records stamped at or before
@@ -45,7 +46,7 @@ from robofuel._lazy import require
 from robofuel.errors import MissingExtra, UnreadableRecording
 from robofuel.ingest.base import Built, ReadContext, Reader, ReadReport, ReadResult, make_episode, provided_columns
 from robofuel.ingest.video.png import png_packets
-from robofuel.ingest.wearable import aria_mps
+from robofuel.ingest.wearable import aria_mps, aria_world
 from robofuel.standard import AudioData, NumericData, Severity, VideoData, audio_stream, numeric_stream, video_stream
 
 MAGIC = b"VisionRe"
@@ -257,13 +258,15 @@ class VrsReader(Reader):
         report = ReadReport(str(path), self.name)
         sids = provider.get_all_streams()
         streams = [s for sid in sids for s in self._streams(provider, sid, report, folder)]
-        mps = _mps_hand_tracking(path)
+        mps, found = _mps_hand_tracking(path), []
         if mps is not None:
             results = require("projectaria_tools.core.mps.hand_tracking", "aria").read_hand_tracking_results(str(mps))
-            streams += _hand_streams(list(results), "mps-hands") if len(results) else []
+            found += _hand_streams(list(results), "mps-hands") if len(results) else []
         wrist_palm = next(filter(None, (aria_mps.wrist_palm_file(f) for f in _mps_folders(path))), None)
         if wrist_palm is not None:
-            streams += aria_mps.wrist_palm_streams(wrist_palm)
+            found += aria_mps.wrist_palm_streams(wrist_palm)
+        world, trajectory = aria_world.world_streams(found, (mps or wrist_palm or path).parent) if found else ([], None)
+        streams += found + world
         if not streams:
             raise UnreadableRecording(str(path), "no Aria sensor stream holds a record", "see docs/formats/vrs.md")
         for stream, _ in streams:
@@ -274,6 +277,8 @@ class VrsReader(Reader):
             extra["mps_hand_tracking"] = str(mps)
         if wrist_palm is not None:
             extra["mps_wrist_and_palm_poses"] = str(wrist_palm)
+        if trajectory is not None:
+            extra["mps_closed_loop_trajectory"] = str(trajectory)
         episode = make_episode(ctx, self.name, 0, streams, findings=list(report.findings), extra=extra)
         return ReadResult([episode], report, temp_dirs=[folder])
 

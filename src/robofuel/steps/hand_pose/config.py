@@ -37,6 +37,17 @@ class HandPoseConfig(ConfigModel):
         description="per video stream [fx, fy, cx, cy] in pixels (else the episode's extra.intrinsics, else fov_deg)",
     )
     fov_deg: float = Field(90.0, gt=10.0, lt=180.0, description="horizontal field of view assumed without intrinsics")
+    hand_size_m: float | None = Field(
+        None,
+        gt=0.02,
+        lt=0.2,
+        description="wrist to middle-finger MCP of the people filmed, m: the model's 3D hand is scaled to it before it"
+        " is placed (depth scales with it: 10% larger hand, 10% farther); default: the model's own (MediaPipe: an"
+        " average adult hand, about 0.08 m)",
+    )
+    depth_window_s: float = Field(
+        0.5, ge=0.0, description="a hand's distance is the median over this window of frames (s; 0: per frame)"
+    )
     pose_stream: str | None = Field(
         None, description="the camera's pose in the world (x y z qx qy qz qw); default: a head_pose/camera_pose stream"
     )

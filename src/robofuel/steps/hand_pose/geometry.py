@@ -66,6 +66,39 @@ def camera_points(px: F64, world: F64 | None, k: Intrinsics) -> F64:
     return points if (points[:, 2] > 0).all() else np.full((21, 3), np.nan)
 
 
+def scaled_to(world: F64 | None, size_m: float | None) -> F64 | None:
+    """The model's metric hand ``world`` (21, 3) scaled about the wrist so that wrist -> middle-finger MCP is
+    ``size_m`` (m); unchanged when ``size_m`` is None (the model's own scale) or the length is degenerate."""
+    if world is None or size_m is None:
+        return world
+    length = float(np.linalg.norm(world[9] - world[0]))
+    if not math.isfinite(length) or length < 1e-6:
+        return world
+    out: F64 = world[0] + (world - world[0]) * (size_m / length)
+    return out
+
+
+def steady_depth(points: F64, times_ns: I64, window_s: float) -> F64:
+    """(N, 21, 3) camera-frame hands with each frame's depth replaced by the median over the frames within
+    ``window_s`` / 2 of it, each hand moved along the rays through its keypoints (so its pixels do not change).
+
+    One camera gives a hand's distance only through its size in the image, which a few pixels of keypoint error
+    change by 10-30% on a small hand; a hand's distance changes slowly, so the median over a short window keeps most
+    of the motion and drops most of the per-frame error. NaN frames stay NaN and do not count; ``window_s`` 0 keeps
+    the input."""
+    depth = points[:, :, 2].mean(axis=1)  # a hand is found with all its keypoints or none
+    found = np.isfinite(depth)
+    if window_s <= 0 or found.sum() < 2:
+        return points
+    t, z = times_ns[found], depth[found]
+    half = round(window_s * 5e8)
+    lo, hi = np.searchsorted(t, t - half, "left"), np.searchsorted(t, t + half, "right")
+    steady = np.array([np.median(z[a:b]) for a, b in zip(lo, hi, strict=True)])
+    out = points.copy()
+    out[found] *= (steady / z)[:, None, None]
+    return out
+
+
 def pose_rows(columns: Sequence[str], values: F64) -> F64 | None:
     """(N, 7) ``x y z qx qy qz qw`` rows of a pose stream's values, or None when a column is missing."""
     index = {c: i for i, c in enumerate(columns)}

@@ -11,7 +11,7 @@ import numpy as np
 
 from robofuel.standard import VideoData
 from robofuel.standard.data import I64
-from robofuel.steps.hand_pose.geometry import Intrinsics, camera_points
+from robofuel.steps.hand_pose.geometry import Intrinsics, camera_points, scaled_to, steady_depth
 from robofuel.steps.hand_pose.model import F64, DetectedHand, HandModel, Rgb, Side, as_hand
 from robofuel.video import rgb_frames
 
@@ -86,11 +86,14 @@ def run_video(
             rows.append(best)
             extra += more
     times = video.timestamps_ns[::stride][: len(rows)]
-    sides = {side: _side(rows, side, intrinsics) for side in SIDES}
-    return VideoTrack(np.asarray(times, dtype=np.int64), sides, len(rows), shape[1], shape[0], extra)
+    stamps = np.asarray(times, dtype=np.int64)
+    sides = {side: _side(rows, side, intrinsics, config.get("hand_size_m")) for side in SIDES}
+    for track in sides.values():
+        track.camera = steady_depth(track.camera, stamps, float(config.get("depth_window_s", 0.0)))
+    return VideoTrack(stamps, sides, len(rows), shape[1], shape[0], extra)
 
 
-def _side(rows: list[dict[Side, DetectedHand]], side: Side, k: Intrinsics | None) -> SideTrack:
+def _side(rows: list[dict[Side, DetectedHand]], side: Side, k: Intrinsics | None, size_m: float | None) -> SideTrack:
     out = SideTrack.empty(len(rows))
     for i, row in enumerate(rows):
         hand = row.get(side)
@@ -101,5 +104,5 @@ def _side(rows: list[dict[Side, DetectedHand]], side: Side, k: Intrinsics | None
             out.keypoint_scores[i] = hand.keypoint_scores
         out.px[i] = hand.px
         if k is not None:
-            out.camera[i] = camera_points(hand.px, hand.world, k)
+            out.camera[i] = camera_points(hand.px, scaled_to(hand.world, size_m), k)
     return out
