@@ -72,7 +72,7 @@ def test_an_int_is_a_float_but_a_string_is_not_a_number() -> None:
 DEFAULT_HASHES = {
     "annotate": "329265a95a57ccdb",
     "clean": "e08c32d1df4351e4",
-    "hand_pose": "a0bb4cc907544b08",  # new in hand_pose@1 (its cache key from now on)
+    "hand_pose": "b70879c0fa149a83",  # hand_pose@1 with depth_window_s (0.5 s): its cache key from now on
     "playable": "c868cfeef91e08cd",  # new in playable@1 (its cache key from now on)
     "privacy": "717a8cc49c94c09b",  # privacy@1 with detector yunet, blur_strength 0.3: its cache key from now on
     "profile": "13a720f3c5024732",
