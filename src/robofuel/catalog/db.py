@@ -561,6 +561,18 @@ class Catalog:
                 c.execute(_INSERT_STEP, rows)
             _update_episodes(c, metas)
 
+    def content_hashes(self, episode_ids: Sequence[str]) -> dict[str, str]:
+        """{episode id: content hash} of ``episode_ids`` (those in the catalog), two columns read, not every row."""
+        t = episodes.c
+        found: dict[str, str] = {}
+        with self.engine.connect() as c:
+            for first in range(0, len(episode_ids), _IN_CHUNK):
+                chunk = list(episode_ids[first : first + _IN_CHUNK])
+                found.update(
+                    (str(i), str(h)) for i, h in c.execute(sa.select(t.id, t.content_hash).where(t.id.in_(chunk)))
+                )
+        return found
+
     def step_rows(self, episode_ids: Sequence[str], steps: Sequence[str]) -> list[tuple[StepKey, str]]:
         """Every finished record of ``steps`` on ``episode_ids``: (key, report JSON), read in a few queries (the
         engine plans a run from them instead of asking per episode and step)."""

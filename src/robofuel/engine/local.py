@@ -121,7 +121,7 @@ class LocalEngine:
         if redo:
             rederive(self.lake, self.catalog, episode_ids, redo)
         stats = RunStats(names, episodes=len(episode_ids))
-        hashes = {r["id"]: r["content_hash"] for r in self.catalog.episode_rows()}
+        hashes = self.catalog.content_hashes(episode_ids)
         finished, keyed = Finished(self.catalog, episode_ids, steps), idents(steps)
         todo: list[tuple[str, list[Step]]] = []
         for eid in episode_ids:
