@@ -18,8 +18,8 @@ def test_records_of_many_episodes_are_read_back_in_chunks_and_plan_as_before(tmp
     # one transaction: the first episode's qc again (replaced, not doubled) and its clean, which rewrote samples
     rewrote = StepKey("ep0000", "h0", clean.name, clean.version, clean.config_hash)
     catalog.record_steps([(keys[0], {"output_hash": "h0"}), (rewrote, {"output_hash": "h0-clean"})])
-    assert len(catalog.step_rows(ids, [qc.name])) == 1200
-    assert len(catalog.step_rows(ids, [qc.name, clean.name])) == 1201
+    assert len(catalog.step_outputs(ids, [qc.name])) == 1200
+    assert len(catalog.step_outputs(ids, [qc.name, clean.name])) == 1201
 
     finished, steps = Finished(catalog, ids, [qc, clean]), idents([qc, clean])
     assert plan(finished, steps[:1], "ep0007", "h7") == (1, 1)  # done on these samples

@@ -573,9 +573,10 @@ class Catalog:
                 )
         return found
 
-    def step_rows(self, episode_ids: Sequence[str], steps: Sequence[str]) -> list[tuple[StepKey, str]]:
-        """Every finished record of ``steps`` on ``episode_ids``: (key, report JSON), read in a few queries (the
-        engine plans a run from them instead of asking per episode and step)."""
+    def step_outputs(self, episode_ids: Sequence[str], steps: Sequence[str]) -> list[tuple[StepKey, str]]:
+        """Every finished record of ``steps`` on ``episode_ids``: (key, the content hash the step left, its input's
+        when it changed no samples), read in a few queries (the engine plans a run from them instead of asking per
+        episode and step); the reports themselves are not kept."""
         t = step_runs.c
         found: list[tuple[StepKey, str]] = []
         with self.engine.connect() as c:
@@ -584,7 +585,9 @@ class Catalog:
                 query = sa.select(*(getattr(t, n) for n in _KEY_FIELDS), t.report).where(
                     t.episode_id.in_(chunk), t.step.in_(list(steps))
                 )
-                found += [(StepKey(*row[:-1]), str(row[-1])) for row in c.execute(query)]
+                for row in c.execute(query):
+                    key = StepKey(*row[:-1])
+                    found.append((key, str(json.loads(row[-1]).get("output_hash", key.content_hash))))
         return found
 
     # -- quarantine ----------------------------------------------------------------------------------------------

@@ -6,10 +6,8 @@ episode is planned from them in memory: a query per episode and step cost more t
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from robofuel.catalog import Catalog, StepKey
 from robofuel.steps import Step
@@ -22,19 +20,15 @@ class Finished:
     """The completion records of ``steps`` on ``episode_ids``, as read when the run was planned."""
 
     def __init__(self, catalog: Catalog, episode_ids: Sequence[str], steps: Sequence[Step]) -> None:
-        self.reports: dict[StepKey, str] = {}
+        self.outputs: dict[StepKey, str] = {}
         self.inputs: defaultdict[tuple[str, str, str, str], list[str]] = defaultdict(list)
-        for key, report in catalog.step_rows(episode_ids, sorted({s.name for s in steps})):
-            self.reports[key] = report
+        for key, output in catalog.step_outputs(episode_ids, sorted({s.name for s in steps})):
+            self.outputs[key] = output
             self.inputs[(key.episode_id, key.step, key.version, key.config_hash)].append(key.content_hash)
 
     def output_hash(self, key: StepKey) -> str | None:
         """The content hash the finished step left (its input's when it changed no samples); None: not finished."""
-        report = self.reports.get(key)
-        if report is None:
-            return None
-        stored: dict[str, Any] = json.loads(report)
-        return str(stored.get("output_hash", key.content_hash))
+        return self.outputs.get(key)
 
     def step_inputs(self, episode_id: str, ident: Ident) -> list[str]:
         """The content hashes on which the step finished for the episode."""
