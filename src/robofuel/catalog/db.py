@@ -447,11 +447,7 @@ class Catalog:
         """Refresh the catalog columns of episodes whose metadata changed (one written anew, unpacked, is no longer
         recorded as packed: ``robofuel pack`` packs it again)."""
         with self._writing() as c:
-            for meta in metas:
-                values = episode_row(meta)
-                c.execute(sa.update(episodes).where(episodes.c.id == meta.id).values(**values))
-                if meta.streams and not any(s.path.startswith("packs/") for s in meta.streams):
-                    c.execute(sa.delete(packed_episodes).where(packed_episodes.c.episode_id == meta.id))
+            _update_episodes(c, metas)
 
     def episode_ids(self, where: sa.ColumnElement[bool] | None = None) -> list[str]:
         query = sa.select(episodes.c.id).order_by(episodes.c.start_ns, episodes.c.id)
@@ -551,11 +547,48 @@ class Catalog:
 
     def record_step(self, key: StepKey, report: dict[str, Any]) -> None:
         """Mark a step finished on an episode, with its report (replacing an earlier record of the same key)."""
+        self.record_steps([(key, report)])
+
+    def record_steps(self, done: Sequence[tuple[StepKey, dict[str, Any]]], metas: Sequence[Episode] = ()) -> None:
+        """Mark steps finished (as :meth:`record_step`) and refresh episodes (as :meth:`update_episodes`), all in one
+        transaction: the engine commits an episode's whole pipeline at once."""
+        at = now()
         with self._writing() as c:
-            c.execute(sa.delete(step_runs).where(self._step_match(key)))
-            c.execute(
-                sa.insert(step_runs).values(**key.__dict__, report=json.dumps(report, default=str), finished_at=now())
-            )
+            if done:
+                keys = [{f"k_{name}": getattr(key, name) for name in _KEY_FIELDS} for key, _ in done]
+                c.execute(_DELETE_STEP, keys)
+                rows = [{**key.__dict__, "report": json.dumps(r, default=str), "finished_at": at} for key, r in done]
+                c.execute(_INSERT_STEP, rows)
+            _update_episodes(c, metas)
+
+    def content_hashes(self, episode_ids: Sequence[str]) -> dict[str, str]:
+        """{episode id: content hash} of ``episode_ids`` (those in the catalog), two columns read, not every row."""
+        t = episodes.c
+        found: dict[str, str] = {}
+        with self.engine.connect() as c:
+            for first in range(0, len(episode_ids), _IN_CHUNK):
+                chunk = list(episode_ids[first : first + _IN_CHUNK])
+                found.update(
+                    (str(i), str(h)) for i, h in c.execute(sa.select(t.id, t.content_hash).where(t.id.in_(chunk)))
+                )
+        return found
+
+    def step_outputs(self, episode_ids: Sequence[str], steps: Sequence[str]) -> list[tuple[StepKey, str]]:
+        """Every finished record of ``steps`` on ``episode_ids``: (key, the content hash the step left, its input's
+        when it changed no samples), read in a few queries (the engine plans a run from them instead of asking per
+        episode and step); the reports themselves are not kept."""
+        t = step_runs.c
+        found: list[tuple[StepKey, str]] = []
+        with self.engine.connect() as c:
+            for first in range(0, len(episode_ids), _IN_CHUNK):
+                chunk = list(episode_ids[first : first + _IN_CHUNK])
+                query = sa.select(*(getattr(t, n) for n in _KEY_FIELDS), t.report).where(
+                    t.episode_id.in_(chunk), t.step.in_(list(steps))
+                )
+                for row in c.execute(query):
+                    key = StepKey(*row[:-1])
+                    found.append((key, str(json.loads(row[-1]).get("output_hash", key.content_hash))))
+        return found
 
     # -- quarantine ----------------------------------------------------------------------------------------------
 
@@ -567,6 +600,32 @@ class Catalog:
     def quarantine_rows(self) -> list[dict[str, Any]]:
         with self.engine.connect() as c:
             return [dict(r._mapping) for r in c.execute(sa.select(quarantine).order_by(quarantine.c.path))]
+
+
+_KEY_FIELDS = ("episode_id", "content_hash", "step", "version", "config_hash")
+_DELETE_STEP = sa.delete(step_runs).where(
+    sa.and_(*(getattr(step_runs.c, name) == sa.bindparam(f"k_{name}") for name in _KEY_FIELDS))
+)
+_INSERT_STEP = sa.insert(step_runs)
+#: Ids per ``IN (...)`` query (SQLite's default limit on bound parameters is 999 in old builds).
+_IN_CHUNK = 500
+
+
+#: Built once: building an UPDATE of every column per episode cost more than running it.
+_UPDATE_EPISODE = sa.update(episodes).where(episodes.c.id == sa.bindparam("b_id"))
+_UNPACK_EPISODE = sa.delete(packed_episodes).where(packed_episodes.c.episode_id == sa.bindparam("b_id"))
+
+
+def _update_episodes(c: sa.Connection, metas: Iterable[Episode]) -> None:
+    rows, unpacked = [], []
+    for meta in metas:
+        rows.append({**episode_row(meta), "b_id": meta.id})
+        if meta.streams and not any(s.path.startswith("packs/") for s in meta.streams):
+            unpacked.append({"b_id": meta.id})
+    if rows:
+        c.execute(_UPDATE_EPISODE, rows)
+    if unpacked:
+        c.execute(_UNPACK_EPISODE, unpacked)
 
 
 def _create_schema(engine: Engine) -> None:

@@ -1,14 +1,16 @@
 """The local engine: runs a pipeline of steps over many episodes in a process pool on one machine.
 
-Planning happens in the parent: for each episode it walks the pipeline, looking up each step's key
-(input content hash, step, version, config hash) in the catalog; finished steps are skipped and the first
-unfinished one starts the work. Workers load the episode once, run the remaining steps, write the results into
-the lake (metadata atomically, changed samples as a new staged episode) and return reports; the parent records
-each finished step in the catalog. A run killed at any point loses at most the episodes in flight.
+Planning happens in the parent (:mod:`robofuel.engine.plan`): for each episode it walks the pipeline, looking up
+each step's key (input content hash, step, version, config hash) in the catalog's records, read once per run;
+finished steps are skipped and the first unfinished one starts the work. Workers load the episode once, run the
+remaining steps, write the results into the lake (metadata atomically, changed samples as a new staged episode)
+and return reports; the parent records the episode's finished steps and its catalog row in one transaction. A run
+killed at any point loses at most the episodes in flight.
 """
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from typing import Any
 
 from robofuel.catalog import Catalog, StepKey
 from robofuel.engine.batch import after_batch
+from robofuel.engine.plan import Finished, idents, plan
 from robofuel.engine.redo import rederive
 from robofuel.engine.stats import RunStats
 from robofuel.errors import InputError
@@ -85,45 +88,18 @@ def _run_item(lake: Lake, item: tuple[str, list[Step]]) -> EpisodeResult:
 def _work(lake_uri: str, item: tuple[str, list[tuple[str, dict[str, Any]]]]) -> EpisodeResult:
     """Worker entry point: rebuild lake and steps (``item``: episode id, (step name, config) pairs), run them."""
     episode_id, specs = item
-    steps = [build_pipeline([name], {name: cfg})[0] for name, cfg in specs]
-    return _run_steps(Lake(lake_uri, create=False), episode_id, steps)
+    return _run_steps(Lake(lake_uri, create=False), episode_id, _built(specs))
 
 
-def _walk(
-    catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str, present: bool = False
-) -> tuple[int, str]:
-    """(steps done in a row from ``content_hash``, the hash the last of them left).
-
-    With ``present`` (walking from the samples in the lake), a step that rewrote samples is done only if what it
-    wrote is there: after a redo re-derived the samples from the raw recording, it must run again."""
-    current = content_hash
-    for i, step in enumerate(steps):
-        stored = catalog.step_result(StepKey(episode_id, current, step.name, step.version, step.config_hash))
-        if stored is None or (present and stored.get("output_hash", current) != current):
-            return i, current
-        current = stored.get("output_hash", current)
-    return len(steps), current
+#: Steps built in this worker process, by their (name, config) pairs' JSON: built once, not per episode.
+_BUILT: dict[str, list[Step]] = {}
 
 
-def _plan(
-    catalog: Catalog, steps: Sequence[Step], episode_id: str, content_hash: str, force: int | None = None
-) -> tuple[int, int]:
-    """(index of the first step to run, steps already done); index == len(steps) when all are done.
-
-    A step that rewrote samples (clean repairing a gap) changed the episode's content hash, so the pipeline that
-    produced the current samples started from an earlier hash: when a finished run of the whole pipeline from an
-    earlier hash ends at the current one, nothing is left to do. ``force``: the index of the first step to run
-    whatever the cache says (``--redo``)."""
-    done, _ = _walk(catalog, steps, episode_id, content_hash, present=True)
-    if force is not None:
-        return min(done, force), min(done, force)
-    if done == len(steps) or not steps:
-        return done, done
-    first = steps[0]
-    for start in catalog.step_inputs(episode_id, first.name, first.version, first.config_hash):
-        if start != content_hash and _walk(catalog, steps, episode_id, start) == (len(steps), content_hash):
-            return len(steps), len(steps)
-    return done, done
+def _built(specs: list[tuple[str, dict[str, Any]]]) -> list[Step]:
+    key = json.dumps(specs, sort_keys=True, default=str)
+    if key not in _BUILT:
+        _BUILT[key] = [build_pipeline([name], {name: cfg})[0] for name, cfg in specs]
+    return _BUILT[key]
 
 
 class LocalEngine:
@@ -145,10 +121,11 @@ class LocalEngine:
         if redo:
             rederive(self.lake, self.catalog, episode_ids, redo)
         stats = RunStats(names, episodes=len(episode_ids))
-        hashes = {r["id"]: r["content_hash"] for r in self.catalog.episode_rows()}
+        hashes = self.catalog.content_hashes(episode_ids)
+        finished, keyed = Finished(self.catalog, episode_ids, steps), idents(steps)
         todo: list[tuple[str, list[Step]]] = []
         for eid in episode_ids:
-            first, cached = _plan(self.catalog, steps, eid, hashes[eid], force)
+            first, cached = plan(finished, keyed, eid, hashes[eid], force)
             for step in steps[:cached]:
                 stats.step(step.name).cached += 1
             if first < len(steps):
@@ -178,13 +155,15 @@ class LocalEngine:
             yield done.result()
 
     def _commit(self, result: EpisodeResult, steps: Sequence[Step], stats: RunStats) -> None:
+        """Record the episode's finished steps and refresh its catalog row, in one transaction."""
         by_name = {s.name: s for s in steps}
+        records = []
         for done in result.done:
             step = by_name[done.step]
             key = StepKey(result.episode_id, done.input_hash, step.name, step.version, step.config_hash)
-            self.catalog.record_step(key, {**done.report, "output_hash": done.output_hash})
+            records.append((key, {**done.report, "output_hash": done.output_hash}))
+        self.catalog.record_steps(records, [result.meta] if result.meta is not None else [])
+        for done in result.done:
             stats.add_report(done.step, done.report)
         if result.failed_step is not None:
             stats.fail(result.failed_step, result.episode_id, result.error or "")
-        if result.meta is not None:
-            self.catalog.update_episodes([result.meta])

@@ -10,7 +10,7 @@ steps to redo and the steps that had rewritten the samples contributed (their fi
 set, annotations, the results of other steps, and per stream everything but what its samples determine (count,
 first and last time, measured rate). Streams the recording does not give (added by a step such as ``retarget``)
 are kept as they are. The engine then reruns the steps to redo, the pipeline after them, and any cached step whose
-rewritten samples are gone (:func:`robofuel.engine.local._plan`).
+rewritten samples are gone (:func:`robofuel.engine.plan.plan`).
 """
 
 from __future__ import annotations

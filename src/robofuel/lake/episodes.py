@@ -197,7 +197,8 @@ def write_episode(lake: Lake, data: EpisodeData) -> Episode:
 
 
 def _read_parquet(lake: Lake, rel: str) -> pa.Table:
-    return read_parquet_bytes(lake.read_bytes(rel))
+    # on this thread: an episode's files are small, Arrow's pool costs more than it saves
+    return read_parquet_bytes(lake.read_bytes(rel), use_threads=False)
 
 
 def _stream_table(lake: Lake, meta: Episode, stream: Stream) -> pa.Table:

@@ -33,6 +33,8 @@ class RuleContext:
     data: EpisodeData
     th: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    #: Measures several rules share, computed once per episode (e.g. the motion mask of idle and long idle).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rate_assumed(self) -> bool:

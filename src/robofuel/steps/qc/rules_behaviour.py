@@ -32,7 +32,14 @@ def speed(stream: Stream, data: NumericData) -> np.ndarray:  # type: ignore[type
 
 def motion_mask(ctx: RuleContext) -> tuple[Stream, I64, npt.NDArray[np.bool_], int, int] | None:
     """The first motion stream that moves: (stream, its times ns, moving per sample, first and last moving index).
-    Moving: speed above ``idle_speed_fraction`` of the stream's 95th-percentile speed."""
+    Moving: speed above ``idle_speed_fraction`` of the stream's 95th-percentile speed. Computed once per episode."""
+    if "motion_mask" not in ctx.memo:
+        ctx.memo["motion_mask"] = _motion_mask(ctx)
+    found: tuple[Stream, I64, npt.NDArray[np.bool_], int, int] | None = ctx.memo["motion_mask"]
+    return found
+
+
+def _motion_mask(ctx: RuleContext) -> tuple[Stream, I64, npt.NDArray[np.bool_], int, int] | None:
     for s, d in ctx.numeric(*MOTION_ROLES):
         if len(d.timestamps_ns) < 10:
             continue

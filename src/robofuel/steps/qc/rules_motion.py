@@ -79,11 +79,17 @@ def saturation(ctx: RuleContext) -> None:
         values = finite(d.values)
         changing = np.zeros(len(values), dtype=bool)
         changing[1:] = np.any(np.diff(values, axis=0) != 0, axis=1)
-        for c in columns:
+        judged = values[:, columns]
+        high, low = judged.max(axis=0), judged.min(axis=0)
+        # a level held by fewer samples than a run needs has no run: most channels touch their extremes once
+        at_level = {True: (judged == high).sum(axis=0), False: (judged == low).sum(axis=0)}
+        for i, c in enumerate(columns):
             col = values[:, c]
-            if np.ptp(col) == 0:
+            if high[i] == low[i]:
                 continue
-            for level in {float(col.max()), float(col.min())} - {0.0}:
+            for level in {float(high[i]), float(low[i])} - {0.0}:
+                if at_level[level == high[i]][i] < ctx.th["saturation_min_samples"]:
+                    continue
                 for a, b in _pinned_runs(col, level, ctx):
                     if not changing[a + 1 : b].any():
                         continue  # every channel repeats: a frozen sensor, not a saturated one
@@ -116,12 +122,14 @@ def duplicated_channel(ctx: RuleContext) -> None:
     Coupled gripper fingers (names with MIMIC_HINTS) may repeat each other. Roles: ``duplicate_roles``."""
     for s, d in ctx.numeric(*ctx.th["duplicate_roles"]):
         seen: dict[bytes, int] = {}
-        for c in range(d.values.shape[1]):
+        channels = np.ascontiguousarray(d.values.T)  # one row per channel, each tested at once
+        usable: npt.NDArray[np.bool_] = np.all(np.isfinite(channels), axis=1)
+        varying: npt.NDArray[np.bool_] = usable & (np.ptp(np.where(usable[:, None], channels, 0.0), axis=1) != 0)
+        for c in range(channels.shape[0]):
             name = s.columns[c] if c < len(s.columns) else str(c)
-            col = np.ascontiguousarray(d.values[:, c])
-            if any(h in name.lower() for h in MIMIC_HINTS) or not np.isfinite(col).all() or np.ptp(col) == 0:
+            if not varying[c] or any(h in name.lower() for h in MIMIC_HINTS):
                 continue
-            key = col.tobytes()
+            key = channels[c].tobytes()
             if key not in seen:
                 seen[key] = c
                 continue
