@@ -163,7 +163,12 @@ def run(n: int, base: Path) -> dict[str, Any]:
     result["unpacked"] = measure(lake, catalog, packed=False)
     log(f"n={n}: unpacked {json.dumps(result['unpacked'])}")
     shards, pack_s, pack_cpu, rss = pack_in_child(lake, catalog)
-    result |= {"pack_s": round(pack_s, 1), "pack_cpu_s": round(pack_cpu, 1), "pack_rss_mib": round(rss), "shards": shards}
+    result |= {
+        "pack_s": round(pack_s, 1),
+        "pack_cpu_s": round(pack_cpu, 1),
+        "pack_rss_mib": round(rss),
+        "shards": shards,
+    }
     log(f"n={n}: packed in {pack_s:.1f} s ({pack_cpu:.1f} s CPU, peak RSS {rss:.0f} MiB)")
     result["packed"] = measure(lake, catalog, packed=True)
     catalog.close()
@@ -190,7 +195,8 @@ def main() -> None:
                 for side in ("unpacked", "packed")
             }
             pack = {
-                k: statistics.median(r[k] for r in runs) for k in ("pack_s", "pack_cpu_s", "pack_rss_mib", "write_s", "write_cpu_s")
+                k: statistics.median(r[k] for r in runs)
+                for k in ("pack_s", "pack_cpu_s", "pack_rss_mib", "write_s", "write_cpu_s")
             }
             print(json.dumps({"n": n, "median": medians, **pack}), flush=True)
     finally:
