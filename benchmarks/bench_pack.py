@@ -119,9 +119,14 @@ def measure(lake: Lake, catalog: Catalog, packed: bool) -> dict[str, float]:
     }
 
 
+def rss_mib() -> float:
+    """This process's resident memory now, in MiB (Linux)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def pack_in_child(lake: Lake, catalog: Catalog) -> tuple[int, float, float, float]:
     """``pack`` in a forked child (so its own CPU time and peak RSS are measured): shards, wall s, CPU s, peak RSS
-    in MiB."""
+    in MiB (which counts the pages inherited from this process: see ``rss_at_fork_mib``)."""
     catalog.engine.dispose()  # the child opens its own connections
     wall = time.perf_counter()
     read, write = os.pipe()
@@ -162,6 +167,7 @@ def run(n: int, base: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"n": n, "write_s": round(write_s, 1), "write_cpu_s": round(write_cpu, 1)}
     result["unpacked"] = measure(lake, catalog, packed=False)
     log(f"n={n}: unpacked {json.dumps(result['unpacked'])}")
+    result["rss_at_fork_mib"] = round(rss_mib())
     shards, pack_s, pack_cpu, rss = pack_in_child(lake, catalog)
     result |= {
         "pack_s": round(pack_s, 1),
