@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from fsspec.implementations.local import LocalFileSystem
 
 from robofuel.catalog import Catalog
+from robofuel.catalog.leases import lake_lease
 from robofuel.lake import Lake, default_lake_uri
 from robofuel.lake.store import lake_filesystem
 from robofuel.outputs import output_folder
@@ -30,8 +32,12 @@ def given_catalog_url(option: str | None) -> str | None:
 
 
 @contextmanager
-def open_workspace(lake_uri: str | None, catalog_url: str | None = None, create: bool = True) -> Iterator[Workspace]:
-    """Open (creating if allowed) the lake at ``lake_uri`` and its catalog; ``$ROBOFUEL_CATALOG`` overrides."""
+def open_workspace(
+    lake_uri: str | None, catalog_url: str | None = None, create: bool = True, lease: str | None = None
+) -> Iterator[Workspace]:
+    """Open (creating if allowed) the lake at ``lake_uri`` and its catalog; ``$ROBOFUEL_CATALOG`` overrides.
+    ``lease``: the command's name, when it reads or writes episode files: it then holds the lake's shared lease
+    (:mod:`robofuel.catalog.leases`) and refuses to run beside a ``robofuel pack``."""
     uri = lake_uri or default_lake_uri()
     fs, root = lake_filesystem(uri)
     if isinstance(fs, LocalFileSystem):
@@ -39,6 +45,7 @@ def open_workspace(lake_uri: str | None, catalog_url: str | None = None, create:
     lake = Lake(uri, create=create)
     catalog = Catalog(given_catalog_url(catalog_url) or lake.default_catalog_url)
     try:
-        yield Workspace(lake, catalog)
+        with lake_lease(catalog, lake.uri, lease) if lease else contextlib.nullcontext():
+            yield Workspace(lake, catalog)
     finally:
         catalog.close()

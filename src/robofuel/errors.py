@@ -55,3 +55,8 @@ def describe_error(exc: BaseException) -> str:
     """An exception in one short line: its type and the first line of its message (at most 120 characters)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+class LakeBusy(InputError):
+    """Another command holds a conflicting lease on the lake (``robofuel pack`` runs alone); the message names it
+    (command, pid, host, start) and what to do. The CLI exits with code 2."""

@@ -264,6 +264,19 @@ packed_episodes = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False, doc="The version packed; another one is unpacked."),
 )
 
+# -- leases on the lake (robofuel.catalog.leases): pack alone, or ingest/process/export together ---------------
+
+lake_leases = sa.Table(
+    "lake_leases",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True, doc="The holder's random id; 'guard': the row each taker locks."),
+    sa.Column("mode", sa.String(16), nullable=False, doc="exclusive (pack) | shared (ingest, process, export...)"),
+    sa.Column("command", sa.Text, nullable=False, doc="The robofuel command holding it: pack, process ..."),
+    sa.Column("owner", sa.Text, nullable=False, doc="JSON owner record: host, boot, pid namespace, pid, start."),
+    sa.Column("started_at", sa.Float, nullable=False, doc="Seconds since the epoch (the holder's clock)."),
+    sa.Column("heartbeat_at", sa.Float, nullable=False, doc="Seconds since the epoch, renewed while it runs."),
+)
+
 #: Columns a ``--where`` expression or ``--by`` grouping may name.
 QUERYABLE = (
     "id",

@@ -64,7 +64,7 @@ def export_(
     from robofuel.context import open_workspace
 
     output_file(file, "--out", force=force, example="annotations.json")
-    with open_workspace(lake, catalog, create=False) as ws:
+    with open_workspace(lake, catalog, create=False, lease="annotations export") as ws:
         count = export_from_lake(ws.lake, ws.catalog.episode_ids(parse_where(where)), file)
     if as_json:
         emit_json({"episodes": count, "file": str(file)})
@@ -83,7 +83,7 @@ def import_(
     """Apply hand-corrected annotations; episodes whose annotations did not change are left as they are."""
     from robofuel.context import open_workspace
 
-    with open_workspace(lake, catalog, create=False) as ws:
+    with open_workspace(lake, catalog, create=False, lease="annotations import") as ws:
         changed = import_into_lake(ws.lake, file, by, ws.catalog)
     if as_json:
         emit_json({"changed": [m.id for m in changed], "by": by})

@@ -100,7 +100,7 @@ def export(
     if gop is not None and format != "lerobot":
         raise InputError(f"--gop: {format} encodes no video (only lerobot does)")
     options = ExportOptions(fps, video_codec, embodiment=embodiment, gop=gop)
-    with open_workspace(lake, catalog, create=False) as ws:
+    with open_workspace(lake, catalog, create=False, lease="export") as ws:
         where, by_default = default_where(where, every)
         ids = ws.catalog.episode_ids(selection(where, superseded))
         hidden = superseded_left_out(ws.catalog, where, superseded)

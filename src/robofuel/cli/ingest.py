@@ -50,7 +50,7 @@ def ingest(
     metadata = {**load_session_file(session), **parse_sets(set_)} if session else parse_sets(set_)
     mapping = load_mapping(map_) if map_ is not None else None
     spec = executor_spec(engine, workers, address)
-    with open_workspace(lake, catalog) as ws:
+    with open_workspace(lake, catalog, lease="ingest") as ws:
         ingester = Ingester(ws.lake, ws.catalog, spec, progress=not as_json, mapping=mapping)
         outcomes = ingester.run(paths, format, metadata)
     if as_json:

@@ -15,6 +15,10 @@ def pack(
     shard_size: Annotated[
         int, typer.Option("--shard-size", min=1, help="Episodes per shard (one Parquet row group each).")
     ] = 1000,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", min=0, help="Seconds to wait for the commands using the lake to finish (else exit 2)."),
+    ] = 0.0,
     lake: Lake_ = None,
     catalog: Catalog_ = None,
     as_json: Json_ = False,
@@ -22,14 +26,15 @@ def pack(
     """Pack current episodes into shards: numeric and events streams into per-stream Parquet tables, video and
     audio files into per-stream containers with a byte index; every command reads them as before.
 
-    Atomic per shard; a run killed anywhere is finished by the next one. Run it when no `process` writes the same
-    episodes."""
+    Atomic per shard; a run killed anywhere is finished by the next one. It runs alone on the lake: while ingest,
+    process, export (or another pack) run, it exits 2 naming them (or waits --wait seconds), and they refuse to
+    start while it runs."""
     from robofuel.catalog.current import selection
     from robofuel.context import open_workspace
     from robofuel.lake.packs.run import pack as run_pack
 
     with open_workspace(lake, catalog, create=False) as ws:
-        report = run_pack(ws.lake, ws.catalog, selection(where), shard_size)
+        report = run_pack(ws.lake, ws.catalog, selection(where), shard_size, wait_s=wait)
     if as_json:
         emit_json(report.to_dict())
         return

@@ -46,7 +46,7 @@ def process(
     spec = executor_spec(engine, workers, address)
     names = [s.strip() for s in steps.split(",") if s.strip()] if steps else list(DEFAULT_PIPELINE)
     pipeline = build_pipeline(names, load_configs(config) if config else None)
-    with open_workspace(lake, catalog, create=False) as ws:
+    with open_workspace(lake, catalog, create=False, lease="process") as ws:
         ids = ws.catalog.episode_ids(parse_where(where))
         again = [s.strip() for s in redo.split(",") if s.strip()] if redo else []
         stats = LocalEngine(ws.lake, ws.catalog, spec, progress=not as_json).run(pipeline, ids, again)

@@ -35,7 +35,7 @@ def qc(
         output_file(report, "--report", example="qc-report.html")
     rules = QcConfig.load(config)
     pipeline = build_pipeline(["sync", "profile", "qc"], {"qc": {"config": rules.raw}})
-    with open_workspace(lake, catalog, create=False) as ws:
+    with open_workspace(lake, catalog, create=False, lease="qc") as ws:
         ids = ws.catalog.episode_ids(selection(where, superseded))
         hidden = left_out(ws.catalog, where, superseded)
         LocalEngine(ws.lake, ws.catalog, workers, progress=not as_json).run(pipeline, ids)

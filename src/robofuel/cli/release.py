@@ -44,7 +44,7 @@ def create(
     from robofuel.release.create import create as make
     from robofuel.release.store import releases_dir
 
-    with open_workspace(lake, catalog, create=False) as ws:
+    with open_workspace(lake, catalog, create=False, lease="release create") as ws:
         manifest = make(ws, name, format, purpose, where, embodiment, recipient or [], every, fps, redaction)
         path = releases_dir(ws) / name
     summary = {

@@ -66,7 +66,7 @@ def synth(
     yaw = math.radians(yaw_deg)
     ranges = Ranges(shift_cm / 100, yaw, shift_cm / 100, yaw, start_cm / 100)
     settings = Settings(parse_vary(vary), ranges, seed, simulate=not no_sim, render=_size(render))
-    with open_workspace(lake, catalog, create=False) as ws:
+    with open_workspace(lake, catalog, create=False, lease="synth") as ws:
         report = synthesize(ws, from_, n, settings, embodiment, _registry(lake)).to_dict()
     if as_json:
         emit_json(report)

@@ -10,8 +10,9 @@ next run removes it), after it the unpacked files stay until the episode's metad
 next run finishes (3)-(5) of every committed shard first. An episode rewritten since it was packed (a new version
 by ``process``) is left alone: its shard rows are dead, its new files are its own.
 
-``pack`` must not run while ``process`` or an annotation import writes the same episodes: a step holding metadata
-read before (3) would write the unpacked paths back after (4) deleted the files.
+``pack`` must not run while another command reads or writes episodes: a step holding metadata read before (3)
+would write the unpacked paths back after (4) deleted the files, an export would read deleted files. So it holds the
+lake's lease exclusive (:mod:`robofuel.catalog.leases`), which those commands take shared.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 
 from robofuel.catalog import packs as records
 from robofuel.catalog.db import Catalog
+from robofuel.catalog.leases import lake_lease
 from robofuel.errors import InputError
 from robofuel.lake.owner import owner_record, owner_state
 from robofuel.lake.packs.layout import PACKS, index_path, is_packed
@@ -64,10 +66,24 @@ def pack(
     where: sa.ColumnElement[bool] | None = None,
     shard_size: int = 1000,
     progress: Callable[[int], None] | None = None,
+    wait_s: float = 0.0,
 ) -> PackReport:
-    """Pack the current, unpacked episodes matching ``where`` into shards of at most ``shard_size`` episodes."""
+    """Pack the current, unpacked episodes matching ``where`` into shards of at most ``shard_size`` episodes,
+    holding the lake's lease alone (waiting up to ``wait_s`` for the commands holding it, else
+    :class:`~robofuel.errors.LakeBusy`)."""
     lake.check_writable("pack")
     catalog.check_writable("pack")
+    with lake_lease(catalog, lake.uri, "pack", exclusive=True, wait_s=wait_s):
+        return _pack(lake, catalog, where, shard_size, progress)
+
+
+def _pack(
+    lake: Lake,
+    catalog: Catalog,
+    where: sa.ColumnElement[bool] | None,
+    shard_size: int,
+    progress: Callable[[int], None] | None,
+) -> PackReport:
     report = PackReport()
     report.leftovers_removed = remove_leftovers(lake, catalog)
     for shard in records.shards(catalog, "committed"):
