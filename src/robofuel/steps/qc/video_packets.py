@@ -91,12 +91,12 @@ def spikes(index: PacketIndex, ratio: float, window: int) -> npt.NDArray[np.bool
     return ~key & (sizes > ratio * low) & (sizes > ratio / 2 * high)
 
 
-def screen(index: PacketIndex, ratio: float, step: int, window: int) -> npt.NDArray[np.bool_]:
+def screen(index: PacketIndex, ratio: float, step: int, window: int | None = None) -> npt.NDArray[np.bool_]:
     """Frames where the bytes per sampling step (``step`` frames; keyframes counted as a typical other frame)
-    fall ``ratio`` times against the ``window`` frames before or after (rise or fall in an intra-only stream),
-    keyframes ``ratio`` times off the keyframes before or after them, and scene cuts (:func:`_cuts`): where a
-    picture turns black, frozen, blurred, dark or washed out, or comes back. Where the bytes rise in an
-    inter-coded stream (an arm that starts moving, say), :func:`spikes` looks."""
+    fall ``ratio`` times against the ``window`` frames before or after (``5 * step`` when None; rise or fall in an
+    intra-only stream), keyframes ``ratio`` times off the keyframes before or after them, and scene cuts
+    (:func:`_cuts`): where a picture turns black, frozen, blurred, dark or washed out, or comes back. Where the
+    bytes rise in an inter-coded stream (an arm that starts moving, say), :func:`spikes` looks."""
     sizes = index.sizes.astype(np.float64)
     key, out = index.key, np.zeros(len(sizes), dtype=bool)
     if not key.all():
@@ -104,7 +104,8 @@ def screen(index: PacketIndex, ratio: float, step: int, window: int) -> npt.NDAr
         at = np.flatnonzero(key)
         out[at[_steps(index.sizes[at].astype(np.float64), ratio, 4)]] = True
         out |= _cuts(at, len(sizes))
-    return out | _steps(_per_step(sizes, max(1, step)), ratio, window, rises=bool(key.all()))
+    k = max(1, step)
+    return out | _steps(_per_step(sizes, k), ratio, window or max(3, 5 * k), rises=bool(key.all()))
 
 
 @dataclass
