@@ -67,12 +67,15 @@ def _per_step(sizes: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.float64]
 
 
 def _cuts(at: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
-    """Keyframes (indices ``at`` of ``n`` frames, the first at 0) that come sooner after the one before than the
-    longest group of pictures (the last one to the end counted), and the frame before each: where the encoder's
-    scene-cut detection began a group of pictures because the picture changed at once (a fault began or ended)."""
+    """Keyframes (indices ``at`` of ``n`` frames, the first at 0) off the stream's cadence, and the frame before
+    each: where the encoder's scene-cut detection began a group of pictures because the picture changed at once
+    (a fault began or ended). The cadence is the longest group of pictures when two or more have that length;
+    without one (fewer keyframes: an encoder whose interval is longer than the video) every keyframe after the
+    first is a cut."""
     out = np.zeros(n, dtype=bool)
-    gaps = np.diff(np.append(at, n))
-    cut = at[1:][gaps[:-1] < gaps.max()]
+    gaps = np.diff(at)
+    regular = len(gaps) >= 2 and int(np.count_nonzero(gaps == gaps.max())) >= 2
+    cut = at[1:][gaps < gaps.max()] if regular else at[1:]
     out[cut] = True
     out[cut - 1] = True
     return out
