@@ -6,10 +6,11 @@ The frames judged are the same grid as the full check's (about ``video_sample_hz
 - a sparse baseline: in an inter-coded stream the first grid frame after each keyframe (a keyframe and the few
   frames after it; keyframes at least a second apart) and the last one when its group of pictures is short (where a
   truncated stream stops decoding); in a JPEG or PNG stream about ``video_baseline_hz`` grid frames per second;
-- the spans (``GROW`` grid frames each side) around frames where the bytes per sampling step change
-  ``video_screen_ratio`` times against the half second before or after, and keyframes as far off the keyframes
-  before or after them: a frozen or black picture costs a few bytes, a blurred or washed-out one fewer than a sharp
-  one, and the frame where the picture comes back costs many;
+- the spans (``GROW`` grid frames each side) around frames where the bytes per sampling step fall
+  ``video_screen_ratio`` times against the ``video_screen_window_s`` before or after (a frozen, black, dark,
+  blurred or washed-out picture costs fewer bytes), keyframes as far off the keyframes before or after them,
+  frames ``video_spike_ratio`` times larger than those on one side (:func:`spikes`: the frame where a picture comes
+  back), and keyframes off the stream's cadence (:func:`_cuts`: the encoder saw the picture change at once);
 - then, round after round, a span is widened on each side whose edge frame is black, over- or under-exposed,
   blurred-looking (``blur_relative`` x 1.5 of the camera's median so far) or repeats its neighbour (for cameras the
   frozen rule judges, in a run that overlaps motion), until every such run is bounded by measured frames that are
@@ -19,9 +20,9 @@ The frames judged are the same grid as the full check's (about ``video_sample_hz
 
 A group of pictures is decoded from its keyframe up to the last frame wanted in it, and only then. What differs
 from the full check: the shot's median sharpness is taken over the uniform baseline (printed in ``video.blurred``
-and ``video.soft`` messages), and a fault whose packets look ordinary and which falls between baseline frames is not
-seen. Where the packets cannot say (keyframes unknown, a packet that does not decode), the camera is judged by the
-full check.
+and ``video.soft`` messages), and a fault whose packets look ordinary at both its ends and which falls between
+baseline frames is not seen. Where the packets cannot say (keyframes unknown, a packet that does not decode), the
+camera is judged by the full check.
 """
 
 from __future__ import annotations
