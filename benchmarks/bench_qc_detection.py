@@ -67,20 +67,23 @@ FAMILY_OF_CODE = {
 WEARABLE_SKIP = {"joint_limit", "joint_velocity", "contact_without_motion", "missed_grasp", "codec_mismatch"}
 
 
-def generate(out: Path, seeds: int, clean: int, kinds: Collection[str] | None = None) -> dict[str, str | None]:
+def generate(
+    out: Path, seeds: int, clean: int, kinds: Collection[str] | None = None, plan_seed: int = 0
+) -> dict[str, str | None]:
     """Recordings under out/recordings; returns {recording name: injected fault kind or None}. ``kinds`` keeps
-    only those fault kinds (every one when None)."""
+    only those fault kinds (every one when None); ``plan_seed`` shifts every recording's seed (0: the seeds
+    this suite has always had)."""
     plan: dict[str, str | None] = {}
     for kind, make in (("teleop", generate_teleop), ("wearable", generate_wearable)):
         for i in range(clean):
-            make(out, f"{kind}_clean_{i}", seed=1000 + i)  # type: ignore[operator]
+            make(out, f"{kind}_clean_{i}", seed=1000 + i + 7919 * plan_seed)  # type: ignore[operator]
             plan[f"{kind}_clean_{i}"] = None
         for fault in EXPECTED:
             if (kind == "wearable" and fault in WEARABLE_SKIP) or (kinds is not None and fault not in kinds):
                 continue
             for s in range(seeds):
                 name = f"{kind}_{fault}_{s}"
-                make(out, name, seed=2000 + 17 * s + len(plan), faults=[fault])  # type: ignore[operator]
+                make(out, name, seed=2000 + 17 * s + len(plan) + 7919 * plan_seed, faults=[fault])  # type: ignore[operator]
                 plan[name] = fault
     return plan
 

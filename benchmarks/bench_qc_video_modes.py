@@ -1,13 +1,14 @@
 """The packet check of qc's video rules against the full check (``video_check = "packets"`` vs ``"full"``): the
 same findings, and the CPU each takes, on generated recordings with known video faults and on real videos.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/bench_qc_video_modes.py [--seeds 3] [--clean 10] [--all-kinds]
-        [--lake DIR ...] [--work DIR]
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_qc_video_modes.py [--seeds 3] [--clean 10] [--plan-seed 0]
+        [--all-kinds] [--lake DIR ...] [--work DIR]
 
 Generates, for each recording kind (teleop, wearable), ``--seeds`` recordings per video fault kind (every fault
-kind with ``--all-kinds``) and ``--clean`` clean ones, named and seeded as ``bench_qc_detection.py`` does; ingests
-them and runs ``sync`` + ``profile``; then runs the ``qc`` step on every episode twice in one process, once per
-mode, and compares every finding (code, severity, stream, span, value, message). Recall and precision per family
+kind with ``--all-kinds``) and ``--clean`` clean ones, named and seeded as ``bench_qc_detection.py`` does
+(``--plan-seed N`` shifts every seed: another draw of the same plan); ingests them and runs ``sync`` +
+``profile``; then runs the ``qc`` step on every episode twice in one process, once per mode, and compares every
+finding (code, severity, stream, span, value, message). Recall and precision per family
 are scored as ``bench_qc_detection.py`` scores them, for each mode. ``--lake DIR`` (repeatable) compares the
 modes on the episodes of an existing lake too (real recordings ingested with ``robofuel ingest``).
 """
@@ -89,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--clean", type=int, default=10)
+    parser.add_argument("--plan-seed", type=int, default=0, help="another seed plan (0: bench_qc_detection's)")
     parser.add_argument("--all-kinds", action="store_true", help="every fault kind, not only the video ones")
     parser.add_argument("--lake", type=Path, action="append", default=[], help="an existing lake to compare on")
     parser.add_argument("--work", type=Path, default=None)
@@ -101,7 +103,7 @@ def main() -> None:
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="robofuel-qcmodes-"))
     kinds = list(EXPECTED) if args.all_kinds else sorted(VIDEO_KINDS | {"codec_mismatch"})
-    plan = generate(work, args.seeds, args.clean, kinds)
+    plan = generate(work, args.seeds, args.clean, kinds, args.plan_seed)
     lake = Lake(work / "lake")
     catalog = Catalog(lake.default_catalog_url)
     Ingester(lake, catalog, 1, progress=False).run([work / "recordings"])

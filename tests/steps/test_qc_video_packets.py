@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from qc_helpers import judge
 
 from robofuel.generate import generate_teleop, generate_wearable
+from robofuel.generate.faults import FaultSpec
 from robofuel.ingest import ReadContext, get_reader
 from robofuel.lake import recording_sha256
 from robofuel.standard import EpisodeData, StreamKind, VideoData
@@ -18,7 +20,7 @@ from robofuel.steps import build_pipeline
 from robofuel.steps.qc.config import QcConfig
 from robofuel.steps.qc.context import RuleContext
 from robofuel.steps.qc.rules_video import samples
-from robofuel.steps.qc.video_packets import screen
+from robofuel.steps.qc.video_packets import screen, spikes
 from robofuel.video import PacketIndex, gray_at, gray_selected, packet_index
 
 
@@ -54,6 +56,17 @@ def test_packet_check_finds_what_the_full_check_finds(gen: Path, kind: str, faul
     rec = make(gen, f"{kind}_{fault}", seed=81, faults=[fault])  # type: ignore[operator]
     got = _judged(rec.path, fmt)
     assert code in {r[0] for r in got["full"]}
+    assert got["packets"] == got["full"]
+
+
+def test_a_short_underexposure_between_keyframes_is_found(gen: Path) -> None:
+    """0.6 s at a third of the light, from just after a keyframe to before the next: its packets do not shrink
+    and it falls between baseline frames; the frame where the light comes back is a spike (issue 17's miss)."""
+    fault = FaultSpec("underexposed_frames", stream="camera_front", start_s=5.003, duration_s=0.6)
+    rec = generate_teleop(gen, "teleop_short_dark", seed=2005, faults=[fault])
+    got = _judged(rec.path, "mcap")
+    dark = [r for r in got["full"] if r[0] == "video.underexposed"]
+    assert dark and dark[0][2] == "camera.front.video" and dark[0][3:5] == (5.1, 5.6)
     assert got["packets"] == got["full"]
 
 
@@ -97,16 +110,29 @@ def test_selected_frames_decode_as_in_order(gen: Path) -> None:
     assert sorted(got) == wanted and all(np.array_equal(got[i], ref[i]) for i in wanted)
 
 
-def test_screen_marks_where_the_bytes_change() -> None:
-    sizes = np.full(300, 100, dtype=np.int64)
-    sizes[::30] = 2000  # keyframes
-    sizes[140:170] = 15  # a frozen stretch: skipped blocks
-    key = np.zeros(300, dtype=bool)
+def _index(sizes: npt.NDArray[np.int64]) -> PacketIndex:
+    """Sizes with a keyframe (2000 bytes) every 30 frames."""
+    sizes[::30] = 2000
+    key = np.zeros(len(sizes), dtype=bool)
     key[::30] = True
-    gop = np.repeat(np.arange(0, 300, 30), 30)
-    marks = screen(PacketIndex(sizes, key, gop), ratio=3.0, step=3)
-    assert marks[138:142].any() and marks[168:172].any()
-    assert not marks[:120].any() and not marks[200:].any()
+    return PacketIndex(sizes, key, np.repeat(np.arange(0, len(sizes), 30), 30)[: len(sizes)])
+
+
+def test_screen_marks_where_the_bytes_fall() -> None:
+    sizes = np.full(300, 100, dtype=np.int64)
+    sizes[140:170] = 15  # a frozen stretch: skipped blocks
+    marks = screen(_index(sizes), ratio=3.0, step=3)
+    assert marks[138:142].any()
+    assert not marks[:130].any() and not marks[150:].any()  # the bytes rising again are left to spikes()
+
+
+def test_spikes_mark_a_picture_coming_back_not_an_arm_starting() -> None:
+    sizes = np.full(300, 30, dtype=np.int64)
+    sizes[100:] = 150  # an arm starts moving: the bytes rise and stay
+    sizes[100:104] = [60, 90, 120, 140]  # over a few frames
+    sizes[200] = 700  # the picture comes back after a fault: one frame carries it
+    marks = spikes(_index(sizes), ratio=3.0, window=15)
+    assert np.flatnonzero(marks).tolist() == [200]
 
 
 def test_packets_whose_keyframes_cannot_be_told_are_judged_in_full() -> None:

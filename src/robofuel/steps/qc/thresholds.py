@@ -113,7 +113,13 @@ class Thresholds(Sampling):
     )
     video_baseline_hz: float = Field(1.0, description="packet check: sampled frames decoded per second anyway, Hz")
     video_screen_ratio: float = Field(
-        3.0, description="packet check: packets this many times off their neighbours are decoded"
+        3.0, description="packet check: frames where the bytes per sampling step fall this many times are decoded"
+    )
+    video_screen_window_s: float = Field(
+        0.5, description="packet check: the span before and after a frame its bytes are compared with, s"
+    )
+    video_spike_ratio: float = Field(
+        3.0, description="packet check: a frame this many times larger than those on one side is decoded (0: off)"
     )
     black_luma: float = Field(16.0, description="luma at or below which a pixel is black, 0-255")
     black_share: float = Field(0.99, description="share of black pixels that makes a frame black")

@@ -6,10 +6,11 @@ The frames judged are the same grid as the full check's (about ``video_sample_hz
 - a sparse baseline: in an inter-coded stream the first grid frame after each keyframe (a keyframe and the few
   frames after it; keyframes at least a second apart) and the last one when its group of pictures is short (where a
   truncated stream stops decoding); in a JPEG or PNG stream about ``video_baseline_hz`` grid frames per second;
-- the spans (``GROW`` grid frames each side) around frames where the bytes per sampling step change
-  ``video_screen_ratio`` times against the half second before or after, and keyframes as far off the keyframes
-  before or after them: a frozen or black picture costs a few bytes, a blurred or washed-out one fewer than a sharp
-  one, and the frame where the picture comes back costs many;
+- the spans (``GROW`` grid frames each side) around frames where the bytes per sampling step fall
+  ``video_screen_ratio`` times against the ``video_screen_window_s`` before or after (a frozen, black, dark,
+  blurred or washed-out picture costs fewer bytes), keyframes as far off the keyframes before or after them,
+  frames ``video_spike_ratio`` times larger than those on one side (:func:`spikes`: the frame where a picture comes
+  back), and keyframes off the stream's cadence (:func:`_cuts`: the encoder saw the picture change at once);
 - then, round after round, a span is widened on each side whose edge frame is black, over- or under-exposed,
   blurred-looking (``blur_relative`` x 1.5 of the camera's median so far) or repeats its neighbour (for cameras the
   frozen rule judges, in a run that overlaps motion), until every such run is bounded by measured frames that are
@@ -19,9 +20,9 @@ The frames judged are the same grid as the full check's (about ``video_sample_hz
 
 A group of pictures is decoded from its keyframe up to the last frame wanted in it, and only then. What differs
 from the full check: the shot's median sharpness is taken over the uniform baseline (printed in ``video.blurred``
-and ``video.soft`` messages), and a fault whose packets look ordinary and which falls between baseline frames is not
-seen. Where the packets cannot say (keyframes unknown, a packet that does not decode), the camera is judged by the
-full check.
+and ``video.soft`` messages), and a fault whose packets look ordinary at both its ends and which falls between
+baseline frames is not seen. Where the packets cannot say (keyframes unknown, a packet that does not decode), the
+camera is judged by the full check.
 """
 
 from __future__ import annotations
@@ -50,27 +51,65 @@ def _sides(x: npt.NDArray[np.float64], window: int) -> tuple[npt.NDArray[np.floa
     return np.maximum(before, 1.0), np.maximum(after, 1.0)
 
 
-def _steps(x: npt.NDArray[np.float64], ratio: float, window: int) -> npt.NDArray[np.bool_]:
-    """Values ``ratio`` times above or below the median of the ``window`` values before or of those after."""
+def _steps(x: npt.NDArray[np.float64], ratio: float, window: int, rises: bool = True) -> npt.NDArray[np.bool_]:
+    """Values where ``x`` falls ``ratio`` times (a value that far below the median of the ``window`` values
+    before it, or above that of those after it) and, with ``rises``, where it rises as far."""
     if len(x) < 3:
         return np.zeros(len(x), dtype=bool)
     before, after = _sides(x, window)
-    return (x > ratio * before) | (x * ratio < before) | (x > ratio * after) | (x * ratio < after)
+    out = (x * ratio < before) | (x > ratio * after)
+    return out | (x > ratio * before) | (x * ratio < after) if rises else out
 
 
-def screen(index: PacketIndex, ratio: float, step: int) -> npt.NDArray[np.bool_]:
+def _per_step(sizes: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.float64]:
+    """Bytes per ``k`` frames around each frame (scaled up where the recording's ends cut the span short)."""
+    ones = np.ones(k)
+    return k * np.convolve(sizes, ones, mode="same") / np.convolve(np.ones(len(sizes)), ones, mode="same")
+
+
+def _cuts(at: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
+    """Keyframes (indices ``at`` of ``n`` frames, the first at 0) off the stream's cadence, and the frame before
+    each: where the encoder's scene-cut detection began a group of pictures because the picture changed at once
+    (a fault began or ended). The cadence is the longest group of pictures when two or more have that length;
+    without one (fewer keyframes: an encoder whose interval is longer than the video) every keyframe after the
+    first is a cut."""
+    out = np.zeros(n, dtype=bool)
+    gaps = np.diff(at)
+    regular = len(gaps) >= 2 and int(np.count_nonzero(gaps == gaps.max())) >= 2
+    cut = at[1:][gaps < gaps.max()] if regular else at[1:]
+    out[cut] = True
+    out[cut - 1] = True
+    return out
+
+
+def spikes(index: PacketIndex, ratio: float, window: int) -> npt.NDArray[np.bool_]:
+    """Frames other than keyframes ``ratio`` times larger than the median of the ``window`` frames on one side
+    and ``ratio / 2`` times those on the other (keyframes counted as a typical other frame): where a picture
+    comes back at once after a fault (an arm that starts moving raises the bytes over several frames)."""
+    key, out = index.key, np.zeros(len(index.sizes), dtype=bool)
+    if key.all() or ratio <= 0 or len(key) < 3:
+        return out
+    sizes = np.where(key, float(np.median(index.sizes[~key])), index.sizes.astype(np.float64))
+    before, after = _sides(sizes, window)
+    low, high = np.minimum(before, after), np.maximum(before, after)
+    return ~key & (sizes > ratio * low) & (sizes > ratio / 2 * high)
+
+
+def screen(index: PacketIndex, ratio: float, step: int, window: int | None = None) -> npt.NDArray[np.bool_]:
     """Frames where the bytes per sampling step (``step`` frames; keyframes counted as a typical other frame)
-    change ``ratio`` times against the second before or after, and keyframes ``ratio`` times off the keyframes
-    before or after them: where a picture turns black, frozen, blurred or washed out, or comes back."""
+    fall ``ratio`` times against the ``window`` frames before or after (``5 * step`` when None; rise or fall in an
+    intra-only stream), keyframes ``ratio`` times off the keyframes before or after them, and scene cuts
+    (:func:`_cuts`): where a picture turns black, frozen, blurred, dark or washed out, or comes back. Where the
+    bytes rise in an inter-coded stream (an arm that starts moving, say), :func:`spikes` looks."""
     sizes = index.sizes.astype(np.float64)
     key, out = index.key, np.zeros(len(sizes), dtype=bool)
     if not key.all():
         sizes = np.where(key, float(np.median(sizes[~key])), sizes)
         at = np.flatnonzero(key)
         out[at[_steps(index.sizes[at].astype(np.float64), ratio, 4)]] = True
+        out |= _cuts(at, len(sizes))
     k = max(1, step)
-    per_step = np.convolve(sizes, np.ones(k), mode="same")
-    return out | _steps(per_step, ratio, max(3, 5 * k))
+    return out | _steps(_per_step(sizes, k), ratio, window or max(3, 5 * k), rises=bool(key.all()))
 
 
 @dataclass
@@ -203,7 +242,9 @@ def packet_measures(
     every = max(1, round(th["video_sample_hz"] / th["video_baseline_hz"]))
     step = max(1, round(n and len(index.sizes) / n))
     base = _baseline(index, grid, every)
-    new = base | _spans(screen(index, th["video_screen_ratio"], step), grid, n)
+    window = max(3, round(th["video_screen_window_s"] * th["video_sample_hz"] * step))  # frames
+    marks = screen(index, th["video_screen_ratio"], step, window) | spikes(index, th["video_spike_ratio"], window)
+    new = base | _spans(marks, grid, n)
     m = Measures()
     for r in range(MAX_ROUNDS):
         if not m.uniform and not base.issuperset(new | set(m.luma)):
