@@ -123,3 +123,22 @@ def test_a_rewrite_the_catalog_never_recorded(cli: Any, recording: Path, tmp_pat
     assert _state(cli, lake)[0] == cleaned_hash
     again = cli("validate", str(lake), "--json")
     assert again.code == 0 and again.json()["ok"], again.out
+
+
+def test_redo_sync_takes_back_its_correction_and_finds_the_offset_again(cli: Any, tmp_path: Path) -> None:
+    """sync's correction lives in ``clock_offset_ns`` and its finding; a redo drops the finding, so it must take the
+    correction back too, or the rerun measures already-corrected clocks and the offset goes unreported."""
+    fault = FaultSpec("clock_offset", params={"offset_s": 0.08})
+    recording = generate_teleop(tmp_path / "gen", "off", seed=3, faults=[fault], cameras=1, duration_s=8.0).path
+    lake = tmp_path / "lake"
+    assert cli("ingest", str(recording), "--lake", str(lake), "--json").code == 0
+    _ran(cli, lake, "--steps", "sync")
+    first = _state(cli, lake)[2]
+    (found,) = [f for f in first["findings"] if f["code"] == "timing.clock_offset"]
+    offsets = {s["name"]: s["clock_offset_ns"] for s in first["streams"]}
+    assert offsets[found["stream"]] != 0
+
+    assert _ran(cli, lake, "--steps", "sync", "--redo", "sync")["sync"] == (1, 0)
+    again = _state(cli, lake)[2]
+    assert [f for f in again["findings"] if f["code"] == "timing.clock_offset"] == [found]
+    assert {s["name"]: s["clock_offset_ns"] for s in again["streams"]} == offsets

@@ -6,7 +6,8 @@ is kept unchanged in ``raw/`` (content-addressed, written once), so redo reads i
 ingested it (and with the mapping file it was ingested with, when that file is still at its recorded path with its
 recorded sha256), and writes the samples it gives as the episode's streams. From the metadata it removes what the
 steps to redo and the steps that had rewritten the samples contributed (their findings, lineage entries and
-``extra[step]``; ``kept`` for ``clean``), as those no longer describe the samples. The rest stays: what the user
+``extra[step]``; ``kept`` for ``clean``; the clock offsets ``sync`` applied), as those no longer describe the
+samples. The rest stays: what the user
 set, annotations, the results of other steps, and per stream everything but what its samples determine (count,
 first and last time, measured rate). Streams the recording does not give (added by a step such as ``retarget``)
 are kept as they are. The engine then reruns the steps to redo, the pipeline after them, and any cached step whose
@@ -30,6 +31,7 @@ from robofuel.ingest.registry import get_reader
 from robofuel.lake import Lake, file_sha256, load_episode, write_episode
 from robofuel.lake.store import blob_path
 from robofuel.standard import Episode, EpisodeData, Stream
+from robofuel.steps.sync.step import own_corrections
 
 #: Stream fields that follow from the samples; every other field of a stream keeps its current value.
 SAMPLE_FIELDS = ("count", "start_ns", "end_ns", "measured_rate_hz")
@@ -104,10 +106,16 @@ def restored(current: EpisodeData, fresh: EpisodeData, steps: Iterable[str]) -> 
     redo = set(steps)
     meta = current.meta
     old = {s.name: s for s in meta.streams}
+    # sync's correction lives in clock_offset_ns beside its findings, which go: take the correction back with them
+    taken_back = own_corrections(meta, "sync") if "sync" in redo else {}
     streams: list[Stream] = []
     for s in fresh.meta.streams:
         before = old.pop(s.name, None)
-        streams.append(s if before is None else before.model_copy(update={k: getattr(s, k) for k in SAMPLE_FIELDS}))
+        if before is not None:
+            fields = {k: getattr(s, k) for k in SAMPLE_FIELDS}
+            fields["clock_offset_ns"] = before.clock_offset_ns - taken_back.get(s.name, 0)
+            s = before.model_copy(update=fields)
+        streams.append(s)
     streams += list(old.values())  # made by steps, not by the recording: kept as they are
     payloads = {**{n: current.payloads[n] for n in old if n in current.payloads}, **fresh.payloads}
     update: dict[str, Any] = {
