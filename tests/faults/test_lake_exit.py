@@ -56,9 +56,9 @@ def test_lake_loads_and_validation_read_through_it(tmp_path: Path, monkeypatch: 
 
     calls: list[int] = []
 
-    def counting(data: bytes, columns: list[str] | None = None) -> pa.Table:
+    def counting(data: bytes, columns: list[str] | None = None, use_threads: bool = True) -> pa.Table:
         calls.append(len(data))
-        return read_parquet_bytes(data, columns)
+        return read_parquet_bytes(data, columns, use_threads)
 
     lake = Lake(tmp_path / "lake")
     meta = write_episode(lake, joint_episode())
