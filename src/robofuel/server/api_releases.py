@@ -80,9 +80,16 @@ def get_releases(served: Served, user: Recipient) -> dict[str, Any]:
     return {"releases": out}
 
 
-def _refuse(served: Console, user: User, action: str, name: str, status: int, why: str, **more: Any) -> HTTPException:
+def _refuse(
+    served: Console, user: User, action: str, name: str, status: int, why: str, shown: str | None = None, **more: Any
+) -> HTTPException:
+    """Audit a refusal with its reason ``why``; the answer says ``shown`` when given (what the caller may learn)."""
     audit.record(served.catalog, user.name, action, name, status, why, **more)
-    return HTTPException(status, why)
+    return HTTPException(status, shown or why)
+
+
+def _no_grant(user: User, name: str) -> str:
+    return f"{user.name} holds no grant for release {name}: ask the base for one"
 
 
 def _why_not(served: Console, user: User, name: str) -> str:
@@ -91,7 +98,7 @@ def _why_not(served: Console, user: User, name: str) -> str:
     holders = {user.name, *([grants.ORG_PREFIX + org] if org else [])}
     theirs = [g for g in grants.grants(served.catalog, name) if g["grantee"] in holders]
     if not theirs:
-        return f"{user.name} holds no grant for release {name}: ask the base for one"
+        return _no_grant(user, name)
     last = theirs[-1]
     if last["state"] == "revoked":
         return f"the grant of release {name} to {last['grantee']} was revoked at {last['revoked_at']}"
@@ -108,8 +115,7 @@ def _granted(served: Console, user: User, name: str, action: str, **more: Any) -
         raise _refuse(served, user, action, name, 400, str(exc), **more) from exc
     if store.row(_ws(served), name) is None:
         if not user.may("manager"):  # the same answer as for another's release: no probing for release names
-            audit.record(served.catalog, user.name, action, name, 403, f"no release {name!r}", **more)
-            raise HTTPException(403, f"{user.name} holds no grant for release {name}: ask the base for one")
+            raise _refuse(served, user, action, name, 403, f"no release {name!r}", _no_grant(user, name), **more)
         raise _refuse(served, user, action, name, 404, f"no release {name!r}; GET /api/releases lists them", **more)
     grant = grants.valid_grant(served.catalog, name, user.name)
     if grant is None:
