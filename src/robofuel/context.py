@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +44,7 @@ def open_workspace(
     lake = Lake(uri, create=create)
     catalog = Catalog(given_catalog_url(catalog_url) or lake.default_catalog_url)
     try:
-        with lake_lease(catalog, lake.uri, lease) if lease else contextlib.nullcontext():
+        with lake_lease(catalog, lake.uri, lease) if lease else nullcontext():
             yield Workspace(lake, catalog)
     finally:
         catalog.close()

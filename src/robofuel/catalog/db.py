@@ -534,14 +534,7 @@ class Catalog:
 
     @staticmethod
     def _step_match(key: StepKey) -> sa.ColumnElement[bool]:
-        t = step_runs.c
-        return sa.and_(
-            t.episode_id == key.episode_id,
-            t.content_hash == key.content_hash,
-            t.step == key.step,
-            t.version == key.version,
-            t.config_hash == key.config_hash,
-        )
+        return sa.and_(*(getattr(step_runs.c, name) == getattr(key, name) for name in _KEY_FIELDS))
 
     def step_result(self, key: StepKey) -> dict[str, Any] | None:
         """The stored report of a finished step, or None if it never completed."""
@@ -579,8 +572,7 @@ class Catalog:
         t = episodes.c
         found: dict[str, str] = {}
         with self.engine.connect() as c:
-            for first in range(0, len(episode_ids), _IN_CHUNK):
-                chunk = list(episode_ids[first : first + _IN_CHUNK])
+            for chunk in _chunks(episode_ids):
                 found.update(
                     (str(i), str(h)) for i, h in c.execute(sa.select(t.id, t.content_hash).where(t.id.in_(chunk)))
                 )
@@ -593,8 +585,7 @@ class Catalog:
         t = step_runs.c
         found: list[tuple[StepKey, str]] = []
         with self.engine.connect() as c:
-            for first in range(0, len(episode_ids), _IN_CHUNK):
-                chunk = list(episode_ids[first : first + _IN_CHUNK])
+            for chunk in _chunks(episode_ids):
                 query = sa.select(*(getattr(t, n) for n in _KEY_FIELDS), t.report).where(
                     t.episode_id.in_(chunk), t.step.in_(list(steps))
                 )
@@ -622,6 +613,12 @@ _DELETE_STEP = sa.delete(step_runs).where(
 _INSERT_STEP = sa.insert(step_runs)
 #: Ids per ``IN (...)`` query (SQLite's default limit on bound parameters is 999 in old builds).
 _IN_CHUNK = 500
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    """``ids`` in lists of at most :data:`_IN_CHUNK`, one ``IN (...)`` query each."""
+    for first in range(0, len(ids), _IN_CHUNK):
+        yield list(ids[first : first + _IN_CHUNK])
 
 
 #: Built once: building an UPDATE of every column per episode cost more than running it.
