@@ -82,6 +82,13 @@ def _cuts(at: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.bool_]:
     return out
 
 
+def _typical(index: PacketIndex) -> npt.NDArray[np.float64]:
+    """Packet sizes (bytes) with each keyframe's replaced by the median of the other frames (an intra-only stream's
+    as they are): a keyframe's size says nothing of its picture."""
+    sizes = index.sizes.astype(np.float64)
+    return sizes if index.key.all() else np.where(index.key, float(np.median(sizes[~index.key])), sizes)
+
+
 def spikes(index: PacketIndex, ratio: float, window: int) -> npt.NDArray[np.bool_]:
     """Frames other than keyframes ``ratio`` times larger than the median of the ``window`` frames on one side
     and ``ratio / 2`` times those on the other (keyframes counted as a typical other frame): where a picture
@@ -89,7 +96,7 @@ def spikes(index: PacketIndex, ratio: float, window: int) -> npt.NDArray[np.bool
     key, out = index.key, np.zeros(len(index.sizes), dtype=bool)
     if key.all() or ratio <= 0 or len(key) < 3:
         return out
-    sizes = np.where(key, float(np.median(index.sizes[~key])), index.sizes.astype(np.float64))
+    sizes = _typical(index)
     before, after = _sides(sizes, window)
     low, high = np.minimum(before, after), np.maximum(before, after)
     return ~key & (sizes > ratio * low) & (sizes > ratio / 2 * high)
@@ -101,10 +108,9 @@ def screen(index: PacketIndex, ratio: float, step: int, window: int | None = Non
     intra-only stream), keyframes ``ratio`` times off the keyframes before or after them, and scene cuts
     (:func:`_cuts`): where a picture turns black, frozen, blurred, dark or washed out, or comes back. Where the
     bytes rise in an inter-coded stream (an arm that starts moving, say), :func:`spikes` looks."""
-    sizes = index.sizes.astype(np.float64)
+    sizes = _typical(index)
     key, out = index.key, np.zeros(len(sizes), dtype=bool)
     if not key.all():
-        sizes = np.where(key, float(np.median(sizes[~key])), sizes)
         at = np.flatnonzero(key)
         out[at[_steps(index.sizes[at].astype(np.float64), ratio, 4)]] = True
         out |= _cuts(at, len(sizes))
