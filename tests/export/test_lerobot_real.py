@@ -20,10 +20,10 @@ import pytest
 from robofuel.export import ExportOptions, get_exporter
 from robofuel.standard import VideoData
 from robofuel.video import rgb_frames
+from venvs import venv_python
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO.parent / "shared" / "tools" / "lerobot-venv"
-VENV = REPO / ".tmp" / "lerobot-venv"
 FRONT = "observation.images.camera.front.video"
 
 pytestmark = pytest.mark.slow
@@ -31,12 +31,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def lerobot_python() -> Path:
-    if not TOOL.exists():
-        pytest.skip(f"{TOOL} is absent: it builds the real LeRobot library on a CPU machine")
-    done = subprocess.run([str(TOOL), str(VENV)], capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        pytest.fail(f"building LeRobot failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return VENV / "bin" / "python"
+    return venv_python(TOOL, "lerobot-venv", "the real LeRobot library on a CPU machine", optional=True)
 
 
 @pytest.fixture(scope="module")

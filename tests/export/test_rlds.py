@@ -24,10 +24,10 @@ from robofuel.export.tfrecord import TFRecordError, crc32c_portable, parse_examp
 from robofuel.export.timeline import choose_timeline, reference_times
 from robofuel.resample import nearest_index, resample
 from robofuel.standard import AudioData, EpisodeData, NumericData, VideoData, audio_stream
+from venvs import venv_python
 
 FRONT, WRIST = "camera.front.video", "camera.wrist.image.compressed"
 REPO = Path(__file__).resolve().parents[2]
-TFDS_TOOL, TFDS_VENV = REPO / "tools" / "tfds-venv", REPO / ".tmp" / "tfds-venv"
 
 
 @pytest.fixture(scope="module")
@@ -244,10 +244,7 @@ def test_refusals(teleop_lake, tmp_path: Path) -> None:  # type: ignore[no-untyp
 @pytest.fixture(scope="module")
 def tfds_python() -> Path:
     """TensorFlow and tensorflow-datasets in a venv of their own (tools/tfds-venv, about a minute on first use)."""
-    done = subprocess.run([str(TFDS_TOOL), str(TFDS_VENV)], capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        pytest.fail(f"building the tensorflow-datasets venv failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return TFDS_VENV / "bin" / "python"
+    return venv_python(REPO / "tools" / "tfds-venv", "tfds-venv", "the tensorflow-datasets venv")
 
 
 @pytest.mark.slow

@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-TOOL, VENV = REPO / "tools" / "handpose-venv", REPO / ".tmp" / "handpose-venv"
+from venvs import REPO, venv_python
 
 
 @pytest.fixture(scope="session")
 def mediapipe_python() -> Path:
     """The venv's interpreter (the tool returns at once when the venv is already built)."""
-    done = subprocess.run([str(TOOL), str(VENV)], capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        pytest.fail(f"building the MediaPipe venv failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return VENV / "bin" / "python"
+    return venv_python(REPO / "tools" / "handpose-venv", "handpose-venv", "the MediaPipe venv")
